@@ -1,0 +1,54 @@
+# render: batch audiobook rendering. `make demo` and `make test` install everything they need into .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# CI and tests pin the CPU build of torch that this kind of machine carries; GPU users install their own.
+TORCH_PIN ?= torch==2.13.0
+OUT    ?= out
+CORPUS ?= ../shared/corpus
+BOOK   ?= ../shared/corpus/wodehouse-love-among-the-chickens.epub
+
+.PHONY: help install dev demo test test-slow test-all bench bench-soprano corpus nightly clean
+
+help:
+	@echo "make demo      install, build the sample EPUB, render it to out/sample/ (embedded engine)"
+	@echo "make test      install dev dependencies, run the test suite (book-length tests excluded)"
+	@echo "make test-slow the book-length tests"
+	@echo "make bench     end-to-end vs standalone parts on a corpus book (ratio, peak RSS)"
+	@echo "make corpus CORPUS=dir OUT=dir    render a shelf of books"
+	@echo "make nightly   re-render what is new or changed (configs/nightly.toml)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q "$(TORCH_PIN)"
+	$(BIN)/pip install -q -e ".[dev,soprano]" "$(TORCH_PIN)"
+	@touch $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.installed-dev
+
+samples/sample.epub: scripts/make_sample.py | $(VENV)/.installed
+	$(BIN)/python scripts/make_sample.py $@
+
+demo: $(VENV)/.installed samples/sample.epub
+	$(BIN)/render samples/sample.epub --out $(OUT)/sample --engine hibari
+	@echo "demo: listen to $(OUT)/sample/*.mp3 (manifest: $(OUT)/sample/manifest.json)"
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider
+
+test-slow: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m slow -q -p no:cacheprovider
+
+test-all: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(OUT) samples/sample.epub .pytest_cache bench

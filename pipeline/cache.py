@@ -1,0 +1,116 @@
+"""A content-addressed segment cache on disk.
+
+The key covers everything that changes a segment's audio: the normalized text and the engine's identity
+(engine, model and version, voice, sampling settings, seed policy, sample rate). An entry is one `.npz`
+file (audio + metadata), written atomically: a temporary file in the same folder, fsync, `os.replace`.
+Reading an entry touches its mtime; when the cache grows past its cap the least recently used entries go.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+SEED_POLICY = "sha256(attempt, normalized text)"   # see pipeline.synthesize.base.segment_seed
+CACHE_VERSION = 1
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that `path` is either absent, the old file, or the complete new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644 & ~_UMASK)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+class DiskCache:
+    def __init__(self, root: str | Path, max_bytes: int = 20 * 1024**3):
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._written = 0
+
+    @staticmethod
+    def key(text: str, identity: dict) -> str:
+        blob = json.dumps({"v": CACHE_VERSION, "text": text, "engine": identity, "seed": SEED_POLICY},
+                          sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.npz"
+
+    def get(self, key: str) -> tuple[np.ndarray, dict] | None:
+        path = self._path(key)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                audio = z["audio"].astype(np.float32, copy=False)
+                meta = json.loads(bytes(z["meta"]).decode("utf-8"))
+        except (OSError, ValueError, KeyError, EOFError):
+            return None   # absent, or damaged by something outside us: render again
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+        return audio, meta
+
+    def put(self, key: str, audio: np.ndarray, meta: dict) -> None:
+        buf = io.BytesIO()
+        np.savez(buf, audio=np.asarray(audio, dtype=np.float32),
+                 meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+        data = buf.getvalue()
+        try:
+            atomic_write(self._path(key), data)
+        except OSError as e:
+            log.warning("segment cache: could not write an entry (%s); continuing without it", e)
+            return
+        self._written += len(data)
+        if self._written > self.max_bytes // 20:
+            self._written = 0
+            self.evict()
+
+    def entries(self) -> list[Path]:
+        return list(self.root.glob("??/*.npz"))
+
+    def evict(self) -> int:
+        """Remove least recently used entries until the cache is under its cap; returns entries removed."""
+        files = []
+        total = 0
+        for p in self.entries():
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            files.append((st.st_mtime, st.st_size, p))
+            total += st.st_size
+        removed = 0
+        for _, size, p in sorted(files):
+            if total <= self.max_bytes:
+                break
+            try:
+                p.unlink()
+                total -= size
+                removed += 1
+            except OSError:
+                pass
+        return removed

@@ -1,0 +1,152 @@
+"""`render BOOK --out DIR`: one command, every option; its docstring is the help text."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import defaults as D
+from ..errors import EXIT_INTERNAL, RenderError, UsageError
+
+log = logging.getLogger("pipeline")
+
+
+def _setup_logging(debug: bool, quiet: bool) -> None:
+    level = logging.DEBUG if debug else (logging.WARNING if quiet else logging.INFO)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("render: %(message)s"))
+    root = logging.getLogger("pipeline")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _overrides(**kw) -> dict:
+    """CLI flags to a nested config dict; None means "not given" and leaves the config's value."""
+    out: dict = {}
+    for dotted, value in kw.items():
+        if value is None:
+            continue
+        section, key = dotted.split("__", 1)
+        out.setdefault(section, {})[key] = value
+    return out
+
+
+def render(
+    book: Annotated[Optional[Path], typer.Argument(help="The book: an .epub, .txt or .md file.",
+                                                   show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: out/<book name>).")] = None,
+    engine: Annotated[Optional[str], typer.Option(help=f"TTS engine: {', '.join(D.ENGINES)} [default: {D.ENGINE}]; "
+                                                  "auto picks Soprano when its weights are found, hibari otherwise.")] = None,
+    chapters: Annotated[Optional[str], typer.Option(help="Chapters to render, e.g. 1-3,7 (numbers as --dry-run lists them).")] = None,
+    format: Annotated[Optional[str], typer.Option("--format", "-f", help=f"Output formats, comma-separated: {', '.join(D.FORMAT_CHOICES)} [default: {','.join(D.FORMATS)}].")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="A TOML config file (see configs/default.toml).")] = None,
+    voice: Annotated[Optional[str], typer.Option(help=f"Engine voice (hibari: heart, emma, fenrir, fable, kore) [default: {D.HIBARI_VOICE}].")] = None,
+    speed: Annotated[Optional[float], typer.Option(help=f"Speaking speed, 0.5-2.0 (hibari) [default: {D.HIBARI_SPEED}].")] = None,
+    model_path: Annotated[Optional[str], typer.Option(help="Soprano weights folder (or SOPRANO_MODEL_PATH).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help=f"Segments per engine batch [default: {D.BATCH_SIZE}].")] = None,
+    threads: Annotated[Optional[int], typer.Option(help=f"Engine threads [default: {D.HIBARI_THREADS}].")] = None,
+    lexicon: Annotated[Optional[list[Path]], typer.Option(help="Extra pronunciation lexicon (TOML); repeatable.")] = None,
+    include_front_matter: Annotated[Optional[bool], typer.Option("--include-front-matter", help="Also read title page, imprint, colophon and the like.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (chapters, segments, duration) without loading a model.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print the plan as one JSON document.")] = False,
+    normalize: Annotated[Optional[str], typer.Option("--normalize", help="Print the normalized text of TEXT ('-' reads stdin) and exit.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bar.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """Render a book (EPUB or plain text) to finished audio: one file per chapter plus a manifest.
+
+    Examples:
+
+      render book.epub --out out/book
+
+      render book.epub --dry-run
+
+      echo "On 3 May 1859 Dr. Smith paid $3.50." | render --normalize -
+    """
+    _setup_logging(debug, quiet)
+    try:
+        _run(book, out, engine, chapters, format, config, voice, speed, model_path, batch_size, threads,
+             lexicon, include_front_matter, dry_run, as_json, normalize, quiet)
+    except RenderError as e:
+        if debug:
+            raise
+        typer.echo(f"render: error: {e}", err=True)
+        raise typer.Exit(e.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("render: interrupted; run the same command again to resume", err=True)
+        raise typer.Exit(130) from None
+    except typer.Exit:
+        raise
+    except Exception as e:  # a bug, not bad input: one line, and --debug for the traceback
+        if debug:
+            raise
+        typer.echo(f"render: internal error: {type(e).__name__}: {e} (run again with --debug and report it)",
+                   err=True)
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _run(book, out, engine, chapters, format, config, voice, speed, model_path, batch_size, threads, lexicon,
+         include_front_matter, dry_run, as_json, normalize, quiet) -> None:
+    from ..config import load_config
+
+    formats = None
+    if format is not None:
+        formats = [f.strip().lower() for f in format.split(",") if f.strip()]
+        bad = [f for f in formats if f not in D.FORMAT_CHOICES]
+        if bad or not formats:
+            raise UsageError(f"--format: unknown format '{','.join(bad) or format}'; "
+                             f"choose from {', '.join(D.FORMAT_CHOICES)}")
+    if engine is not None and engine not in D.ENGINES:
+        raise UsageError(f"--engine: unknown engine '{engine}'; choose from {', '.join(D.ENGINES)}")
+    overrides = _overrides(engine__name=engine, engine__voice=voice, engine__speed=speed,
+                           engine__model_path=model_path, engine__batch_size=batch_size, engine__threads=threads,
+                           output__formats=formats, text__include_front_matter=include_front_matter,
+                           text__lexicon=[str(p) for p in lexicon] if lexicon else None)
+    cfg = load_config(config, overrides)
+
+    if normalize is not None:
+        from ..normalize import load_lexicon, normalize as norm
+        text = sys.stdin.read() if normalize == "-" else normalize
+        lex = load_lexicon(cfg.text.lexicon)
+        for para in text.split("\n\n"):
+            if para.strip():
+                typer.echo(norm(para, lex))
+        return
+    if book is None:
+        raise UsageError("no book given; usage: render BOOK.epub --out DIR (see render --help)")
+
+    if dry_run:
+        from ..render import plan_book
+        from ..synthesize import choose_engine
+        name, why = choose_engine(cfg.engine)
+        plan = plan_book(book, cfg, chapters, name)
+        if as_json:
+            doc = plan.to_json()
+            doc["engine"] = {"name": name, "why": why}
+            sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+            return
+        typer.echo(f"{plan.book.title} by {plan.book.author or 'unknown author'}")
+        typer.echo(f"engine: {name} ({why})")
+        for c in plan.chapters:
+            segs = plan.segments[c.index]
+            est = sum(s.est_seconds for s in segs)
+            indent = "  " * c.level
+            typer.echo(f"  {c.index:3d}  {indent}{c.title[:70]:<70}  {len(segs):5d} segments  {est / 60:6.1f} min")
+        n = sum(len(s) for s in plan.segments.values())
+        typer.echo(f"{len(plan.chapters)} chapters, {n} segments, about {plan.est_seconds / 3600:.2f} h of audio")
+        return
+
+    from ..render import render_book
+    if out is None:
+        from ..export import safe_name
+        out = Path("out") / safe_name(Path(book).stem)
+    manifest = render_book(book, out, cfg, chapters, progress=not quiet)
+    st = manifest["stats"]
+    typer.echo(f"render: wrote {len(manifest['chapters'])} chapters ({st['audio_seconds'] / 60:.1f} min of audio) "
+               f"to {out} in {st['wall_seconds']:.0f} s; {st['rendered']} segments rendered, {st['reused']} reused, "
+               f"{st['failed']} still failing", err=True)

@@ -1,0 +1,71 @@
+"""Every limit and default of the pipeline, defined once.
+
+The CLI, the Python API and `configs/default.toml` all take their defaults from here; the config model
+(`pipeline.config`) is built from these names, so a value changed here changes everywhere.
+Units are in the names: `_S` seconds, `_HZ` hertz, `_DB` decibels, `_CHARS` characters.
+"""
+
+# --- engines -------------------------------------------------------------------------------------
+ENGINE = "auto"                     # auto | hibari | soprano
+ENGINES = ("auto", "hibari", "soprano")
+
+HIBARI_SAMPLE_RATE_HZ = 24_000
+HIBARI_VOICE = "heart"
+HIBARI_SPEED = 1.0                  # 0.5 .. 2.0, 1.0 = the teacher's pace
+HIBARI_THREADS = 1                  # onnxruntime intra-op threads per engine instance
+HIBARI_CHARS_PER_S = 15.0           # speaking-rate estimate on normalized text at speed 1.0
+
+SOPRANO_SAMPLE_RATE_HZ = 32_000
+SOPRANO_REPO_ID = "ekwek/Soprano-1.1-80M"
+SOPRANO_CHARS_PER_S = 14.0
+SOPRANO_TEMPERATURE = 0.3
+SOPRANO_TOP_P = 0.95
+SOPRANO_REPETITION_PENALTY = 1.2
+SOPRANO_MAX_NEW_TOKENS = 512
+SOPRANO_BACKEND = "auto"            # auto | torch | lmdeploy
+
+BATCH_SIZE = 16                     # segments handed to an engine at once (the worker's cap)
+
+# --- text ----------------------------------------------------------------------------------------
+LANGUAGE = "en"
+SEGMENT_MIN_S = 2.0                 # shorter sentences are merged within a paragraph
+SEGMENT_MAX_S = 15.0                # longer sentences are split at clause boundaries
+INCLUDE_FRONT_MATTER = False
+READ_NOTES = False                  # read note bodies at the end of their chapter
+
+# --- pauses (seconds of silence after a segment, by what follows it) --------------------------------
+PAUSE_SENTENCE_S = 0.35
+PAUSE_LINE_S = 0.25                 # verse and <br/> line breaks
+PAUSE_PARAGRAPH_S = 0.8
+PAUSE_SECTION_S = 1.6
+PAUSE_TITLE_S = 1.2                 # after the chapter title
+CHAPTER_HEAD_S = 0.75               # silence at the head of every chapter file (ACX: 0.5 - 1 s)
+CHAPTER_TAIL_S = 2.5                # silence at the tail of every chapter file (ACX: 1 - 5 s)
+SILENCE_THRESHOLD_DB = -50.0        # a frame quieter than this is silence when trimming segment edges
+TRIM_KEEP_S = 0.02                  # keep this much of the edge when trimming, so onsets are not clipped
+
+# --- output --------------------------------------------------------------------------------------
+SAMPLE_RATE_HZ = 44_100
+CHANNELS = 1
+FORMATS = ("mp3",)
+FORMAT_CHOICES = ("mp3", "m4b", "opus", "flac", "wav")
+MP3_BITRATE = "192k"
+AAC_BITRATE = "128k"
+OPUS_BITRATE = "48k"
+LOUDNESS_PRESET = "acx"             # acx (RMS) | ebu (LUFS)
+TARGET_RMS_DB = -20.0               # ACX: -23 .. -18 dB RMS
+TARGET_LUFS = -19.0                 # EBU R128 preset for podcasts and streaming (mono)
+PEAK_CEILING_DB = -3.0
+
+# --- validation ----------------------------------------------------------------------------------
+MAX_ATTEMPTS = 3                    # renders per segment, the first one included
+DURATION_RATIO_MIN = 0.35           # rendered seconds / expected seconds
+DURATION_RATIO_MAX = 2.5
+MAX_INTERNAL_SILENCE_S = 2.0
+MIN_RMS_DB = -45.0                  # quieter than this is "too quiet"
+CLIP_FRACTION_MAX = 0.001           # fraction of samples at full scale
+
+# --- files ---------------------------------------------------------------------------------------
+MANIFEST_NAME = "manifest.json"
+REPORT_NAME = "report.json"
+TITLE_MAX_CHARS = 80                # longest chapter-title part of a file name

@@ -1,0 +1,49 @@
+"""Locating and running ffmpeg: the machine's own if it has one, else the one in `imageio-ffmpeg`."""
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+
+from .errors import RenderError
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError) as e:
+        raise RenderError("ffmpeg not found; install with: pip install imageio-ffmpeg") from e
+
+
+def run_ffmpeg(args: list[str], input: bytes | None = None) -> subprocess.CompletedProcess:
+    """Run ffmpeg quietly; raise RenderError with its last error line on failure."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
+    proc = subprocess.run(cmd, input=input, capture_output=True)
+    if proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RenderError(f"ffmpeg failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+    return proc
+
+
+def decode_pcm(path: str, sample_rate: int | None = None) -> tuple["np.ndarray", int]:  # noqa: F821
+    """Decode any audio file to mono float32, shape (T,); returns (audio, sample_rate)."""
+    import numpy as np
+    args = ["-i", str(path), "-map", "0:a:0", "-ac", "1"]
+    if sample_rate:
+        args += ["-ar", str(sample_rate)]
+    args += ["-f", "f32le", "-"]
+    proc = run_ffmpeg(args)
+    rate = sample_rate or probe_sample_rate(path)
+    return np.frombuffer(proc.stdout, dtype="<f4").copy(), rate
+
+
+def probe_sample_rate(path: str) -> int:
+    import re
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True)
+    m = re.search(rb"Audio: [^\n]*?(\d+) Hz", proc.stderr)
+    return int(m.group(1)) if m else 0

@@ -1,0 +1,165 @@
+"""The pipeline end to end for one book: ingest -> segment -> synthesize -> assemble -> export.
+
+`plan_book` runs the text front end alone (no model): what `render --dry-run` prints.
+`render_book` renders and writes the output folder.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import defaults as D
+from .config import Config
+from .errors import OutputError, UsageError
+from .ingest import read_book
+from .normalize import load_lexicon
+from .records import Book, Chapter, Segment
+from .segment import Segmenter, SentenceSplitter
+
+log = logging.getLogger(__name__)
+
+ENGINE_CHARS_PER_S = {"hibari": D.HIBARI_CHARS_PER_S, "soprano": D.SOPRANO_CHARS_PER_S}
+
+
+def parse_chapters(spec: str | None, count: int) -> list[int]:
+    """"1-3,7" -> [1, 2, 3, 7] (1-based, in book order). None or "" selects every chapter."""
+    if not spec:
+        return list(range(1, count + 1))
+    chosen: set[int] = set()
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, sep, hi = part.partition("-")
+        try:
+            a = int(lo) if lo.strip() else 1
+            b = (int(hi) if hi.strip() else count) if sep else a
+        except ValueError:
+            raise UsageError(f"--chapters: '{part}' is not a number or a range like 1-3") from None
+        if a < 1 or b < a:
+            raise UsageError(f"--chapters: '{part}' is not a valid range (chapters are numbered from 1)")
+        if a > count:
+            raise UsageError(f"--chapters: the book has {count} chapters; '{part}' selects none of them")
+        chosen.update(range(a, min(b, count) + 1))
+    if not chosen:
+        raise UsageError("--chapters selected no chapters")
+    return sorted(chosen)
+
+
+@dataclass(slots=True)
+class Plan:
+    book: Book
+    chapters: list[Chapter]
+    segments: dict[int, list[Segment]] = field(default_factory=dict)
+
+    @property
+    def est_seconds(self) -> float:
+        return sum(s.est_seconds for segs in self.segments.values() for s in segs)
+
+    def to_json(self) -> dict:
+        return {
+            "title": self.book.title, "authors": self.book.authors, "language": self.book.language,
+            "est_seconds": round(self.est_seconds, 1),
+            "chapters": [
+                {"index": c.index, "title": c.title, "level": c.level, "parents": c.parents,
+                 "est_seconds": round(sum(s.est_seconds for s in self.segments[c.index]), 1),
+                 "segments": [{"text": s.text, "normalized": s.normalized, "est_seconds": s.est_seconds,
+                               "pause_after": s.pause_after.value} for s in self.segments[c.index]]}
+                for c in self.chapters
+            ],
+        }
+
+
+def plan_book(path: str | Path, cfg: Config, chapters: str | None = None, engine_name: str = "hibari") -> Plan:
+    """Ingest, normalize and segment a book: no model is loaded."""
+    book = read_book(path, include_front_matter=cfg.text.include_front_matter, read_notes=cfg.text.read_notes)
+    selected = parse_chapters(chapters, len(book.chapters))
+    chosen = [c for c in book.chapters if c.index in selected]
+    segmenter = Segmenter(SentenceSplitter.for_book(book), load_lexicon(cfg.text.lexicon),
+                          chars_per_second=ENGINE_CHARS_PER_S.get(engine_name, D.HIBARI_CHARS_PER_S) *
+                          (cfg.engine.speed if engine_name == "hibari" else 1.0),
+                          min_s=cfg.text.segment_min_s, max_s=cfg.text.segment_max_s)
+    plan = Plan(book, chosen)
+    for c in chosen:
+        plan.segments[c.index] = segmenter.chapter_segments(c)
+    return plan
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".render-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise OutputError(f"{out}: output folder is not writable ({e.strerror or e}); choose another --out") from e
+
+
+def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | None = None,
+                progress: bool = True, engine=None) -> dict:
+    """Render a book into `out`; returns the manifest (also written to `out/manifest.json`)."""
+    from .export import EXTENSIONS, chapter_record, chapter_stem, encode, inside, tag_mp3, write_json
+    from .synthesize import choose_engine, load_engine
+    from .synthesize.worker import Worker
+
+    out = Path(out)
+    engine_name = engine.name if engine is not None else choose_engine(cfg.engine)[0]
+    plan = plan_book(path, cfg, chapters, engine_name)
+    _check_writable(out)
+    if engine is None:
+        engine = load_engine(cfg.engine)
+    book = plan.book
+    total_segments = sum(len(s) for s in plan.segments.values())
+    t0 = time.perf_counter()
+
+    from tqdm.auto import tqdm
+    bar = tqdm(total=total_segments, unit="seg", disable=not progress, dynamic_ncols=True,
+               desc=(book.title or "book")[:30])
+    done_chapters = 0
+
+    def on_done(r):
+        bar.update(1)
+        elapsed = time.perf_counter() - t0
+        bar.set_postfix_str(f"ch {done_chapters}/{len(plan.chapters)} audio {worker.stats.audio_s:,.0f}s "
+                            f"{worker.stats.audio_s / max(elapsed, 1e-9):.0f}x RT", refresh=False)
+
+    worker = Worker(engine, cfg.validate_, cfg.engine.batch_size, on_done=on_done,
+                    silence_db=cfg.pauses.silence_threshold_db)
+    from .assemble import assemble_chapter
+
+    width = max(2, len(str(len(book.chapters))))
+    chapter_records = []
+    comment = f"Rendered by render from {Path(path).name} with {engine.describe()}"
+    formats = [f for f in cfg.output.formats if f != "m4b"] or []
+    for ch in plan.chapters:
+        segs = plan.segments[ch.index]
+        rendered = worker.render(segs)
+        audio = assemble_chapter(ch, rendered, cfg.pauses, cfg.output)
+        stem = chapter_stem(ch.index, ch.title, width)
+        files: dict[str, str] = {}
+        for fmt in formats:
+            target = inside(out, out / f"{stem}{EXTENSIONS[fmt]}")
+            encode(audio.audio, audio.sample_rate, target, fmt, cfg.output)
+            if fmt == "mp3":
+                tag_mp3(target, book, ch.title, ch.index, len(book.chapters), comment)
+            files[fmt] = target.name
+        chapter_records.append(chapter_record(audio, files))
+        done_chapters += 1
+    bar.close()
+    wall = time.perf_counter() - t0
+    manifest = {
+        "book": {"title": book.title, "authors": book.authors, "language": book.language,
+                 "publisher": book.publisher, "date": book.date, "identifier": book.identifier,
+                 "description": book.description, "source": str(path)},
+        "engine": engine.identity(),
+        "settings": cfg.audio_settings(),
+        "chapters": chapter_records,
+        "stats": {"segments": total_segments, "rendered": worker.stats.rendered, "reused": worker.stats.reused,
+                  "retried": worker.stats.retried, "failed": worker.stats.failed,
+                  "audio_seconds": round(sum(c["duration"] for c in chapter_records), 2),
+                  "wall_seconds": round(wall, 2)},
+    }
+    write_json(out / D.MANIFEST_NAME, manifest)
+    return manifest

@@ -1,0 +1,125 @@
+"""The synthesis worker: feeds an engine in batches, validates every output, re-renders failures.
+
+A segment whose checks fail is re-rendered with a new seed (attempt n+1) in a later batch, up to
+`max_attempts`; the best attempt by the checks is kept and its record says how many were made. The rest
+of the book never waits on a failing segment: retries ride along with later batches.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import ValidateConfig
+from ..records import Check, RenderedSegment, Segment
+from ..validate import check_segment, score
+from .base import Engine, SynthRequest, segment_seed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class WorkerStats:
+    rendered: int = 0          # segments synthesized in this run
+    reused: int = 0            # segments taken from the cache
+    retried: int = 0           # extra attempts made
+    failed: int = 0            # segments still failing after every attempt
+    audio_s: float = 0.0
+
+
+class Worker:
+    def __init__(self, engine: Engine, validate: ValidateConfig, batch_size: int, cache=None,
+                 silence_db: float = -50.0, on_done: Callable[[RenderedSegment], None] | None = None):
+        self.engine = engine
+        self.vcfg = validate
+        self.batch_size = max(1, min(batch_size, engine.max_batch))
+        self.cache = cache
+        self.silence_db = silence_db
+        self.on_done = on_done
+        self.stats = WorkerStats()
+        self._identity = engine.identity()
+
+    def _expected(self, seg: Segment) -> float:
+        return len(seg.normalized) / self.engine.chars_per_second
+
+    def render(self, segments: list[Segment]) -> list[RenderedSegment]:
+        """Render segments (any chapters); the result is parallel to `segments`."""
+        results: list[RenderedSegment | None] = [None] * len(segments)
+        todo: list[int] = []
+        for i, seg in enumerate(segments):
+            if not seg.normalized.strip(" .,;:!?\"'-"):
+                results[i] = RenderedSegment(seg, np.zeros(0, np.float32), self.engine.sample_rate,
+                                             checks=[Check("empty", True, None, "nothing to say")])
+                self._done(results[i])
+                continue
+            if self.cache is not None:
+                hit = self.cache.get(self.cache.key(seg.normalized, self._identity))
+                if hit is not None:
+                    audio, meta = hit
+                    results[i] = RenderedSegment(seg, audio, self.engine.sample_rate, seed=meta.get("seed", 0),
+                                                 attempts=meta.get("attempts", 1), cached=True,
+                                                 checks=[Check(**c) for c in meta.get("checks", [])],
+                                                 finish_reason=meta.get("finish_reason", "stop"),
+                                                 repetition=meta.get("repetition"))
+                    self.stats.reused += 1
+                    self._done(results[i])
+                    continue
+            todo.append(i)
+
+        attempt = 0
+        best: dict[int, RenderedSegment] = {}
+        while todo and attempt < self.vcfg.max_attempts:
+            again: list[int] = []
+            # similar lengths together: engines that pad a batch pad less
+            order = sorted(todo, key=lambda i: len(segments[i].normalized))
+            for start in range(0, len(order), self.batch_size):
+                chunk = order[start:start + self.batch_size]
+                reqs = [SynthRequest(segments[i].normalized, segment_seed(segments[i].normalized, attempt), attempt,
+                                     self._expected(segments[i]) * self.vcfg.duration_ratio_max)
+                        for i in chunk]
+                outs = self.engine.synthesize_batch(reqs)
+                for i, req, out in zip(chunk, reqs, outs, strict=True):
+                    seg = segments[i]
+                    checks = check_segment(out, self.engine.sample_rate, self._expected(seg), self.vcfg,
+                                           self.silence_db)
+                    audio = out.audio if np.isfinite(out.audio).all() else np.nan_to_num(out.audio)
+                    cand = RenderedSegment(seg, audio.astype(np.float32, copy=False), self.engine.sample_rate,
+                                           seed=req.seed, attempts=attempt + 1, checks=checks,
+                                           finish_reason=out.finish_reason, repetition=out.repetition)
+                    prev = best.get(i)
+                    if prev is None or score(cand.checks) < score(prev.checks):
+                        best[i] = cand
+                    best[i].attempts = attempt + 1
+                    if attempt > 0:
+                        self.stats.retried += 1
+                    if cand.passed or attempt + 1 >= self.vcfg.max_attempts:
+                        self._finish(i, best[i], results)
+                    else:
+                        log.info("segment %s failed %s; re-rendering (attempt %d)", seg.id,
+                                 ", ".join(cand.failed_checks), attempt + 2)
+                        again.append(i)
+            todo = again
+            attempt += 1
+        return [r for r in results if r is not None]
+
+    def _finish(self, i: int, r: RenderedSegment, results: list) -> None:
+        results[i] = r
+        self.stats.rendered += 1
+        if not r.passed:
+            self.stats.failed += 1
+            log.warning("segment %s still failing after %d attempts: %s", r.segment.id, r.attempts,
+                        "; ".join(c.detail for c in r.checks if not c.passed))
+        if self.cache is not None:
+            self.cache.put(self.cache.key(r.segment.normalized, self._identity), r.audio,
+                           {"seed": r.seed, "attempts": r.attempts, "finish_reason": r.finish_reason,
+                            "repetition": r.repetition,
+                            "checks": [{"name": c.name, "passed": c.passed, "value": c.value, "detail": c.detail}
+                                       for c in r.checks]})
+        self._done(r)
+
+    def _done(self, r: RenderedSegment) -> None:
+        self.stats.audio_s += r.duration
+        if self.on_done is not None:
+            self.on_done(r)

@@ -1,0 +1,81 @@
+"""Validate: cheap per-segment checks on rendered audio, and the choice of the best attempt.
+
+Every check is vectorized numpy over the segment; none needs a model. The optional ASR round trip
+lives in `pipeline.asr`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .config import ValidateConfig
+from .records import Check, EngineOutput
+
+FRAME_S = 0.02
+
+
+def _db(x: float) -> float:
+    return float(20.0 * np.log10(max(x, 1e-10)))
+
+
+def frame_rms(audio: np.ndarray, sample_rate: int, frame_s: float = FRAME_S) -> np.ndarray:
+    """RMS of consecutive frames, shape (T // frame,). Audio: mono float32, shape (T,)."""
+    n = max(1, int(sample_rate * frame_s))
+    usable = len(audio) // n * n
+    if usable == 0:
+        return np.zeros(0, dtype=np.float32)
+    frames = audio[:usable].reshape(-1, n).astype(np.float32, copy=False)
+    return np.sqrt(np.mean(frames * frames, axis=1))
+
+
+def longest_run(mask: np.ndarray) -> int:
+    """Length of the longest run of True in a 1-D boolean array."""
+    if not mask.any():
+        return 0
+    padded = np.concatenate(([False], mask, [False]))
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return int((edges[1::2] - edges[::2]).max())
+
+
+def check_segment(out: EngineOutput, sample_rate: int, expected_s: float, cfg: ValidateConfig,
+                  silence_db: float = -50.0) -> list[Check]:
+    """Checks for one engine output. `expected_s` is the text's estimated duration."""
+    audio = out.audio
+    checks: list[Check] = []
+    finite = bool(np.isfinite(audio).all()) if audio.size else True
+    checks.append(Check("finite", finite, None, "" if finite else "NaN or inf in the audio"))
+    if not finite:
+        audio = np.nan_to_num(audio, nan=0.0, posinf=0.0, neginf=0.0)
+    duration = len(audio) / sample_rate
+    ratio = duration / expected_s if expected_s > 0 else 1.0
+    ok = cfg.duration_ratio_min <= ratio <= cfg.duration_ratio_max
+    checks.append(Check("duration", ok, round(ratio, 3),
+                        "" if ok else f"{duration:.2f} s for text expected to take {expected_s:.2f} s"))
+    rms = frame_rms(audio, sample_rate)
+    level = _db(float(np.sqrt(np.mean(audio.astype(np.float64) ** 2)))) if audio.size else -200.0
+    ok = level >= cfg.min_rms_db
+    checks.append(Check("loudness", ok, round(level, 1), "" if ok else f"too quiet ({level:.1f} dB RMS)"))
+    silent = rms < 10 ** (silence_db / 20)
+    # internal silence: frames between the first and last voiced frame
+    voiced = np.flatnonzero(~silent)
+    inner = silent[voiced[0]:voiced[-1] + 1] if voiced.size else silent
+    gap = longest_run(inner) * FRAME_S
+    ok = gap <= cfg.max_internal_silence_s and voiced.size > 0
+    checks.append(Check("silence", ok, round(gap, 2),
+                        "" if ok else ("no speech" if voiced.size == 0 else f"{gap:.1f} s of silence inside")))
+    clipped = float(np.mean(np.abs(audio) >= 0.999)) if audio.size else 0.0
+    ok = clipped <= cfg.clip_fraction_max
+    checks.append(Check("clipping", ok, round(clipped, 5), "" if ok else f"{clipped:.2%} of samples clipped"))
+    if out.finish_reason != "stop":
+        checks.append(Check("finish", False, None, f"the engine stopped on '{out.finish_reason}'"))
+    if out.repetition is not None:
+        ok = out.repetition < 0.5
+        checks.append(Check("repetition", ok, round(out.repetition, 3),
+                            "" if ok else "the engine repeated itself (hallucination signal)"))
+    return checks
+
+
+def score(checks: list[Check]) -> tuple[int, float]:
+    """Lower is better: (failed checks, distance of the duration ratio from 1)."""
+    failed = sum(not c.passed for c in checks)
+    ratio = next((c.value for c in checks if c.name == "duration" and c.value is not None), 1.0)
+    return failed, abs(np.log(max(ratio, 1e-6)))
