@@ -118,3 +118,36 @@ def chapter_record(audio: ChapterAudio, files: dict[str, str]) -> dict:
             for t, r in zip(audio.timings, audio.rendered, strict=True)
         ],
     }
+
+
+class BookExporter:
+    """Writes a book's outputs as its chapters finish: chapter files in every format, then the book-level
+    files. The orchestrator (`pipeline.render`) calls `chapter(audio)` per chapter and `finish()` once."""
+
+    def __init__(self, book: Book, out: Path, cfg: OutputConfig, comment: str, total_chapters: int):
+        self.book = book
+        self.out = Path(out)
+        self.cfg = cfg
+        self.comment = comment
+        self.total = total_chapters
+        self.width = max(2, len(str(total_chapters)))
+        self.formats = [f for f in cfg.formats if f != "m4b"]
+
+    def chapter_stem(self, chapter) -> str:
+        return chapter_stem(chapter.index, chapter.title, self.width)
+
+    def chapter(self, audio: ChapterAudio) -> dict:
+        """Encode and tag one chapter in every chapter format; returns its manifest record."""
+        ch = audio.chapter
+        files: dict[str, str] = {}
+        for fmt in self.formats:
+            target = inside(self.out, self.out / f"{self.chapter_stem(ch)}{EXTENSIONS[fmt]}")
+            encode(audio.audio, audio.sample_rate, target, fmt, self.cfg)
+            if fmt == "mp3":
+                tag_mp3(target, self.book, ch.title, ch.index, self.total, self.comment)
+            files[fmt] = target.name
+        return chapter_record(audio, files)
+
+    def finish(self, chapters: list[dict]) -> dict:
+        """Book-level outputs once every chapter is done; returns what to add to the manifest."""
+        return {}

@@ -100,7 +100,7 @@ def _check_writable(out: Path) -> None:
 def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | None = None,
                 progress: bool = True, engine=None) -> dict:
     """Render a book into `out`; returns the manifest (also written to `out/manifest.json`)."""
-    from .export import EXTENSIONS, chapter_record, chapter_stem, encode, inside, tag_mp3, write_json
+    from .export import BookExporter, write_json
     from .synthesize import choose_engine, load_engine
     from .synthesize.worker import Worker
 
@@ -129,24 +129,15 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
                     silence_db=cfg.pauses.silence_threshold_db)
     from .assemble import assemble_chapter
 
-    width = max(2, len(str(len(book.chapters))))
-    chapter_records = []
     comment = f"Rendered by render from {Path(path).name} with {engine.describe()}"
-    formats = [f for f in cfg.output.formats if f != "m4b"] or []
+    exporter = BookExporter(book, out, cfg.output, comment, len(book.chapters))
+    chapter_records = []
     for ch in plan.chapters:
-        segs = plan.segments[ch.index]
-        rendered = worker.render(segs)
+        rendered = worker.render(plan.segments[ch.index])
         audio = assemble_chapter(ch, rendered, cfg.pauses, cfg.output)
-        stem = chapter_stem(ch.index, ch.title, width)
-        files: dict[str, str] = {}
-        for fmt in formats:
-            target = inside(out, out / f"{stem}{EXTENSIONS[fmt]}")
-            encode(audio.audio, audio.sample_rate, target, fmt, cfg.output)
-            if fmt == "mp3":
-                tag_mp3(target, book, ch.title, ch.index, len(book.chapters), comment)
-            files[fmt] = target.name
-        chapter_records.append(chapter_record(audio, files))
+        chapter_records.append(exporter.chapter(audio))
         done_chapters += 1
+    extra = exporter.finish(chapter_records)
     bar.close()
     wall = time.perf_counter() - t0
     manifest = {
@@ -156,6 +147,7 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
         "engine": engine.identity(),
         "settings": cfg.audio_settings(),
         "chapters": chapter_records,
+        **extra,
         "stats": {"segments": total_segments, "rendered": worker.stats.rendered, "reused": worker.stats.reused,
                   "retried": worker.stats.retried, "failed": worker.stats.failed,
                   "audio_seconds": round(sum(c["duration"] for c in chapter_records), 2),
