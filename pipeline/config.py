@@ -66,6 +66,7 @@ class OutputConfig(StrictModel):
     target_rms_db: float = Field(D.TARGET_RMS_DB, ge=-40.0, le=-6.0)
     target_lufs: float = Field(D.TARGET_LUFS, ge=-40.0, le=-6.0)
     peak_db: float = Field(D.PEAK_CEILING_DB, ge=-20.0, le=0.0)
+    subtitles: bool = D.SUBTITLES
 
 
 class ValidateConfig(StrictModel):
@@ -75,6 +76,17 @@ class ValidateConfig(StrictModel):
     max_internal_silence_s: float = Field(D.MAX_INTERNAL_SILENCE_S, gt=0.0)
     min_rms_db: float = Field(D.MIN_RMS_DB, le=0.0)
     clip_fraction_max: float = Field(D.CLIP_FRACTION_MAX, ge=0.0, le=1.0)
+    max_edge_silence_s: float = Field(D.MAX_EDGE_SILENCE_S, gt=0.0)
+    qc: Literal["none", "asr"] = D.QC
+    asr_wer_max: float = Field(D.ASR_WER_MAX, ge=0.0, le=1.0)
+    asr_sample: float = Field(D.ASR_SAMPLE, ge=0.0, le=1.0)
+    strict: bool = D.STRICT
+
+
+class CacheConfig(StrictModel):
+    enabled: bool = D.CACHE_ENABLED
+    dir: str = ""                             # "" = RENDER_CACHE_DIR or the user cache dir
+    max_gb: float = Field(D.CACHE_MAX_GB, gt=0.0)
 
 
 class Config(StrictModel):
@@ -82,13 +94,15 @@ class Config(StrictModel):
     text: TextConfig = Field(default_factory=TextConfig)
     pauses: PauseConfig = Field(default_factory=PauseConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
     validate_: ValidateConfig = Field(default_factory=ValidateConfig, alias="validate")
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
 
     def audio_settings(self) -> dict[str, Any]:
-        """Every setting that changes the audio, for the manifest."""
-        return self.model_dump(mode="json", by_alias=True)
+        """Every setting that changes the audio, for the manifest and the chapter fingerprints
+        (where the cache lives and how segments are batched change nothing)."""
+        return self.model_dump(mode="json", by_alias=True, exclude={"cache": True, "engine": {"batch_size"}})
 
 
 def _fields_of(model: type[BaseModel]) -> list[str]:

@@ -56,6 +56,8 @@ LOUDNESS_PRESET = "acx"             # acx (RMS) | ebu (LUFS)
 TARGET_RMS_DB = -20.0               # ACX: -23 .. -18 dB RMS
 TARGET_LUFS = -19.0                 # EBU R128 preset for podcasts and streaming (mono)
 PEAK_CEILING_DB = -3.0
+PAUSE_FLOOR_DB = -60.0              # ACX noise floor: pauses must be quieter than this
+SUBTITLES = True                    # SRT and VTT per chapter, one cue per sentence
 
 # --- validation ----------------------------------------------------------------------------------
 MAX_ATTEMPTS = 3                    # renders per segment, the first one included
@@ -64,6 +66,17 @@ DURATION_RATIO_MAX = 2.5
 MAX_INTERNAL_SILENCE_S = 2.0
 MIN_RMS_DB = -45.0                  # quieter than this is "too quiet"
 CLIP_FRACTION_MAX = 0.001           # fraction of samples at full scale
+MAX_EDGE_SILENCE_S = 1.5            # leading or trailing silence inside one rendered segment
+QC = "none"                         # none | asr: a speech-recognition round trip per segment (--qc asr)
+QC_CHOICES = ("none", "asr")
+ASR_WER_MAX = 0.5                   # word error rate above which a segment is re-rendered (--qc asr)
+ASR_SAMPLE = 1.0                    # fraction of segments the ASR round trip checks (1.0 = every one)
+STRICT = False                      # --strict: segments still failing at the end make the run exit 4
+
+# --- segment cache -------------------------------------------------------------------------------
+CACHE_ENABLED = True
+CACHE_MAX_GB = 20.0                 # least recently used entries go past this size
+# default folder: RENDER_CACHE_DIR, else $XDG_CACHE_HOME/render/segments, else ~/.cache/render/segments
 
 # --- files ---------------------------------------------------------------------------------------
 MANIFEST_NAME = "manifest.json"

@@ -5,7 +5,9 @@ import functools
 import shutil
 import subprocess
 
-from .errors import RenderError
+from .errors import OutputError, RenderError
+
+_DISK_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
 
 
 @functools.cache
@@ -26,7 +28,11 @@ def run_ffmpeg(args: list[str], input: bytes | None = None) -> subprocess.Comple
     proc = subprocess.run(cmd, input=input, capture_output=True)
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RenderError(f"ffmpeg failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+        last = msg[-1] if msg else f"exit {proc.returncode}"
+        if any(s in m for m in msg for s in _DISK_FULL):
+            raise OutputError(f"disk full while writing audio ({last}); free some space and run the same "
+                              "command again to resume")
+        raise RenderError(f"ffmpeg failed: {last}")
     return proc
 
 

@@ -135,10 +135,17 @@ class EngineOutput:
 
 @dataclass(slots=True)
 class Check:
+    """One validation check on a segment. Plain Python values (never numpy scalars), so it serializes."""
+
     name: str
     passed: bool
     value: float | None = None
     detail: str = ""
+
+    def __post_init__(self):
+        self.passed = bool(self.passed)
+        if self.value is not None:
+            self.value = float(self.value)
 
 
 @dataclass(slots=True)

@@ -5,9 +5,11 @@
 """
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import defaults as D
@@ -17,6 +19,7 @@ from .ingest import read_book
 from .normalize import load_lexicon
 from .records import Book, Chapter, Segment
 from .segment import Segmenter, SentenceSplitter
+from .synthesize import choose_engine
 
 log = logging.getLogger(__name__)
 
@@ -97,61 +100,146 @@ def _check_writable(out: Path) -> None:
         raise OutputError(f"{out}: output folder is not writable ({e.strerror or e}); choose another --out") from e
 
 
+def default_cache_dir() -> Path:
+    """RENDER_CACHE_DIR, else $XDG_CACHE_HOME/render/segments, else ~/.cache/render/segments."""
+    env = os.environ.get("RENDER_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "render" / "segments"
+
+
+def open_cache(cfg: Config):
+    from .cache import DiskCache
+    if not cfg.cache.enabled:
+        return None
+    root = Path(cfg.cache.dir) if cfg.cache.dir else default_cache_dir()
+    try:
+        return DiskCache(root, int(cfg.cache.max_gb * 1024**3))
+    except OSError as e:
+        log.warning("segment cache at %s unusable (%s); rendering without it", root, e.strerror or e)
+        return None
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    """Half-written files a killed run left behind (hidden `.NAME.part`); never a finished file."""
+    for tmp in out.glob(".*.part"):
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+@dataclass(slots=True)
+class RunStats:
+    segments: int = 0
+    rendered: int = 0
+    reused: int = 0
+    retried: int = 0
+    failed: int = 0
+    chapters_rendered: int = 0
+    chapters_reused: int = 0
+
+
 def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | None = None,
                 progress: bool = True, engine=None) -> dict:
-    """Render a book into `out`; returns the manifest (also written to `out/manifest.json`)."""
-    from .export import BookExporter, write_json
-    from .synthesize import choose_engine, load_engine
-    from .synthesize.worker import Worker
+    """Render a book into `out`; returns the manifest (also written to `out/manifest.json`).
+
+    Resumable: segments come from the cache when their audio was made before, and a chapter whose
+    fingerprint and files are unchanged is not assembled or encoded again. One render per folder.
+    """
+    from .lock import OutputLock
 
     out = Path(out)
     engine_name = engine.name if engine is not None else choose_engine(cfg.engine)[0]
     plan = plan_book(path, cfg, chapters, engine_name)
     _check_writable(out)
+    with OutputLock(out):
+        _remove_stale_temporaries(out)
+        try:
+            return _render_locked(plan, path, out, cfg, progress, engine)
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+                raise OutputError(f"{out}: disk full ({e.strerror}); finished chapters are intact; free some "
+                                  "space and run the same command again to resume") from e
+            raise
+
+
+def _render_locked(plan: Plan, path, out: Path, cfg: Config, progress: bool, engine) -> dict:
+    from tqdm.auto import tqdm
+
+    from .assemble import assemble_chapter
+    from .export import BookExporter, write_json
+    from .state import RenderState, chapter_fingerprint
+    from .synthesize import load_engine
+    from .synthesize.worker import Worker
+
+    book = plan.book
+    state = RenderState(out)
     if engine is None:
         engine = load_engine(cfg.engine)
-    book = plan.book
-    total_segments = sum(len(s) for s in plan.segments.values())
+    identity = engine.identity()
+    settings = cfg.audio_settings()
+    total_chapters = len(book.chapters)
+    fingerprints = {c.index: chapter_fingerprint(book, c, plan.segments[c.index], identity, settings,
+                                                 total_chapters) for c in plan.chapters}
+    stats = RunStats(segments=sum(len(s) for s in plan.segments.values()))
     t0 = time.perf_counter()
-
-    from tqdm.auto import tqdm
-    bar = tqdm(total=total_segments, unit="seg", disable=not progress, dynamic_ncols=True,
+    bar = tqdm(total=stats.segments, unit="seg", disable=not progress, dynamic_ncols=True,
                desc=(book.title or "book")[:30])
     done_chapters = 0
 
-    def on_done(r):
+    def on_done(_r):
         bar.update(1)
         elapsed = time.perf_counter() - t0
         bar.set_postfix_str(f"ch {done_chapters}/{len(plan.chapters)} audio {worker.stats.audio_s:,.0f}s "
                             f"{worker.stats.audio_s / max(elapsed, 1e-9):.0f}x RT", refresh=False)
 
-    worker = Worker(engine, cfg.validate_, cfg.engine.batch_size, on_done=on_done,
+    worker = Worker(engine, cfg.validate_, cfg.engine.batch_size, cache=open_cache(cfg), on_done=on_done,
                     silence_db=cfg.pauses.silence_threshold_db)
-    from .assemble import assemble_chapter
-
     comment = f"Rendered by render from {Path(path).name} with {engine.describe()}"
-    exporter = BookExporter(book, out, cfg.output, comment, len(book.chapters))
+    exporter = BookExporter(book, out, cfg.output, comment, total_chapters)
     chapter_records = []
     for ch in plan.chapters:
+        fp = fingerprints[ch.index]
+        record = state.reusable(ch.index, fp, out)
+        if record is not None:
+            chapter_records.append(record)
+            stats.chapters_reused += 1
+            stats.reused += len(plan.segments[ch.index])
+            bar.update(len(plan.segments[ch.index]))
+            done_chapters += 1
+            continue
+        old_files = set(state.files_of(ch.index))
         rendered = worker.render(plan.segments[ch.index])
         audio = assemble_chapter(ch, rendered, cfg.pauses, cfg.output)
-        chapter_records.append(exporter.chapter(audio))
+        record = exporter.chapter(audio)
+        for stale in old_files - set(record.get("files", {}).values()):
+            (out / stale).unlink(missing_ok=True)      # the chapter's title (so its file name) changed
+        state.save_chapter(ch.index, fp, record)
+        chapter_records.append(record)
+        stats.chapters_rendered += 1
         done_chapters += 1
-    extra = exporter.finish(chapter_records)
     bar.close()
+    extra = exporter.finish(chapter_records)
     wall = time.perf_counter() - t0
+    stats.rendered, stats.retried, stats.failed = worker.stats.rendered, worker.stats.retried, worker.stats.failed
+    stats.reused += worker.stats.reused
     manifest = {
         "book": {"title": book.title, "authors": book.authors, "language": book.language,
                  "publisher": book.publisher, "date": book.date, "identifier": book.identifier,
                  "description": book.description, "source": str(path)},
-        "engine": engine.identity(),
-        "settings": cfg.audio_settings(),
+        "engine": identity,
+        "settings": settings,
         "chapters": chapter_records,
         **extra,
-        "stats": {"segments": total_segments, "rendered": worker.stats.rendered, "reused": worker.stats.reused,
-                  "retried": worker.stats.retried, "failed": worker.stats.failed,
+        "stats": {**asdict(stats),
                   "audio_seconds": round(sum(c["duration"] for c in chapter_records), 2),
                   "wall_seconds": round(wall, 2)},
     }
+    from .report import build_report
+    report = build_report(manifest, worker.history, cfg.validate_.qc)
+    manifest["checks"] = report["summary"]
+    write_json(out / D.REPORT_NAME, report)
     write_json(out / D.MANIFEST_NAME, manifest)
     return manifest

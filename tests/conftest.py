@@ -3,9 +3,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Tests never touch the user's segment cache: one fresh cache per test session unless a test sets its own.
+os.environ.setdefault("RENDER_CACHE_DIR", tempfile.mkdtemp(prefix="render-test-cache-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"

@@ -52,6 +52,11 @@ def render(
     threads: Annotated[Optional[int], typer.Option(help=f"Engine threads [default: {D.HIBARI_THREADS}].")] = None,
     lexicon: Annotated[Optional[list[Path]], typer.Option(help="Extra pronunciation lexicon (TOML); repeatable.")] = None,
     include_front_matter: Annotated[Optional[bool], typer.Option("--include-front-matter", help="Also read title page, imprint, colophon and the like.")] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option(help="Segment cache folder [default: RENDER_CACHE_DIR or ~/.cache/render/segments].")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the segment cache.")] = False,
+    qc: Annotated[Optional[str], typer.Option(help=f"Extra quality check: {', '.join(D.QC_CHOICES)}; asr transcribes each segment (pocketsphinx) and re-renders those whose word error rate is over validate.asr_wer_max [default: {D.QC}].")] = None,
+    strict: Annotated[Optional[bool], typer.Option("--strict", help="Exit 4 when any segment still fails its checks after every attempt.")] = None,
+    loudness: Annotated[Optional[str], typer.Option(help=f"Loudness preset: acx (RMS {D.TARGET_RMS_DB:g} dB, peak {D.PEAK_CEILING_DB:g} dBFS) or ebu (R128, {D.TARGET_LUFS:g} LUFS) [default: {D.LOUDNESS_PRESET}].")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (chapters, segments, duration) without loading a model.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print the plan as one JSON document.")] = False,
     normalize: Annotated[Optional[str], typer.Option("--normalize", help="Print the normalized text of TEXT ('-' reads stdin) and exit.")] = None,
@@ -71,7 +76,8 @@ def render(
     _setup_logging(debug, quiet)
     try:
         _run(book, out, engine, chapters, format, config, voice, speed, model_path, batch_size, threads,
-             lexicon, include_front_matter, dry_run, as_json, normalize, quiet)
+             lexicon, include_front_matter, cache_dir, no_cache, dry_run, as_json, normalize, quiet,
+             qc, strict, loudness)
     except RenderError as e:
         if debug:
             raise
@@ -91,7 +97,8 @@ def render(
 
 
 def _run(book, out, engine, chapters, format, config, voice, speed, model_path, batch_size, threads, lexicon,
-         include_front_matter, dry_run, as_json, normalize, quiet) -> None:
+         include_front_matter, cache_dir, no_cache, dry_run, as_json, normalize, quiet, qc=None, strict=None,
+         loudness=None) -> None:
     from ..config import load_config
 
     formats = None
@@ -101,12 +108,18 @@ def _run(book, out, engine, chapters, format, config, voice, speed, model_path, 
         if bad or not formats:
             raise UsageError(f"--format: unknown format '{','.join(bad) or format}'; "
                              f"choose from {', '.join(D.FORMAT_CHOICES)}")
+    if qc is not None and qc not in D.QC_CHOICES:
+        raise UsageError(f"--qc: unknown check '{qc}'; choose from {', '.join(D.QC_CHOICES)}")
+    if loudness is not None and loudness not in ("acx", "ebu"):
+        raise UsageError(f"--loudness: unknown preset '{loudness}'; choose from acx, ebu")
     if engine is not None and engine not in D.ENGINES:
         raise UsageError(f"--engine: unknown engine '{engine}'; choose from {', '.join(D.ENGINES)}")
     overrides = _overrides(engine__name=engine, engine__voice=voice, engine__speed=speed,
                            engine__model_path=model_path, engine__batch_size=batch_size, engine__threads=threads,
                            output__formats=formats, text__include_front_matter=include_front_matter,
-                           text__lexicon=[str(p) for p in lexicon] if lexicon else None)
+                           text__lexicon=[str(p) for p in lexicon] if lexicon else None,
+                           cache__dir=str(cache_dir) if cache_dir else None, cache__enabled=False if no_cache else None,
+                           validate__qc=qc, validate__strict=strict, output__loudness=loudness)
     cfg = load_config(config, overrides)
 
     if normalize is not None:
@@ -150,3 +163,13 @@ def _run(book, out, engine, chapters, format, config, voice, speed, model_path, 
     typer.echo(f"render: wrote {len(manifest['chapters'])} chapters ({st['audio_seconds'] / 60:.1f} min of audio) "
                f"to {out} in {st['wall_seconds']:.0f} s; {st['rendered']} segments rendered, {st['reused']} reused, "
                f"{st['failed']} still failing", err=True)
+    report_path = Path(out) / D.REPORT_NAME
+    if report_path.is_file():
+        from ..report import summary
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        failing = report["summary"]["still_failing"]
+        if not quiet or failing:
+            typer.echo(summary(report), err=True)
+        if cfg.validate_.strict and failing:
+            from ..errors import StrictFailure
+            raise StrictFailure(f"{failing} segments still failing their checks (--strict); see {report_path}")

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import ValidateConfig
-from ..records import Check, RenderedSegment, Segment
-from ..validate import check_segment, score
+from ..errors import RenderError
+from ..records import Check, EngineOutput, RenderedSegment, Segment
+from ..validate import asr_check, asr_sampled, check_segment, score
 from .base import Engine, SynthRequest, segment_seed
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class Worker:
         self.on_done = on_done
         self.stats = WorkerStats()
         self._identity = engine.identity()
+        self.history: dict[str, list[dict]] = {}   # segment id -> every attempt: seed and failed checks
 
     def _expected(self, seg: Segment) -> float:
         return len(seg.normalized) / self.engine.chars_per_second
@@ -79,12 +81,18 @@ class Worker:
                 reqs = [SynthRequest(segments[i].normalized, segment_seed(segments[i].normalized, attempt), attempt,
                                      self._expected(segments[i]) * self.vcfg.duration_ratio_max)
                         for i in chunk]
-                outs = self.engine.synthesize_batch(reqs)
+                outs = self._synthesize(reqs)
                 for i, req, out in zip(chunk, reqs, outs, strict=True):
                     seg = segments[i]
                     checks = check_segment(out, self.engine.sample_rate, self._expected(seg), self.vcfg,
                                            self.silence_db)
                     audio = out.audio if np.isfinite(out.audio).all() else np.nan_to_num(out.audio)
+                    if (self.vcfg.qc == "asr" and all(c.passed for c in checks)
+                            and asr_sampled(seg.text_hash, self.vcfg.asr_sample)):
+                        checks.append(asr_check(audio, self.engine.sample_rate, seg.normalized, self.vcfg.asr_wer_max))
+                    self.history.setdefault(seg.id, []).append(
+                        {"attempt": attempt + 1, "seed": req.seed, "failed": [c.name for c in checks if not c.passed],
+                         "detail": "; ".join(c.detail for c in checks if not c.passed and c.detail)})
                     cand = RenderedSegment(seg, audio.astype(np.float32, copy=False), self.engine.sample_rate,
                                            seed=req.seed, attempts=attempt + 1, checks=checks,
                                            finish_reason=out.finish_reason, repetition=out.repetition)
@@ -103,6 +111,21 @@ class Worker:
             todo = again
             attempt += 1
         return [r for r in results if r is not None]
+
+    def _synthesize(self, reqs: list[SynthRequest]) -> list[EngineOutput]:
+        """The engine's batch call, isolating failures: a batch that raises is split in halves until the
+        segment that breaks the engine is found; that one gets an empty output whose finish reason
+        records the error, so its chapter still completes and the report names it."""
+        try:
+            return self.engine.synthesize_batch(reqs)
+        except RenderError:
+            raise
+        except Exception as e:  # noqa: BLE001 - an engine failure on one input must not stop the book
+            if len(reqs) > 1:
+                mid = len(reqs) // 2
+                return self._synthesize(reqs[:mid]) + self._synthesize(reqs[mid:])
+            log.warning("engine failed on a segment (%s: %s)", type(e).__name__, e)
+            return [EngineOutput(np.zeros(0, np.float32), finish_reason=f"error: {type(e).__name__}: {e}"[:200])]
 
     def _finish(self, i: int, r: RenderedSegment, results: list) -> None:
         results[i] = r

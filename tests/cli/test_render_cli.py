@@ -37,7 +37,8 @@ def test_demo_writes_one_mp3_per_chapter_and_a_manifest(demo_out):
         assert str(f.tags["TIT2"]) == ch["title"]
         assert str(f.tags["TALB"]) == "The Keeper of Gannet Point"
         assert str(f.tags["TRCK"]) == f"{ch['index']}/3"
-    assert not list(demo_out.glob(".*"))   # no temporary files left
+    assert not list(demo_out.glob(".*.part"))          # no temporary files left
+    assert not (demo_out / ".render.lock").exists()    # the output lock is released
 
 
 def test_demo_audio_is_the_right_speech(demo_out):
