@@ -1,17 +1,24 @@
 """Assemble: a chapter's rendered segments into one track, with pauses by kind, at the book's rate.
 
-Each segment's leading and trailing silence is trimmed to a consistent edge, then segments are laid
-into one preallocated buffer with the pause each one asks for; the chapter gets silence at its head and
-tail; the result is resampled once (soxr) to the output rate and brought to the loudness target.
+Each segment's leading and trailing silence is trimmed to a consistent edge (a short fade over the kept
+edge so a cut never clicks), then segments are laid into one preallocated buffer with the pause each one
+asks for; the chapter gets clean silence at its head and tail; the result is resampled once (soxr) to the
+output rate, padded to a whole number of codec frames, and brought to the loudness target.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from .config import OutputConfig, PauseConfig
+from .loudness import integrated_lufs, measure_pcm
 from .records import Chapter, ChapterAudio, Pause, RenderedSegment, SegmentTiming
 from .validate import frame_rms
 
+FRAME_SAMPLES = 1024                 # AAC frame: chapters are padded to a multiple, so M4B marks are exact
+LIMITER_MARGIN_DB = 0.5              # the in-memory limiter aims this far under the ceiling (codec overshoot)
+LOUDNESS_TOLERANCE_DB = 0.1
 TRIM_FRAME_S = 0.01
 
 
@@ -26,6 +33,23 @@ def trim_bounds(audio: np.ndarray, sample_rate: int, threshold_db: float, keep_s
     start = max(0, voiced[0] * n - keep)
     end = min(len(audio), (voiced[-1] + 1) * n + keep)
     return int(start), int(end)
+
+
+def faded(audio: np.ndarray, n: int) -> np.ndarray:
+    """A copy of `audio` with linear fades of `n` samples in and out (the edges kept by trimming)."""
+    out = np.array(audio, dtype=np.float32)
+    n = min(n, len(out) // 2)
+    if n > 0:
+        ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
+        out[:n] *= ramp
+        out[-n:] *= ramp[::-1]
+    return out
+
+
+def pad_to_frames(audio: np.ndarray, frame: int = FRAME_SAMPLES) -> np.ndarray:
+    """`audio` with silence appended up to a multiple of `frame` samples (under 1024 samples: 23 ms at 44.1 kHz)."""
+    extra = -len(audio) % frame
+    return np.concatenate([audio, np.zeros(extra, np.float32)]) if extra else audio
 
 
 def pause_seconds(pause: Pause, cfg: PauseConfig) -> float:
@@ -46,7 +70,8 @@ def assemble_chapter(chapter: Chapter, rendered: list[RenderedSegment], pauses: 
     """Join a chapter's segments (in order) into mono float32 audio at `output.sample_rate`."""
     if not rendered:
         sr = output.sample_rate
-        return ChapterAudio(chapter, np.zeros(int((pauses.head_s + pauses.tail_s) * sr), np.float32), sr)
+        return ChapterAudio(chapter, pad_to_frames(np.zeros(int((pauses.head_s + pauses.tail_s) * sr), np.float32)),
+                            sr)
     sr = rendered[0].sample_rate
     bounds = [trim_bounds(r.audio, sr, pauses.silence_threshold_db, pauses.trim_keep_s) for r in rendered]
     gaps = [int(round(pause_seconds(r.segment.pause_after, pauses) * sr)) for r in rendered]
@@ -55,13 +80,14 @@ def assemble_chapter(chapter: Chapter, rendered: list[RenderedSegment], pauses: 
     buf = np.zeros(total, dtype=np.float32)
     pos = head
     marks: list[tuple[int, int]] = []
+    fade = max(1, int(pauses.trim_keep_s * sr))
     for i, (r, (s, e)) in enumerate(zip(rendered, bounds, strict=True)):
-        buf[pos:pos + e - s] = r.audio[s:e]
+        buf[pos:pos + e - s] = faded(r.audio[s:e], fade)
         marks.append((pos, pos + e - s))
         pos += e - s
         if i < len(rendered) - 1:
             pos += gaps[i]
-    out = resample(buf, sr, output.sample_rate)
+    out = pad_to_frames(resample(buf, sr, output.sample_rate))
     scale = output.sample_rate / sr
     timings = [SegmentTiming(r.segment, a * scale / output.sample_rate, b * scale / output.sample_rate)
                for r, (a, b) in zip(rendered, marks, strict=True)]
@@ -69,20 +95,38 @@ def assemble_chapter(chapter: Chapter, rendered: list[RenderedSegment], pauses: 
     return ChapterAudio(chapter, out, output.sample_rate, timings, rendered)
 
 
-def normalize_loudness(audio: np.ndarray, output: OutputConfig) -> np.ndarray:
-    """Gain to the loudness target (ACX RMS or EBU R128 LUFS), then a peak limiter at `output.peak_db`."""
+def _level(audio: np.ndarray, output: OutputConfig) -> float:
+    """The preset's measure: integrated LUFS (pyloudnorm) for "ebu", whole-file dB RMS (ffmpeg astats) for "acx"."""
+    if output.loudness == "ebu":
+        return integrated_lufs(audio, output.sample_rate)
+    return measure_pcm(audio, output.sample_rate).rms_db
+
+
+def target_level(output: OutputConfig) -> float:
+    return output.target_lufs if output.loudness == "ebu" else output.target_rms_db
+
+
+def normalize_loudness(audio: np.ndarray, output: OutputConfig, offset_db: float = 0.0,
+                       ceiling_db: float | None = None) -> np.ndarray:
+    """Gain to the loudness target (ACX RMS or EBU R128 LUFS) plus `offset_db`, with a peak limiter at
+    `ceiling_db` (default: `output.peak_db` less a margin for codec overshoot).
+
+    Limiting lowers the level a little, so gain and limiter alternate until the measured level is within
+    0.1 dB of the target (at most four rounds). Audio: mono float32, shape (T,), at `output.sample_rate`.
+    """
     if audio.size == 0 or not np.any(audio):
         return audio
-    if output.loudness == "ebu":
-        import pyloudnorm
-        meter = pyloudnorm.Meter(output.sample_rate)
-        measured = meter.integrated_loudness(audio.astype(np.float64))
-        gain_db = output.target_lufs - measured if np.isfinite(measured) else 0.0
-    else:
-        rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
-        gain_db = output.target_rms_db - 20 * np.log10(max(rms, 1e-10))
-    out = audio * np.float32(10 ** (gain_db / 20))
-    return limit_peaks(out, output.sample_rate, output.peak_db)
+    target = target_level(output) + offset_db
+    ceiling = output.peak_db - LIMITER_MARGIN_DB if ceiling_db is None else ceiling_db
+    out = audio
+    for _ in range(4):
+        level = _level(out, output)
+        if not math.isfinite(level):
+            return out
+        if abs(level - target) <= LOUDNESS_TOLERANCE_DB:
+            break
+        out = limit_peaks(out * np.float32(10 ** ((target - level) / 20)), output.sample_rate, ceiling)
+    return out
 
 
 def limit_peaks(audio: np.ndarray, sample_rate: int, ceiling_db: float, attack_s: float = 0.005) -> np.ndarray:

@@ -1,13 +1,25 @@
-"""Export: chapter audio to encoded, tagged files, and the book's manifest.
+"""Export: chapter audio to encoded, tagged files, subtitles, the whole-book M4B, and the manifest.
 
 Every file is written under a temporary name in its own folder and moved into place with `os.replace`
-only when complete, so a chapter file exists only when it is whole. Paths are built from sanitized
-names and checked to resolve inside the output folder.
+only when complete, so a file exists only when it is whole. Paths are built from sanitized names and
+checked to resolve inside the output folder.
+
+Loudness is checked on every encoded file (`pipeline.loudness.measure_file`): when a codec moved the
+level off target or a peak over the ceiling, the chapter is corrected and encoded again.
+
+The M4B is built from AAC chapter streams without a second encode: each chapter is encoded once to AAC
+(`.parts/NNN.m4a`), and the book is their concatenation by stream copy plus FFMETADATA chapters. AAC
+starts every stream with one priming frame (1024 samples) and the concatenation keeps it, so each
+chapter's AAC stream is fed the chapter less its first 1024 samples (head silence): with chapters padded
+to whole frames (`pipeline.assemble.pad_to_frames`), every chapter then spans exactly its own length in
+the M4B, and the chapter marks, taken from the parts' real packet counts, fall on the chapter starts.
 """
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import math
 import os
 import re
 import unicodedata
@@ -16,15 +28,19 @@ from pathlib import Path
 import numpy as np
 
 from . import defaults as D
+from .assemble import FRAME_SAMPLES, normalize_loudness, target_level
 from .cache import atomic_write
-from .config import OutputConfig
+from .config import OutputConfig, PauseConfig
+from .cover import book_cover
 from .errors import OutputError
-from .ffmpeg import run_ffmpeg
+from .ffmpeg import decode_pcm, run_ffmpeg
+from .loudness import Loudness, gaps_floor_db, measure_file
 from .records import Book, ChapterAudio
+from .subtitles import chapter_cues, chapters_txt, to_srt, to_vtt
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = {"mp3": ".mp3", "m4b": ".m4a", "opus": ".opus", "flac": ".flac", "wav": ".wav"}
+EXTENSIONS = {"mp3": ".mp3", "m4b": ".m4b", "opus": ".opus", "flac": ".flac", "wav": ".wav"}
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
@@ -56,6 +72,12 @@ def chapter_stem(chapter_index: int, title: str, width: int = 2) -> str:
     return f"{chapter_index:0{width}d} - {safe_name(title)}"
 
 
+PARTS_DIR = ".parts"                   # AAC chapter streams waiting for the M4B
+ENCODE_TOLERANCE_DB = 0.3              # an encoded file this close to the target needs no second pass
+MAX_ENCODE_PASSES = 3
+SILENCE_FLOOR_DB = -150.0              # digital silence is reported as this level (JSON has no -inf)
+
+
 def _codec_args(fmt: str, cfg: OutputConfig) -> list[str]:
     return {
         "mp3": ["-c:a", "libmp3lame", "-b:a", cfg.mp3_bitrate, "-f", "mp3"],
@@ -66,6 +88,12 @@ def _codec_args(fmt: str, cfg: OutputConfig) -> list[str]:
     }[fmt]
 
 
+def _replace_atomically(tmp: Path, path: Path) -> None:
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def encode(audio: np.ndarray, sample_rate: int, path: Path, fmt: str, cfg: OutputConfig) -> None:
     """Encode mono float32 audio, shape (T,), to `path` atomically (temporary name, then os.replace)."""
     tmp = path.with_name(f".{path.name}.part")
@@ -74,20 +102,46 @@ def encode(audio: np.ndarray, sample_rate: int, path: Path, fmt: str, cfg: Outpu
             *_codec_args(fmt, cfg), str(tmp)]
     try:
         run_ffmpeg(args, input=np.ascontiguousarray(audio, dtype="<f4").tobytes())
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        _replace_atomically(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def encode_to_target(audio: np.ndarray, sample_rate: int, path: Path, fmt: str,
+                     cfg: OutputConfig) -> tuple[Loudness, int]:
+    """Encode, measure the encoded file, and correct and re-encode while it misses the loudness target
+    (by more than 0.3 dB) or a peak passes `cfg.peak_db`. Returns (measured loudness, passes)."""
+    ebu = cfg.loudness == "ebu"
+    target = target_level(cfg)
+    offset, ceiling = 0.0, None
+    pcm = audio
+    for n in range(1, MAX_ENCODE_PASSES + 1):
+        encode(pcm, sample_rate, path, fmt, cfg)
+        m = measure_file(path, lufs=True)
+        level = m.lufs if ebu else m.rms_db
+        if not math.isfinite(level):
+            return m, n
+        miss = target - level
+        over = m.peak_db - cfg.peak_db
+        if (abs(miss) <= ENCODE_TOLERANCE_DB and over <= 0) or n == MAX_ENCODE_PASSES:
+            if n > 1 or over > 0:
+                log.info("%s: %s after %d passes (level %.2f, peak %.2f dBFS)", path.name, fmt, n, level, m.peak_db)
+            return m, n
+        offset += miss
+        if over > 0:
+            ceiling = (ceiling if ceiling is not None else cfg.peak_db - 0.5) - over - 0.2
+        pcm = normalize_loudness(audio, cfg, offset_db=offset, ceiling_db=ceiling)
+    raise AssertionError("unreachable")
 
 
 def write_json(path: Path, data: dict) -> None:
     atomic_write(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
-def tag_mp3(path: Path, book: Book, title: str, track: int, total: int, comment: str) -> None:
-    from mutagen.id3 import COMM, ID3, TALB, TCON, TDRC, TIT2, TPE1, TPE2, TRCK, ID3NoHeaderError
+def tag_mp3(path: Path, book: Book, title: str, track: int, total: int, comment: str,
+            cover: tuple[bytes, str] | None = None) -> None:
+    from mutagen.id3 import APIC, COMM, ID3, TALB, TCON, TDRC, TIT2, TPE1, TPE2, TPOS, TRCK, ID3NoHeaderError
     try:
         tags = ID3(path)
     except ID3NoHeaderError:
@@ -97,34 +151,124 @@ def tag_mp3(path: Path, book: Book, title: str, track: int, total: int, comment:
     tags.add(TPE1(encoding=3, text=book.author))
     tags.add(TPE2(encoding=3, text=book.author))
     tags.add(TRCK(encoding=3, text=f"{track}/{total}"))
+    tags.add(TPOS(encoding=3, text="1/1"))
     tags.add(TCON(encoding=3, text="Audiobook"))
     if book.year:
         tags.add(TDRC(encoding=3, text=book.year))
     tags.add(COMM(encoding=3, lang="eng", desc="", text=comment))
+    if cover:
+        tags.add(APIC(encoding=3, mime=cover[1], type=3, desc="Cover", data=cover[0]))
     tags.save(path, v2_version=3)
 
 
-def chapter_record(audio: ChapterAudio, files: dict[str, str]) -> dict:
+def _flac_picture(cover: tuple[bytes, str]):
+    from mutagen.flac import Picture
+    from PIL import Image
+    import io
+    pic = Picture()
+    pic.type, pic.mime, pic.desc, pic.data = 3, cover[1], "Cover", cover[0]
+    pic.width, pic.height = Image.open(io.BytesIO(cover[0])).size
+    pic.depth = 24
+    return pic
+
+
+def tag_vorbis(path: Path, fmt: str, book: Book, title: str, track: int, total: int, comment: str,
+               cover: tuple[bytes, str] | None = None) -> None:
+    """Vorbis comments (FLAC, Opus), cover as a FLAC picture block."""
+    if fmt == "flac":
+        from mutagen.flac import FLAC
+        f = FLAC(path)
+    else:
+        from mutagen.oggopus import OggOpus
+        f = OggOpus(path)
+    values = {"title": title, "album": book.title, "artist": book.author, "albumartist": book.author,
+              "tracknumber": str(track), "tracktotal": str(total), "discnumber": "1", "genre": "Audiobook",
+              "comment": comment}
+    if book.year:
+        values["date"] = book.year
+    for key, value in values.items():
+        f[key] = [value]
+    if cover:
+        pic = _flac_picture(cover)
+        if fmt == "flac":
+            f.clear_pictures()
+            f.add_picture(pic)
+        else:
+            f["metadata_block_picture"] = [base64.b64encode(pic.write()).decode("ascii")]
+    f.save()
+
+
+def tag_m4b(path: Path, book: Book, comment: str, cover: tuple[bytes, str] | None = None) -> None:
+    from mutagen.mp4 import MP4, MP4Cover
+    f = MP4(path)
+    f["\xa9nam"] = [book.title]
+    f["\xa9alb"] = [book.title]
+    f["\xa9ART"] = [book.author]
+    f["aART"] = [book.author]
+    f["\xa9gen"] = ["Audiobook"]
+    f["\xa9cmt"] = [comment]
+    f["trkn"] = [(1, 1)]
+    f["disk"] = [(1, 1)]
+    f["stik"] = [2]                      # media kind: audiobook
+    if book.year:
+        f["\xa9day"] = [book.year]
+    if cover:
+        kind = MP4Cover.FORMAT_PNG if cover[1] == "image/png" else MP4Cover.FORMAT_JPEG
+        f["covr"] = [MP4Cover(cover[0], imageformat=kind)]
+    f.save()
+
+
+def aac_samples(path: Path, frame: int = FRAME_SAMPLES) -> int:
+    """Samples in an AAC stream as a concatenation plays it: packets x 1024, the priming frame included."""
+    proc = run_ffmpeg(["-i", str(path), "-map", "0:a:0", "-c", "copy", "-f", "framecrc", "-"])
+    return frame * sum(1 for line in proc.stdout.decode().splitlines() if line and not line.startswith("#"))
+
+
+def _ffmeta_escape(text: str) -> str:
+    return re.sub(r"([=;#\\\n])", r"\\\1", text)
+
+
+def ffmetadata(book: Book, marks: list[tuple[int, int, str]]) -> str:
+    """FFMETADATA1 with the book's tags and one [CHAPTER] per (start ms, end ms, title), TIMEBASE=1/1000."""
+    lines = [";FFMETADATA1", f"title={_ffmeta_escape(book.title)}", f"album={_ffmeta_escape(book.title)}",
+             f"artist={_ffmeta_escape(book.author)}", "genre=Audiobook"]
+    for start, end, title in marks:
+        lines += ["", "[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}", f"title={_ffmeta_escape(title)}"]
+    return "\n".join(lines) + "\n"
+
+
+def chapter_record(audio: ChapterAudio, files: dict[str, str], extra: dict | None = None) -> dict:
     ch = audio.chapter
     return {
-        "index": ch.index, "title": ch.title, "level": ch.level, "parents": ch.parents,
-        "files": files, "file": next(iter(files.values()), ""),
-        "duration": round(audio.duration, 3), "segments": len(audio.rendered),
+        "index": ch.index, "title": ch.title, "display_title": ch.display_title, "level": ch.level,
+        "parents": ch.parents, "files": files, "file": next(iter(files.values()), ""),
+        "duration": round(audio.duration, 3), "samples": len(audio.audio), "sample_rate": audio.sample_rate,
+        "segments": len(audio.rendered), **(extra or {}),
         "segment_list": [
             {"id": t.segment.id, "text": t.segment.text, "normalized": t.segment.normalized,
+             "sentences": t.segment.sentences,
              "start": round(t.start, 3), "duration": round(t.end - t.start, 3),
              "pause_after": t.segment.pause_after.value, "seed": r.seed, "attempts": r.attempts,
-             "cached": r.cached, "checks": {c.name: {"passed": c.passed, "value": c.value} for c in r.checks}}
+             "cached": r.cached, "passed": r.passed,
+             "checks": {c.name: {"passed": c.passed, "value": c.value, "detail": c.detail} for c in r.checks}}
             for t, r in zip(audio.timings, audio.rendered, strict=True)
         ],
     }
 
 
-class BookExporter:
-    """Writes a book's outputs as its chapters finish: chapter files in every format, then the book-level
-    files. The orchestrator (`pipeline.render`) calls `chapter(audio)` per chapter and `finish()` once."""
+def speech_gaps(audio: ChapterAudio) -> list[tuple[float, float]]:
+    """The pauses between consecutive segments' speech, (start, end) in seconds."""
+    spans = [(t.start, t.end) for t in audio.timings if t.end > t.start]
+    return [(a[1], b[0]) for a, b in zip(spans, spans[1:]) if b[0] > a[1]]
 
-    def __init__(self, book: Book, out: Path, cfg: OutputConfig, comment: str, total_chapters: int):
+
+class BookExporter:
+    """Writes a book's outputs as its chapters finish: chapter files in every format, subtitles, the AAC
+    parts of the M4B; then the book-level files. The orchestrator (`pipeline.render`) calls
+    `chapter(audio)` per chapter and `finish(records)` once."""
+
+    def __init__(self, book: Book, out: Path, cfg: OutputConfig, comment: str, total_chapters: int,
+                 pauses: PauseConfig | None = None):
         self.book = book
         self.out = Path(out)
         self.cfg = cfg
@@ -132,22 +276,112 @@ class BookExporter:
         self.total = total_chapters
         self.width = max(2, len(str(total_chapters)))
         self.formats = [f for f in cfg.formats if f != "m4b"]
+        self.m4b = "m4b" in cfg.formats
+        self.parts = self.out / PARTS_DIR
+        data, mime, source = book_cover(book)
+        self.cover = (data, mime)
+        self.cover_source = source
 
     def chapter_stem(self, chapter) -> str:
         return chapter_stem(chapter.index, chapter.title, self.width)
 
+    def _target(self, name: str) -> Path:
+        return inside(self.out, self.out / name)
+
     def chapter(self, audio: ChapterAudio) -> dict:
-        """Encode and tag one chapter in every chapter format; returns its manifest record."""
+        """Encode, check and tag one chapter in every chapter format, write its subtitles and its AAC part
+        for the M4B; returns its manifest record."""
         ch = audio.chapter
+        stem = self.chapter_stem(ch)
         files: dict[str, str] = {}
+        loudness: dict[str, dict] = {}
         for fmt in self.formats:
-            target = inside(self.out, self.out / f"{self.chapter_stem(ch)}{EXTENSIONS[fmt]}")
-            encode(audio.audio, audio.sample_rate, target, fmt, self.cfg)
+            target = self._target(f"{stem}{EXTENSIONS[fmt]}")
+            measured, passes = encode_to_target(audio.audio, audio.sample_rate, target, fmt, self.cfg)
             if fmt == "mp3":
-                tag_mp3(target, self.book, ch.title, ch.index, self.total, self.comment)
+                tag_mp3(target, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
+            elif fmt in ("flac", "opus"):
+                tag_vorbis(target, fmt, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
             files[fmt] = target.name
-        return chapter_record(audio, files)
+            loudness[fmt] = {**measured.to_json(), "passes": passes}
+        extra: dict = {"loudness": loudness}
+        if self.m4b:
+            self.parts.mkdir(exist_ok=True)
+            part = inside(self.out, self.parts / f"{ch.index:05d}.m4a")
+            # the priming frame takes the place of the first 1024 samples (head silence): see the module doc
+            measured, passes = encode_to_target(audio.audio[FRAME_SAMPLES:], audio.sample_rate, part, "m4b",
+                                                self.cfg)
+            loudness["m4b"] = {**measured.to_json(), "passes": passes}
+            extra["aac_samples"] = aac_samples(part)
+            extra["m4b_part"] = f"{PARTS_DIR}/{part.name}"
+        # the pauses' noise floor, measured on the first encoded file as a player decodes it
+        first = self.out / files[self.formats[0]] if self.formats else self.parts / f"{ch.index:05d}.m4a"
+        decoded = decode_pcm(str(first), audio.sample_rate)[0]
+        if not self.formats:
+            decoded = np.concatenate([np.zeros(FRAME_SAMPLES, np.float32), decoded])
+        extra["pause_floor_db"] = _round(max(gaps_floor_db(decoded, audio.sample_rate, speech_gaps(audio)),
+                                             SILENCE_FLOOR_DB))
+        extra["speech_start"] = round(min((t.start for t in audio.timings if t.end > t.start), default=0.0), 3)
+        extra["speech_end"] = round(max((t.end for t in audio.timings if t.end > t.start), default=0.0), 3)
+        if self.cfg.subtitles:
+            cues = chapter_cues(audio)
+            subs = {}
+            for kind, text in (("srt", to_srt(cues)), ("vtt", to_vtt(cues))):
+                target = self._target(f"{stem}.{kind}")
+                atomic_write(target, text.encode("utf-8"))
+                subs[kind] = target.name
+            extra["subtitles"] = subs
+        # files besides `files` that a resumed run needs to reuse this chapter (pipeline.state)
+        extra["extra_files"] = [*extra.get("subtitles", {}).values(), *([extra["m4b_part"]] if self.m4b else [])]
+        return chapter_record(audio, files, extra)
 
     def finish(self, chapters: list[dict]) -> dict:
-        """Book-level outputs once every chapter is done; returns what to add to the manifest."""
-        return {}
+        """Book-level outputs once every chapter is done: each record gets its place in the book
+        ("start"/"end", which are the M4B's chapter marks when one is written), then `chapters.txt`,
+        the M4B and the cover. Returns what to add to the manifest."""
+        extra: dict = {"cover": {"source": self.cover_source, "type": self.cover[1]}}
+        pos = 0.0
+        for rec in chapters:
+            span = rec["aac_samples"] / rec["sample_rate"] if self.m4b else rec["duration"]
+            rec["start"], rec["end"] = round(pos, 3), round(pos + span, 3)
+            pos += span
+        marks = [(rec["start"], self._title(rec)) for rec in chapters]
+        atomic_write(self._target("chapters.txt"), chapters_txt(marks).encode("utf-8"))
+        extra["chapters_file"] = "chapters.txt"
+        if self.m4b and chapters:
+            extra["m4b"] = self._write_m4b(chapters)
+        return extra
+
+    def _title(self, rec: dict) -> str:
+        return " - ".join([*rec["parents"], rec["title"]]) if rec["parents"] else rec["title"]
+
+    def _write_m4b(self, chapters: list[dict]) -> dict:
+        target = self._target(f"{safe_name(self.book.title or 'book')}.m4b")
+        tmp = target.with_name(f".{target.name}.part")
+        listing = self.parts / "concat.txt"
+        meta = self.parts / "chapters.ffmeta"
+        parts = [(self.parts / f"{rec['index']:05d}.m4a").resolve() for rec in chapters]
+        listing.write_text("".join("file '" + str(p).replace("'", "'\\''") + "'\n" for p in parts), "utf-8")
+        ms = [(int(round(rec["start"] * 1000)), int(round(rec["end"] * 1000)), self._title(rec)) for rec in chapters]
+        meta.write_text(ffmetadata(self.book, ms), "utf-8")
+        try:
+            missing = [p.name for p in parts if not p.is_file()]
+            if missing:
+                raise OutputError(f"M4B: AAC chapter streams missing from {self.parts}: {', '.join(missing)}; "
+                                  "delete the output folder's .render-state.json and run again")
+            run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(listing), "-f", "ffmetadata", "-i", str(meta),
+                        "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
+                        "-movflags", "+faststart", "-f", "ipod", str(tmp)])
+            tag_m4b(tmp, self.book, self.comment, self.cover)
+            _replace_atomically(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        finally:
+            listing.unlink(missing_ok=True)
+            meta.unlink(missing_ok=True)
+        return {"file": target.name, "duration": chapters[-1]["end"], "chapters": len(chapters)}
+
+
+def _round(x: float) -> float | None:
+    return round(x, 2) if math.isfinite(x) else None

@@ -62,6 +62,11 @@ def check_segment(out: EngineOutput, sample_rate: int, expected_s: float, cfg: V
     ok = gap <= cfg.max_internal_silence_s and voiced.size > 0
     checks.append(Check("silence", ok, round(gap, 2),
                         "" if ok else ("no speech" if voiced.size == 0 else f"{gap:.1f} s of silence inside")))
+    if voiced.size:
+        edge = max(voiced[0], len(silent) - 1 - voiced[-1]) * FRAME_S
+        ok = edge <= cfg.max_edge_silence_s
+        checks.append(Check("edges", ok, round(edge, 2),
+                            "" if ok else f"{edge:.1f} s of silence before or after the speech"))
     clipped = float(np.mean(np.abs(audio) >= 0.999)) if audio.size else 0.0
     ok = clipped <= cfg.clip_fraction_max
     checks.append(Check("clipping", ok, round(clipped, 5), "" if ok else f"{clipped:.2%} of samples clipped"))
@@ -72,6 +77,21 @@ def check_segment(out: EngineOutput, sample_rate: int, expected_s: float, cfg: V
         checks.append(Check("repetition", ok, round(out.repetition, 3),
                             "" if ok else "the engine repeated itself (hallucination signal)"))
     return checks
+
+
+def asr_check(audio: np.ndarray, sample_rate: int, normalized: str, wer_max: float) -> Check:
+    """The ASR round trip: pocketsphinx's transcript of the audio against the normalized text.
+    `value` is the word error rate; the check fails above `wer_max`. `detail` holds what was heard."""
+    from .asr import transcribe, word_error_rate, words
+    heard = transcribe(audio, sample_rate)
+    wer = word_error_rate(normalized, heard)
+    ok = wer <= wer_max
+    return Check("asr", ok, round(wer, 3), f"{len(words(normalized))} words; heard: {heard[:200]}")
+
+
+def asr_sampled(text_hash: str, fraction: float) -> bool:
+    """Whether a segment is in the ASR sample: a fixed pseudo-random choice from its text's hash."""
+    return fraction >= 1.0 or int(text_hash[:8], 16) / 0x1_0000_0000 < fraction
 
 
 def score(checks: list[Check]) -> tuple[int, float]:
