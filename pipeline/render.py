@@ -238,7 +238,7 @@ def _render_locked(plan: Plan, path, out: Path, cfg: Config, progress: bool, eng
                   "wall_seconds": round(wall, 2)},
     }
     from .report import build_report
-    report = build_report(manifest, worker.history, cfg.validate_.qc)
+    report = build_report(manifest, getattr(worker, "history", {}), cfg.validate_.qc)
     manifest["checks"] = report["summary"]
     write_json(out / D.REPORT_NAME, report)
     write_json(out / D.MANIFEST_NAME, manifest)
