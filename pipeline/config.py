@@ -33,6 +33,9 @@ class EngineConfig(StrictModel):
     max_new_tokens: int = Field(D.SOPRANO_MAX_NEW_TOKENS, ge=8, le=D.SOPRANO_MAX_NEW_TOKENS)
     device: str = "auto"                      # auto | cpu | cuda | cuda:N
     dtype: str = "auto"                       # auto | float32 | bfloat16 | float16
+    decoder_dtype: str = D.SOPRANO_DECODER_DTYPE
+    memory_fraction: float = Field(D.SOPRANO_MEMORY_FRACTION, gt=0.0, le=0.95)
+    kv_cache_fraction: float = Field(D.SOPRANO_KV_CACHE_FRACTION, gt=0.0, le=0.95)
 
 
 class TextConfig(StrictModel):
@@ -83,6 +86,13 @@ class ValidateConfig(StrictModel):
     strict: bool = D.STRICT
 
 
+class RunConfig(StrictModel):
+    executor: Literal["local", "ray"] = D.EXECUTOR
+    ray_address: str = ""                     # "" = RAY_ADDRESS, else a local Ray instance
+    ray_cpus_per_actor: float = Field(D.RAY_CPUS_PER_ACTOR, gt=0.0)
+    ray_gpus_per_actor: float = Field(D.RAY_GPUS_PER_ACTOR, ge=0.0)
+
+
 class CacheConfig(StrictModel):
     enabled: bool = D.CACHE_ENABLED
     dir: str = ""                             # "" = RENDER_CACHE_DIR or the user cache dir
@@ -95,6 +105,7 @@ class Config(StrictModel):
     pauses: PauseConfig = Field(default_factory=PauseConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     cache: CacheConfig = Field(default_factory=CacheConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
     validate_: ValidateConfig = Field(default_factory=ValidateConfig, alias="validate")
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
@@ -102,7 +113,8 @@ class Config(StrictModel):
     def audio_settings(self) -> dict[str, Any]:
         """Every setting that changes the audio, for the manifest and the chapter fingerprints
         (where the cache lives and how segments are batched change nothing)."""
-        return self.model_dump(mode="json", by_alias=True, exclude={"cache": True, "engine": {"batch_size"}})
+        return self.model_dump(mode="json", by_alias=True, exclude={"cache": True, "run": True,
+                                                                            "engine": {"batch_size"}})
 
 
 def _fields_of(model: type[BaseModel]) -> list[str]:

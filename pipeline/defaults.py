@@ -23,6 +23,22 @@ SOPRANO_TOP_P = 0.95
 SOPRANO_REPETITION_PENALTY = 1.2
 SOPRANO_MAX_NEW_TOKENS = 512
 SOPRANO_BACKEND = "auto"            # auto | torch | lmdeploy
+SOPRANO_DECODER_DTYPE = "auto"      # auto (bfloat16 where the LM runs it fast) | float32 | bfloat16 | float16
+SOPRANO_MEMORY_FRACTION = 0.5       # share of free RAM (CPU) or VRAM (CUDA) the batch planner may fill
+SOPRANO_KV_CACHE_FRACTION = 0.8     # lmdeploy: share of free VRAM for TurboMind's KV cache
+SOPRANO_HOP = 512                   # decoder ISTFT hop (n_fft comes from the checkpoint: 2048)
+SOPRANO_UPSCALE = 4                 # decoder frames per LM token: a token is 4 x 512 = 2048 samples
+SOPRANO_TOKENS_PER_S = SOPRANO_SAMPLE_RATE_HZ / (SOPRANO_HOP * SOPRANO_UPSCALE)   # 15.625
+SOPRANO_MAX_MAGNITUDE = 100.0       # decoder spectrum magnitude clip (exp(log-magnitude) <= 100)
+SOPRANO_LENGTH_CAP_RATIO = 2.5      # token cap = this x the text's expected tokens, when no max_seconds
+SOPRANO_MIN_CAP_TOKENS = 16         # never cap a segment below this many tokens (about 1 s)
+SOPRANO_HALLUCINATION_DIFF = 300 / 512   # mean |h[t+1] - h[t]| below this: "near-identical" states
+SOPRANO_HALLUCINATION_RUN = 16      # a run longer than this is a hallucination (signal 0.5)
+SOPRANO_TOPK_FAST = 64              # sampling looks for the nucleus in the top k before sorting everything
+SOPRANO_CPU_MAX_SLOTS = 64          # most sequences decoded together on a CPU
+SOPRANO_CUDA_MAX_SLOTS = 1024       # ... on a GPU
+SOPRANO_CPU_DECODER_FRAMES = 8192   # most padded frames in one decoder batch on a CPU
+SOPRANO_CUDA_DECODER_FRAMES = 131072
 
 BATCH_SIZE = 16                     # segments handed to an engine at once (the worker's cap)
 
@@ -72,6 +88,12 @@ QC_CHOICES = ("none", "asr")
 ASR_WER_MAX = 0.5                   # word error rate above which a segment is re-rendered (--qc asr)
 ASR_SAMPLE = 1.0                    # fraction of segments the ASR round trip checks (1.0 = every one)
 STRICT = False                      # --strict: segments still failing at the end make the run exit 4
+
+# --- execution -----------------------------------------------------------------------------------
+EXECUTOR = "local"                  # local | ray
+EXECUTORS = ("local", "ray")
+RAY_CPUS_PER_ACTOR = 1              # CPU clusters: one engine actor per this many cores
+RAY_GPUS_PER_ACTOR = 1.0            # GPU clusters: one engine actor per GPU
 
 # --- segment cache -------------------------------------------------------------------------------
 CACHE_ENABLED = True

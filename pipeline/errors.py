@@ -3,7 +3,8 @@
 Exit codes (documented in the README):
   0 success, 1 internal error (a bug: run with --debug and report it), 2 bad usage or config,
   3 unreadable or unsupported input, 4 segments still failing under --strict, 5 output not writable,
-  6 another render holds the output folder, 7 a model or engine could not be loaded.
+  6 another render holds the output folder, 7 a model or engine could not be loaded,
+  8 a shelf of books finished but some books failed (see corpus.json).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ EXIT_STRICT = 4
 EXIT_OUTPUT = 5
 EXIT_LOCKED = 6
 EXIT_ENGINE = 7
+EXIT_PARTIAL = 8
 
 
 class RenderError(Exception):

@@ -9,7 +9,7 @@ import errno
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from . import defaults as D
@@ -142,7 +142,8 @@ class RunStats:
 
 
 def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | None = None,
-                progress: bool = True, engine=None) -> dict:
+                progress: bool = True, engine=None, worker=None, plan: Plan | None = None,
+                bar_position: int = 0) -> dict:
     """Render a book into `out`; returns the manifest (also written to `out/manifest.json`).
 
     Resumable: segments come from the cache when their audio was made before, and a chapter whose
@@ -151,13 +152,14 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
     from .lock import OutputLock
 
     out = Path(out)
-    engine_name = engine.name if engine is not None else choose_engine(cfg.engine)[0]
-    plan = plan_book(path, cfg, chapters, engine_name)
+    if plan is None:
+        engine_name = engine.name if engine is not None else choose_engine(cfg.engine)[0]
+        plan = plan_book(path, cfg, chapters, engine_name)
     _check_writable(out)
     with OutputLock(out):
         _remove_stale_temporaries(out)
         try:
-            return _render_locked(plan, path, out, cfg, progress, engine)
+            return _render_locked(plan, path, out, cfg, progress, engine, worker, bar_position)
         except OSError as e:
             if e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
                 raise OutputError(f"{out}: disk full ({e.strerror}); finished chapters are intact; free some "
@@ -165,39 +167,70 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
             raise
 
 
-def _render_locked(plan: Plan, path, out: Path, cfg: Config, progress: bool, engine) -> dict:
+def make_worker(cfg: Config, engine, cache, on_done):
+    """The synthesis worker for `cfg.run.executor`: in this process (local), or spread over Ray actors.
+
+    Either has `render(segments) -> list[RenderedSegment]`, `stats`, `identity` (the engine identity that
+    keys the cache and the chapter fingerprints), `describe()` and `close()`.
+    """
+    if cfg.run.executor == "ray":
+        from .executors.ray_executor import RayWorker
+        return RayWorker(cfg, cache, on_done=on_done)
+    from .synthesize import load_engine
+    from .synthesize.worker import Worker
+    if engine is None:
+        engine = load_engine(cfg.engine)
+    return Worker(engine, cfg.validate_, cfg.engine.batch_size, cache=cache, on_done=on_done,
+                  silence_db=cfg.pauses.silence_threshold_db)
+
+
+def _render_locked(plan: Plan, path, out: Path, cfg: Config, progress: bool, engine, worker,
+                   bar_position: int) -> dict:
+    from .state import RenderState
+
+    state = RenderState(out)
+    owned = worker is None
+    if owned:
+        worker = make_worker(cfg, engine, open_cache(cfg), on_done=None)
+    try:
+        return _render_with(worker, plan, path, out, cfg, progress, state, bar_position)
+    finally:
+        worker.on_done = None
+        if owned:
+            worker.close()
+
+
+def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: bool, state,
+                 bar_position: int) -> dict:
     from tqdm.auto import tqdm
 
     from .assemble import assemble_chapter
     from .export import BookExporter, write_json
-    from .state import RenderState, chapter_fingerprint
-    from .synthesize import load_engine
-    from .synthesize.worker import Worker
+    from .state import chapter_fingerprint
 
     book = plan.book
-    state = RenderState(out)
-    if engine is None:
-        engine = load_engine(cfg.engine)
-    identity = engine.identity()
+    identity = worker.identity
     settings = cfg.audio_settings()
     total_chapters = len(book.chapters)
     fingerprints = {c.index: chapter_fingerprint(book, c, plan.segments[c.index], identity, settings,
                                                  total_chapters) for c in plan.chapters}
     stats = RunStats(segments=sum(len(s) for s in plan.segments.values()))
+    before = replace(worker.stats)            # a shared worker (a shelf of books) counts across books
     t0 = time.perf_counter()
     bar = tqdm(total=stats.segments, unit="seg", disable=not progress, dynamic_ncols=True,
-               desc=(book.title or "book")[:30])
+               desc=(book.title or "book")[:30], position=bar_position, leave=bar_position == 0)
     done_chapters = 0
 
     def on_done(_r):
         bar.update(1)
         elapsed = time.perf_counter() - t0
-        bar.set_postfix_str(f"ch {done_chapters}/{len(plan.chapters)} audio {worker.stats.audio_s:,.0f}s "
-                            f"{worker.stats.audio_s / max(elapsed, 1e-9):.0f}x RT", refresh=False)
+        audio_s = worker.stats.audio_s - before.audio_s
+        bar.set_postfix_str(f"ch {done_chapters}/{len(plan.chapters)} audio {audio_s:,.0f}s "
+                            f"{audio_s / max(elapsed, 1e-9):.0f}x RT", refresh=False)
 
-    worker = Worker(engine, cfg.validate_, cfg.engine.batch_size, cache=open_cache(cfg), on_done=on_done,
-                    silence_db=cfg.pauses.silence_threshold_db)
-    comment = f"Rendered by render from {Path(path).name} with {engine.describe()}"
+    worker.on_done = on_done
+
+    comment = f"Rendered by render from {Path(path).name} with {worker.describe()}"
     exporter = BookExporter(book, out, cfg.output, comment, total_chapters)
     chapter_records = []
     for ch in plan.chapters:
@@ -223,8 +256,10 @@ def _render_locked(plan: Plan, path, out: Path, cfg: Config, progress: bool, eng
     bar.close()
     extra = exporter.finish(chapter_records)
     wall = time.perf_counter() - t0
-    stats.rendered, stats.retried, stats.failed = worker.stats.rendered, worker.stats.retried, worker.stats.failed
-    stats.reused += worker.stats.reused
+    now = worker.stats
+    stats.rendered, stats.retried = now.rendered - before.rendered, now.retried - before.retried
+    stats.failed = now.failed - before.failed
+    stats.reused += now.reused - before.reused
     manifest = {
         "book": {"title": book.title, "authors": book.authors, "language": book.language,
                  "publisher": book.publisher, "date": book.date, "identifier": book.identifier,

@@ -37,8 +37,9 @@ def _overrides(**kw) -> dict:
 
 
 def render(
-    book: Annotated[Optional[Path], typer.Argument(help="The book: an .epub, .txt or .md file.",
-                                                   show_default=False)] = None,
+    books: Annotated[Optional[list[Path]], typer.Argument(
+        help="Books: .epub, .txt or .md files, folders (searched recursively) or globs. One file renders into "
+             "--out; several, or a folder, render a shelf into --out/<author-title>/.", show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: out/<book name>).")] = None,
     engine: Annotated[Optional[str], typer.Option(help=f"TTS engine: {', '.join(D.ENGINES)} [default: {D.ENGINE}]; "
                                                   "auto picks Soprano when its weights are found, hibari otherwise.")] = None,
@@ -57,6 +58,8 @@ def render(
     qc: Annotated[Optional[str], typer.Option(help=f"Extra quality check: {', '.join(D.QC_CHOICES)}; asr transcribes each segment (pocketsphinx) and re-renders those whose word error rate is over validate.asr_wer_max [default: {D.QC}].")] = None,
     strict: Annotated[Optional[bool], typer.Option("--strict", help="Exit 4 when any segment still fails its checks after every attempt.")] = None,
     loudness: Annotated[Optional[str], typer.Option(help=f"Loudness preset: acx (RMS {D.TARGET_RMS_DB:g} dB, peak {D.PEAK_CEILING_DB:g} dBFS) or ebu (R128, {D.TARGET_LUFS:g} LUFS) [default: {D.LOUDNESS_PRESET}].")] = None,
+    executor: Annotated[Optional[str], typer.Option(help=f"Where segments are synthesized: {', '.join(D.EXECUTORS)} [default: {D.EXECUTOR}].")] = None,
+    ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster address for --executor ray (or RAY_ADDRESS; default: a local Ray instance).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (chapters, segments, duration) without loading a model.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print the plan as one JSON document.")] = False,
     normalize: Annotated[Optional[str], typer.Option("--normalize", help="Print the normalized text of TEXT ('-' reads stdin) and exit.")] = None,
@@ -73,11 +76,10 @@ def render(
 
       echo "On 3 May 1859 Dr. Smith paid $3.50." | render --normalize -
     """
+    options = {k: v for k, v in locals().items() if k != "debug"}
     _setup_logging(debug, quiet)
     try:
-        _run(book, out, engine, chapters, format, config, voice, speed, model_path, batch_size, threads,
-             lexicon, include_front_matter, cache_dir, no_cache, dry_run, as_json, normalize, quiet,
-             qc, strict, loudness)
+        _run(**options)
     except RenderError as e:
         if debug:
             raise
@@ -96,9 +98,9 @@ def render(
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
-def _run(book, out, engine, chapters, format, config, voice, speed, model_path, batch_size, threads, lexicon,
-         include_front_matter, cache_dir, no_cache, dry_run, as_json, normalize, quiet, qc=None, strict=None,
-         loudness=None) -> None:
+def _run(*, books, out, engine, chapters, format, config, voice, speed, model_path, batch_size, threads, lexicon,
+         include_front_matter, cache_dir, no_cache, executor, ray_address, dry_run, as_json, normalize, quiet,
+         qc=None, strict=None, loudness=None) -> None:
     from ..config import load_config
 
     formats = None
@@ -112,6 +114,8 @@ def _run(book, out, engine, chapters, format, config, voice, speed, model_path, 
         raise UsageError(f"--qc: unknown check '{qc}'; choose from {', '.join(D.QC_CHOICES)}")
     if loudness is not None and loudness not in ("acx", "ebu"):
         raise UsageError(f"--loudness: unknown preset '{loudness}'; choose from acx, ebu")
+    if executor is not None and executor not in D.EXECUTORS:
+        raise UsageError(f"--executor: unknown executor '{executor}'; choose from {', '.join(D.EXECUTORS)}")
     if engine is not None and engine not in D.ENGINES:
         raise UsageError(f"--engine: unknown engine '{engine}'; choose from {', '.join(D.ENGINES)}")
     overrides = _overrides(engine__name=engine, engine__voice=voice, engine__speed=speed,
@@ -130,8 +134,14 @@ def _run(book, out, engine, chapters, format, config, voice, speed, model_path, 
             if para.strip():
                 typer.echo(norm(para, lex))
         return
-    if book is None:
+    if not books:
         raise UsageError("no book given; usage: render BOOK.epub --out DIR (see render --help)")
+    if len(books) > 1 or books[0].is_dir() or any(ch in str(books[0]) for ch in "*?["):
+        if dry_run:
+            raise UsageError("--dry-run takes one book")
+        _run_corpus(books, out, cfg, chapters, quiet)
+        return
+    book = books[0]
 
     if dry_run:
         from ..render import plan_book
@@ -173,3 +183,20 @@ def _run(book, out, engine, chapters, format, config, voice, speed, model_path, 
         if cfg.validate_.strict and failing:
             from ..errors import StrictFailure
             raise StrictFailure(f"{failing} segments still failing their checks (--strict); see {report_path}")
+
+
+def _run_corpus(books, out, cfg, chapters, quiet) -> None:
+    from ..corpus import render_corpus
+    from ..errors import EXIT_PARTIAL
+    if out is None:
+        raise UsageError("a shelf of books needs --out DIR (each book gets its own subfolder)")
+    summary = render_corpus(books, out, cfg, chapters, progress=not quiet)
+    typer.echo(f"render: {summary['done']} books rendered, {summary['unchanged']} unchanged, "
+               f"{summary['failed']} failed; {summary['audio_hours']:.2f} h of audio in "
+               f"{summary['wall_seconds']:.0f} s ({summary['x_real_time']:.0f}x real time); see {out}/corpus.json",
+               err=True)
+    for b in summary["books"]:
+        if b.get("status") == "failed":
+            typer.echo(f"render: failed: {b['reason']}", err=True)
+    if summary["failed"]:
+        raise typer.Exit(EXIT_PARTIAL)

@@ -43,6 +43,19 @@ class Worker:
         self._identity = engine.identity()
         self.history: dict[str, list[dict]] = {}   # segment id -> every attempt: seed and failed checks
 
+    @property
+    def identity(self) -> dict:
+        return self._identity
+
+    def describe(self) -> str:
+        return self.engine.describe()
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def _wants_asr(self, seg: Segment) -> bool:
+        return self.vcfg.qc == "asr" and asr_sampled(seg.text_hash, self.vcfg.asr_sample)
+
     def _expected(self, seg: Segment) -> float:
         return len(seg.normalized) / self.engine.chars_per_second
 
@@ -58,6 +71,9 @@ class Worker:
                 continue
             if self.cache is not None:
                 hit = self.cache.get(self.cache.key(seg.normalized, self._identity))
+                if hit is not None and self._wants_asr(seg) and not any(c.get("name") == "asr"
+                                                                         for c in hit[1].get("checks", [])):
+                    hit = None            # cached before --qc asr was asked for: render again to check it
                 if hit is not None:
                     audio, meta = hit
                     results[i] = RenderedSegment(seg, audio, self.engine.sample_rate, seed=meta.get("seed", 0),
@@ -87,8 +103,7 @@ class Worker:
                     checks = check_segment(out, self.engine.sample_rate, self._expected(seg), self.vcfg,
                                            self.silence_db)
                     audio = out.audio if np.isfinite(out.audio).all() else np.nan_to_num(out.audio)
-                    if (self.vcfg.qc == "asr" and all(c.passed for c in checks)
-                            and asr_sampled(seg.text_hash, self.vcfg.asr_sample)):
+                    if all(c.passed for c in checks) and self._wants_asr(seg):
                         checks.append(asr_check(audio, self.engine.sample_rate, seg.normalized, self.vcfg.asr_wer_max))
                     self.history.setdefault(seg.id, []).append(
                         {"attempt": attempt + 1, "seed": req.seed, "failed": [c.name for c in checks if not c.passed],
