@@ -1,62 +1,110 @@
-"""Normalize: book text to the words an engine should say. Pure functions of text; no model needed.
+"""Normalize: book text to the words an engine should say (English). Pure functions of text; no model.
 
-`normalize(text)` is what every engine reads. The stages run in a fixed order:
-unicode clean-up -> quotes -> lexicon -> abbreviations -> numbers -> symbols -> whitespace.
+`normalize(text)` is what every engine reads. The stages run in a fixed order, each a pure function:
+
+  unicode clean-up (chars)  ->  quotes (dialogue to double quotes, apostrophes kept)  ->  lexicon
+  ->  URLs and e-mail addresses  ->  abbreviations  ->  Roman numerals  ->  numbers  ->  dashes and
+  ellipses to pauses  ->  symbols  ->  diacritics dropped, unspeakable characters dropped  ->  tidy
+  punctuation and whitespace  ->  quotes balanced.
+
+The result holds only characters of `SPEAKABLE`. Every pattern runs in linear time, so a 10 MB line of
+dots or digits is no slower per character than prose.
 """
 from __future__ import annotations
 
 import re
 
+from .chars import SPEAKABLE, clean_unicode, keep_speakable, transliterate, unsupported_scripts
 from .lexicon import Lexicon, load_lexicon
 from .numbers import expand_numbers
+from .quotes import balance_quotes, fix_quotes
+from .words import expand_abbreviations, expand_addresses, expand_roman, expand_symbols
 
-_CHARMAP = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2043": "-", "\u2212": "-",
-    "\u00a0": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u2007": " ",
-    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
-    "\u00e6": "ae", "\u0153": "oe", "\u00c6": "Ae", "\u0152": "Oe",
-})
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
-_DASHES = re.compile(r"\s*(?:[\u2013\u2014\u2015\u2e3a\u2e3b]|--+)\s*")
-_ELLIPSIS = re.compile(r"\s*(?:\u2026|\.(?:\s?\.){2,})\s*")
-_SPACES = re.compile(r"\s+")
-
-_ABBREVIATIONS = {
-    "Mr.": "Mister", "Mrs.": "Missus", "Ms.": "Miz", "Dr.": "Doctor", "Prof.": "Professor",
-    "Rev.": "Reverend", "Hon.": "Honourable", "Capt.": "Captain", "Col.": "Colonel", "Gen.": "General",
-    "Lt.": "Lieutenant", "Sgt.": "Sergeant", "Jr.": "Junior", "Sr.": "Senior", "vs.": "versus",
-    "etc.": "et cetera", "e.g.": "for example", "i.e.": "that is", "No.": "Number", "Mt.": "Mount",
-}
-_ABBR_RE = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(_ABBREVIATIONS, key=len,
-                                                                             reverse=True)) + r")(?!\w)")
-_SYMBOLS = {"&": " and ", "%": " percent", "@": " at ", "+": " plus ", "=": " equals ", "°": " degrees",
-            "#": " number ", "§": " section ", "¶": " paragraph "}
-_SYMBOL_RE = re.compile("|".join(re.escape(s) for s in _SYMBOLS))
+_SPACES = re.compile(r"\s{2,}|[^\S ]")      # only whitespace that is not already one plain space
+_DASH_CHARS = str.maketrans({c: "\u2014" for c in "\u2013\u2015\u2e3a\u2e3b\ufe58"})
+_ODD_DASH = re.compile("[\u2013\u2015\u2e3a\u2e3b\ufe58]")
+_DOUBLE_HYPHEN = re.compile(r"-{2,}")
+_DASH = re.compile(r" ?\u2014+ ?|(?<= )-(?= )")
+_ELLIPSIS = re.compile(r"\.(?: ?\.){2,}")
+_SPACE_BEFORE_PUNCT = re.compile(r" +(?=[,.;:!?])")
+_PUNCT_RUN = re.compile(r"[,.;:!?][ ,.;:!?]*[,.;:!?]")
+_SPACE_PUNCT_HINT = re.compile(r" [,.;:!?]")
+_STRAY_APOSTROPHE = re.compile(r"(?<![A-Za-z])'(?![A-Za-z])")
+_LEADING = re.compile(r"^[ ,.;:!?]+")
+_QUOTE_SPACE = re.compile(r'(?<=[,.;:!?])"(?=[A-Za-z])')
 
 
-def clean_unicode(text: str) -> str:
-    """Typographic characters to plain ones: quotes, dashes, ellipses, ligatures, odd spaces."""
-    text = _INVISIBLE.sub("", text).translate(_CHARMAP)
-    text = _ELLIPSIS.sub("... ", text)
-    text = _DASHES.sub(", ", text)
+def _strongest(m: re.Match) -> str:
+    run = m.group(0)
+    if len(run) == 1:
+        return run
+    for mark in "?!.;:":
+        if mark in run:
+            return mark
+    return ","
+
+
+def pauses(text: str) -> str:
+    """Dashes and ellipses to commas (short pauses); whitespace collapsed to single spaces."""
+    if _ODD_DASH.search(text):
+        text = text.translate(_DASH_CHARS)
+    text = _SPACES.sub(" ", text)
+    if "--" in text:
+        text = _DOUBLE_HYPHEN.sub("\u2014", text)
+    if ".." in text or ". ." in text:
+        text = _ELLIPSIS.sub(", ", text)
+    if "\u2014" in text or " - " in text:
+        text = _DASH.sub(", ", text)
     return text
 
 
-def normalize(text: str, lexicon: Lexicon | None = None) -> str:
-    """The words an engine should say for `text` (one sentence or a few)."""
-    text = clean_unicode(text)
+def tidy(text: str) -> str:
+    """One space between words, no space before punctuation, one mark where several meet, no leading
+    punctuation, a final comma or colon turned into a period."""
+    text = _SPACES.sub(" ", text).strip()
+    if _SPACE_PUNCT_HINT.search(text):
+        text = _SPACE_BEFORE_PUNCT.sub("", text)
+    text = _PUNCT_RUN.sub(_strongest, text)
+    if "'" in text:
+        text = _STRAY_APOSTROPHE.sub("", text)
+        if "  " in text:
+            text = _SPACES.sub(" ", text)
+    text = _LEADING.sub("", text).strip()
+    if text and text[-1] in ",;:":
+        text = text[:-1] + "."
+    elif len(text) > 1 and text[-1] == '"' and text[-2] in ",;:":
+        text = text[:-2] + '."'
+    return text
+
+
+def normalize(text: str, lexicon: Lexicon | None = None, *, heading: bool = False,
+              quotes_fixed: bool = False) -> str:
+    """The words an engine should say for `text` (a sentence, a few, or a paragraph).
+
+    `heading`: the text is a chapter title or heading, where a leading Roman numeral is a number
+    ("IV: The Arrival" -> "Four: The Arrival"). `quotes_fixed`: single-quote dialogue was already
+    converted on the whole paragraph (see `fix_quotes`), so a sentence cut from it is not re-guessed.
+    The result holds only characters of `SPEAKABLE`.
+    """
+    text = _SPACES.sub(" ", clean_unicode(text))
+    if not quotes_fixed:
+        text = fix_quotes(text)
     if lexicon is not None:
         text = lexicon.apply(text)
-    text = _ABBR_RE.sub(lambda m: _ABBREVIATIONS[m.group(1)], text)
+    text = expand_addresses(text)
+    text = expand_abbreviations(text)
+    text = expand_roman(text, heading=heading)
     text = expand_numbers(text)
-    text = _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(0)], text)
-    text = text.replace("\n", ", ")
-    text = _SPACES.sub(" ", text).strip()
-    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-    text = re.sub(r"^[,;: ]+|(?<=[,;:]),+", "", text).strip()
-    return text
+    text = pauses(text)
+    text = expand_symbols(text)
+    text = keep_speakable(transliterate(text))
+    text = tidy(text)
+    return balance_quotes(text) if '"' in text else text
 
 
-__all__ = ["normalize", "clean_unicode", "Lexicon", "load_lexicon"]
+def is_speakable(text: str) -> bool:
+    return all(c in SPEAKABLE for c in text)
+
+
+__all__ = ["normalize", "clean_unicode", "fix_quotes", "balance_quotes", "Lexicon", "load_lexicon", "SPEAKABLE",
+           "is_speakable", "unsupported_scripts", "tidy", "pauses"]

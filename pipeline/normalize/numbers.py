@@ -1,30 +1,339 @@
-"""Numbers to words with num2words: cardinals, decimals, ordinals, years."""
+"""Numbers to words (English, with num2words): the rules run in this order, each on what the last left.
+
+dotted digit strings (1.2.3, IP addresses) and phone/ID numbers digit by digit -> times -> dates ->
+currency -> percentages -> decades -> ordinals -> ranges -> years in year context -> fractions ->
+cardinals and decimals (separators, negatives) -> any digit left, digit by digit.
+
+Every pattern starts with a lookbehind that refuses to start inside a run of its own characters, so a
+search never rescans a run it has already failed on: linear time on 10 MB of digits and dots.
+"""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from num2words import num2words
 
-_ORDINAL = re.compile(r"\b(\d{1,9})(st|nd|rd|th)\b", re.I)
-_YEAR_CONTEXT = re.compile(r"\b(in|of|since|until|by|from|year|to|after|before|circa|c\.)\s+(1[1-9]\d\d)\b", re.I)
-_NUMBER = re.compile(r"(?<![\w.])(-?)(\d{1,3}(?:,\d{3})+|\d{1,15})(\.\d+)?(?![\w])")
+DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+_MONTH_ABBR = {m[:3].lower(): m for m in MONTHS} | {"sept": "September"}
+MAX_CARDINAL_DIGITS = 15          # longer digit runs are read digit by digit
+YEAR_CONTEXT_WORDS = ("in", "of", "since", "until", "till", "by", "from", "year", "years", "to", "after",
+                      "before", "circa", "c.", "ca.", "about", "around", "during", "early", "late", "mid",
+                      "spring", "summer", "autumn", "fall", "winter", "between", "and", "through", "born",
+                      "died", "anno", "AD", "A.D.", "until", "christmas", "Christmas", "that", "the")
+# `and`, `that`, `the` and `to` count only together with a 4-digit number in 1100..2099 (see _year_ok)
 
 
+@lru_cache(maxsize=65_536)
+def cardinal(n: int) -> str:
+    """123 -> "one hundred twenty-three" (no "and", no commas: commas would read as pauses)."""
+    if n < 0:
+        return "minus " + cardinal(-n)
+    return num2words(n).replace(",", "").replace(" and ", " ")
+
+
+@lru_cache(maxsize=16_384)
+def ordinal(n: int) -> str:
+    return num2words(n, to="ordinal").replace(",", "").replace(" and ", " ")
+
+
+@lru_cache(maxsize=4_096)
 def year_words(year: int) -> str:
-    if 2000 <= year <= 2009:
-        return num2words(year)
-    return num2words(year, to="year")
+    """1859 -> "eighteen fifty-nine", 1900 -> "nineteen hundred", 2005 -> "two thousand five",
+    2019 -> "twenty nineteen", 1066 -> "ten sixty-six"."""
+    if 2000 <= year <= 2009 or year < 1000 or year % 1000 == 0:
+        return cardinal(year)
+    return num2words(year, to="year").replace(" and ", " ")
 
 
-def _number(m: re.Match) -> str:
-    sign, whole, frac = m.group(1), m.group(2).replace(",", ""), m.group(3)
-    words = num2words(int(whole))
+_DIGIT_TABLE = str.maketrans({str(i): w + " " for i, w in enumerate(DIGIT_WORDS)})
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def digits(s: str) -> str:
+    """ "0451" -> "zero four five one" (anything but ASCII digits is left out)."""
+    if not (s.isascii() and s.isdigit()):
+        s = "".join(c for c in s if "0" <= c <= "9")
+    return s.translate(_DIGIT_TABLE).rstrip()
+
+
+def _plural(words: str) -> str:
+    head, _, last = words.rpartition(" ")
+    last = last[:-1] + "ies" if last.endswith("y") else last + "s"
+    return f"{head} {last}".strip()
+
+
+def _decimal(whole: str, frac: str | None) -> str:
+    whole = whole.replace(",", "")
+    if len(whole) > MAX_CARDINAL_DIGITS:
+        words = digits(whole)
+    else:
+        words = cardinal(int(whole)) if whole else ""
     if frac:
-        words += " point " + " ".join(num2words(int(d)) for d in frac[1:])
-    return ("minus " if sign else "") + words
+        words = (words + " point " if words else "point ") + digits(frac)
+    return words
+
+
+# --- digit strings read digit by digit --------------------------------------------------------------
+_DOTTED = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}")
+_PHONE = re.compile(r"(?<![\w+(-])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\w-])"
+                    r"|(?<![\w-])\d+(?:-\d+){3,}(?![\w-])|(?<![\w-])\d{3}-\d{4}(?![\w-])")
+_ID = re.compile(r"(?<![\w.,])(?:0\d+|\d{16,})(?![\w]|[.,]\d)")
+_ALNUM_ID = re.compile(r"(?<![\w-])(?=[A-Za-z]{0,6}\d)(?=\d{0,6}[A-Za-z])[A-Za-z\d]{2,}(?![\w])")
+
+
+def _grouped_digits(m: re.Match) -> str:
+    groups = re.findall(r"\d+", m.group(0))
+    spoken = ", ".join(digits(g) for g in groups)
+    if m.group(0).startswith("+"):
+        spoken = "plus " + spoken
+    return spoken
+
+
+def _dotted(m: re.Match) -> str:
+    if len(m.group(0)) > 200:       # no one reads a 200-character version number; say it simply, fast
+        return m.group(0).translate(_DIGIT_TABLE | {ord("."): "dot "}).rstrip()
+    return " dot ".join(cardinal(int(g)) if len(g) <= 3 else digits(g) for g in m.group(0).split("."))
+
+
+def _alnum_id(m: re.Match) -> str:
+    """B12 -> "B twelve", 4x4 -> "four x four", A1B2 -> "A one B two"; 21st and 1920s are not IDs."""
+    token = m.group(0)
+    if re.fullmatch(r"\d+(?:st|nd|rd|th|s|am|pm|AM|PM)", token):
+        return token
+    parts = re.findall(r"\d+|[A-Za-z]+", token)
+    out = []
+    for p in parts:
+        if p.isdigit():
+            out.append(cardinal(int(p)) if len(p) <= 4 and not p.startswith("0") else digits(p))
+        else:
+            out.append(" ".join(p) if p.isupper() or len(p) == 1 else p)
+    return " ".join(out)
+
+
+# --- times ------------------------------------------------------------------------------------------
+_AMPM = r"(?:\s?(?P<ap>[AaPp])\.?\s?[Mm]\b\.?)"
+_TIME = re.compile(r"(?<![\w:.])(?P<h>[01]?\d|2[0-4]):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?(?![\w:])" + _AMPM + "?"
+                   r"|(?<![\w:.,])(?P<h2>1[0-2]|0?[1-9])" + _AMPM.replace("ap", "ap2"))
+
+
+def _time(m: re.Match) -> str:
+    if m.group("h2"):
+        h, mins, secs, ap = int(m.group("h2")), 0, None, m.group("ap2")
+        words = cardinal(h)
+    else:
+        h, mins, secs, ap = int(m.group("h")), int(m.group("m")), m.group("s"), m.group("ap")
+        if mins == 0:
+            words = cardinal(h) + ("" if ap else " hundred" if h == 0 or h > 12 or m.group("h").startswith("0")
+                                   else " o'clock")
+        elif mins < 10:
+            words = f"{cardinal(h)} oh {cardinal(mins)}"
+        else:
+            words = f"{cardinal(h)} {cardinal(mins)}"
+        if secs and int(secs):
+            words += f" and {cardinal(int(secs))} seconds"
+    if ap:
+        words += " a m" if ap in "Aa" else " p m"
+        rest = m.string[m.end():m.end() + 2]
+        if m.group(0).endswith(".") and (not rest.strip() or rest[:1].isspace() and rest[1:2].isupper()):
+            words += "."      # "at 3 p.m." ends its sentence: the period was both
+    return words
+
+
+# --- dates ------------------------------------------------------------------------------------------
+_MONTH = (r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December"
+          r"|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)")
+_DATE_MDY = re.compile(r"\b" + _MONTH + r"\s(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?![\w:])(?:,?\s(?P<y>\d{4})(?!\w))?")
+_DATE_DMY = re.compile(r"(?<![\w.,])(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s(?:of\s)?" + _MONTH +
+                       r"(?:,?\s(?P<y>\d{4})(?!\w))?")
+_DATE_ISO = re.compile(r"(?<![\w.-])(?P<y>1\d{3}|20\d{2})-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])(?![\w-])")
+_MONTH_YEAR = re.compile(r"\b" + _MONTH + r",?\s(?P<y>1\d{3}|20\d{2})(?!\w)")
+
+
+def _month(name: str) -> str:
+    return _MONTH_ABBR.get(name.rstrip(".").lower()[:4], None) or _MONTH_ABBR.get(name.lower()[:3], name)
+
+
+def _date_mdy(m: re.Match) -> str:
+    d = int(m.group("d"))
+    if not 1 <= d <= 31:
+        return m.group(0)
+    out = f"{_month(m.group('mon'))} {ordinal(d)}"
+    return out + (f", {year_words(int(m.group('y')))}" if m.group("y") else "")
+
+
+def _date_dmy(m: re.Match) -> str:
+    d = int(m.group("d"))
+    if not 1 <= d <= 31:
+        return m.group(0)
+    the = "" if m.string[max(0, m.start() - 4):m.start()].lower() == "the " else "the "
+    out = f"{the}{ordinal(d)} of {_month(m.group('mon'))}"
+    return out + (f", {year_words(int(m.group('y')))}" if m.group("y") else "")
+
+
+def _date_iso(m: re.Match) -> str:
+    return f"{MONTHS[int(m.group('m')) - 1]} {ordinal(int(m.group('d')))}, {year_words(int(m.group('y')))}"
+
+
+# --- money ------------------------------------------------------------------------------------------
+_CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"),
+               "€": ("euro", "euros", "cent", "cents"), "¥": ("yen", "yen", "", "")}
+_SCALE = r"(?:\s(?P<scale>thousand|million|billion|trillion|[mbk]n?)\b)?"
+_MONEY = re.compile(r"(?P<neg>-)?(?P<cur>[$£€¥])\s?(?P<whole>\d{1,3}(?:,\d{3})+|\d+)?(?:\.(?P<frac>\d+))?(?!\d)"
+                    + _SCALE)
+_SCALES = {"k": "thousand", "m": "million", "mn": "million", "b": "billion", "bn": "billion"}
+
+
+def _money(m: re.Match) -> str:
+    whole, frac, scale = m.group("whole"), m.group("frac"), m.group("scale")
+    if whole is None and frac is None:
+        return m.group(0)
+    one, many, sub_one, sub_many = _CURRENCIES[m.group("cur")]
+    sign = "minus " if m.group("neg") else ""
+    if scale:
+        scale = _SCALES.get(scale, scale)
+        return f"{sign}{_decimal(whole or '0', frac)} {scale} {many}"
+    w = int((whole or "0").replace(",", "")) if len((whole or "").replace(",", "")) <= MAX_CARDINAL_DIGITS else None
+    if w is None:
+        return f"{sign}{digits(whole)} {many}"
+    if frac and (len(frac) != 2 or not sub_one):
+        return f"{sign}{_decimal(whole or '0', frac)} {many}"
+    cents = int(frac) if frac else 0
+    parts = []
+    if w or not cents:
+        parts.append(f"{cardinal(w)} {one if w == 1 else many}")
+    if cents:
+        parts.append(f"{cardinal(cents)} {sub_one if cents == 1 else sub_many}")
+    return sign + " and ".join(parts)
+
+
+# --- percentages, decades, ordinals, ranges, years, fractions, cardinals -------------------------------
+_NUM = r"\d{1,3}(?:,\d{3})+|\d+"
+_PERCENT = re.compile(r"(?<![\w.,])(?P<neg>-)?(?P<whole>" + _NUM + r")?(?:\.(?P<frac>\d+))?\s?(?:%|per\s?cent\b)")
+_DECADE = re.compile(r"(?<![\w.,])(?P<apos>')?(?P<d>1\d{2}0|20\d0|\d0)'?s(?!\w)")
+_ORDINAL = re.compile(r"(?<![\w.,])(?P<n>" + _NUM + r")(?P<suf>st|nd|rd|th|ST|ND|RD|TH)(?!\w)")
+_RANGE = re.compile(r"(?<![\w.,-])(?P<a>\d+)\s?[-\u2013\u2014]\s?(?P<b>\d+)(?![\w-]|[.,]\d)")
+_YEAR = re.compile(r"(?<![\w.,$£€¥-])(?P<y>1[1-9]\d\d|20\d\d)(?![\w]|[.,]\d)")
+_YEAR_BEFORE = re.compile(r"(?:\b(?:" + "|".join(re.escape(w) for w in YEAR_CONTEXT_WORDS if w[-1] != ".")
+                          + r")|\b[cC]a?\.)\s$", re.IGNORECASE)
+_YEAR_AFTER = re.compile(r"^\s?(?:A\.?D\.?|B\.?C\.?(?:E\.?)?|C\.?E\.?)(?!\w)")
+_FRACTION = re.compile(r"(?<![\w./])(?:(?P<whole>\d+)\s)?(?P<a>\d{1,3})/(?P<b>\d{1,3})(?![\w/]|[.,]\d)")
+_CARDINAL = re.compile(r"(?<![\w.,])(?P<neg>-(?=\.?\d))?(?:(?P<whole>" + _NUM + r")(?:\.(?P<frac>\d+))?|\.(?P<frac2>\d+))(?![\w])")
+_ANY_DIGITS = re.compile(r"\d+")
+
+
+def _percent(m: re.Match) -> str:
+    if m.group("whole") is None and m.group("frac") is None:
+        return m.group(0)
+    sign = "minus " if m.group("neg") else ""
+    return f"{sign}{_decimal(m.group('whole') or '', m.group('frac'))} percent"
+
+
+def _decade(m: re.Match) -> str:
+    d = m.group("d")
+    if len(d) == 2:
+        return _plural(cardinal(int(d)))
+    return _plural(year_words(int(d)))
+
+
+def _ordinal(m: re.Match) -> str:
+    n = m.group("n").replace(",", "")
+    if len(n) > MAX_CARDINAL_DIGITS:
+        return digits(n) + " " + m.group("suf")
+    return ordinal(int(n))
+
+
+def _range(m: re.Match) -> str:
+    a, b = m.group("a"), m.group("b")
+    if len(a) > MAX_CARDINAL_DIGITS or len(b) > MAX_CARDINAL_DIGITS:
+        return f"{digits(a)} to {digits(b)}"
+    ia, ib = int(a), int(b)
+    if len(a) == 4 and 1000 <= ia <= 2099 and (len(b) == 4 and ia < int(b) or len(b) == 2):
+        if len(b) == 2:             # 1914-18 -> nineteen fourteen to eighteen
+            return f"{year_words(ia)} to {year_words(ia // 100 * 100 + ib) if ia % 100 < ib else cardinal(ib)}"
+        return f"{year_words(ia)} to {year_words(ib)}"
+    return f"{cardinal(ia)} to {cardinal(ib)}"
+
+
+def _fraction(m: re.Match) -> str:
+    a, b = int(m.group("a")), int(m.group("b"))
+    if b == 0:
+        return m.group(0).replace("/", " slash ")
+    if b == 1:
+        words = f"{cardinal(a)} over one"
+    elif b == 2:
+        words = f"{cardinal(a)} {'half' if a == 1 else 'halves'}"
+    elif b == 4:
+        words = f"{cardinal(a)} {'quarter' if a == 1 else 'quarters'}"
+    else:
+        o = ordinal(b)
+        words = f"{cardinal(a)} {o if a == 1 else _plural(o)}"
+    if m.group("whole"):
+        words = f"{cardinal(int(m.group('whole')))} and {words}"
+    return words
+
+
+def _cardinal(m: re.Match) -> str:
+    whole, frac = m.group("whole"), m.group("frac") or m.group("frac2")
+    words = _decimal(whole or "", frac)
+    return ("minus " + words) if m.group("neg") else words
+
+
+def _years_in_context(text: str) -> str:
+    def sub(m: re.Match) -> str:
+        start = m.start()
+        before = text[max(0, start - 12):start]
+        after = text[m.end():m.end() + 8]
+        if _YEAR_BEFORE.search(before) or _YEAR_AFTER.match(after):
+            return year_words(int(m.group("y")))
+        return m.group(0)
+    return _YEAR.sub(sub, text)
+
+
+_MONTH_ANY = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
 
 
 def expand_numbers(text: str) -> str:
-    text = _ORDINAL.sub(lambda m: num2words(int(m.group(1)), to="ordinal"), text)
-    text = _YEAR_CONTEXT.sub(lambda m: f"{m.group(1)} {year_words(int(m.group(2)))}", text)
-    return _NUMBER.sub(_number, text)
+    """Every number in `text` in words (English). Text without digits comes back unchanged.
+
+    Each rule runs only when the text holds what it needs (a colon for times, a currency sign for money),
+    and the rest are skipped once no digit is left."""
+    has = _HAS_DIGIT.search
+    if not has(text):
+        return text
+    if "." in text:
+        text = _DOTTED.sub(_dotted, text)
+    if ("-" in text or "(" in text) and has(text):
+        text = _PHONE.sub(_grouped_digits, text)
+    if (":" in text or "m" in text or "M" in text) and has(text):
+        text = _TIME.sub(_time, text)
+    if _MONTH_ANY.search(text) or "-" in text:
+        text = _DATE_ISO.sub(_date_iso, text)
+        text = _DATE_MDY.sub(_date_mdy, text)
+        text = _DATE_DMY.sub(_date_dmy, text)
+        text = _MONTH_YEAR.sub(lambda m: f"{_month(m.group('mon'))} {year_words(int(m.group('y')))}", text)
+    if any(c in text for c in "$£€¥"):
+        text = _MONEY.sub(_money, text)
+    if "%" in text or "per" in text:
+        text = _PERCENT.sub(_percent, text)
+    if "0s" in text or "0's" in text:
+        text = _DECADE.sub(_decade, text)
+    if any(s in text for s in ("st", "nd", "rd", "th", "ST", "ND", "RD", "TH")):
+        text = _ORDINAL.sub(_ordinal, text)
+    if any(c in text for c in "-\u2013\u2014"):
+        text = _RANGE.sub(_range, text)
+    if not has(text):
+        return text
+    text = _years_in_context(text)
+    if "/" in text:
+        text = _FRACTION.sub(_fraction, text)
+    text = _ID.sub(lambda m: digits(m.group(0)), text)
+    if not has(text):
+        return text
+    text = _ALNUM_ID.sub(_alnum_id, text)
+    text = _CARDINAL.sub(_cardinal, text)
+    if not has(text):
+        return text
+    return _ANY_DIGITS.sub(lambda m: " " + digits(m.group(0)) + " ", text)

@@ -1,0 +1,122 @@
+"""Quotes: dialogue in straight double quotes, apostrophes kept, unbalanced quotes repaired.
+
+`fix_quotes` works on a whole paragraph and returns a string of the *same length* (one character for
+one), so a segmenter can cut sentences from the original text and take the same spans of the fixed one.
+British single-quote dialogue ('Hello,' she said) becomes double-quote dialogue; apostrophes in don't,
+'90s, rock 'n' roll, the students' books and O'Brien stay. `balance_quotes` then repairs a piece whose
+double quotes do not pair up (a sentence cut from a longer quotation, or a quotation that runs on into the
+next paragraph, as British and American books both do).
+"""
+from __future__ import annotations
+
+from .chars import one_to_one
+
+# words that begin with an apostrophe: 'tis, 'twas, 'em, 'cause ... (lower case, without the apostrophe)
+ELISIONS = frozenset({
+    "tis", "twas", "twere", "twill", "twould", "em", "cause", "cos", "til", "till", "bout", "round", "n",
+    "im", "er", "ere", "ave", "appen", "ow", "e", "is", "alf", "orrible", "ome", "ouse", "ad", "ead",
+    "eaven", "ello", "allo", "ullo", "arf", "urt", "uman", "un", "nuff", "kay", "scuse", "spect", "fraid",
+    "gainst", "mongst", "neath", "tween", "twixt", "bout", "mid", "midst", "pon", "prentice", "twill",
+})
+
+
+def _word_after(text: str, i: int) -> str:
+    j = i + 1
+    n = len(text)
+    while j < n and j - i <= 12 and text[j].isalpha():
+        j += 1
+    return text[i + 1:j].lower()
+
+
+def fix_quotes(text: str) -> str:
+    """Curly quotes straightened; single-quote dialogue to double quotes. Same length as `text`."""
+    text = one_to_one(text)
+    if "'" not in text:
+        return text
+    n = len(text)
+    roles: list[tuple[int, str]] = []      # (index, "open" | "close") of dialogue candidates
+    for i, ch in enumerate(text):
+        if ch != "'":
+            continue
+        prev = text[i - 1] if i else " "
+        nxt = text[i + 1] if i + 1 < n else " "
+        if prev.isalnum() and nxt.isalnum():
+            continue                                        # don't, O'Brien, rock'n'roll
+        if prev.isspace() or prev in '([{"\u2014-' or (not prev.isalnum() and nxt.isalnum()):
+            if nxt.isdigit():
+                continue                                    # '90s, '05
+            if nxt.isspace():
+                continue                                    # a lone ' between spaces
+            word = _word_after(text, i)
+            after = text[i + 1 + len(word)] if i + 1 + len(word) < n else " "
+            if word in ELISIONS and (word != "n" or after == "'"):
+                if not (word in ("e", "is", "er", "em", "im", "ad", "un") and _closes_soon(text, i)):
+                    continue                                # 'tis, 'em, 'n'
+            roles.append((i, "open"))
+        else:   # after a letter, a digit or punctuation, before a space, punctuation or the end
+            after = text[i + 1:i + 3]
+            if prev.isalpha() and after[:1] == " " and after[1:2].isalpha() and after[1:2].islower():
+                continue                                    # the students' books, goin' home
+            roles.append((i, "close"))
+    # pair opens with closes; lone closes are apostrophes (goin'.), a lone open at the paragraph start is a
+    # quotation that runs on into the next paragraph
+    chars = list(text)
+    open_at: int | None = None
+    converted = False
+    for i, role in roles:
+        if role == "open":
+            open_at = i
+        elif open_at is not None:
+            chars[open_at] = chars[i] = '"'
+            open_at = None
+            converted = True
+    if open_at is not None and (open_at == _first_nonspace(text) or converted):
+        chars[open_at] = '"'
+        converted = True
+    if converted and '"' in text:
+        # nested double quotes inside British dialogue become single quotes, so the levels stay apart
+        for i, ch in enumerate(text):
+            if ch == '"':
+                chars[i] = "'"
+    return "".join(chars)
+
+
+def _closes_soon(text: str, i: int) -> bool:
+    """Whether a quote that could start an elision ('e, 'is) is followed by a closing quote before a
+    sentence ends: then it opens dialogue ('Is it?' he asked)."""
+    j = text.find("'", i + 1, i + 400)
+    return j > 0 and text[j - 1] in ".,!?;:" or (j > 0 and j + 1 >= len(text))
+
+
+def _first_nonspace(text: str) -> int:
+    for i, ch in enumerate(text):
+        if not ch.isspace():
+            return i
+    return -1
+
+
+def balance_quotes(text: str) -> str:
+    """Make the double quotes of a piece pair up: a quotation still open at the end is closed there, a
+    closing quote with no opening one gets one at the start; a lone quote with no words after it goes."""
+    if text.count('"') % 2 == 0:
+        return text
+    depth = 0
+    missing_open = False
+    last_open = -1
+    for i, ch in enumerate(text):
+        if ch != '"':
+            continue
+        prev = text[i - 1] if i else " "
+        opening = prev.isspace() or prev in "([-"
+        if depth == 0 and not opening:
+            missing_open = True          # the piece starts inside a quotation
+        elif depth == 0:
+            depth, last_open = 1, i
+        else:
+            depth = 0
+    if missing_open and depth == 0:
+        return '"' + text
+    if depth == 1 and not any(c.isalnum() for c in text[last_open + 1:]):
+        return text[:last_open] + text[last_open + 1:]
+    stripped = text.rstrip()
+    return stripped + '"' + text[len(stripped):]

@@ -1,0 +1,237 @@
+"""Words an engine would misread: abbreviations, Roman numerals, symbols, URLs and e-mail addresses.
+
+Linear-time patterns only (see `pipeline.normalize.chars`).
+"""
+from __future__ import annotations
+
+import re
+
+from .numbers import cardinal, ordinal
+
+# always expanded (the period goes with the abbreviation)
+ABBREVIATIONS = {
+    "Mr.": "Mister", "Mrs.": "Missus", "Messrs.": "Messieurs", "Ms.": "Miz", "Prof.": "Professor",
+    "Rev.": "Reverend", "Revd.": "Reverend", "Hon.": "Honourable", "Capt.": "Captain", "Col.": "Colonel",
+    "Gen.": "General", "Lt.": "Lieutenant", "Sgt.": "Sergeant", "Cpl.": "Corporal", "Maj.": "Major",
+    "Adm.": "Admiral", "Gov.": "Governor", "Sen.": "Senator", "Rep.": "Representative", "Pres.": "President",
+    "Fr.": "Father", "Sr.": "Senior", "Jr.": "Junior", "Esq.": "Esquire", "Mme.": "Madame",
+    "Mlle.": "Mademoiselle", "vs.": "versus", "v.": "versus", "etc.": "et cetera", "&c.": "et cetera",
+    "e.g.": "for example", "i.e.": "that is", "viz.": "namely", "cf.": "compare", "approx.": "approximately",
+    "Ave.": "Avenue", "Rd.": "Road", "Blvd.": "Boulevard", "Ln.": "Lane", "Sq.": "Square",
+    "Co.": "Company", "Corp.": "Corporation", "Inc.": "Incorporated", "Ltd.": "Limited", "Bros.": "Brothers",
+    "Dept.": "Department", "Univ.": "University", "Vol.": "Volume", "vol.": "volume", "Ch.": "Chapter",
+    "ch.": "chapter", "pp.": "pages", "p.": "page", "fig.": "figure", "Fig.": "Figure", "ed.": "edition",
+    "Mt.": "Mount", "Ft.": "Fort", "ft.": "feet", "in.": "inches", "lb.": "pounds", "lbs.": "pounds",
+    "oz.": "ounces", "yd.": "yards", "yds.": "yards", "mi.": "miles", "hr.": "hour", "hrs.": "hours",
+    "min.": "minutes", "sec.": "seconds", "mph": "miles per hour", "km": "kilometres", "kg": "kilograms",
+    "cm": "centimetres", "mm": "millimetres",
+}
+# these only before a number: "No. 5" is "Number five", "No." alone is the word no
+_BEFORE_NUMBER = {"No.": "Number", "no.": "number", "Nos.": "Numbers", "nos.": "numbers", "p.": "page",
+                  "pp.": "pages", "in.": "inches", "ft.": "feet", "min.": "minutes", "sec.": "seconds",
+                  "km": "kilometres", "kg": "kilograms", "cm": "centimetres", "mm": "millimetres",
+                  "mph": "miles per hour", "mi.": "miles", "hr.": "hour", "hrs.": "hours", "lb.": "pounds",
+                  "lbs.": "pounds", "oz.": "ounces", "yd.": "yards", "yds.": "yards"}
+_AFTER_NUMBER = {"in.", "ft.", "min.", "sec.", "km", "kg", "cm", "mm", "mph", "mi.", "hr.", "hrs.", "lb.",
+                 "lbs.", "oz.", "yd.", "yds."}
+_NUMBER_ONLY = {"No.", "no.", "Nos.", "nos.", "p.", "pp."} | _AFTER_NUMBER
+_SENTENCE_FINAL_OK = {"etc.", "&c.", "Co.", "Inc.", "Ltd.", "Bros.", "Jr.", "Sr.", "Esq.", "approx."}
+
+_ABBR_RE = re.compile(r"(?<![\w.&])(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True))
+                      + "|No\\.|no\\.|Nos\\.|nos\\.)(?![\\w])")
+_ST_DR = re.compile(r"(?<![\w.])(?P<abbr>St|Dr|ST|DR)\.(?!\w)")
+
+
+def _abbr(m: re.Match) -> str:
+    abbr = m.group(1)
+    text = m.string
+    before = text[max(0, m.start() - 2):m.start()]
+    after = text[m.end():m.end() + 2]
+    number_before = bool(re.search(r"\d ?$", before))
+    number_after = bool(re.match(r" ?[\d#]", after))
+    if abbr in _NUMBER_ONLY:
+        if abbr in _AFTER_NUMBER and number_before:
+            pass
+        elif abbr in _BEFORE_NUMBER and number_after and abbr not in _AFTER_NUMBER:
+            pass
+        else:
+            return abbr
+    word = _BEFORE_NUMBER.get(abbr, ABBREVIATIONS.get(abbr, abbr)) if abbr in _NUMBER_ONLY else ABBREVIATIONS[abbr]
+    if abbr.endswith(".") and abbr in _SENTENCE_FINAL_OK and (not after.strip() or after[1:2].isupper()):
+        word += "."                 # "and so on, etc." ends the sentence with the same period
+    return word
+
+
+def _st_dr(m: re.Match) -> str:
+    """St. is Saint before a name and Street after one; Dr. is Doctor before a name and Drive after one."""
+    abbr = m.group("abbr").lower()
+    text = m.string
+    after = text[m.end():m.end() + 3]
+    before = text[max(0, m.start() - 30):m.start()]
+    name_after = bool(re.match(r" ?[A-Z]", after))
+    prev_word = re.search(r"([A-Za-z][\w'-]*|\d+(?:st|nd|rd|th)?)\s$", before)
+    name_before = bool(prev_word and (prev_word.group(1)[0].isupper() or prev_word.group(1)[0].isdigit()))
+    if name_after and not (name_before and abbr == "st" and _looks_like_sentence_start(after)):
+        word = "Saint" if abbr == "st" else "Doctor"
+    elif name_before:
+        word = "Street" if abbr == "st" else "Drive"
+    else:
+        word = "Saint" if abbr == "st" else "Doctor"
+    if name_before and not name_after and (not after.strip() or after[1:2].isupper()):
+        word += "."       # "in Baker St. They" : the period also ends the sentence
+    return word
+
+
+def _looks_like_sentence_start(after: str) -> bool:
+    return False
+
+
+_UNIT_HINT = re.compile(r"km|kg|cm|mm|mph")
+
+
+def expand_abbreviations(text: str) -> str:
+    if "St." in text or "Dr." in text or "ST." in text or "DR." in text:
+        text = _ST_DR.sub(_st_dr, text)
+    if "." in text or _UNIT_HINT.search(text):
+        text = _ABBR_RE.sub(_abbr, text)
+    return text
+
+
+# --- Roman numerals -----------------------------------------------------------------------------------
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+_ROMAN = r"(?=[MDCLXVI])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
+REGNAL_NAMES = frozenset({
+    "Henry", "Edward", "George", "William", "Richard", "Charles", "James", "John", "Elizabeth", "Mary", "Anne",
+    "Louis", "Philip", "Philippe", "Napoleon", "Peter", "Catherine", "Frederick", "Friedrich", "Wilhelm",
+    "Alexander", "Nicholas", "Ivan", "Pius", "Leo", "Gregory", "Benedict", "Innocent", "Clement", "Urban",
+    "Boniface", "Paul", "Alfonso", "Ferdinand", "Carlos", "Juan", "Victor", "Umberto", "Gustav", "Gustavus",
+    "Christian", "Frederik", "Haakon", "Olaf", "Harald", "Malcolm", "David", "Robert", "Alexander", "Stephen",
+    "Constantine", "Justinian", "Otto", "Rudolf", "Leopold", "Joseph", "Francis", "Franz", "Ludwig", "Rama",
+    "Ramesses", "Ramses", "Thutmose", "Amenhotep", "Ptolemy", "Antiochus", "Selim", "Mehmed", "Suleiman",
+    "Cosimo", "Lorenzo", "Pedro", "Manuel", "Sancho", "Alfred", "Edmund", "Harold", "Canute", "Cnut",
+    "Baldwin", "Conrad", "Sigismund", "Casimir", "Sobieski", "Darius", "Xerxes", "Cyrus", "Artaxerxes",
+})
+# words after which a numeral is a plain number: "Chapter IV" is "Chapter Four"
+NUMBERED_WORDS = ("chapter", "part", "book", "volume", "vol.", "act", "scene", "section", "article", "appendix",
+                  "canto", "psalm", "number", "phase", "stage", "level", "class", "type", "war", "lesson",
+                  "letter", "figure", "plate", "table", "stave", "verse", "episode", "round", "year", "tome",
+                  "fytte", "series", "season", "epistle", "sonnet", "ode", "hymn", "item", "day", "night")
+_NUMBERED = frozenset(NUMBERED_WORDS)
+_ROMAN_TOKEN = re.compile(r"(?<![\w'.-])(?=[MDCLXVImdclxvi])(?:" + _ROMAN + "|" + _ROMAN.lower() + r")(?![\w'-])")
+_HEADING_ROMAN = re.compile(r"^(?P<r>" + _ROMAN + r")(?P<rest>[.:]\s*\S.*|\.?\s*$)", re.DOTALL)
+_PRONOUN_AFTER = ("war", "day", "year", "letter", "number", "type", "item", "round", "night", "figure", "table",
+                  "class", "verse", "part", "book", "act", "scene", "level", "stage", "phase", "series")
+
+
+def roman_value(numeral: str) -> int:
+    """ "XIV" -> 14 (the numeral must be valid; see `_ROMAN`)."""
+    total = 0
+    prev = 0
+    for ch in reversed(numeral.upper()):
+        v = _ROMAN_VALUES[ch]
+        total = total - v if v < prev else total + v
+        prev = max(prev, v)
+    return total
+
+
+def _roman_token(m: re.Match) -> str:
+    r = m.group(0)
+    before = m.string[max(0, m.start() - 16):m.start()]
+    if not before[-1:].isspace():
+        return r
+    word = before[:-1].rsplit(None, 1)[-1].lstrip("(\"'[") if before[:-1].strip() else ""
+    if not word[:1].isalpha() or not (word.isalpha() or word[:-1].isalpha() and word[-1] == "."):
+        return r
+    if word.lower() in _NUMBERED:
+        if r == "i" or (r == "I" and (word[0].islower() or word.lower() in _PRONOUN_AFTER)):
+            after = m.string[m.end():m.end() + 2]
+            if r == "i" or (after[:1] == " " and after[1:2].isalpha()):
+                return r                                   # "the day I met her", "Part I was"
+        if r.lower() == r and len(r) == 1 and r not in "iv":
+            return r
+        words = cardinal(roman_value(r))
+        return words.title() if word[0].isupper() else words
+    if r.upper() != r or not word[0].isupper() or word.endswith("."):
+        return r
+    name = word
+    if r == "I" and name not in REGNAL_NAMES:
+        return r                                           # "Then I went": the pronoun
+    if r == "I":
+        after = m.string[m.end():m.end() + 2]
+        if after[:1] == " " and after[1:2].islower():
+            return r                                       # "Henry I said": most likely the pronoun
+    if name not in REGNAL_NAMES and (len(r) < 2 or roman_value(r) > 30 or len(name) < 3):
+        return r                                           # "Plan B"-like letters: only known names
+    return f"the {ordinal(roman_value(r)).title()}"
+
+
+def expand_roman(text: str, heading: bool = False) -> str:
+    """Roman numerals read as numbers where they are numbers: after Chapter, Part, Book and the like
+    ("Chapter IV" -> "Chapter Four"), after a monarch's or pope's name ("Henry VIII" -> "Henry the Eighth"),
+    and at the start of a heading ("XII. The Return" -> "Twelve. The Return"). The pronoun "I" and single
+    letters heading a dictionary's chapters ("I", "V", "X") are left alone."""
+    if heading:
+        m = _HEADING_ROMAN.match(text)
+        if m and (len(m.group("r")) > 1 or m.group("rest").strip(" .:")):
+            text = cardinal(roman_value(m.group("r"))).title() + m.group("rest")
+    return _ROMAN_TOKEN.sub(_roman_token, text)
+
+
+# --- URLs, e-mail addresses, symbols --------------------------------------------------------------------
+_URL = re.compile(r"(?<![\w@./:-])(?:(?:https?|ftp)://|www\.)[^\s<>\"']+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL_PARTS = re.compile(r"[A-Za-z]+|\d+|[./:@_~?=&#%+-]")
+_URL_SAY = {".": "dot", "/": "slash", ":": "colon", "@": "at", "_": "underscore", "~": "tilde", "?": "question mark",
+            "=": "equals", "&": "and", "#": "hash", "%": "percent", "+": "plus", "-": "dash"}
+
+
+def _say_address(addr: str) -> str:
+    trail = ""
+    while addr and addr[-1] in ".,;:!?)":
+        trail = addr[-1] + trail
+        addr = addr[:-1]
+    addr = re.sub(r"^(?:https?|ftp)://", "", addr)
+    addr = addr.rstrip("/")
+    words = []
+    for tok in _URL_PARTS.findall(addr):
+        if tok.isdigit():
+            words.append(cardinal(int(tok)) if len(tok) <= 4 else " ".join(tok))
+        elif tok in _URL_SAY:
+            words.append(_URL_SAY[tok])
+        elif tok.lower() == "www":
+            words.append("w w w")
+        else:
+            words.append(tok)
+    return " ".join(words) + trail
+
+
+SYMBOLS = {"&": " and ", "%": " percent ", "@": " at ", "+": " plus ", "=": " equals ", "#": " number ",
+           "*": " ", "^": " ", "|": ", ", "~": " about ", "<": " less than ", ">": " greater than ",
+           "_": " ", "\\": " ", "{": ", ", "}": ", ", "[": ", ", "]": ", ", "(": ", ", ")": ", "}
+_DEGREES = re.compile(r"\s?°\s?(?P<u>[CF]\b)?")
+_SLASH = re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])|/")
+_SYMBOL_RE = re.compile("|".join(re.escape(s) for s in SYMBOLS))
+
+
+def _slash(m: re.Match) -> str:
+    text = m.string
+    if m.start() and text[m.start() - 1].isalpha() and m.end() < len(text) and text[m.end()].isalpha():
+        return " or " if text[max(0, m.start() - 3):m.start()].lower() != "and" else " "
+    return " slash "
+
+
+def expand_addresses(text: str) -> str:
+    if "@" in text:
+        text = _EMAIL.sub(lambda m: _say_address(m.group(0)), text)
+    if "//" in text or "www." in text:
+        text = _URL.sub(lambda m: _say_address(m.group(0)), text)
+    return text
+
+
+def expand_symbols(text: str) -> str:
+    if "°" in text:
+        text = _DEGREES.sub(lambda m: " degrees" + {"C": " Celsius", "F": " Fahrenheit"}.get(m.group("u") or "", "")
+                            + " ", text)
+    if "/" in text:
+        text = _SLASH.sub(_slash, text)
+    return _SYMBOL_RE.sub(lambda m: SYMBOLS[m.group(0)], text)
