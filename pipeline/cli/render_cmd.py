@@ -123,7 +123,8 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
                            output__formats=formats, text__include_front_matter=include_front_matter,
                            text__lexicon=[str(p) for p in lexicon] if lexicon else None,
                            cache__dir=str(cache_dir) if cache_dir else None, cache__enabled=False if no_cache else None,
-                           validate__qc=qc, validate__strict=strict, output__loudness=loudness)
+                           validate__qc=qc, validate__strict=strict, output__loudness=loudness,
+                           run__executor=executor, run__ray_address=ray_address)
     cfg = load_config(config, overrides)
 
     if normalize is not None:
