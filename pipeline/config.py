@@ -42,6 +42,7 @@ class TextConfig(StrictModel):
     language: str = D.LANGUAGE
     segment_min_s: float = Field(D.SEGMENT_MIN_S, ge=0.0, le=60.0)
     segment_max_s: float = Field(D.SEGMENT_MAX_S, gt=1.0, le=60.0)
+    segment_merge_max_s: float = Field(D.SEGMENT_MERGE_MAX_S, gt=1.0, le=60.0)
     include_front_matter: bool = D.INCLUDE_FRONT_MATTER
     read_notes: bool = D.READ_NOTES
     lexicon: list[str] = Field(default_factory=list)   # extra lexicon files, applied after the bundled one

@@ -46,6 +46,7 @@ BATCH_SIZE = 16                     # segments handed to an engine at once (the 
 LANGUAGE = "en"
 SEGMENT_MIN_S = 2.0                 # shorter sentences are merged within a paragraph
 SEGMENT_MAX_S = 15.0                # longer sentences are split at clause boundaries
+SEGMENT_MERGE_MAX_S = 18.0          # a short sentence may be merged up to this long rather than stand alone
 INCLUDE_FRONT_MATTER = False
 READ_NOTES = False                  # read note bodies at the end of their chapter
 

@@ -56,20 +56,27 @@ class Plan:
     book: Book
     chapters: list[Chapter]
     segments: dict[int, list[Segment]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)     # what the text front end skipped, and why
 
     @property
     def est_seconds(self) -> float:
         return sum(s.est_seconds for segs in self.segments.values() for s in segs)
 
     def to_json(self) -> dict:
+        """The plan as one JSON-ready dict (what `render --dry-run --json` prints; other tools read it)."""
+        b = self.book
         return {
-            "title": self.book.title, "authors": self.book.authors, "language": self.book.language,
+            "title": b.title, "authors": b.authors, "language": b.language, "publisher": b.publisher,
+            "date": b.date, "description": b.description, "identifier": b.identifier,
+            "cover": b.cover_type or None,
             "est_seconds": round(self.est_seconds, 1),
+            "warnings": self.warnings,
             "chapters": [
-                {"index": c.index, "title": c.title, "level": c.level, "parents": c.parents,
+                {"index": c.index, "title": c.title, "level": c.level, "parents": c.parents, "source": c.source,
                  "est_seconds": round(sum(s.est_seconds for s in self.segments[c.index]), 1),
                  "segments": [{"text": s.text, "normalized": s.normalized, "est_seconds": s.est_seconds,
-                               "pause_after": s.pause_after.value} for s in self.segments[c.index]]}
+                               "pause_after": s.pause_after.value, "paragraph": s.paragraph}
+                              for s in self.segments[c.index]]}
                 for c in self.chapters
             ],
         }
@@ -83,10 +90,12 @@ def plan_book(path: str | Path, cfg: Config, chapters: str | None = None, engine
     segmenter = Segmenter(SentenceSplitter.for_book(book), load_lexicon(cfg.text.lexicon),
                           chars_per_second=ENGINE_CHARS_PER_S.get(engine_name, D.HIBARI_CHARS_PER_S) *
                           (cfg.engine.speed if engine_name == "hibari" else 1.0),
-                          min_s=cfg.text.segment_min_s, max_s=cfg.text.segment_max_s)
+                          min_s=cfg.text.segment_min_s, max_s=cfg.text.segment_max_s,
+                          merge_max_s=cfg.text.segment_merge_max_s)
     plan = Plan(book, chosen)
     for c in chosen:
         plan.segments[c.index] = segmenter.chapter_segments(c)
+    plan.warnings = [*book.warnings, *segmenter.warnings]
     return plan
 
 

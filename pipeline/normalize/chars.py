@@ -71,9 +71,26 @@ def _script(ch: str) -> str:
     return name.split(" ", 1)[0].title() if name else f"U+{ord(ch):04X}"
 
 
+_GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψωϛ",
+                  ["a", "b", "g", "d", "e", "z", "e", "th", "i", "k", "l", "m", "n", "x", "o", "p", "r", "s", "s",
+                   "t", "u", "ph", "ch", "ps", "o", "st"]))
+_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s",
+                      "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
+_ROMANIZE = _GREEK | _CYRILLIC
+
+
+def _romanize(ch: str) -> str | None:
+    low = ch.lower()
+    if low in _ROMANIZE:
+        out = _ROMANIZE[low]
+        return out.capitalize() if ch != low else out
+    return None
+
+
 def transliterate(text: str) -> str:
-    """Latin letters with diacritics to plain ASCII (café -> cafe); other non-ASCII characters are left
-    for `keep_speakable` to drop."""
+    """Latin letters with diacritics to plain ASCII (café -> cafe), Greek and Cyrillic letters romanized
+    (ᾍδης -> Ades); other non-ASCII characters are left for `keep_speakable` to drop."""
     if text.isascii():
         return text
     out = []
@@ -83,14 +100,17 @@ def transliterate(text: str) -> str:
             continue
         base = unicodedata.normalize("NFKD", ch)
         plain = "".join(c for c in base if not unicodedata.combining(c))
-        out.append(plain if plain.isascii() and plain else ch)
+        if plain.isascii() and plain:
+            out.append(plain)
+        else:
+            out.append(_romanize(plain) or ch if len(plain) == 1 else ch)
     return "".join(out)
 
 
 def unsupported_scripts(text: str) -> list[str]:
     """Names of the scripts of letters in `text` that the English front end drops (e.g. ["Greek"])."""
     seen: dict[str, None] = {}
-    for ch in transliterate(unicodedata.normalize("NFKC", text)):
+    for ch in transliterate(clean_unicode(text)):
         if not ch.isascii() and ch.isalpha():
             seen.setdefault(_script(ch), None)
     return list(seen)
