@@ -139,26 +139,43 @@ def write_json(path: Path, data: dict) -> None:
     atomic_write(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
+def _id3_frames(book: Book, title: str, track: int, total: int, comment: str,
+                cover: tuple[bytes, str] | None) -> list:
+    from mutagen.id3 import APIC, COMM, TALB, TCON, TDRC, TIT2, TPE1, TPE2, TPOS, TRCK
+    frames = [TIT2(encoding=3, text=title), TALB(encoding=3, text=book.title), TPE1(encoding=3, text=book.author),
+              TPE2(encoding=3, text=book.author), TRCK(encoding=3, text=f"{track}/{total}"),
+              TPOS(encoding=3, text="1/1"), TCON(encoding=3, text="Audiobook"),
+              COMM(encoding=3, lang="eng", desc="", text=comment)]
+    if book.year:
+        frames.append(TDRC(encoding=3, text=book.year))
+    if cover:
+        frames.append(APIC(encoding=3, mime=cover[1], type=3, desc="Cover", data=cover[0]))
+    return frames
+
+
 def tag_mp3(path: Path, book: Book, title: str, track: int, total: int, comment: str,
             cover: tuple[bytes, str] | None = None) -> None:
-    from mutagen.id3 import APIC, COMM, ID3, TALB, TCON, TDRC, TIT2, TPE1, TPE2, TPOS, TRCK, ID3NoHeaderError
+    """ID3v2.3 tags and the cover (APIC) on an MP3."""
+    from mutagen.id3 import ID3, ID3NoHeaderError
     try:
         tags = ID3(path)
     except ID3NoHeaderError:
         tags = ID3()
-    tags.add(TIT2(encoding=3, text=title))
-    tags.add(TALB(encoding=3, text=book.title))
-    tags.add(TPE1(encoding=3, text=book.author))
-    tags.add(TPE2(encoding=3, text=book.author))
-    tags.add(TRCK(encoding=3, text=f"{track}/{total}"))
-    tags.add(TPOS(encoding=3, text="1/1"))
-    tags.add(TCON(encoding=3, text="Audiobook"))
-    if book.year:
-        tags.add(TDRC(encoding=3, text=book.year))
-    tags.add(COMM(encoding=3, lang="eng", desc="", text=comment))
-    if cover:
-        tags.add(APIC(encoding=3, mime=cover[1], type=3, desc="Cover", data=cover[0]))
+    for frame in _id3_frames(book, title, track, total, comment, cover):
+        tags.add(frame)
     tags.save(path, v2_version=3)
+
+
+def tag_wav(path: Path, book: Book, title: str, track: int, total: int, comment: str,
+            cover: tuple[bytes, str] | None = None) -> None:
+    """The same ID3 frames in a WAV's "id3 " chunk (read by mutagen, foobar2000, Mp3tag, most players)."""
+    from mutagen.wave import WAVE
+    f = WAVE(path)
+    if f.tags is None:
+        f.add_tags()
+    for frame in _id3_frames(book, title, track, total, comment, cover):
+        f.tags.add(frame)
+    f.save(v2_version=3)
 
 
 def _flac_picture(cover: tuple[bytes, str]):
@@ -300,6 +317,8 @@ class BookExporter:
             measured, passes = encode_to_target(audio.audio, audio.sample_rate, target, fmt, self.cfg)
             if fmt == "mp3":
                 tag_mp3(target, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
+            elif fmt == "wav":
+                tag_wav(target, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
             elif fmt in ("flac", "opus"):
                 tag_vorbis(target, fmt, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
             files[fmt] = target.name

@@ -6,6 +6,7 @@ import io
 import json
 import re
 
+import mutagen
 import numpy as np
 import pytest
 from mutagen.id3 import ID3
@@ -107,6 +108,14 @@ def test_tags_and_cover_read_back_from_mp3_and_m4b(book):
         assert str(tags["TDRC"]) == "2026" and "hibari" in str(tags["COMM::eng"])
         apic = tags.getall("APIC")[0]
         assert apic.mime == "image/png" and Image.open(io.BytesIO(apic.data)).format == "PNG"
+        for fmt in ("flac", "opus"):
+            v = mutagen.File(out / c["files"][fmt])
+            assert v["title"] == [c["title"]] and v["artist"] == ["The Render Project"]
+            assert v["tracknumber"] == [str(c["index"])] and v["genre"] == ["Audiobook"]
+        assert mutagen.File(out / c["files"]["flac"]).pictures[0].mime == "image/png"
+        assert mutagen.File(out / c["files"]["opus"])["metadata_block_picture"]
+        wav = mutagen.File(out / c["files"]["wav"]).tags
+        assert str(wav["TIT2"]) == c["title"] and wav.getall("APIC")
     f = MP4(out / manifest["m4b"]["file"])
     assert f["\xa9nam"] == ["The Keeper of Gannet Point"] and f["\xa9ART"] == ["The Render Project"]
     assert f["aART"] == ["The Render Project"] and f["\xa9gen"] == ["Audiobook"] and f["trkn"] == [(1, 1)]
