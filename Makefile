@@ -15,6 +15,7 @@ help:
 	@echo "make test      install dev dependencies, run the test suite (book-length tests excluded)"
 	@echo "make test-slow the book-length tests"
 	@echo "make bench     end-to-end vs standalone parts on a corpus book (ratio, peak RSS)"
+	@echo "make bench-soprano  the Soprano engine vs the soprano-tts 0.2.0 reference on CPU (ratio)"
 	@echo "make corpus CORPUS=dir OUT=dir    render a shelf of books"
 	@echo "make nightly   re-render what is new or changed (configs/nightly.toml)"
 
@@ -49,6 +50,26 @@ test-slow: $(VENV)/.installed-dev
 
 test-all: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The reference package in its own environment: soprano-tts without its server/UI deps, plus what its torch path imports.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q "$(TORCH_PIN)"
+	$(BENCH_VENV)/bin/pip install -q --no-deps soprano-tts==0.2.0
+	$(BENCH_VENV)/bin/pip install -q "$(TORCH_PIN)" "transformers>=4.51" accelerate unidecode inflect scipy numpy huggingface-hub
+	@touch $@
+
+bench-soprano: $(VENV)/.installed-dev $(BENCH_VENV)/.installed
+	$(BIN)/python scripts/bench_soprano.py --reference-python $(BENCH_VENV)/bin/python --book $(BOOK)
+
+CHAPTERS ?=
+FORMATS  ?= mp3,m4b
+corpus: $(VENV)/.installed
+	$(BIN)/render $(CORPUS) --out $(OUT) --format $(FORMATS) $(if $(CHAPTERS),--chapters $(CHAPTERS),)
+
+nightly: $(VENV)/.installed
+	$(BIN)/python scripts/nightly.py configs/nightly.toml
 
 clean:
 	rm -rf $(OUT) samples/sample.epub .pytest_cache bench

@@ -21,6 +21,10 @@ from .ingest import BOOK_SUFFIXES
 log = logging.getLogger(__name__)
 
 CORPUS_NAME = "corpus.json"
+# files a folder of books holds that are not books (only skipped in folders; a file named on the
+# command line is always read)
+NOT_BOOKS = re.compile(r"^(readme|license|licence|copying|changelog|changes|contributing|authors|notice|todo)"
+                       r"([._-].*)?$", re.IGNORECASE)
 SLUG_MAX_CHARS = 80
 
 
@@ -44,7 +48,8 @@ def discover(paths: list[str | Path]) -> list[Path]:
         for p in matches:
             if p.is_dir():
                 for f in sorted(p.rglob("*")):
-                    if f.is_file() and f.suffix.lower() in BOOK_SUFFIXES and not f.name.startswith("."):
+                    if (f.is_file() and f.suffix.lower() in BOOK_SUFFIXES and not f.name.startswith(".")
+                            and not NOT_BOOKS.match(f.name)):
                         add(f)
             elif p.exists():
                 add(p)
