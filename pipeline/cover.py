@@ -1,8 +1,10 @@
 """The cover to embed: the EPUB's own as JPEG or PNG, the raster inside an SVG cover, or a generated one.
 
-Players take only JPEG or PNG. An SVG cover (Standard Ebooks ships them) is read for the raster image it
-embeds (`<image href="data:image/jpeg;base64,...">`); an SVG with none, or a book with no cover, gets a
-plain generated cover with the title and author (Pillow), so every player shows something.
+Players take only JPEG or PNG. An SVG cover (Standard Ebooks ships them: a painting embedded as a data URI
+with the title drawn over it as paths) is rasterized with resvg (`resvg-py`, a self-contained wheel) when
+it references nothing outside itself; otherwise, or without resvg, the raster image it embeds is used.
+An SVG with neither, or a book with no cover, gets a plain generated cover with the title and author
+(Pillow), so every player shows something.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 
 COVER_MAX_PX = 1400                  # longest side of an embedded cover
 GENERATED_SIZE = (1400, 1400)
+_EXTERNAL_REF = re.compile(rb"""(?:href|src)\s*=\s*["'](?!data:|#)""")
 _DATA_URI = re.compile(rb"""href\s*=\s*["']data:(image/(?:jpeg|jpg|png|webp|gif));base64,([A-Za-z0-9+/=\s]+)["']""")
 
 
@@ -35,6 +38,36 @@ def _to_embeddable(data: bytes) -> tuple[bytes, str] | None:
     buf = io.BytesIO()
     if img.mode in ("RGBA", "LA", "P"):
         img.convert("RGBA").save(buf, "PNG", optimize=True)
+        return buf.getvalue(), "image/png"
+    img.convert("RGB").save(buf, "JPEG", quality=90)
+    return buf.getvalue(), "image/jpeg"
+
+
+def render_svg(svg: bytes) -> tuple[bytes, str] | None:
+    """The SVG rasterized by resvg, COVER_MAX_PX on its longest side, as JPEG (opaque) or PNG; None when
+    resvg is not installed, the SVG refers to any file or URL outside itself, or it cannot be drawn."""
+    if _EXTERNAL_REF.search(svg):
+        return None
+    try:
+        import resvg_py
+    except ImportError:
+        return None
+    from PIL import Image
+    fonts_off = b"<text" not in svg          # system fonts only when the SVG has text to draw
+    try:
+        text = svg.decode("utf-8")
+        probe = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_string=text, width=64,
+                                                                  skip_system_fonts=fonts_off))))
+        w, h = probe.size
+        size = {"width": COVER_MAX_PX} if w >= h else {"height": COVER_MAX_PX}
+        img = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_string=text, skip_system_fonts=fonts_off, **size))))
+        img.load()
+    except (ValueError, UnicodeDecodeError, OSError) as e:
+        log.info("the SVG cover could not be rasterized (%s)", e)
+        return None
+    buf = io.BytesIO()
+    if img.mode == "RGBA" and img.getchannel("A").getextrema()[0] < 255:
+        img.save(buf, "PNG", optimize=True)
         return buf.getvalue(), "image/png"
     img.convert("RGB").save(buf, "JPEG", quality=90)
     return buf.getvalue(), "image/jpeg"
@@ -73,9 +106,13 @@ def generated_cover(title: str, author: str) -> tuple[bytes, str]:
 
 
 def book_cover(book: Book) -> tuple[bytes, str, str]:
-    """(image bytes, MIME "image/jpeg" or "image/png", where it came from: "epub", "svg-raster", "generated")."""
+    """(image bytes, MIME "image/jpeg" or "image/png", where it came from: "epub", "svg-rendered",
+    "svg-raster", "generated")."""
     if book.cover:
         if "svg" in book.cover_type or book.cover.lstrip()[:5] in (b"<?xml", b"<svg "):
+            found = render_svg(book.cover)
+            if found:
+                return (*found, "svg-rendered")
             found = svg_raster(book.cover)
             if found:
                 return (*found, "svg-raster")

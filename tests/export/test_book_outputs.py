@@ -18,7 +18,7 @@ from pipeline.ffmpeg import decode_pcm, run_ffmpeg
 from pipeline.loudness import gaps_floor_db, measure_file, measure_pcm
 from pipeline.render import plan_book
 from pipeline.validate import frame_rms
-from tests.conftest import BIERCE, WODEHOUSE, run_cli
+from tests.conftest import run_cli
 
 FORMATS = ("mp3", "opus", "flac", "wav")
 RATE = 44_100
@@ -187,16 +187,3 @@ def test_ebu_preset_hits_its_lufs_target_on_the_mp3(tmp_path, sample_epub):
     c = json.loads((out / "manifest.json").read_text())["chapters"][0]
     m = measure_file(out / c["file"], lufs=True)
     assert abs(m.lufs - (-19.0)) <= 1.0 and m.peak_db <= -3.0, m
-
-
-@pytest.mark.skipif(not (WODEHOUSE.exists() and BIERCE.exists()), reason="corpus not present")
-@pytest.mark.parametrize("path", [WODEHOUSE, BIERCE])
-def test_corpus_svg_covers_give_their_embedded_raster(path):
-    from pipeline.cover import book_cover
-    from pipeline.ingest import read_book
-    book = read_book(path)
-    assert "svg" in book.cover_type
-    data, mime, source = book_cover(book)
-    img = Image.open(io.BytesIO(data))
-    assert source == "svg-raster" and mime == "image/jpeg" and img.format == "JPEG"
-    assert max(img.size) <= 1400 and img.size[1] > img.size[0]      # the portrait painting, scaled
