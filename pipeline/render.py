@@ -258,7 +258,7 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
         record = exporter.chapter(audio)
         for stale in old_files - set(record.get("files", {}).values()):
             (out / stale).unlink(missing_ok=True)      # the chapter's title (so its file name) changed
-        state.save_chapter(ch.index, fp, record)
+        state.save_chapter(ch.index, fp, record, record.get("extra_files", []))
         chapter_records.append(record)
         stats.chapters_rendered += 1
         done_chapters += 1
