@@ -256,7 +256,7 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
         rendered = worker.render(plan.segments[ch.index])
         audio = assemble_chapter(ch, rendered, cfg.pauses, cfg.output)
         record = exporter.chapter(audio)
-        for stale in old_files - set(record.get("files", {}).values()):
+        for stale in old_files - set(record.get("files", {}).values()) - set(record.get("extra_files", [])):
             (out / stale).unlink(missing_ok=True)      # the chapter's title (so its file name) changed
         state.save_chapter(ch.index, fp, record, record.get("extra_files", []))
         chapter_records.append(record)
