@@ -7,8 +7,10 @@ the earlier one. With no usable TOC, each linear spine item is a chapter titled 
 """
 from __future__ import annotations
 
+import io
 import logging
 import posixpath
+import re
 import urllib.parse
 import warnings
 import zipfile
@@ -16,7 +18,8 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 from ..records import Book, Chapter, Paragraph, ParagraphKind
-from .xhtml import Block, body_types, clean_space, document_blocks
+from .safety import ArchiveLimits, open_archive
+from .xhtml import EPUB_TYPE, Block, body_types, clean_space, document_blocks, parse_xhtml
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +28,24 @@ FRONT_BACK_TYPES = {
     "cover", "titlepage", "halftitlepage", "title-page", "fulltitle", "copyright-page", "imprint", "toc",
     "colophon", "loi", "lot", "index", "seriespage", "other-credits", "z3998:publisher-logo",
     "contributors", "errata", "revision-history", "se:uncopyright", "z3998:uncopyright", "uncopyright",
-    "imprimatur", "landmarks", "page-list", "copyright", "license",
+    "imprimatur", "landmarks", "page-list", "copyright", "license", "endnotes", "footnotes", "rearnotes",
+    "copyright-page", "title-page", "other.ms-coverimage-standard", "other.ms-coverimage", "acknowledgments-page",
 }
+# EPUB 2 guide / landmarks types that mark where the book's own text begins
+BODY_START_TYPES = {"text", "bodymatter", "start"}
 FRONT_BACK_TITLES = {
     "cover", "title page", "titlepage", "half title", "halftitle", "copyright", "copyright page", "imprint",
     "table of contents", "contents", "toc", "colophon", "uncopyright", "about the publisher", "also by",
     "other books by", "index", "list of illustrations", "list of figures", "list of tables", "license",
-    "the full project gutenberg license", "project gutenberg license", "landmarks",
+    "the full project gutenberg license", "project gutenberg license", "landmarks", "endnotes", "notes",
+    "footnotes", "also available", "books by the same author", "by the same author", "about this ebook",
+    "about this e-book", "project gutenberg", "the project gutenberg ebook", "front cover", "back cover",
+    "legal notice", "list of plates", "advertisements", "advertisement", "credits", "copyright notice",
 }
+# the text of a copyright page or an imprint: a short document saying these things is not read
+_IMPRINT = re.compile(r"copyright|all rights reserved|\bisbn\b|first published|printed in|published by|"
+                      r"public domain|creative commons|this ebook|this e-book|project gutenberg|cataloging|"
+                      r"library of congress|standard ebooks|typeset", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -79,43 +92,91 @@ def _entry(node, base: str, level: int, parents: list[str]) -> _Entry | None:
 
 
 def _guide_and_landmarks(book) -> dict[str, str]:
-    """file path -> type, from the EPUB 2 guide and the EPUB 3 landmarks nav."""
-    out = {}
+    """file path -> semantic type, from the EPUB 2 guide and the EPUB 3 landmarks nav."""
+    out: dict[str, str] = {}
     for ref in getattr(book, "guide", []) or []:
         href = (ref.get("href") or "").partition("#")[0]
         if href:
-            out[urllib.parse.unquote(href)] = (ref.get("type") or "").lower()
+            out[posixpath.normpath(urllib.parse.unquote(href))] = (ref.get("type") or "").lower()
+    import ebooklib
+    for item in book.get_items():
+        if item.get_type() not in (ebooklib.ITEM_NAVIGATION, ebooklib.ITEM_DOCUMENT):
+            continue
+        data = item.get_content() or b""
+        if b"landmarks" not in data:
+            continue
+        root = parse_xhtml(data)
+        if root is None:
+            continue
+        base = posixpath.dirname(item.get_name())
+        for nav in root.iter():
+            if _local_tag(nav) != "nav" or "landmarks" not in (nav.get(EPUB_TYPE) or ""):
+                continue
+            for a in nav.iter():
+                href = (a.get("href") or "").partition("#")[0] if _local_tag(a) == "a" else ""
+                kind = (a.get(EPUB_TYPE) or "").lower()
+                if href and kind:
+                    out.setdefault(posixpath.normpath(posixpath.join(base, urllib.parse.unquote(href))), kind)
     return out
 
 
-def read_epub(path: str, *, include_front_matter: bool = False, read_notes: bool = False) -> Book:
+def _local_tag(el) -> str:
+    return el.tag.rsplit("}", 1)[-1].lower() if isinstance(el.tag, str) else ""
+
+
+def _check_archive(zf: zipfile.ZipFile, path: str) -> None:
+    """Archive-level checks before ebooklib reads the package: that it is an EPUB at all, and not DRM-locked.
+    (Zip-safety limits, when present, are called from here too, before anything is extracted.)"""
+    names = set(zf.namelist())
+    if "META-INF/container.xml" not in names:
+        raise InputError(f"{path}: not an EPUB (no META-INF/container.xml); re-export it as EPUB")
+    if "META-INF/encryption.xml" in names:
+        enc = zf.read("META-INF/encryption.xml")
+        if b"EncryptedData" in enc and b"http://www.idpf.org/2008/embedding" not in enc:
+            raise InputError(f"{path}: the EPUB is DRM-protected (META-INF/encryption.xml lists encrypted "
+                             "content); only DRM-free books can be rendered")
+
+
+def read_epub(path: str, *, include_front_matter: bool = False, read_notes: bool = False,
+              limits: ArchiveLimits | None = None) -> Book:
     """Read an EPUB into a Book. Raises InputError with a one-line reason when it cannot be read."""
-    try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as e:
-        raise InputError(f"{path}: not an EPUB (not a zip archive); export the book as EPUB and try again") from e
-    except OSError as e:
-        raise InputError(f"{path}: cannot be read ({e.strerror or e})") from e
-    with zf:
-        names = set(zf.namelist())
-        if "META-INF/container.xml" not in names:
-            raise InputError(f"{path}: not an EPUB (no META-INF/container.xml); re-export it as EPUB")
-        if "META-INF/encryption.xml" in names:
-            enc = zf.read("META-INF/encryption.xml")
-            if b"EncryptedData" in enc and b"http://www.idpf.org/2008/embedding" not in enc:
-                raise InputError(f"{path}: the EPUB is DRM-protected (META-INF/encryption.xml lists encrypted "
-                                 "content); only DRM-free books can be rendered")
+    # the archive is read once, in memory, within limits, hostile members refused (pipeline.ingest.safety)
+    archive = open_archive(path, limits)
+    with zipfile.ZipFile(io.BytesIO(archive.data)) as zf:
+        _check_archive(zf, path)
     try:
         from ebooklib import epub
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            book = epub.read_epub(path, options={"ignore_ncx": False})
+            book = epub.read_epub(io.BytesIO(archive.data), options={"ignore_ncx": False})
     except InputError:
         raise
     except Exception as e:   # ebooklib raises bare exceptions of many kinds on broken packages
         raise InputError(f"{path}: unreadable EPUB ({type(e).__name__}: {str(e)[:120]}); "
                          "check it opens in an e-reader") from e
-    return _build(book, path, include_front_matter=include_front_matter, read_notes=read_notes)
+    limits = limits or ArchiveLimits()
+    if len(book.spine) > limits.max_spine_items:
+        raise InputError(f"{path}: {len(book.spine)} spine items, over the limit of {limits.max_spine_items} "
+                         "(limits.max_spine_items)")
+    toc_entries = _count_toc(book.toc)
+    if toc_entries > limits.max_toc_entries:
+        raise InputError(f"{path}: {toc_entries} table-of-contents entries, over the limit of "
+                         f"{limits.max_toc_entries} (limits.max_toc_entries)")
+    result = _build(book, path, include_front_matter=include_front_matter, read_notes=read_notes)
+    result.warnings[:0] = archive.warnings
+    return result
+
+
+def _count_toc(toc, depth: int = 0) -> int:
+    if depth > 64:           # a TOC nested this deep is hostile; count it as over any limit
+        return 1 << 30
+    n = 0
+    for node in toc:
+        if isinstance(node, tuple | list) and len(node) == 2:
+            n += 1 + _count_toc(node[1], depth + 1)
+        else:
+            n += 1
+    return n
 
 
 def _meta(book, name: str) -> list[str]:
@@ -147,6 +208,10 @@ def _cover(book) -> tuple[bytes | None, str]:
     return None, ""
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
 def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> Book:
     title = (_meta(book, "title") or [""])[0]
     authors = _meta(book, "creator")
@@ -154,38 +219,30 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
                language=(_meta(book, "language") or ["en"])[0],
                publisher=(_meta(book, "publisher") or [""])[0],
                date=(_meta(book, "date") or [""])[0],
-               description=(_meta(book, "description") or [""])[0],
+               description=clean_space(_strip_tags((_meta(book, "description") or [""])[0])).replace("\n", " "),
                identifier=(_meta(book, "identifier") or [""])[0])
     out.cover, out.cover_type = _cover(book)
 
-    # spine documents in reading order (file name -> content)
+    # spine documents in reading order (file name -> content); non-linear ones (pop-up notes) only as notes
     spine: list[str] = []
     docs: dict[str, bytes] = {}
     for idref, *rest in book.spine:
         item = book.get_item_with_id(idref)
         if item is None:
             continue
-        linear = (rest[0] if rest else "yes") != "no"
-        name = item.get_name()
-        if not linear and name in docs:
+        name = posixpath.normpath(item.get_name())
+        if name in docs:
             continue
-        spine.append(name)
         docs[name] = item.get_content()
+        if (rest[0] if rest else "yes") != "no":
+            spine.append(name)
     if not spine:
         raise InputError(f"{path}: the EPUB has no readable text (empty spine)")
 
-    entries = [e for e in _flatten_toc(book.toc, "") if e.href in docs]
+    entries = [e for e in _flatten_toc(book.toc, "") if e.href in spine]
     guide = _guide_and_landmarks(book)
-    types_cache: dict[str, set[str]] = {}
-
-    def is_matter(entry_title: str, href: str) -> bool:
-        if href not in types_cache:
-            types_cache[href] = body_types(docs[href]) | {guide.get(href, "")}
-        types = types_cache[href]
-        if types & FRONT_BACK_TYPES:
-            return True
-        return _norm_title(entry_title) in FRONT_BACK_TITLES
-
+    body_start = min((spine.index(h) for h, t in guide.items() if t in BODY_START_TYPES and h in spine),
+                     default=None)
     blocks_cache: dict[str, list[Block]] = {}
 
     def blocks(href: str) -> list[Block]:
@@ -194,12 +251,49 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
             out.warnings.extend(f"{href}: {w}" for w in warns)
         return blocks_cache[href]
 
+    matter_cache: dict[str, bool] = {}
+    known = set(_words(" ".join([title, *authors, out.publisher]))) | {"by", "the", "a", "an", "and", "of",
+                                                                       "novel", "edition", "illustrated", "with"}
+
+    def doc_is_matter(href: str) -> bool:
+        """Front or back matter by its semantics (epub:type, guide, landmarks) or by what it says."""
+        if href not in matter_cache:
+            types = body_types(docs[href]) | {guide.get(href, "")}
+            verdict = bool(types & FRONT_BACK_TYPES)
+            if not verdict and not types & {"dedication", "preface", "foreword", "introduction", "prologue",
+                                            "epigraph", "chapter", "bodymatter", "part", "epilogue", "afterword"}:
+                text = " ".join(b.paragraph.text for b in blocks(href) if not b.is_note)
+                words = _words(text)
+                if not words:
+                    verdict = True                                   # images only: a cover, a plate
+                elif len(words) < 200 and _IMPRINT.search(text):
+                    verdict = True                                   # copyright page, imprint, licence
+                elif len(words) < 40 and set(words) <= known:
+                    verdict = True                                   # a title page: title, author, "a novel"
+                elif body_start is not None and spine.index(href) < body_start and len(words) < 12:
+                    verdict = True                                   # a short page before the text begins
+            matter_cache[href] = verdict
+        return matter_cache[href]
+
+    def entry_is_matter(entry: _Entry) -> bool:
+        if _norm_title(entry.title) in FRONT_BACK_TITLES:
+            return True
+        if entry.fragment and not _fragment_at_start(entry):
+            return False                                             # a chapter inside a larger file
+        return doc_is_matter(entry.href)
+
+    def _fragment_at_start(entry: _Entry) -> bool:
+        bl = blocks(entry.href)
+        return bool(bl) and entry.fragment in bl[0].ids
+
     if not entries:
-        entries = []
         for name in spine:
             bl = blocks(name)
-            heading = next((b.paragraph.text for b in bl if b.paragraph.kind == ParagraphKind.HEADING), "")
-            entries.append(_Entry(heading or posixpath.splitext(posixpath.basename(name))[0], name, "", 0, []))
+            if not bl:
+                continue
+            heading = next((b.paragraph.text for b in bl[:5] if b.paragraph.kind == ParagraphKind.HEADING), "")
+            entries.append(_Entry(heading or f"Chapter {len(entries) + 1}", name, "", 0, []))
+        out.warnings.append("the EPUB has no table of contents: one chapter per spine document")
 
     # cut points: (spine position, block index) for each entry
     spine_pos = {name: i for i, name in enumerate(spine)}
@@ -208,9 +302,22 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
         bl = blocks(e.href)
         start = 0
         if e.fragment:
-            start = next((i for i, b in enumerate(bl) if e.fragment in b.ids), 0)
+            found = next((i for i, b in enumerate(bl) if e.fragment in b.ids), None)
+            if found is None:
+                out.warnings.append(f"TOC entry '{e.title}' points to #{e.fragment}, which {e.href} does not "
+                                    "have; the chapter starts at the top of the file")
+            start = found or 0
         starts.append((spine_pos[e.href], start))
     order = sorted(range(len(entries)), key=lambda i: (starts[i], i))
+
+    # every note in the book by id, for read_notes (endnotes often live in a file of their own)
+    notes_by_id: dict[str, Paragraph] = {}
+    if read_notes:
+        for name in docs:
+            for b in blocks(name):
+                if b.is_note:
+                    for i in b.ids:
+                        notes_by_id.setdefault(i, b.paragraph)
 
     skipped_parents: set[str] = set()
     chapters: list[Chapter] = []
@@ -218,29 +325,35 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
         e = entries[i]
         begin = starts[i]
         end = starts[order[rank + 1]] if rank + 1 < len(order) else (len(spine), 0)
-        collected: list[Block] = []
-        for pos in range(begin[0], min(end[0], len(spine) - 1) + 1):
-            bl = blocks(spine[pos])
-            lo = begin[1] if pos == begin[0] else 0
-            hi = end[1] if pos == end[0] else len(bl)
-            collected.extend(bl[lo:hi])
-        matter = is_matter(e.title, e.href)
+        matter = entry_is_matter(e)
         if matter and e.children:
             skipped_parents.add(e.title)
         if matter and not include_front_matter:
             continue
+        collected: list[Block] = []
+        for pos in range(begin[0], min(end[0], len(spine) - 1) + 1):
+            if pos != begin[0] and doc_is_matter(spine[pos]) and not include_front_matter:
+                continue                                             # a colophon after the last chapter
+            bl = blocks(spine[pos])
+            lo = begin[1] if pos == begin[0] else 0
+            hi = end[1] if pos == end[0] else len(bl)
+            collected.extend(bl[lo:hi])
         paras = [b.paragraph for b in collected if not b.is_note]
-        notes = [b.paragraph for b in collected if b.is_note]
         paras = _strip_title(paras, e.title)
-        if read_notes and notes:
-            paras.append(Paragraph("Notes.", ParagraphKind.HEADING, section_break_before=True))
-            paras.extend(notes)
+        if read_notes:
+            notes = _chapter_notes(collected, notes_by_id)
+            if notes:
+                paras.append(Paragraph("Notes.", ParagraphKind.HEADING, section_break_before=True))
+                paras.extend(notes)
         if not any(p.kind != ParagraphKind.HEADING for p in paras) and e.children:
             continue   # a part title page: its title lives on in its chapters' parents
-        parents = [p for p in e.parents if p not in skipped_parents]
-        chapter_title = e.title or (paras[0].text if paras else f"Chapter {len(chapters) + 1}")
         if not paras:
+            if e.fragment or any(starts[j] == begin for j in order if j != i):
+                out.warnings.append(f"TOC entry '{e.title}' has no text of its own; skipped")
             continue
+        parents = [p for p in e.parents if p not in skipped_parents]
+        chapter_title = e.title or next((p.text for p in paras if p.kind == ParagraphKind.HEADING),
+                                        f"Chapter {len(chapters) + 1}")
         chapters.append(Chapter(index=len(chapters) + 1, title=chapter_title,
                                 paragraphs=[Paragraph(chapter_title, ParagraphKind.TITLE), *paras],
                                 level=len(parents), parents=parents, source=e.href +
@@ -250,6 +363,27 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
                          "try --include-front-matter)")
     out.chapters = chapters
     return out
+
+
+def _chapter_notes(collected: list[Block], notes_by_id: dict[str, Paragraph]) -> list[Paragraph]:
+    """The notes a chapter refers to, in the order it refers to them, then notes inside it not referred to."""
+    seen: set[int] = set()
+    out: list[Paragraph] = []
+    for b in collected:
+        for ref in b.noterefs:
+            note = notes_by_id.get(ref)
+            if note is not None and id(note) not in seen:
+                seen.add(id(note))
+                out.append(Paragraph(note.text, note.kind))
+    for b in collected:
+        if b.is_note and id(b.paragraph) not in seen:
+            seen.add(id(b.paragraph))
+            out.append(Paragraph(b.paragraph.text, b.paragraph.kind))
+    return out
+
+
+def _strip_tags(text: str) -> str:
+    return re.sub(r"<[^>]{0,500}>", " ", text)
 
 
 def _strip_title(paras: list[Paragraph], title: str) -> list[Paragraph]:

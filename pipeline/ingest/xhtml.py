@@ -21,8 +21,15 @@ _SKIP_TAGS = {"script", "style", "head", "title", "img", "svg", "figcaption", "n
               "object", "iframe", "math", "rt", "rp", "template", "noscript", "button", "input", "select"}
 _SKIP_TYPES = {"noteref", "pagebreak", "footnote", "endnote", "rearnote", "note", "footnotes", "endnotes",
                "rearnotes", "annoref", "annotation", "biblioref", "glossref", "z3998:pagebreak", "toc",
-               "landmarks", "page-list", "loi", "lot"}
+               "landmarks", "page-list", "loi", "lot", "backlink", "presentation"}
 _NOTE_TYPES = {"footnote", "endnote", "rearnote", "note"}
+# class names publishers (Project Gutenberg above all) use for what epub:type would say
+_SKIP_CLASSES = {"pagenum", "pagenumber", "page-number", "pageno", "page-num", "pg-boilerplate", "pgheader",
+                 "pgfooter", "caption", "figcaption", "illustration-caption", "noteref", "fnanchor", "footnote-ref",
+                 "backlink", "hidden", "visually-hidden", "sr-only"}
+_NOTE_CLASSES = {"footnote", "footnotes", "endnote", "endnotes", "note", "fn"}
+_SKIP_IDS = {"pg-header", "pg-footer", "pg-machine-header", "pg-start-separator", "pg-end-separator"}
+_NOTE_MARK = re.compile(r"^[\[(]?(?:\d{1,4}|[*\u2020\u2021\u00a7]{1,3}|[a-z])[\])]?$")
 _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "pre", "blockquote", "div",
                "section", "article", "header", "footer", "hgroup", "table", "tr", "ul", "ol", "dl",
                "figure", "aside", "main", "body", "address", "details", "summary", "caption", "tbody",
@@ -43,6 +50,20 @@ def _types(el) -> set[str]:
     return set((el.get(EPUB_TYPE) or "").split()) | set((el.get("role") or "").replace("doc-", "").split())
 
 
+def _classes(el) -> set[str]:
+    return set((el.get("class") or "").lower().split())
+
+
+def _skipped(el) -> bool:
+    """An element never read: page numbers, Gutenberg boilerplate, captions (by type, class or id)."""
+    return bool(_types(el) & _SKIP_TYPES or _classes(el) & _SKIP_CLASSES or (el.get("id") or "") in _SKIP_IDS)
+
+
+def _is_note_body(el) -> bool:
+    return bool(_types(el) & (_NOTE_TYPES | {"footnotes", "endnotes", "rearnotes"})
+                or (_local(el.tag) in ("aside", "div", "section", "p", "li") and _classes(el) & _NOTE_CLASSES))
+
+
 def is_noteref(el) -> bool:
     """A link to a note: epub:type/role noteref, or a superscript link or a superscript that is a number."""
     tag = _local(el.tag)
@@ -55,6 +76,9 @@ def is_noteref(el) -> bool:
             return True
         if any(_local(c.tag) == "sup" for c in el):
             return True
+        if _NOTE_MARK.match("".join(el.itertext()).strip()) and (el.get("id") or el.get("class") or
+                                                                  "".join(el.itertext()).strip()[:1] in "[(*"):
+            return True          # <a id="fnref1" href="#fn1">[1]</a>, Gutenberg's footnote anchors
     if tag == "sup":
         txt = "".join(el.itertext()).strip().strip("[]()*†‡")
         if txt.isdigit() or (el.find(".//{*}a") is not None and len(txt) <= 4):
@@ -84,28 +108,44 @@ def clean_space(text: str) -> str:
 
 @dataclass(slots=True)
 class Block:
-    """A paragraph found in a document, with the id of every element that starts inside it (for anchors)."""
+    """A paragraph found in a document, with the id of every element that starts inside it (for anchors)
+    and the note ids its note references point to (for reading notes at the end of a chapter)."""
 
     paragraph: Paragraph
     ids: list[str] = field(default_factory=list)
     is_note: bool = False
+    noterefs: list[str] = field(default_factory=list)
 
 
 class _Walker:
     def __init__(self):
         self.blocks: list[Block] = []
         self.pending_ids: list[str] = []
+        self.pending_refs: list[str] = []
         self.pending_break = False
         self.warnings: list[str] = []
+        self.tables = 0
 
     def _emit(self, text: str, kind: ParagraphKind, is_note=False):
         text = clean_space(text)
-        if not text:
+        if not text or not any(c.isalnum() for c in text):
             return
-        para = Paragraph(text=text, kind=kind, section_break_before=self.pending_break)
-        self.blocks.append(Block(para, self.pending_ids, is_note))
+        para = Paragraph(text=text, kind=kind, section_break_before=self.pending_break and not is_note)
+        self.blocks.append(Block(para, self.pending_ids, is_note, self.pending_refs))
         self.pending_ids = []
-        self.pending_break = False
+        self.pending_refs = []
+        if not is_note:
+            self.pending_break = False
+
+    def _noteref(self, el) -> None:
+        href = el.get("href") or ""
+        if not href:
+            a = el.find(".//{*}a")
+            if a is None:
+                a = el.find(".//a")
+            href = (a.get("href") if a is not None else "") or ""
+        if "#" in href:
+            self.pending_refs.append(href.partition("#")[2])
 
     def inline_text(self, el) -> str:
         """Text of an element, skipping unread children; <br/> becomes a line break."""
@@ -113,9 +153,11 @@ class _Walker:
 
         def rec(e):
             tag = _local(e.tag)
-            if tag in _SKIP_TAGS or is_noteref(e) or _types(e) & _SKIP_TYPES:
+            if e is not el and (tag in _SKIP_TAGS or is_noteref(e) or _skipped(e) or _is_note_body(e)):
                 if e.get("id"):
                     self.pending_ids.append(e.get("id"))
+                if is_noteref(e):
+                    self._noteref(e)
                 if e.tail:
                     parts.append(e.tail)
                 return
@@ -144,58 +186,65 @@ class _Walker:
             self.pending_ids.append(el.get("id"))
         if tag in _SKIP_TAGS:
             return
-        if types & _NOTE_TYPES or (tag == "aside" and types & _SKIP_TYPES):
-            # a note body: kept aside, read at the end of the chapter only when asked
-            text = self.inline_text(el)
-            self._emit(text, ParagraphKind.TEXT, is_note=True)
+        if is_noteref(el):
+            self._noteref(el)
             return
-        if types & _SKIP_TYPES or is_noteref(el):
+        if not in_note and _is_note_body(el):
+            # a note body: kept aside, read at the end of the chapter only when asked
+            if types & {"footnotes", "endnotes", "rearnotes"} or any(_local(c.tag) in ("ol", "ul", "section", "aside",
+                                                                                       "li") for c in el):
+                for child in el:
+                    self.walk(child, verse, True)
+            else:
+                self._emit(self.inline_text(el), ParagraphKind.TEXT, is_note=True)
+            return
+        if _skipped(el) and not (in_note and types & _NOTE_TYPES):
             return
         if tag == "hr":
             self.pending_break = True
             return
         if tag == "table":
-            self.table(el)
+            self.table(el, in_note)
             return
-        verse = verse or bool(types & _VERSE_TYPES)
+        verse = verse or bool(types & _VERSE_TYPES) or bool(_classes(el) & {"poem", "verse", "stanza"})
         if tag in _HEADINGS:
-            self._emit(self.inline_text(el).replace("\n", " "), ParagraphKind.HEADING)
+            self._emit(self.inline_text(el).replace("\n", " "), ParagraphKind.HEADING, in_note)
             return
         if tag == "hgroup":
             texts = [self.inline_text(c).replace("\n", " ").strip() for c in el if _local(c.tag)]
-            self._emit(": ".join(t for t in texts if t), ParagraphKind.HEADING)
+            self._emit(": ".join(t for t in texts if t), ParagraphKind.HEADING, in_note)
             return
         has_block_child = any(_local(c.tag) in _BLOCK_TAGS for c in el)
+        if tag in ("li", "dd") and has_block_child:
+            for child in el:
+                self.walk(child, verse, in_note)
+            return
         if tag in ("p", "li", "dt", "dd", "pre", "address", "summary", "caption") or not has_block_child:
-            if tag in ("body", "section", "div", "blockquote", "article") and not has_block_child:
-                text = self.inline_text(el)
-            elif tag in ("li", "dd") and has_block_child:
-                for child in el:
-                    self.walk(child, verse, in_note)
-                return
-            else:
-                text = self.inline_text(el)
+            text = self.inline_text(el)
             kind = ParagraphKind.VERSE if (verse or "\n" in clean_space(text)) else ParagraphKind.TEXT
-            self._emit(text, kind)
+            self._emit(text, kind, in_note)
             return
         # a container: its own text (rare) is a paragraph, then its children in order
         if el.text and el.text.strip():
-            self._emit(el.text, ParagraphKind.VERSE if verse else ParagraphKind.TEXT)
+            self._emit(el.text, ParagraphKind.VERSE if verse else ParagraphKind.TEXT, in_note)
         for child in el:
             self.walk(child, verse, in_note)
             if child.tail and child.tail.strip() and _local(child.tag):
-                self._emit(child.tail, ParagraphKind.TEXT)
+                self._emit(child.tail, ParagraphKind.TEXT, in_note)
 
-    def table(self, el):
-        rows = el.findall(".//{*}tr") or el.findall(".//tr")
+    def table(self, el, in_note=False):
+        """A table read row by row: "cell, cell, cell." per row, the header row included."""
+        rows = [r for r in el.iter() if _local(r.tag) == "tr"]
         if not rows:
             return
+        self.tables += 1
         for row in rows:
             cells = [clean_space(self.inline_text(c)).replace("\n", " ") for c in row
                      if _local(c.tag) in ("td", "th")]
             cells = [c for c in cells if c]
             if cells:
-                self._emit(", ".join(cells) + ".", ParagraphKind.TEXT)
+                last = cells[-1]
+                self._emit(", ".join(cells) + ("" if last[-1:] in ".!?" else "."), ParagraphKind.TEXT, in_note)
 
 
 def document_blocks(data: bytes) -> tuple[list[Block], list[str]]:
