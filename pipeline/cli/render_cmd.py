@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -129,11 +131,15 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
 
     if normalize is not None:
         from ..normalize import load_lexicon, normalize as norm
-        text = sys.stdin.read() if normalize == "-" else normalize
+        text = sys.stdin.buffer.read().decode("utf-8", errors="replace") if normalize == "-" else normalize
         lex = load_lexicon(cfg.text.lexicon)
-        for para in text.split("\n\n"):
-            if para.strip():
-                typer.echo(norm(para, lex))
+        try:
+            for para in re.split(r"\n[ \t]*\n", text):
+                if para.strip():
+                    sys.stdout.write(norm(para, lex) + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:        # `render --normalize - | head`: the reader left; that is not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     if not books:
         raise UsageError("no book given; usage: render BOOK.epub --out DIR (see render --help)")
