@@ -187,3 +187,26 @@ def test_ebu_preset_hits_its_lufs_target_on_the_mp3(tmp_path, sample_epub):
     c = json.loads((out / "manifest.json").read_text())["chapters"][0]
     m = measure_file(out / c["file"], lufs=True)
     assert abs(m.lufs - (-19.0)) <= 1.0 and m.peak_db <= -3.0, m
+
+
+def test_rerun_reuses_chapters_and_rebuilds_what_is_missing(book, sample_epub, tmp_path):
+    import shutil
+    src, manifest = book
+    out = tmp_path / "copy"
+    shutil.copytree(src, out)
+    args = [str(sample_epub), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "mp3,m4b,opus,flac,wav"]
+    proc = run_cli(*args)
+    assert proc.returncode == 0, proc.stderr
+    again = json.loads((out / "manifest.json").read_text())
+    assert again["stats"]["chapters_reused"] == 3
+    assert m4b_chapters(out / again["m4b"]["file"]) == m4b_chapters(src / manifest["m4b"]["file"])
+    # a chapter whose AAC part or subtitles went missing is made again; the others are reused
+    (out / again["chapters"][1]["m4b_part"]).unlink()
+    (out / again["chapters"][1]["subtitles"]["srt"]).unlink()
+    proc = run_cli(*args)
+    assert proc.returncode == 0, proc.stderr
+    third = json.loads((out / "manifest.json").read_text())
+    assert third["stats"]["chapters_reused"] == 2 and third["stats"]["chapters_rendered"] == 1
+    assert (out / third["chapters"][1]["subtitles"]["srt"]).is_file()
+    marks = m4b_chapters(out / third["m4b"]["file"])
+    assert [round(s, 2) for s, _, _ in marks] == [round(c["start"], 2) for c in third["chapters"]]
