@@ -17,6 +17,7 @@ the M4B, and the chapter marks, taken from the parts' real packet counts, fall o
 from __future__ import annotations
 
 import base64
+import io
 import json
 import logging
 import math
@@ -124,9 +125,14 @@ def encode_to_target(audio: np.ndarray, sample_rate: int, path: Path, fmt: str,
             return m, n
         miss = target - level
         over = m.peak_db - cfg.peak_db
-        if (abs(miss) <= ENCODE_TOLERANCE_DB and over <= 0) or n == MAX_ENCODE_PASSES:
-            if n > 1 or over > 0:
-                log.info("%s: %s after %d passes (level %.2f, peak %.2f dBFS)", path.name, fmt, n, level, m.peak_db)
+        if abs(miss) <= ENCODE_TOLERANCE_DB and over <= 0:
+            if n > 1:
+                log.debug("%s: on target after %d encodes (level %.2f, peak %.2f dBFS)", path.name, n, level,
+                          m.peak_db)
+            return m, n
+        if n == MAX_ENCODE_PASSES:
+            log.warning("%s: still off target after %d encodes (level %.2f for %.2f, peak %.2f dBFS); kept",
+                        path.name, n, level, target, m.peak_db)
             return m, n
         offset += miss
         if over > 0:
@@ -181,7 +187,6 @@ def tag_wav(path: Path, book: Book, title: str, track: int, total: int, comment:
 def _flac_picture(cover: tuple[bytes, str]):
     from mutagen.flac import Picture
     from PIL import Image
-    import io
     pic = Picture()
     pic.type, pic.mime, pic.desc, pic.data = 3, cover[1], "Cover", cover[0]
     pic.width, pic.height = Image.open(io.BytesIO(cover[0])).size
