@@ -126,3 +126,30 @@ def test_qc_asr_reports_wer_per_chapter(tmp_path, sample_epub):
         assert ch["wer"] is not None and 0.0 <= ch["wer"] <= 0.5, ch
         assert all("asr" in s["checks"] for s in rec["segment_list"])
     assert "asr: word error rate" in proc.stderr and "ch 3" in proc.stderr
+
+
+class WrongWordsHibari(HibariEngine):
+    """Says other words on a segment's first attempt: every cheap check passes, only ASR can tell."""
+
+    def synthesize_batch(self, requests):
+        from dataclasses import replace
+        swapped = [replace(r, text="Seven purple elephants are dancing on the frozen river tonight.")
+                   if r.attempt == 0 else r for r in requests]
+        return super().synthesize_batch(swapped)
+
+
+def test_qc_asr_rerenders_a_segment_that_says_the_wrong_words():
+    from pipeline.records import Segment
+    from pipeline.synthesize.worker import Worker
+    text = "The lighthouse keeper climbed the stairs to the lantern room every evening."
+    seg = Segment(1, 0, text, text)
+    worker = Worker(WrongWordsHibari(), ValidateConfig(qc="asr"), batch_size=4)
+    (r,) = worker.render([seg])
+    first, second = worker.history[seg.id]
+    assert first["failed"] == ["asr"] and second["failed"] == []
+    assert r.attempts == 2 and r.passed
+    wer = next(c.value for c in r.checks if c.name == "asr")
+    assert wer <= ValidateConfig().asr_wer_max
+    # without --qc asr the wrong words pass unnoticed: the cheap checks cannot hear them
+    (plain,) = Worker(WrongWordsHibari(), ValidateConfig(), batch_size=4).render([seg])
+    assert plain.attempts == 1 and plain.passed
