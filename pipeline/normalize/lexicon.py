@@ -28,7 +28,7 @@ class Lexicon:
             else:
                 self.exact[key] = value
         keys = sorted({*self.exact, *self.folded}, key=len, reverse=True)
-        self._pattern = re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w'])",
+        self._pattern = re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in keys) + r")(?!\w|'(?!s\b)\w)",
                                    re.IGNORECASE) if keys else None
 
     def apply(self, text: str) -> str:

@@ -78,7 +78,7 @@ def _decimal(whole: str, frac: str | None) -> str:
 
 # --- digit strings read digit by digit --------------------------------------------------------------
 _DOTTED = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}")
-_PHONE = re.compile(r"(?<![\w+(-])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\w-])"
+_PHONE = re.compile(r"(?<![\w+(-])\+\d{1,3}(?:[ -]\d{1,5}){2,}(?![\w-])|(?<![\w+(-])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\w-])"
                     r"|(?<![\w-])\d+(?:-\d+){3,}(?![\w-])|(?<![\w-])\d{3}-\d{4}(?![\w-])")
 _ID = re.compile(r"(?<![\w.,])(?:0\d+|\d{16,})(?![\w]|[.,]\d)")
 _ALNUM_ID = re.compile(r"(?<![\w-])(?=[A-Za-z]{0,6}\d)(?=\d{0,6}[A-Za-z])[A-Za-z\d]{2,}(?![\w])")
@@ -215,7 +215,7 @@ _PERCENT = re.compile(r"(?<![\w.,])(?P<neg>-)?(?P<whole>" + _NUM + r")?(?:\.(?P<
 _DECADE = re.compile(r"(?<![\w.,])(?P<apos>')?(?P<d>1\d{2}0|20\d0|\d0)'?s(?!\w)")
 _ORDINAL = re.compile(r"(?<![\w.,])(?P<n>" + _NUM + r")(?P<suf>st|nd|rd|th|ST|ND|RD|TH)(?!\w)")
 _RANGE = re.compile(r"(?<![\w.,-])(?P<a>\d+)\s?[-\u2013\u2014]\s?(?P<b>\d+)(?![\w-]|[.,]\d)")
-_YEAR = re.compile(r"(?<![\w.,$£€¥-])(?P<y>1[1-9]\d\d|20\d\d)(?![\w]|[.,]\d)")
+_YEAR = re.compile(r"(?<![\w.,$£€¥-])(?P<y>1\d{3}|20\d\d)(?![\w]|[.,]\d)")
 _YEAR_BEFORE = re.compile(r"(?:\b(?:" + "|".join(re.escape(w) for w in YEAR_CONTEXT_WORDS if w[-1] != ".")
                           + r")|\b[cC]a?\.)\s$", re.IGNORECASE)
 _YEAR_AFTER = re.compile(r"^\s?(?:A\.?D\.?|B\.?C\.?(?:E\.?)?|C\.?E\.?)(?!\w)")
@@ -286,7 +286,8 @@ def _years_in_context(text: str) -> str:
         start = m.start()
         before = text[max(0, start - 12):start]
         after = text[m.end():m.end() + 8]
-        if _YEAR_BEFORE.search(before) or _YEAR_AFTER.match(after):
+        dateline = before.endswith(", ") and (not after.strip() or after[:1] in ".;)")   # "London, 1920."
+        if _YEAR_BEFORE.search(before) or _YEAR_AFTER.match(after) or dateline:
             return year_words(int(m.group("y")))
         return m.group(0)
     return _YEAR.sub(sub, text)
@@ -305,7 +306,7 @@ def expand_numbers(text: str) -> str:
         return text
     if "." in text:
         text = _DOTTED.sub(_dotted, text)
-    if ("-" in text or "(" in text) and has(text):
+    if ("-" in text or "(" in text or "+" in text) and has(text):
         text = _PHONE.sub(_grouped_digits, text)
     if (":" in text or "m" in text or "M" in text) and has(text):
         text = _TIME.sub(_time, text)

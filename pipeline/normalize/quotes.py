@@ -100,6 +100,10 @@ def balance_quotes(text: str) -> str:
     closing quote with no opening one gets one at the start; a lone quote with no words after it goes."""
     if text.count('"') % 2 == 0:
         return text
+    if ' " ' in f" {text} ":
+        stray = f" {text} ".replace(' " ', " ", 1)[1:-1]   # a quote with space on both sides belongs nowhere
+        if stray.count('"') % 2 == 0:
+            return stray
     depth = 0
     missing_open = False
     last_open = -1
