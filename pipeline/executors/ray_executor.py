@@ -1,0 +1,247 @@
+"""The Ray executor: segments spread over a pool of engine actors on a Ray cluster.
+
+`RayWorker` is a drop-in for the local `Worker` (`render`, `stats`, `identity`, `on_done`, `describe`,
+`close`). Each `EngineActor` loads the engine once and wraps a local `Worker`, so validation, re-renders
+and the segment cache behave exactly as on one machine; there is one actor per GPU
+(`run.ray_gpus_per_actor` GPUs each) on a cluster with GPUs, else one per `run.ray_cpus_per_actor` cores.
+
+Segments are the unit: `render(segments)` sorts them by length, cuts them into batches (at most
+`engine.batch_size`, small enough that every actor gets one), keeps at most `IN_FLIGHT_PER_ACTOR` batches
+queued on each actor and hands results to `on_done` in this process as batches finish. A killed actor is
+restarted by Ray and its batch retried (`MAX_RESTARTS`, `MAX_TASK_RETRIES`); a batch whose actor is gone
+for good is given to another actor.
+
+The actors open the segment cache at the driver's cache path: on a cluster that path should be a
+filesystem every node shares (NFS, a mounted bucket), or each node keeps a cache of its own and a rerun
+only reuses what that node rendered. The `pipeline` package must be installed on every node.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections import deque
+from dataclasses import fields, replace
+
+from ..config import Config
+from ..errors import EngineError, RenderError
+from ..records import RenderedSegment, Segment
+from ..synthesize.worker import WorkerStats
+
+log = logging.getLogger(__name__)
+
+MAX_RESTARTS = 4            # Ray restarts a dead engine actor (its model loads again) this many times
+MAX_TASK_RETRIES = 3        # and retries the batch it was rendering this many times
+RESUBMITS = 2               # a batch whose actor is gone for good goes to another actor this many times
+IN_FLIGHT_PER_ACTOR = 2     # batches queued on one actor: one rendering, one waiting
+
+
+def import_ray():
+    """The `ray` module, or an EngineError saying how to install it."""
+    try:
+        import ray
+    except ImportError as e:
+        raise EngineError("--executor ray needs Ray: install with: pip install -e '.[ray]'") from e
+    return ray
+
+
+class EngineActor:
+    """One loaded engine inside a Ray actor: a local `Worker` with the driver's config and cache path.
+
+    The engine loads on the first call (not in `__init__`), so a load failure reaches the driver as the
+    engine's own error, and a restarted actor loads it again when its retried batch arrives."""
+
+    def __init__(self, cfg: Config, cache_root: str | None, cache_max_bytes: int):
+        self._cfg = cfg.model_copy(deep=True)
+        self._cfg.run.executor = "local"
+        self._cache_root = cache_root
+        self._cache_max_bytes = cache_max_bytes
+        self._worker = None
+
+    def _get_worker(self):
+        if self._worker is None:
+            from ..cache import DiskCache
+            from ..render import make_worker
+            cache = None
+            if self._cache_root:
+                try:
+                    cache = DiskCache(self._cache_root, self._cache_max_bytes)
+                except OSError as e:
+                    log.warning("segment cache at %s unusable on this node (%s); rendering without it",
+                                self._cache_root, e.strerror or e)
+            self._worker = make_worker(self._cfg, None, cache, on_done=None)
+        return self._worker
+
+    def info(self) -> dict:
+        """Loads the engine; returns its identity, description and this process's id."""
+        w = self._get_worker()
+        return {"identity": w.identity, "describe": w.describe(), "pid": os.getpid()}
+
+    def render(self, segments: list[Segment]) -> tuple[list[RenderedSegment], WorkerStats, dict]:
+        """(results parallel to `segments`, this call's share of the worker's stats, their attempt history)."""
+        w = self._get_worker()
+        before = replace(w.stats)
+        results = w.render(segments)
+        delta = WorkerStats(**{f.name: getattr(w.stats, f.name) - getattr(before, f.name)
+                               for f in fields(WorkerStats)})
+        history = {s.id: w.history.pop(s.id) for s in segments if s.id in w.history}
+        return results, delta, history
+
+
+def _local_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class RayWorker:
+    """The synthesize stage on a Ray cluster, with the local `Worker`'s interface.
+
+    `ray.init(address=run.ray_address or RAY_ADDRESS)`, or, with neither, a new local Ray instance sized
+    to this machine that `close()` shuts down. Inside a driver that already called `ray.init` (a `ray job
+    submit` entrypoint that did, a notebook) the existing connection is used and left open."""
+
+    def __init__(self, cfg: Config, cache, on_done=None):
+        self._ray = import_ray()
+        self.cfg = cfg
+        self.on_done = on_done
+        self.stats = WorkerStats()
+        self.history: dict[str, list[dict]] = {}
+        self._actors: list = []
+        self._dead: set[int] = set()
+        self._owns_ray = False
+        try:
+            self._connect()
+            self._start_actors(cache)
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self) -> None:
+        ray = self._ray
+        if ray.is_initialized():
+            return
+        address = self.cfg.run.ray_address or os.environ.get("RAY_ADDRESS", "")
+        try:
+            if address:
+                ray.init(address=address, logging_level=logging.WARNING)
+            else:
+                ray.init(address="local", num_cpus=_local_cpus(), include_dashboard=False,
+                         logging_level=logging.WARNING)
+        except (ConnectionError, ValueError, RuntimeError) as e:
+            where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+            raise EngineError(f"could not start or reach {where} ({str(e).splitlines()[0] if str(e) else e}); "
+                              "check --ray-address / RAY_ADDRESS, or run 'ray status'") from e
+        self._owns_ray = True
+
+    def _start_actors(self, cache) -> None:
+        ray = self._ray
+        run = self.cfg.run
+        res = ray.cluster_resources()
+        gpus, cpus = res.get("GPU", 0.0), res.get("CPU", 0.0)
+        if gpus > 0 and run.ray_gpus_per_actor > 0:
+            n, opts = max(1, int(gpus // run.ray_gpus_per_actor)), {"num_gpus": run.ray_gpus_per_actor}
+            each = f"{run.ray_gpus_per_actor:g} GPU"
+        else:
+            if cpus < run.ray_cpus_per_actor:
+                raise EngineError(f"the Ray cluster has {cpus:g} CPUs; an engine actor needs "
+                                  f"run.ray_cpus_per_actor = {run.ray_cpus_per_actor:g}; lower it in the config")
+            n, opts = int(cpus // run.ray_cpus_per_actor), {"num_cpus": run.ray_cpus_per_actor}
+            each = f"{run.ray_cpus_per_actor:g} CPU"
+        actor_cls = ray.remote(max_restarts=MAX_RESTARTS, max_task_retries=MAX_TASK_RETRIES)(EngineActor)
+        root = str(cache.root) if cache is not None else None
+        max_bytes = cache.max_bytes if cache is not None else 0
+        self._actors = [actor_cls.options(**opts).remote(self.cfg, root, max_bytes) for _ in range(n)]
+        infos = self._get([a.info.remote() for a in self._actors])
+        if len({json.dumps(i["identity"], sort_keys=True) for i in infos}) > 1:
+            raise EngineError("the Ray nodes load different engines ("
+                              + "; ".join(sorted({i["describe"] for i in infos}))
+                              + "); install the same versions on every node")
+        self._identity = infos[0]["identity"]
+        self._describe = infos[0]["describe"]
+        log.info("Ray: %d engine actors (%s each): %s", n, each, self._describe)
+
+    def _get(self, refs):
+        """`ray.get`, with an error the engine raised in an actor re-raised as itself (one line for the CLI)."""
+        try:
+            return self._ray.get(refs)
+        except self._ray.exceptions.RayTaskError as e:
+            if isinstance(e.cause, RenderError):
+                raise e.cause from None
+            raise
+
+    @property
+    def identity(self) -> dict:
+        return self._identity
+
+    def describe(self) -> str:
+        return self._describe
+
+    def render(self, segments: list[Segment]) -> list[RenderedSegment]:
+        """Render segments (any chapters, any books) on the actor pool; the result is parallel to `segments`."""
+        ray = self._ray
+        results: list[RenderedSegment | None] = [None] * len(segments)
+        live = [k for k in range(len(self._actors)) if k not in self._dead]
+        order = sorted(range(len(segments)), key=lambda i: len(segments[i].normalized))
+        size = max(1, min(self.cfg.engine.batch_size, math.ceil(len(order) / max(1, len(live)))))
+        pending = deque((order[s:s + size], 0) for s in range(0, len(order), size))
+        load = dict.fromkeys(range(len(self._actors)), 0)
+        in_flight: dict = {}                 # ObjectRef -> (actor index, segment indices, resubmissions)
+        while pending or in_flight:
+            while pending:
+                live = [k for k in load if k not in self._dead]
+                if not live:
+                    raise EngineError("every Ray engine actor died (see the Ray logs: 'ray logs' or "
+                                      "/tmp/ray/session_latest/logs); run the same command again to resume")
+                k = min(live, key=load.__getitem__)
+                if load[k] >= IN_FLIGHT_PER_ACTOR:
+                    break
+                batch, tries = pending.popleft()
+                ref = self._actors[k].render.remote([segments[i] for i in batch])
+                in_flight[ref] = (k, batch, tries)
+                load[k] += 1
+            ready, _ = ray.wait(list(in_flight), num_returns=1)
+            for ref in ready:
+                k, batch, tries = in_flight.pop(ref)
+                load[k] -= 1
+                try:
+                    out, delta, history = self._get(ref)
+                except ray.exceptions.RayActorError as e:
+                    if isinstance(e, ray.exceptions.ActorDiedError):
+                        self._dead.add(k)
+                    if tries >= RESUBMITS:
+                        raise EngineError(f"Ray engine actors kept dying on the batch starting at segment "
+                                          f"{segments[batch[0]].id} ({str(e).splitlines()[0]}); see the Ray logs"
+                                          ) from e
+                    log.warning("Ray engine actor %d lost a batch of %d segments (%s); giving it to another",
+                                k, len(batch), str(e).splitlines()[0])
+                    pending.append((batch, tries + 1))
+                    continue
+                self._collect(batch, out, delta, history, results)
+        assert all(r is not None for r in results)
+        return results
+
+    def _collect(self, batch: list[int], out: list[RenderedSegment], delta: WorkerStats, history: dict,
+                 results: list) -> None:
+        for f in fields(WorkerStats):
+            setattr(self.stats, f.name, getattr(self.stats, f.name) + getattr(delta, f.name))
+        for seg_id, attempts in history.items():
+            self.history.setdefault(seg_id, []).extend(attempts)
+        for i, r in zip(batch, out, strict=True):
+            results[i] = r
+            if self.on_done is not None:
+                self.on_done(r)
+
+    def close(self) -> None:
+        ray = self._ray
+        for a in self._actors:
+            try:
+                ray.kill(a)
+            except Exception:  # noqa: BLE001 - already dead, or the cluster is gone
+                pass
+        self._actors = []
+        if self._owns_ray and ray.is_initialized():
+            ray.shutdown()
+        self._owns_ray = False
