@@ -87,6 +87,27 @@ class ValidateConfig(StrictModel):
     strict: bool = D.STRICT
 
 
+class LimitsConfig(StrictModel):
+    """Caps on what an untrusted book may cost (hostile books: zip bombs, giant chapters, stalls)."""
+
+    epub_max_total_mb: float = Field(D.EPUB_MAX_TOTAL_BYTES / 2**20, gt=0)
+    epub_max_member_mb: float = Field(D.EPUB_MAX_MEMBER_BYTES / 2**20, gt=0)
+    epub_max_members: int = Field(D.EPUB_MAX_MEMBERS, ge=1)
+    epub_max_ratio: float = Field(D.EPUB_MAX_RATIO, gt=1.0)
+    max_spine_items: int = Field(D.MAX_SPINE_ITEMS, ge=1)
+    max_toc_entries: int = Field(D.MAX_TOC_ENTRIES, ge=1)
+    max_chapter_chars: int = Field(D.MAX_CHAPTER_CHARS, ge=1)
+    max_book_chars: int = Field(D.MAX_BOOK_CHARS, ge=1)
+    ingest_seconds: float = Field(D.INGEST_SECONDS, gt=0)
+
+    def archive(self):
+        from .ingest.safety import ArchiveLimits
+        return ArchiveLimits(max_total_bytes=int(self.epub_max_total_mb * 2**20),
+                             max_member_bytes=int(self.epub_max_member_mb * 2**20),
+                             max_members=self.epub_max_members, max_ratio=self.epub_max_ratio,
+                             max_spine_items=self.max_spine_items, max_toc_entries=self.max_toc_entries)
+
+
 class RunConfig(StrictModel):
     executor: Literal["local", "ray"] = D.EXECUTOR
     ray_address: str = ""                     # "" = RAY_ADDRESS, else a local Ray instance
@@ -107,6 +128,7 @@ class Config(StrictModel):
     output: OutputConfig = Field(default_factory=OutputConfig)
     cache: CacheConfig = Field(default_factory=CacheConfig)
     run: RunConfig = Field(default_factory=RunConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
     validate_: ValidateConfig = Field(default_factory=ValidateConfig, alias="validate")
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
@@ -114,7 +136,7 @@ class Config(StrictModel):
     def audio_settings(self) -> dict[str, Any]:
         """Every setting that changes the audio, for the manifest and the chapter fingerprints
         (where the cache lives and how segments are batched change nothing)."""
-        return self.model_dump(mode="json", by_alias=True, exclude={"cache": True, "run": True,
+        return self.model_dump(mode="json", by_alias=True, exclude={"cache": True, "run": True, "limits": True,
                                                                             "engine": {"batch_size"}})
 
 

@@ -34,7 +34,8 @@ SOPRANO_LENGTH_CAP_RATIO = 2.5      # token cap = this x the text's expected tok
 SOPRANO_MIN_CAP_TOKENS = 16         # never cap a segment below this many tokens (about 1 s)
 SOPRANO_HALLUCINATION_DIFF = 300 / 512   # mean |h[t+1] - h[t]| below this: "near-identical" states
 SOPRANO_HALLUCINATION_RUN = 16      # a run longer than this is a hallucination (signal 0.5)
-SOPRANO_TOPK_FAST = 64              # sampling looks for the nucleus in the top k before sorting everything
+SOPRANO_TOPK_FAST = 64              # sampling looks for the nucleus in the top k first
+SOPRANO_TOPP_BISECT_STEPS = 16      # ... else bisects its probability threshold this many times
 SOPRANO_CPU_MAX_SLOTS = 64          # most sequences decoded together on a CPU
 SOPRANO_CUDA_MAX_SLOTS = 1024       # ... on a GPU
 SOPRANO_CPU_DECODER_FRAMES = 8192   # most padded frames in one decoder batch on a CPU
@@ -89,6 +90,17 @@ QC_CHOICES = ("none", "asr")
 ASR_WER_MAX = 0.5                   # word error rate above which a segment is re-rendered (--qc asr)
 ASR_SAMPLE = 1.0                    # fraction of segments the ASR round trip checks (1.0 = every one)
 STRICT = False                      # --strict: segments still failing at the end make the run exit 4
+
+# --- limits on untrusted input (hostile books) -----------------------------------------------------
+EPUB_MAX_TOTAL_BYTES = 256 * 2**20  # everything in the archive, uncompressed
+EPUB_MAX_MEMBER_BYTES = 64 * 2**20  # any one file in the archive, uncompressed
+EPUB_MAX_MEMBERS = 10_000           # files in the archive
+EPUB_MAX_RATIO = 100.0              # uncompressed / compressed size, checked past 8 MB
+MAX_SPINE_ITEMS = 5_000
+MAX_TOC_ENTRIES = 10_000
+MAX_CHAPTER_CHARS = 2_000_000       # War and Peace's longest chapter is under 100,000
+MAX_BOOK_CHARS = 20_000_000         # War and Peace is about 3,200,000
+INGEST_SECONDS = 120.0              # time budget for reading one book
 
 # --- execution -----------------------------------------------------------------------------------
 EXECUTOR = "local"                  # local | ray

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import defaults as D
 from .config import Config
 from .errors import OutputError, UsageError
-from .ingest import read_book
+from .ingest import read_book, time_budget
 from .normalize import load_lexicon
 from .records import Book, Chapter, Segment
 from .segment import Segmenter, SentenceSplitter
@@ -83,8 +83,15 @@ class Plan:
 
 
 def plan_book(path: str | Path, cfg: Config, chapters: str | None = None, engine_name: str = "hibari") -> Plan:
-    """Ingest, normalize and segment a book: no model is loaded."""
-    book = read_book(path, include_front_matter=cfg.text.include_front_matter, read_notes=cfg.text.read_notes)
+    """Ingest, normalize and segment a book: no model is loaded. The whole of it runs within the book's
+    time budget (`limits.ingest_seconds`)."""
+    with time_budget(cfg.limits.ingest_seconds, str(path)):
+        return _plan(path, cfg, chapters, engine_name)
+
+
+def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str) -> Plan:
+    book = read_book(path, include_front_matter=cfg.text.include_front_matter, read_notes=cfg.text.read_notes,
+                     limits=cfg.limits)
     selected = parse_chapters(chapters, len(book.chapters))
     chosen = [c for c in book.chapters if c.index in selected]
     segmenter = Segmenter(SentenceSplitter.for_book(book), load_lexicon(cfg.text.lexicon),

@@ -24,7 +24,7 @@ def test_unknown_key_is_rejected_with_valid_keys(tmp_path):
 def test_unknown_section_is_rejected(tmp_path):
     p = tmp_path / "c.toml"
     p.write_text("[outptu]\nformats = ['mp3']\n")
-    with pytest.raises(ConfigError, match="valid keys here: cache, engine, output, pauses, run, text, validate"):
+    with pytest.raises(ConfigError, match="valid keys here: cache, engine, limits, output, pauses, run, text, validate"):
         load_config(p)
 
 
