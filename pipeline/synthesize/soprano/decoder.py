@@ -1,0 +1,133 @@
+"""The Soprano decoder: LM hidden states -> 32 kHz audio (a Vocos backbone and an ISTFT head).
+
+Loaded from `decoder.pth` by the reference's state-dict names (`decoder.embed`, `decoder.convnext.{i}`,
+`head.out`, ...). Sequences of similar length are decoded together in (batch, frames, channels) layout;
+padded frames are zeroed before every depthwise convolution, so each sequence's audio equals its audio
+decoded alone. The head (spectrum and ISTFT) runs per sequence in float32.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ... import defaults as D
+
+
+class VocosDecoder:
+    """(T, dim) hidden states per sequence -> mono float32 audio, shape ((T-1) * 2048,), at 32 kHz."""
+
+    def __init__(self, state: dict[str, torch.Tensor], device: torch.device, dtype: torch.dtype):
+        self.device, self.dtype = device, dtype
+        st = {k: v.to(device) for k, v in state.items()}
+
+        def get(name: str, dt: torch.dtype = dtype) -> torch.Tensor:
+            return st[name].to(dt).contiguous()
+
+        self.embed_w = get("decoder.embed.weight")[:, :, 0]                # (dim, in), 1x1 conv
+        if st["decoder.embed.weight"].shape[-1] != 1:
+            raise ValueError("decoder.embed is not a 1x1 convolution")
+        self.embed_b = get("decoder.embed.bias")
+        self.dim = self.embed_w.shape[0]
+        self.norm = (get("decoder.norm.weight"), get("decoder.norm.bias"))
+        self.blocks = []
+        i = 0
+        while f"decoder.convnext.{i}.dwconv.weight" in st:
+            p = f"decoder.convnext.{i}."
+            gamma = st[p + "gamma"].float() if p + "gamma" in st else torch.ones(self.dim, device=device)
+            dw = get(p + "dwconv.weight")[:, 0, :]                         # (dim, k)
+            if dw.shape[1] != 3:
+                raise ValueError("decoder depthwise kernel is not 3")
+            self.blocks.append({
+                "dw": [dw[:, j].contiguous() for j in range(3)], "dw_b": get(p + "dwconv.bias"),
+                "norm": (get(p + "norm.weight"), get(p + "norm.bias")),
+                "w1": get(p + "pwconv1.weight"), "b1": get(p + "pwconv1.bias"),
+                # the layer scale folded into the second projection
+                "w2": (st[p + "pwconv2.weight"].float() * gamma[:, None]).to(dtype).contiguous(),
+                "b2": (st[p + "pwconv2.bias"].float() * gamma).to(dtype),
+            })
+            i += 1
+        self.final_norm = (get("decoder.final_layer_norm.weight"), get("decoder.final_layer_norm.bias"))
+        self.out_w = get("head.out.weight", torch.float32)
+        self.out_b = get("head.out.bias", torch.float32)
+        self.n_fft = self.out_w.shape[0] - 2
+        self.hop = D.SOPRANO_HOP
+        self.upscale = D.SOPRANO_UPSCALE
+        self.window = torch.hann_window(self.n_fft, device=device, dtype=torch.float32)
+
+    @classmethod
+    def load(cls, path: Path, device: torch.device, dtype: torch.dtype) -> VocosDecoder:
+        state = torch.load(path / "decoder.pth", map_location="cpu", weights_only=True)
+        return cls(state, device, dtype)
+
+    @property
+    def samples_per_token(self) -> int:
+        return self.hop * self.upscale
+
+    def flops_per_token(self) -> float:
+        """Multiply-adds x 2 per token ( `upscale` frames) in the backbone and head, ISTFT excluded."""
+        inter = self.blocks[0]["w1"].shape[0] if self.blocks else 0
+        per_frame = self.embed_w.numel() + len(self.blocks) * (2 * self.dim * inter + 3 * self.dim) \
+            + self.out_w.numel()
+        return 2.0 * self.upscale * per_frame
+
+    def _upsample(self, h: torch.Tensor) -> torch.Tensor:
+        """(B, T, C) -> (B, 4(T-1)+1, C): linear interpolation with the ends aligned."""
+        B, T, C = h.shape
+        if T == 1:
+            return h
+        F_ = self.upscale * (T - 1) + 1
+        f = torch.arange(F_, device=h.device)
+        k = torch.clamp(f // self.upscale, max=T - 2)
+        a = ((f - k * self.upscale).to(h.dtype) / self.upscale)[None, :, None]
+        return h[:, k] * (1 - a) + h[:, k + 1] * a
+
+    @torch.inference_mode()
+    def backbone(self, hidden: list[torch.Tensor]) -> tuple[torch.Tensor, list[int]]:
+        """Hidden states of B sequences, each (T_i, in) -> features (B, F_max, dim) and frames F_i."""
+        frames = [self.upscale * (h.shape[0] - 1) + 1 for h in hidden]
+        T_max = max(h.shape[0] for h in hidden)
+        x = torch.zeros((len(hidden), T_max, hidden[0].shape[1]), device=self.device, dtype=torch.float32)
+        for i, h in enumerate(hidden):
+            x[i, :h.shape[0]] = h.to(self.device, torch.float32)
+        # interpolate per sequence (its own end), in float32 as the reference does
+        up = torch.zeros((len(hidden), max(frames), x.shape[2]), device=self.device, dtype=torch.float32)
+        for i, h in enumerate(hidden):
+            up[i, :frames[i]] = self._upsample(x[i:i + 1, :h.shape[0]])[0]
+        x = F.linear(up.to(self.dtype), self.embed_w, self.embed_b)
+        x = F.layer_norm(x, (self.dim,), *self.norm, eps=1e-6)
+        ends = [(i, f) for i, f in enumerate(frames) if f < x.shape[1]]
+        for blk in self.blocks:
+            for i, f in ends:                      # the frame after a sequence's end reads as zero padding
+                x[i, f].zero_()
+            p = F.pad(x, (0, 0, 1, 1))
+            y = p[:, :-2] * blk["dw"][0] + x * blk["dw"][1] + p[:, 2:] * blk["dw"][2] + blk["dw_b"]
+            y = F.layer_norm(y, (self.dim,), *blk["norm"], eps=1e-6)
+            y = F.gelu(F.linear(y, blk["w1"], blk["b1"]))
+            x = x + F.linear(y, blk["w2"], blk["b2"])
+        x = F.layer_norm(x, (self.dim,), *self.final_norm, eps=1e-6)
+        return x, frames
+
+    @torch.inference_mode()
+    def head(self, feats: torch.Tensor) -> torch.Tensor:
+        """Features (F, dim) of one sequence -> audio ((F-1) * hop,) float32 via the ISTFT (centered)."""
+        x = F.linear(feats.float(), self.out_w, self.out_b)                 # (F, n_fft + 2)
+        logmag, phase = x.chunk(2, dim=-1)
+        mag = torch.exp(torch.clamp(logmag, max=math.log(D.SOPRANO_MAX_MAGNITUDE)))
+        spec = torch.polar(mag, phase).T.contiguous()                      # (bins, F)
+        spec[0] = 0                                                        # DC and Nyquist bins off, as trained
+        spec[-1] = 0
+        return torch.istft(spec, self.n_fft, self.hop, self.n_fft, self.window, center=True)
+
+    def decode(self, hidden: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Audio per sequence, each ((T_i - 1) * samples_per_token,) float32 on the CPU."""
+        feats, frames = self.backbone(hidden)
+        out = []
+        for i, f in enumerate(frames):
+            if f <= 1:
+                out.append(torch.zeros(0))
+                continue
+            out.append(self.head(feats[i, :f]).cpu())
+        return out

@@ -1,0 +1,195 @@
+"""The Soprano LM: Qwen3 (RMSNorm, q/k norm, RoPE, grouped-query attention) written out in torch.
+
+Loaded from a Hugging Face `model.safetensors` by its tensor names; q/k/v and gate/up are fused into one
+matrix each at load time. The forward passes are the two a batched decode loop needs:
+`prefill` (new prompts, each written into its own KV-cache slot from position 0) and `step` (one token for
+every slot at that slot's own position). Both return only the last-layer hidden state (after the final
+norm) and the logits of the last position.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .weights import read_config
+
+
+@dataclass(frozen=True, slots=True)
+class LMShape:
+    vocab: int
+    hidden: int
+    mlp: int
+    layers: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    rms_eps: float
+    rope_theta: float
+    eos_id: int | None
+    tie_embeddings: bool
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> LMShape:
+        rope = cfg.get("rope_parameters") or {}
+        theta = float(rope.get("rope_theta", cfg.get("rope_theta", 1_000_000.0)))
+        scaling = cfg.get("rope_scaling") or {}
+        if scaling and scaling.get("rope_type", scaling.get("type", "default")) != "default":
+            raise ValueError(f"rope scaling '{scaling}' is not supported")
+        eos = cfg.get("eos_token_id")
+        if isinstance(eos, list):
+            eos = eos[0] if eos else None
+        return cls(vocab=int(cfg["vocab_size"]), hidden=int(cfg["hidden_size"]), mlp=int(cfg["intermediate_size"]),
+                   layers=int(cfg["num_hidden_layers"]), heads=int(cfg["num_attention_heads"]),
+                   kv_heads=int(cfg["num_key_value_heads"]),
+                   head_dim=int(cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]),
+                   rms_eps=float(cfg.get("rms_norm_eps", 1e-6)), rope_theta=theta, eos_id=eos,
+                   tie_embeddings=bool(cfg.get("tie_word_embeddings", False)))
+
+    @property
+    def params(self) -> int:
+        """Parameters in the matrices a token passes through (embedding lookup excluded, lm_head included)."""
+        attn = self.hidden * self.head_dim * (2 * self.heads + 2 * self.kv_heads)
+        return self.layers * (attn + 3 * self.hidden * self.mlp) + self.hidden * self.vocab
+
+    def flops_per_token(self, context: int) -> float:
+        """Multiply-adds x 2 for one generated token attending to `context` positions."""
+        return 2.0 * self.params + 4.0 * self.layers * self.heads * self.head_dim * context
+
+    def kv_bytes_per_position(self, dtype: torch.dtype) -> int:
+        return 2 * self.layers * self.kv_heads * self.head_dim * torch.tensor([], dtype=dtype).element_size()
+
+
+def _rms(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
+    # in float32 as Qwen3 does, the weight applied in the compute dtype
+    xf = x.float()
+    xf = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)
+    return w * xf.to(x.dtype)
+
+
+def _rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    half = x.shape[-1] // 2
+    rot = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+    return x * cos + rot * sin
+
+
+class QwenLM:
+    """Qwen3 weights on one device in one dtype, and the prefill/step passes over a slot KV cache."""
+
+    def __init__(self, shape: LMShape, tensors: dict[str, torch.Tensor], device: torch.device, dtype: torch.dtype,
+                 max_positions: int = 4096):
+        self.shape, self.device, self.dtype = shape, device, dtype
+        s = shape
+
+        def get(name: str) -> torch.Tensor:
+            return tensors[name].to(device=device, dtype=dtype).contiguous()
+
+        self.embed = get("model.embed_tokens.weight")
+        self.lm_head = self.embed if s.tie_embeddings or "lm_head.weight" not in tensors else get("lm_head.weight")
+        self.norm = get("model.norm.weight")
+        self.layers = []
+        for i in range(s.layers):
+            p = f"model.layers.{i}."
+            self.layers.append({
+                "in_norm": get(p + "input_layernorm.weight"),
+                "post_norm": get(p + "post_attention_layernorm.weight"),
+                "qkv": torch.cat([get(p + "self_attn.q_proj.weight"), get(p + "self_attn.k_proj.weight"),
+                                  get(p + "self_attn.v_proj.weight")]).contiguous(),
+                "o": get(p + "self_attn.o_proj.weight"),
+                "q_norm": get(p + "self_attn.q_norm.weight"),
+                "k_norm": get(p + "self_attn.k_norm.weight"),
+                "gate_up": torch.cat([get(p + "mlp.gate_proj.weight"), get(p + "mlp.up_proj.weight")]).contiguous(),
+                "down": get(p + "mlp.down_proj.weight"),
+            })
+        inv = 1.0 / (s.rope_theta ** (torch.arange(0, s.head_dim, 2, dtype=torch.float64) / s.head_dim))
+        ang = torch.arange(max_positions, dtype=torch.float64)[:, None] * inv[None, :]
+        ang = torch.cat([ang, ang], dim=-1)
+        self.cos = ang.cos().to(device=device, dtype=dtype)
+        self.sin = ang.sin().to(device=device, dtype=dtype)
+        self.scale = s.head_dim ** -0.5
+
+    @classmethod
+    def load(cls, path: Path, device: torch.device, dtype: torch.dtype, max_positions: int = 4096) -> QwenLM:
+        from safetensors.torch import load_file
+        shape = LMShape.from_config(read_config(path))
+        return cls(shape, load_file(str(path / "model.safetensors")), device, dtype, max_positions)
+
+    def new_cache(self, slots: int, positions: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """K and V caches, each (layers, slots, kv_heads, positions, head_dim), zeroed."""
+        s = self.shape
+        size = (s.layers, slots, s.kv_heads, positions, s.head_dim)
+        return (torch.zeros(size, device=self.device, dtype=self.dtype),
+                torch.zeros(size, device=self.device, dtype=self.dtype))
+
+    def _qkv(self, layer: dict, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor):
+        """h (..., hidden) -> q (..., heads, hd), k and v (..., kv_heads, hd), normed and rotated."""
+        s = self.shape
+        qkv = F.linear(_rms(h, layer["in_norm"], s.rms_eps), layer["qkv"])
+        q, k, v = qkv.split([s.heads * s.head_dim, s.kv_heads * s.head_dim, s.kv_heads * s.head_dim], dim=-1)
+        q = _rms(q.unflatten(-1, (s.heads, s.head_dim)), layer["q_norm"], s.rms_eps)
+        k = _rms(k.unflatten(-1, (s.kv_heads, s.head_dim)), layer["k_norm"], s.rms_eps)
+        v = v.unflatten(-1, (s.kv_heads, s.head_dim))
+        return _rope(q, cos, sin), _rope(k, cos, sin), v
+
+    def _mlp(self, layer: dict, h: torch.Tensor) -> torch.Tensor:
+        gate, up = F.linear(_rms(h, layer["post_norm"], self.shape.rms_eps), layer["gate_up"]).chunk(2, dim=-1)
+        return F.linear(F.silu(gate) * up, layer["down"])
+
+    def _head(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        hidden = _rms(h, self.norm, self.shape.rms_eps)
+        return hidden, F.linear(hidden, self.lm_head).float()
+
+    @torch.inference_mode()
+    def prefill(self, ids: torch.Tensor, lengths: torch.Tensor, slots: torch.Tensor,
+                cache: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Prompts `ids` (n, P), right-padded, real lengths `lengths` (n,), into cache `slots` (n,) at
+        positions 0..P-1. Returns the last real position's hidden state (n, hidden) and logits (n, vocab) f32."""
+        s = self.shape
+        n, P = ids.shape
+        kc, vc = cache
+        h = F.embedding(ids, self.embed)                                    # (n, P, hidden)
+        cos, sin = self.cos[:P, None, :], self.sin[:P, None, :]             # (P, 1, hd)
+        for li, layer in enumerate(self.layers):
+            q, k, v = self._qkv(layer, h, cos, sin)                         # (n, P, H|KV, hd)
+            q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
+            kc[li, slots, :, :P] = k
+            vc[li, slots, :, :P] = v
+            if s.kv_heads != s.heads:
+                k = k.repeat_interleave(s.heads // s.kv_heads, dim=1)
+                v = v.repeat_interleave(s.heads // s.kv_heads, dim=1)
+            # right padding + causal mask: a real position never sees a pad
+            a = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=self.scale)
+            h = h + F.linear(a.transpose(1, 2).flatten(2), layer["o"])
+            h = h + self._mlp(layer, h)
+        last = h[torch.arange(n, device=h.device), lengths - 1]             # (n, hidden)
+        return self._head(last)
+
+    @torch.inference_mode()
+    def step(self, ids: torch.Tensor, positions: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor],
+             context: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """One token per slot: `ids` (S,) at `positions` (S,), slot i is cache row i. `context` >= every
+        position + 1 bounds the attention. Returns hidden (S, hidden) and logits (S, vocab) float32."""
+        s = self.shape
+        S = ids.shape[0]
+        kc, vc = cache
+        h = F.embedding(ids, self.embed)                                    # (S, hidden)
+        cos, sin = self.cos[positions][:, None, :], self.sin[positions][:, None, :]
+        rows = torch.arange(S, device=h.device)
+        span = torch.arange(context, device=h.device)
+        # additive mask: slot i sees positions 0..positions[i]
+        mask = torch.zeros((S, 1, 1, context), device=h.device, dtype=self.dtype)
+        mask.masked_fill_((span[None, :] > positions[:, None])[:, None, None, :], float("-inf"))
+        g = s.heads // s.kv_heads
+        for li, layer in enumerate(self.layers):
+            q, k, v = self._qkv(layer, h, cos, sin)                         # (S, H|KV, hd)
+            kc[li, rows, :, positions] = k
+            vc[li, rows, :, positions] = v
+            keys = kc[li, :S, :, :context]                                  # (S, KV, C, hd), a view
+            vals = vc[li, :S, :, :context]
+            qg = q.unflatten(1, (s.kv_heads, g))                            # (S, KV, g, hd)
+            a = F.scaled_dot_product_attention(qg, keys, vals, attn_mask=mask, scale=self.scale)
+            h = h + F.linear(a.flatten(1), layer["o"])
+            h = h + self._mlp(layer, h)
+        return self._head(h)
