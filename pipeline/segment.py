@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 # abbreviations Punkt should never end a sentence on (lower case, no final period)
 KNOWN_ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "rev", "revd", "hon", "st", "capt", "col", "gen", "lt", "sgt", "cpl", "maj",
-    "adm", "gov", "sen", "rep", "pres", "fr", "jr", "sr", "vs", "v", "etc", "e.g", "i.e", "no", "nos", "mt", "ft",
+    "adm", "gov", "sen", "rep", "pres", "fr", "jr", "sr", "vs", "v", "etc", "e.g", "i.e", "mt", "ft",
     "fig", "vol", "pp", "p", "ch", "esq", "messrs", "mme", "mlle", "inc", "ltd", "co", "corp", "bros", "jan",
     "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "a.m", "p.m", "b.c", "a.d",
     "approx", "dept", "est", "govt", "viz", "cf", "ibid", "op", "cit", "ave", "rd", "blvd", "sq", "univ", "ed",
@@ -36,6 +36,8 @@ KNOWN_ABBREVIATIONS = {
 }
 _CLAUSE_END = re.compile(r"[;:,](?= )|(?<=\w)\u2014|(?<= )[-\u2013\u2014]{1,2}(?= )|(?<=\w)--(?=\w)")
 _SPACE = re.compile(r"\s+")
+_NUMBER_ABBR_END = re.compile(r"(?<![\w.])(?:[Nn]os?|pp?)\.$")     # "No. 5": the number belongs to it
+_ETC_END = re.compile(r"(?<![\w.])etc\.\s+(?=[\"\u201c\u2018']?[A-Z])")
 _TRAINING_CHARS = 2_000_000          # Punkt learns enough from the first 2 MB of a book
 
 
@@ -62,7 +64,13 @@ class SentenceSplitter:
                 start += 1
             while end > start and text[end - 1].isspace():
                 end -= 1
+            if start < end and out and text[start].isdigit() and _NUMBER_ABBR_END.search(text, out[-1][0], out[-1][1]):
+                start = out.pop()[0]
             if start < end:
+                # "etc." ends a sentence when a capital follows; Punkt, told it is an abbreviation, never splits
+                for m in _ETC_END.finditer(text, start, end):
+                    out.append((start, m.start() + 4))
+                    start = m.end()
                 out.append((start, end))
         return out
 
@@ -257,7 +265,7 @@ class Segmenter:
             msg = (f"chapter {chapter.index} ({chapter.title[:40]}): text in {', '.join(scripts)} script is "
                    "skipped (the English front end cannot read it)")
             self.warnings.append(msg)
-            log.warning(msg)
+            log.info(msg)
         return segments
 
     def book_segments(self, book: Book, chapters: Iterable[Chapter] | None = None) -> dict[int, list[Segment]]:

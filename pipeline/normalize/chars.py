@@ -88,30 +88,37 @@ def _romanize(ch: str) -> str | None:
     return None
 
 
+_TRANSLIT: dict[str, str] = {}          # one character -> its ASCII form, or itself when it has none
+
+
+def _translit_char(ch: str) -> str:
+    out = _TRANSLIT.get(ch)
+    if out is None:
+        base = unicodedata.normalize("NFKD", ch)
+        plain = "".join(c for c in base if not unicodedata.combining(c))
+        if plain.isascii() and plain:
+            out = plain
+        else:
+            out = (_romanize(plain) if len(plain) == 1 else None) or ch
+        _TRANSLIT[ch] = out
+    return out
+
+
 def transliterate(text: str) -> str:
     """Latin letters with diacritics to plain ASCII (café -> cafe), Greek and Cyrillic letters romanized
     (ᾍδης -> Ades); other non-ASCII characters are left for `keep_speakable` to drop."""
     if text.isascii():
         return text
-    out = []
-    for ch in text:
-        if ch.isascii():
-            out.append(ch)
-            continue
-        base = unicodedata.normalize("NFKD", ch)
-        plain = "".join(c for c in base if not unicodedata.combining(c))
-        if plain.isascii() and plain:
-            out.append(plain)
-        else:
-            out.append(_romanize(plain) or ch if len(plain) == 1 else ch)
-    return "".join(out)
+    return "".join(ch if ch < "\x80" else _translit_char(ch) for ch in text)
 
 
 def unsupported_scripts(text: str) -> list[str]:
     """Names of the scripts of letters in `text` that the English front end drops (e.g. ["Greek"])."""
+    if text.isascii():
+        return []
     seen: dict[str, None] = {}
     for ch in transliterate(clean_unicode(text)):
-        if not ch.isascii() and ch.isalpha():
+        if ch >= "\x80" and ch.isalpha():
             seen.setdefault(_script(ch), None)
     return list(seen)
 
