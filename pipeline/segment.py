@@ -265,7 +265,7 @@ class Segmenter:
             msg = (f"chapter {chapter.index} ({chapter.title[:40]}): text in {', '.join(scripts)} script is "
                    "skipped (the English front end cannot read it)")
             self.warnings.append(msg)
-            log.info(msg)
+            log.warning(msg)
         return segments
 
     def book_segments(self, book: Book, chapters: Iterable[Chapter] | None = None) -> dict[int, list[Segment]]:
