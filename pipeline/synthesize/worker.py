@@ -53,6 +53,14 @@ class Worker:
     def close(self) -> None:
         self.engine.close()
 
+    def _recheck(self, seg: Segment, hit) -> list[Check]:
+        """A cached segment's checks under this run's settings: the cheap checks again on its audio (they
+        cost little, and the limits may have changed), its ASR result as cached."""
+        audio, meta = hit
+        out = EngineOutput(audio, meta.get("finish_reason", "stop"), meta.get("repetition"))
+        checks = check_segment(out, self.engine.sample_rate, self._expected(seg), self.vcfg, self.silence_db)
+        return checks + [Check(**c) for c in meta.get("checks", []) if c.get("name") == "asr" and self._wants_asr(seg)]
+
     def _wants_asr(self, seg: Segment) -> bool:
         return self.vcfg.qc == "asr" and asr_sampled(seg.text_hash, self.vcfg.asr_sample)
 
@@ -74,11 +82,14 @@ class Worker:
                 if hit is not None and self._wants_asr(seg) and not any(c.get("name") == "asr"
                                                                          for c in hit[1].get("checks", [])):
                     hit = None            # cached before --qc asr was asked for: render again to check it
+                checks = self._recheck(seg, hit) if hit is not None else []
+                if hit is not None and all(c.get("passed") for c in hit[1].get("checks", [])) \
+                        and not all(c.passed for c in checks):
+                    hit = None            # passed under the settings it was made with, not under these
                 if hit is not None:
                     audio, meta = hit
                     results[i] = RenderedSegment(seg, audio, self.engine.sample_rate, seed=meta.get("seed", 0),
-                                                 attempts=meta.get("attempts", 1), cached=True,
-                                                 checks=[Check(**c) for c in meta.get("checks", [])],
+                                                 attempts=meta.get("attempts", 1), cached=True, checks=checks,
                                                  finish_reason=meta.get("finish_reason", "stop"),
                                                  repetition=meta.get("repetition"))
                     self.stats.reused += 1
