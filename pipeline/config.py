@@ -77,6 +77,7 @@ class ValidateConfig(StrictModel):
     max_attempts: int = Field(D.MAX_ATTEMPTS, ge=1, le=20)
     duration_ratio_min: float = Field(D.DURATION_RATIO_MIN, gt=0.0)
     duration_ratio_max: float = Field(D.DURATION_RATIO_MAX, gt=0.0)
+    duration_slack_s: float = Field(D.DURATION_SLACK_S, ge=0.0)
     max_internal_silence_s: float = Field(D.MAX_INTERNAL_SILENCE_S, gt=0.0)
     min_rms_db: float = Field(D.MIN_RMS_DB, le=0.0)
     clip_fraction_max: float = Field(D.CLIP_FRACTION_MAX, ge=0.0, le=1.0)

@@ -81,6 +81,7 @@ SUBTITLES = True                    # SRT and VTT per chapter, one cue per sente
 MAX_ATTEMPTS = 3                    # renders per segment, the first one included
 DURATION_RATIO_MIN = 0.35           # rendered seconds / expected seconds
 DURATION_RATIO_MAX = 2.5
+DURATION_SLACK_S = 1.0              # within this many seconds of the expected duration always passes
 MAX_INTERNAL_SILENCE_S = 2.0
 MIN_RMS_DB = -45.0                  # quieter than this is "too quiet"
 CLIP_FRACTION_MAX = 0.001           # fraction of samples at full scale

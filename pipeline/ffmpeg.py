@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+import signal
 import subprocess
 
 from .errors import OutputError, RenderError
@@ -29,7 +30,9 @@ def run_ffmpeg(args: list[str], input: bytes | None = None) -> subprocess.Comple
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         last = msg[-1] if msg else f"exit {proc.returncode}"
-        if any(s in m for m in msg for s in _DISK_FULL):
+        if proc.returncode == -signal.SIGXFSZ:
+            last = "file size limit exceeded"
+        if proc.returncode == -signal.SIGXFSZ or any(s in m for m in msg for s in _DISK_FULL):
             raise OutputError(f"disk full while writing audio ({last}); free some space and run the same "
                               "command again to resume")
         raise RenderError(f"ffmpeg failed: {last}")

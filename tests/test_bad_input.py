@@ -1,0 +1,195 @@
+"""Every bad input through the real CLI: the documented exit code, one line on stderr, no traceback,
+and nothing already in the output folder changed."""
+from __future__ import annotations
+
+import json
+import resource
+import signal
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.errors import InputError
+from pipeline.ffmpeg import decode_pcm
+from pipeline.ingest import read_book
+from tests.conftest import run_cli
+from tests.epubs import CONTAINER, STORY, chapter_xhtml, write_epub
+
+RENDER = str(Path(sys.executable).with_name("render"))
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _zip(path: Path, members: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def _drm(d: Path) -> Path:
+    book = write_epub(d / "drm.epub", [("One", STORY)])
+    enc = ('<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+           'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData><enc:EncryptionMethod '
+           'Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/><enc:CipherData><enc:CipherReference '
+           'URI="OEBPS/c1.xhtml"/></enc:CipherData></enc:EncryptedData></encryption>')
+    with zipfile.ZipFile(book, "a") as z:
+        z.writestr("META-INF/encryption.xml", enc)
+    return book
+
+
+def _no_text(d: Path) -> Path:
+    return write_epub(d / "empty.epub", [("One", [])], raw={1: '<img src="x.png" alt=""/>'})
+
+
+def _dir_without_books(d: Path) -> Path:
+    (d / "shelf").mkdir()
+    (d / "shelf" / "notes.pdf").write_bytes(b"%PDF-1.4")
+    return d / "shelf"
+
+
+CASES = [   # (name, make the input, extra args, exit code, words in the one stderr line)
+    ("missing path", lambda d: d / "nope.epub", [], 3, "no such file"),
+    ("folder with no books", _dir_without_books, [], 3, "no books found"),
+    ("not a zip", lambda d: (d / "a.epub").write_text("plain text") and d / "a.epub", [], 3, "not a zip"),
+    ("zip without container.xml", lambda d: _zip(d / "b.epub", {"mimetype": "application/epub+zip",
+                                                                 "OEBPS/x.xhtml": "<html/>"}), [], 3,
+     "META-INF/container.xml"),
+    ("DRM-protected EPUB", _drm, [], 3, "DRM"),
+    ("EPUB with no readable text", _no_text, [], 3, "no readable text"),
+    ("unknown format", lambda d: write_epub(d / "c.epub", [("One", STORY)]), ["--format", "aiff"], 2,
+     "unknown format"),
+    ("chapters out of range", lambda d: write_epub(d / "c.epub", [("One", STORY)]), ["--chapters", "4-9"], 2,
+     "chapters"),
+    ("unknown config key", lambda d: write_epub(d / "c.epub", [("One", STORY)]), ["--config", "CONFIG"], 2,
+     "unknown key"),
+]
+
+
+@pytest.mark.parametrize("name, make, extra, code, words", CASES, ids=[c[0] for c in CASES])
+def test_bad_input(tmp_path, name, make, extra, code, words):
+    book = make(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "earlier.txt").write_text("work from an earlier run")
+    before = _snapshot(out)
+    if "CONFIG" in extra:
+        cfg = tmp_path / "bad.toml"
+        cfg.write_text("[output]\nbitrate = '320k'\n")
+        extra = [cfg.as_posix() if a == "CONFIG" else a for a in extra]
+    proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", *extra)
+    assert proc.returncode == code, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert _snapshot(out) == before
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    proc = run_cli(str(tmp_path / "nope.epub"), "--debug")
+    assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+def test_output_folder_not_writable(tmp_path, sample_epub):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("a file, not a folder")
+    proc = run_cli(str(sample_epub), "--out", str(blocker / "out"), "--engine", "hibari")
+    assert proc.returncode == 5
+    assert proc.stderr.strip().count("\n") == 0 and "not writable" in proc.stderr
+    assert blocker.read_text() == "a file, not a folder"
+
+
+def test_malformed_xhtml_is_parsed_as_far_as_possible(tmp_path):
+    raw = "<p>The first paragraph survives.</p><p>The second <b>is <i>badly</b> nested</i> yet read.<p>Third"
+    book = write_epub(tmp_path / "m.epub", [("One", [])], raw={1: raw})
+    proc = run_cli(str(book), "--dry-run", "--json")
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(s["text"] for c in json.loads(proc.stdout)["chapters"] for s in c["segments"])
+    assert "first paragraph survives" in text and "yet read" in text
+
+
+def test_a_200000_character_paragraph_without_punctuation_is_segmented_not_dropped(tmp_path):
+    words = [f"word{i % 997}" for i in range(25_000)]
+    para = " ".join(words)
+    assert len(para) > 150_000
+    book = write_epub(tmp_path / "long.epub", [("Long", [para])])
+    proc = run_cli(str(book), "--dry-run", "--json")
+    assert proc.returncode == 0, proc.stderr
+    segs = json.loads(proc.stdout)["chapters"][0]["segments"]
+    got = " ".join(s["text"] for s in segs[1:]).split()      # segment 0 is the chapter title
+    assert got == words
+    assert max(s["est_seconds"] for s in segs) <= 20
+
+
+def test_unsupported_scripts_are_skipped_with_a_warning_that_says_where(tmp_path):
+    book = write_epub(tmp_path / "s.epub", [("One", ["Hello\x07 there. \u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd.",
+                                                     "\u4f60\u597d\u4e16\u754c\u3002 The end."])])
+    proc = run_cli(str(book), "--dry-run", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "chapter 1" in proc.stderr and "Hebrew" in proc.stderr
+    normalized = " ".join(s["normalized"] for c in json.loads(proc.stdout)["chapters"] for s in c["segments"])
+    assert "\x07" not in normalized and "\u4f60" not in normalized and "The end" in normalized
+
+
+def _limit_file_size(limit: int):
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_full_disk_leaves_earlier_chapters_intact(tmp_path):
+    long = [f"{p} It went on like that for a while, day after day, week after week." for p in STORY] * 6
+    book = write_epub(tmp_path / "d.epub", [("One", STORY[:2]), ("Two", STORY[2:]), ("Three", long)])
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    # simulated: no file may grow past 1.5 MB (chapter three's MP3 needs more), as on a nearly full disk
+    proc = subprocess.run([RENDER, str(book), "--out", str(out), "--engine", "hibari", "--quiet",
+                           "--cache-dir", str(cache)], capture_output=True, text=True,
+                          preexec_fn=_limit_file_size(1_500_000), timeout=300)
+    assert proc.returncode == 5, proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "disk full" in proc.stderr
+    done = sorted(p.name for p in out.glob("*.mp3"))
+    assert done == ["01 - One.mp3", "02 - Two.mp3"]
+    first = {n: (out / n).read_bytes() for n in done}
+    for n in done:
+        assert decode_pcm(str(out / n))[0].size > 0
+    assert not list(out.glob(".*.part")) and not (out / ".render.lock").exists()
+    proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--cache-dir", str(cache))
+    assert proc.returncode == 0, proc.stderr
+    assert {n: (out / n).read_bytes() for n in done} == first     # not redone
+    assert (out / "03 - Three.mp3").is_file()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=4096))
+def test_fuzz_random_bytes_only_documented_errors(tmp_path, data):
+    path = tmp_path / "fuzz.epub"
+    path.write_bytes(data)
+    try:
+        read_book(path)
+    except InputError:
+        pass
+
+
+XHTML_PIECES = st.sampled_from(["<p>", "</p>", "<br/>", "<div>", "</div>", "<sup>1</sup>", "&amp;", "&nbsp;",
+                                "<a href='#n1'>", "</a>", "<![CDATA[x]]>", "<!-- c -->", "<h2>", "</h2>",
+                                "<table><tr><td>", "</td></tr></table>", "&#0;", "&#xD800;", "<?pi x?>",
+                                "<!DOCTYPE html>", "<", ">", "\"", "'", "\x00", "\ufeff"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(st.one_of(XHTML_PIECES, st.text(max_size=20)), max_size=40))
+def test_fuzz_random_xhtml_only_documented_errors(tmp_path, pieces):
+    path = write_epub(tmp_path / "fuzz.epub", [("One", [])], raw={1: "".join(pieces)})
+    try:
+        book = read_book(path)
+        assert all(c.title for c in book.chapters)
+    except InputError:
+        pass
