@@ -42,6 +42,9 @@ FRONT_BACK_TITLES = {
     "about this e-book", "project gutenberg", "the project gutenberg ebook", "front cover", "back cover",
     "legal notice", "list of plates", "advertisements", "advertisement", "credits", "copyright notice",
 }
+# titles that begin like these are ads and boilerplate whatever follows ("Also by Ann Author")
+FRONT_BACK_TITLE_STARTS = ("also by", "other books by", "other titles by", "books by", "more from", "praise for",
+                           "the project gutenberg", "the full project gutenberg", "copyright ", "about the publisher")
 # the text of a copyright page or an imprint: a short document saying these things is not read
 _IMPRINT = re.compile(r"copyright|all rights reserved|\bisbn\b|first published|printed in|published by|"
                       r"public domain|creative commons|this ebook|this e-book|project gutenberg|cataloging|"
@@ -276,7 +279,8 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
         return matter_cache[href]
 
     def entry_is_matter(entry: _Entry) -> bool:
-        if _norm_title(entry.title) in FRONT_BACK_TITLES:
+        t = _norm_title(entry.title)
+        if t in FRONT_BACK_TITLES or t.startswith(FRONT_BACK_TITLE_STARTS):
             return True
         if entry.fragment and not _fragment_at_start(entry):
             return False                                             # a chapter inside a larger file
