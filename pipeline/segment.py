@@ -34,7 +34,7 @@ KNOWN_ABBREVIATIONS = {
     "approx", "dept", "est", "govt", "viz", "cf", "ibid", "op", "cit", "ave", "rd", "blvd", "sq", "univ", "ed",
     "lb", "lbs", "oz", "yd", "yds", "mi", "hr", "hrs", "min", "sec", "&c",
 }
-_CLAUSE_END = re.compile(r"[;:,](?= )|(?<=\w)\u2014|(?<= )[-\u2013\u2014]{1,2}(?= )|(?<=\w)--(?=\w)")
+_CLAUSE_END = re.compile(r"[;:,\u2014\u2013](?= )|(?<= )-{1,2}(?= )")     # cut after it, at the space
 _SPACE = re.compile(r"\s+")
 _NUMBER_ABBR_END = re.compile(r"(?<![\w.])(?:[Nn]os?|pp?)\.$")     # "No. 5": the number belongs to it
 _ETC_END = re.compile(r"(?<![\w.])etc\.\s+(?=[\"\u201c\u2018']?[A-Z])")
