@@ -101,7 +101,7 @@ def test_check_segment_names_each_failure():
 
 def test_strict_exits_4_on_segments_still_failing(tmp_path, sample_epub):
     conf = tmp_path / "tight.toml"
-    conf.write_text("[validate]\nmax_attempts = 1\nduration_ratio_max = 0.5\n")
+    conf.write_text("[validate]\nmax_attempts = 1\nduration_ratio_max = 0.5\nduration_slack_s = 0.0\n")
     args = [str(sample_epub), "--engine", "hibari", "--chapters", "1", "--config", str(conf)]
     proc = run_cli(*args, "--out", str(tmp_path / "a"), "--strict")
     assert proc.returncode == 4, proc.stderr
