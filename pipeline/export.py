@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from . import defaults as D
-from .assemble import FRAME_SAMPLES, normalize_loudness, target_level
+from .assemble import FRAME_SAMPLES, normalize_loudness, resample, target_level
 from .cache import atomic_write
 from .config import OutputConfig, PauseConfig
 from .cover import book_cover
@@ -76,6 +76,7 @@ def chapter_stem(chapter_index: int, title: str, width: int = 2) -> str:
 PARTS_DIR = ".parts"                   # AAC chapter streams waiting for the M4B
 ENCODE_TOLERANCE_DB = 0.3              # an encoded file this close to the target needs no second pass
 MAX_ENCODE_PASSES = 3
+OPUS_RATE_HZ = 48_000                  # Opus runs at 48 kHz whatever the book's rate
 SILENCE_FLOOR_DB = -150.0              # digital silence is reported as this level (JSON has no -inf)
 
 
@@ -98,9 +99,9 @@ def _replace_atomically(tmp: Path, path: Path) -> None:
 def encode(audio: np.ndarray, sample_rate: int, path: Path, fmt: str, cfg: OutputConfig) -> None:
     """Encode mono float32 audio, shape (T,), to `path` atomically (temporary name, then os.replace)."""
     tmp = path.with_name(f".{path.name}.part")
-    out_rate = 48_000 if fmt == "opus" else cfg.sample_rate
-    args = ["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0", "-ar", str(out_rate),
-            *_codec_args(fmt, cfg), str(tmp)]
+    out_rate = OPUS_RATE_HZ if fmt == "opus" else cfg.sample_rate
+    audio = resample(audio, sample_rate, out_rate)        # soxr, as everywhere; ffmpeg only encodes
+    args = ["-f", "f32le", "-ar", str(out_rate), "-ac", "1", "-i", "pipe:0", *_codec_args(fmt, cfg), str(tmp)]
     try:
         run_ffmpeg(args, input=np.ascontiguousarray(audio, dtype="<f4").tobytes())
         _replace_atomically(tmp, path)
