@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import errno
 import logging
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 import os
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -23,6 +25,7 @@ from .synthesize import choose_engine
 
 log = logging.getLogger(__name__)
 
+EXPORTS_IN_FLIGHT = 2      # chapters being assembled and encoded while the next one is synthesized
 ENGINE_CHARS_PER_S = {"hibari": D.HIBARI_CHARS_PER_S, "soprano": D.SOPRANO_CHARS_PER_S}
 
 
@@ -247,29 +250,51 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
     worker.on_done = on_done
 
     comment = f"Rendered by render from {Path(path).name} with {worker.describe()}"
-    exporter = BookExporter(book, out, cfg.output, comment, total_chapters)
-    chapter_records = []
-    for ch in plan.chapters:
-        fp = fingerprints[ch.index]
-        record = state.reusable(ch.index, fp, out)
-        if record is not None:
-            chapter_records.append(record)
-            stats.chapters_reused += 1
-            stats.reused += len(plan.segments[ch.index])
-            bar.update(len(plan.segments[ch.index]))
-            done_chapters += 1
-            continue
-        old_files = set(state.files_of(ch.index))
-        rendered = worker.render(plan.segments[ch.index])
-        audio = assemble_chapter(ch, rendered, cfg.pauses, cfg.output)
-        record = exporter.chapter(audio)
-        for stale in old_files - set(record.get("files", {}).values()) - set(record.get("extra_files", [])):
+    exporter = BookExporter(book, out, cfg.output, comment, total_chapters, cfg.pauses)
+    records: dict[int, dict] = {}
+    # Synthesis runs here; assembling and encoding a finished chapter runs beside it (ffmpeg in its own
+    # processes), at most EXPORTS_IN_FLIGHT chapters at a time so memory stays flat with book length.
+    pending: deque[tuple[Chapter, str, set[str], Future]] = deque()
+
+    def settle_oldest() -> None:
+        nonlocal done_chapters
+        ch, fp, old_files, future = pending.popleft()
+        record = future.result()
+        keep = set(record.get("files", {}).values()) | set(record.get("extra_files", []))
+        for stale in old_files - keep:
             (out / stale).unlink(missing_ok=True)      # the chapter's title (so its file name) changed
         state.save_chapter(ch.index, fp, record, record.get("extra_files", []))
-        chapter_records.append(record)
+        records[ch.index] = record
         stats.chapters_rendered += 1
         done_chapters += 1
+
+    def export(ch: Chapter, rendered) -> dict:
+        return exporter.chapter(assemble_chapter(ch, rendered, cfg.pauses, cfg.output))
+
+    with ThreadPoolExecutor(max_workers=EXPORTS_IN_FLIGHT, thread_name_prefix="export") as pool:
+        try:
+            for ch in plan.chapters:
+                fp = fingerprints[ch.index]
+                record = state.reusable(ch.index, fp, out)
+                if record is not None:
+                    records[ch.index] = record
+                    stats.chapters_reused += 1
+                    stats.reused += len(plan.segments[ch.index])
+                    bar.update(len(plan.segments[ch.index]))
+                    done_chapters += 1
+                    continue
+                rendered = worker.render(plan.segments[ch.index])
+                while len(pending) >= EXPORTS_IN_FLIGHT:
+                    settle_oldest()
+                pending.append((ch, fp, set(state.files_of(ch.index)), pool.submit(export, ch, rendered)))
+            while pending:
+                settle_oldest()
+        except BaseException:
+            for *_, future in pending:
+                future.cancel()
+            raise
     bar.close()
+    chapter_records = [records[c.index] for c in plan.chapters]
     extra = exporter.finish(chapter_records)
     wall = time.perf_counter() - t0
     now = worker.stats
