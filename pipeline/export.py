@@ -346,6 +346,9 @@ class BookExporter:
             decoded = np.concatenate([np.zeros(FRAME_SAMPLES, np.float32), decoded])
         extra["pause_floor_db"] = _round(max(gaps_floor_db(decoded, audio.sample_rate, speech_gaps(audio)),
                                              SILENCE_FLOOR_DB))
+        if extra["pause_floor_db"] > D.PAUSE_FLOOR_DB:
+            log.warning("%s: noise in the pauses at %.1f dB, over the %.0f dB floor", first.name,
+                        extra["pause_floor_db"], D.PAUSE_FLOOR_DB)
         extra["speech_start"] = round(min((t.start for t in audio.timings if t.end > t.start), default=0.0), 3)
         extra["speech_end"] = round(max((t.end for t in audio.timings if t.end > t.start), default=0.0), 3)
         if self.cfg.subtitles:
