@@ -78,8 +78,13 @@ class SopranoEngine(Engine):
                  backend: str = D.SOPRANO_BACKEND, temperature: float = D.SOPRANO_TEMPERATURE,
                  top_p: float = D.SOPRANO_TOP_P, repetition_penalty: float = D.SOPRANO_REPETITION_PENALTY,
                  max_new_tokens: int = D.SOPRANO_MAX_NEW_TOKENS, memory_fraction: float = D.SOPRANO_MEMORY_FRACTION,
-                 kv_cache_fraction: float = D.SOPRANO_KV_CACHE_FRACTION, lm_slots: int = 0, decoder_frames: int = 0):
+                 kv_cache_fraction: float = D.SOPRANO_KV_CACHE_FRACTION, lm_slots: int = 0, decoder_frames: int = 0,
+                 threads: int = 0):
         self.path = Path(path)
+        if threads > 0:
+            # torch's intra-op threads on the CPU (0: torch's default, one per core). On a machine shared
+            # with other work, fewer threads than cores avoids OpenMP barriers waiting on a preempted thread.
+            torch.set_num_threads(threads)
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
@@ -142,7 +147,7 @@ class SopranoEngine(Engine):
         return cls(path, device=cfg.device, dtype=cfg.dtype, decoder_dtype=cfg.decoder_dtype, backend=cfg.backend,
                    temperature=cfg.temperature, top_p=cfg.top_p, repetition_penalty=cfg.repetition_penalty,
                    max_new_tokens=cfg.max_new_tokens, memory_fraction=cfg.memory_fraction,
-                   kv_cache_fraction=cfg.kv_cache_fraction)
+                   kv_cache_fraction=cfg.kv_cache_fraction, threads=cfg.threads)
 
     # --- the hook -------------------------------------------------------------------------------------
     def cap_tokens(self, req: SynthRequest) -> int:

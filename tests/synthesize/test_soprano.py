@@ -1,0 +1,283 @@
+"""The Soprano engine on tiny random-weight checkpoints, loaded by the same code as the published weights."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("safetensors")
+pytest.importorskip("tokenizers")
+
+from pipeline.errors import EngineError  # noqa: E402
+from pipeline.synthesize.base import SynthRequest, segment_seed  # noqa: E402
+from pipeline.synthesize.soprano.weights import find_weights  # noqa: E402
+from tests.conftest import ROOT, run_cli  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from make_soprano_checkpoint import build  # noqa: E402
+
+WORDS = ("the keeper climbed the stairs and lit the lamp while a storm came in from the sea over the rocks "
+         "and the gulls cried about the boat that would not return until morning").split()
+
+
+def texts(n: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [" ".join(rng.choice(WORDS, size=int(rng.integers(2, 14)))).capitalize() + "." for _ in range(n)]
+
+
+def request(text: str, attempt: int = 0, max_seconds: float = 0.0) -> SynthRequest:
+    return SynthRequest(text, segment_seed(text, attempt), attempt, max_seconds)
+
+
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("soprano") / "tiny", "tiny", seed=0)
+
+
+@pytest.fixture(scope="module")
+def engine(ckpt):
+    from pipeline.synthesize.soprano import SopranoEngine
+    torch.set_num_threads(1)     # tiny matrices: one thread is fastest, and robust on a shared machine
+    return SopranoEngine(ckpt, device="cpu", dtype="float32", decoder_dtype="float32", temperature=0.3)
+
+
+def run_jobs(engine, reqs: list[SynthRequest], slots: int):
+    from pipeline.synthesize.soprano.generate import Job, generate
+    jobs = [Job(engine.prompt_ids(r.text), r.seed, engine.cap_tokens(r)) for r in reqs]
+    generate(engine.lm, jobs, engine.stop_id, engine.sampling, slots)
+    return jobs
+
+
+def test_batch_invariance_tokens_states_and_audio(engine):
+    """A segment alone and inside 32 mixed-length segments (and with slots reused mid-flight): same tokens,
+    hidden states and audio within 1e-4, same seed."""
+    reqs = [request(t) for t in texts(32, seed=1)]
+    assert len({len(engine.prompt_ids(r.text)) for r in reqs}) > 5          # prompts of many lengths
+    full = run_jobs(engine, reqs, slots=32)
+    reused = run_jobs(engine, reqs, slots=7)                                # rows freed and refilled
+    assert len({len(j.tokens) for j in full}) > 5
+    for k in (0, 13, 31):
+        alone = run_jobs(engine, [reqs[k]], slots=1)[0]
+        for other in (full[k], reused[k]):
+            assert other.tokens == alone.tokens
+            assert other.finish_reason == alone.finish_reason
+            assert torch.allclose(other.hidden, alone.hidden, atol=1e-4, rtol=0)
+    batch = engine.synthesize_batch(reqs)
+    for k in (0, 13, 31):
+        solo = engine.synthesize_batch([reqs[k]])[0]
+        assert solo.tokens == batch[k].tokens
+        assert solo.audio.shape == batch[k].audio.shape
+        assert np.abs(solo.audio - batch[k].audio).max() < 1e-4
+
+
+def test_another_attempt_samples_differently(engine):
+    t = texts(1, seed=2)[0]
+    a, b = engine.synthesize_batch([request(t, 0), request(t, 1)])
+    assert a.tokens != b.tokens or not np.array_equal(a.audio, b.audio)
+
+
+def test_cached_steps_equal_a_full_forward(engine):
+    """Decoding token by token through the slot cache gives the states a single forward over the whole
+    sequence gives: positions, RoPE and the cache line up for prompts of different lengths."""
+    reqs = [request(t) for t in texts(5, seed=3)]
+    jobs = run_jobs(engine, reqs, slots=3)
+    lm = engine.lm
+    for job in jobs:
+        seq = job.prompt + job.tokens
+        ids = torch.tensor([seq])
+        cache = lm.new_cache(1, len(seq) + 1)
+        hiddens = []
+        for p in range(len(job.prompt), len(seq) + 1):      # the state that produced token p - len(prompt)
+            h, _ = lm.prefill(ids[:, :p], torch.tensor([p]), torch.tensor([0]), cache)
+            hiddens.append(h[0])
+        expect = torch.stack(hiddens)[:len(job.tokens)]
+        assert torch.allclose(job.hidden, expect, atol=1e-4, rtol=0)
+
+
+def test_output_is_t_minus_1_tokens_of_2048_samples(engine):
+    outs = engine.synthesize_batch([request(t) for t in texts(6, seed=4)])
+    for out in outs:
+        assert out.tokens > 1
+        assert out.audio.dtype == np.float32
+        assert len(out.audio) == (out.tokens - 1) * 2048
+        assert np.isfinite(out.audio).all()
+    assert engine.sample_rate == 32000
+
+
+def test_length_cap_from_text_never_over_512(engine):
+    short = request("Hi there.", max_seconds=1.0)
+    assert engine.cap_tokens(short) == max(16, math.ceil(1.0 * 15.625 + 1))
+    assert engine.cap_tokens(request("word " * 2000)) == 512
+    assert engine.cap_tokens(request("word " * 2000, max_seconds=600.0)) == 512
+    plain = request("A sentence of some forty characters here.")
+    assert engine.cap_tokens(plain) == math.ceil(len("A sentence of some forty characters here.") / 14 * 15.625 * 2.5 + 1)
+    outs = engine.synthesize_batch([short, plain])
+    for req, out in zip([short, plain], outs):
+        assert out.tokens <= engine.cap_tokens(req)
+        assert out.finish_reason in ("stop", "length")
+        assert (out.finish_reason == "length") == (out.tokens == engine.cap_tokens(req))
+
+
+def test_forced_token_counts(engine):
+    reqs = [request(t) for t in texts(4, seed=5)]
+    outs = engine.synthesize_batch(reqs, force_tokens=[3, 20, 7, 40])
+    assert [o.tokens for o in outs] == [3, 20, 7, 40]
+    assert all(o.finish_reason == "stop" for o in outs)
+
+
+def test_hallucination_signal_fires_on_repetition_only():
+    from pipeline.synthesize.soprano.sampling import repetition_score
+    g = torch.Generator().manual_seed(0)
+    varied = torch.randn(200, 512, generator=g)
+    assert repetition_score(varied) == 0.0
+    stuck = torch.cat([torch.randn(20, 512, generator=g),
+                       torch.randn(1, 512, generator=g) + 0.05 * torch.randn(40, 512, generator=g),
+                       torch.randn(20, 512, generator=g)])
+    assert repetition_score(stuck) >= 0.5
+    brief = torch.cat([varied[:50], varied[50:51].repeat(10, 1), varied[60:]])   # a 10-step hold: speech
+    assert repetition_score(brief) < 0.5
+    # the reference's rule: more than 16 near-identical steps in a row
+    at_17 = torch.cat([varied[:5], varied[5:6].repeat(18, 1), varied[30:40]])
+    at_16 = torch.cat([varied[:5], varied[5:6].repeat(17, 1), varied[30:40]])
+    assert repetition_score(at_17) >= 0.5 > repetition_score(at_16)
+
+
+def test_hallucination_signal_through_the_engine(tmp_path):
+    """A checkpoint whose LM is stuck (every token embeds alike, the layers add nothing) yields identical
+    states step after step: the signal fires, and the finish reason says it ran to its cap."""
+    from pipeline.synthesize.soprano import SopranoEngine
+    from safetensors.torch import load_file, save_file
+    d = build(tmp_path / "stuck", "tiny", seed=1)
+    t = load_file(str(d / "model.safetensors"))
+    t["model.embed_tokens.weight"][:] = t["model.embed_tokens.weight"][0].clone()
+    t["lm_head.weight"][3] = -100.0 * t["model.embed_tokens.weight"][0]   # and [STOP] is never likely
+    for name in t:
+        if name.endswith(("o_proj.weight", "down_proj.weight")):
+            t[name] = torch.zeros_like(t[name])          # the state is the token's embedding alone
+    save_file(t, str(d / "model.safetensors"))
+    eng = SopranoEngine(d, device="cpu", dtype="float32", decoder_dtype="float32", repetition_penalty=1.0)
+    out = eng.synthesize_batch([request("The same thing over and over again.")])[0]
+    assert out.finish_reason == "length" and out.repetition >= 0.5
+
+
+def test_decoder_is_the_published_architecture(engine, ckpt):
+    """The decoder against a plain rendering of the reference's modules (conv1d, interpolate, istft)."""
+    import torch.nn.functional as F
+    sd = torch.load(ckpt / "decoder.pth", weights_only=True)
+    g = torch.Generator().manual_seed(3)
+    hidden = [torch.randn(n, engine.lm.shape.hidden, generator=g) for n in (9, 4, 15)]
+
+    def reference(h):
+        x = h.T[None]
+        T = x.shape[2]
+        x = F.interpolate(x, size=4 * (T - 1) + 1, mode="linear", align_corners=True)
+        x = F.conv1d(x, sd["decoder.embed.weight"], sd["decoder.embed.bias"])
+        x = F.layer_norm(x.transpose(1, 2), (x.shape[1],), sd["decoder.norm.weight"], sd["decoder.norm.bias"], 1e-6)
+        x = x.transpose(1, 2)
+        i = 0
+        while f"decoder.convnext.{i}.dwconv.weight" in sd:
+            p = f"decoder.convnext.{i}."
+            y = F.conv1d(x, sd[p + "dwconv.weight"], sd[p + "dwconv.bias"], padding=1, groups=x.shape[1])
+            y = F.layer_norm(y.transpose(1, 2), (x.shape[1],), sd[p + "norm.weight"], sd[p + "norm.bias"], 1e-6)
+            y = F.linear(F.gelu(F.linear(y, sd[p + "pwconv1.weight"], sd[p + "pwconv1.bias"])),
+                         sd[p + "pwconv2.weight"], sd[p + "pwconv2.bias"]) * sd[p + "gamma"]
+            x = x + y.transpose(1, 2)
+            i += 1
+        x = F.layer_norm(x.transpose(1, 2), (x.shape[1],), sd["decoder.final_layer_norm.weight"],
+                         sd["decoder.final_layer_norm.bias"], 1e-6)
+        x = F.linear(x, sd["head.out.weight"], sd["head.out.bias"]).transpose(1, 2)
+        mag, p = x.chunk(2, dim=1)
+        spec = torch.clip(torch.exp(mag), max=100.0) * (torch.cos(p) + 1j * torch.sin(p))
+        spec[:, 0] = 0
+        spec[:, -1] = 0
+        return torch.istft(spec, 2048, 512, 2048, sd["head.istft.window"], center=True)[0]
+
+    ours = engine.decoder.decode(hidden)                   # one batch, padded to the longest
+    for h, a in zip(hidden, ours):
+        ref = reference(h)
+        assert a.shape == ref.shape == ((h.shape[0] - 1) * 2048,)
+        assert (a - ref).abs().max() < 1e-4
+
+
+def test_identity_names_weights_and_settings(engine, ckpt):
+    ident = engine.identity()
+    assert ident["engine"] == "soprano" and ident["sample_rate"] == 32000
+    assert ident["lm_dtype"] == "float32" and ident["backend"] == "torch"
+    assert len(ident["weights_sha256"]) == 16 and ident["temperature"] == 0.3
+    json.dumps(ident)
+
+
+@pytest.mark.parametrize("damage, expect", [
+    (lambda d: (d / "decoder.pth").unlink(), "missing decoder.pth"),
+    (lambda d: (d / "config.json").write_text("{not json"), "config.json unreadable"),
+    (lambda d: (d / "model.safetensors").write_bytes(b"\x08\x00"), "model.safetensors is not a safetensors file"),
+    (lambda d: (d / "tokenizer.json").write_text('{"added_tokens": [], "model": {"vocab": {}}}'), "lacks [STOP]"),
+])
+def test_malformed_checkpoint_is_one_line(tmp_path, damage, expect):
+    d = build(tmp_path / "ck", "tiny")
+    damage(d)
+    with pytest.raises(EngineError) as e:
+        find_weights(str(d))
+    msg = str(e.value)
+    assert expect in msg and "\n" not in msg and "--model-path" in msg
+
+
+def test_missing_weights(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.delenv("SOPRANO_MODEL_PATH", raising=False)
+    assert find_weights("") is None                          # nothing named, nothing cached: auto picks hibari
+    with pytest.raises(EngineError, match="Soprano weights folder not found: .*--model-path"):
+        find_weights(str(tmp_path / "nowhere"))
+    monkeypatch.setenv("SOPRANO_MODEL_PATH", str(tmp_path / "nowhere"))
+    with pytest.raises(EngineError):
+        find_weights("")
+
+
+def test_hf_cache_snapshot_is_found(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.delenv("SOPRANO_MODEL_PATH", raising=False)
+    snap = tmp_path / "hub" / "models--ekwek--Soprano-1.1-80M" / "snapshots" / "abc123"
+    build(snap, "tiny")
+    (snap.parents[1] / "refs").mkdir()
+    (snap.parents[1] / "refs" / "main").write_text("abc123")
+    assert find_weights("") == snap
+
+
+def test_cli_missing_weights_exit_7(sample_epub, tmp_path):
+    proc = run_cli(str(sample_epub), "--out", str(tmp_path / "o"), "--engine", "soprano",
+                   "--model-path", str(tmp_path / "none"))
+    assert proc.returncode == 7
+    errors = [line for line in proc.stderr.strip().splitlines() if "error" in line]
+    assert len(errors) == 1 and "--model-path" in errors[0] and "Traceback" not in proc.stderr
+
+
+def test_auto_and_dry_run_find_weights_without_torch(sample_epub, ckpt):
+    code = ("import sys; from typer.testing import CliRunner; from pipeline.cli import app; "
+            f"r = CliRunner().invoke(app, [{str(sample_epub)!r}, '--dry-run']); "
+            "assert r.exit_code == 0, r.output; "
+            "from pipeline.config import EngineConfig; from pipeline.synthesize import choose_engine; "
+            "name, why = choose_engine(EngineConfig()); assert name == 'soprano', why; "
+            "assert 'torch' not in sys.modules and 'safetensors' not in sys.modules; print('ok')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**__import__("os").environ, "SOPRANO_MODEL_PATH": str(ckpt)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("ok")
+
+
+def test_render_cli_with_soprano(sample_epub, ckpt, tmp_path):
+    """The real command end to end on a random checkpoint: noise audio, but every stage runs and exits 0."""
+    out = tmp_path / "out"
+    proc = run_cli(str(sample_epub), "--out", str(out), "--engine", "soprano", "--model-path", str(ckpt),
+                   "--chapters", "1", "--quiet", "--threads", "1", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["engine"]["engine"] == "soprano"
+    files = sorted(p.name for p in out.glob("*.mp3"))
+    assert files == ["01 - The Lighthouse Keeper.mp3"]
+    ch = manifest["chapters"][0]
+    assert ch["duration"] > 1.0 and ch["segments"] > 0
