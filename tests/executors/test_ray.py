@@ -1,8 +1,12 @@
-"""The Ray executor on a real local Ray instance: the same audio as the local executor, a killed engine
+"""The Ray executor on real local Ray instances: the same audio as the local executor, a killed engine
 actor's work redone, errors from inside an actor as one line, no Ray process left behind.
 
-Every Ray instance here is local and bound to loopback (RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 makes Ray use
-127.0.0.1 instead of the machine's network address) and sized to 2 CPUs: two engine actors.
+Two instances: the one `render --executor ray` starts itself (the default), and one this module starts
+that the CLI joins through RAY_ADDRESS (an existing cluster) and the in-process tests use.
+
+Every Ray instance here is local, bound to loopback (RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 makes Ray use
+127.0.0.1 instead of the machine's network address, so no token is needed: RAY_AUTH_MODE=disabled) and
+sized to 2 CPUs: two engine actors.
 """
 from __future__ import annotations
 
@@ -25,14 +29,14 @@ from tests.conftest import run_cli
 from tests.epubs import STORY, story_book, write_epub
 
 RENDER = str(Path(sys.executable).with_name("render"))
-LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled"}
 ACTOR_TITLE = "ray::EngineActor"
 RUN_TIMEOUT_S = 300
 
 
-def _ray_env() -> dict:
+def _ray_env(address: str | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}   # never an outside cluster
-    return {**env, **LOOPBACK}
+    return {**env, **LOOPBACK, **({"RAY_ADDRESS": address} if address else {})}
 
 
 def _pcm(out: Path) -> dict[str, np.ndarray]:
@@ -44,9 +48,9 @@ def _pcm(out: Path) -> dict[str, np.ndarray]:
 def shelf(tmp_path_factory) -> Path:
     """Two small books with different text (so the second does not come from the first one's cache)."""
     d = tmp_path_factory.mktemp("shelf")
-    story_book(d / "ferryman.epub", chapters=3)
+    story_book(d / "ferryman.epub", chapters=2)
     write_epub(d / "baker.epub", [(f"Part {i}: Loaves", [f"{p} The baker counted {i * 5 + j} loaves." for j, p
-                                                         in enumerate(reversed(STORY))]) for i in range(1, 4)],
+                                                         in enumerate(reversed(STORY))]) for i in range(1, 3)],
                title="The Baker's Year")
     return d
 
@@ -58,7 +62,7 @@ def local_pcm(shelf, tmp_path_factory) -> dict[str, np.ndarray]:
                    "--cache-dir", str(out / "cache"))
     assert proc.returncode == 0, proc.stderr
     pcm = _pcm(out / "out")
-    assert len(pcm) == 6
+    assert len(pcm) == 4
     return pcm
 
 
@@ -86,15 +90,15 @@ def _descendants(proc: subprocess.Popen, seen: dict[int, psutil.Process],
     return now
 
 
-def _render_on_ray(shelf: Path, out: Path, cache: Path, on_tick=None):
-    """`render SHELF --out OUT --executor ray` as a user types it (the CLI starts its own local Ray instance),
-    watching the process tree: `on_tick([(process, title)])` every 50 ms while it runs.
+def _render_on_ray(shelf: Path, out: Path, cache: Path, on_tick=None, address: str | None = None):
+    """`render SHELF --out OUT --executor ray` as a user types it (the CLI starts its own local Ray instance,
+    or joins the one at `address` through RAY_ADDRESS), watching the process tree: `on_tick([(process, title)])` every 50 ms while it runs.
     Returns (the completed process, every descendant process seen, their titles by pid)."""
     args = [RENDER, str(shelf), "--out", str(out), "--engine", "hibari", "--quiet", "--cache-dir", str(cache),
             "--executor", "ray"]
     seen: dict[int, psutil.Process] = {}
     titles: dict[int, set[str]] = {}
-    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_ray_env()) as proc:
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_ray_env(address)) as proc:
         deadline = time.monotonic() + RUN_TIMEOUT_S
         try:
             while proc.poll() is None:
@@ -130,20 +134,8 @@ def _assert_no_ray_left(seen: dict[int, psutil.Process]) -> None:
     raise AssertionError(f"Ray processes left behind: {[(p.pid, _title(p)[:60]) for p in alive]}")
 
 
-def test_ray_shelf_equals_local_executor(shelf, local_pcm, tmp_path):
-    proc, seen, titles = _render_on_ray(shelf, tmp_path / "out", tmp_path / "cache")
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads((tmp_path / "out" / "corpus.json").read_text())["done"] == 2
-    got = _pcm(tmp_path / "out")
-    assert got.keys() == local_pcm.keys()
-    for name, audio in local_pcm.items():
-        assert np.array_equal(got[name], audio), name
-    actors = {pid for pid, ts in titles.items() if any(t.startswith(ACTOR_TITLE) for t in ts)}
-    assert len(actors) == 2, "one engine actor per CPU of the 2-CPU local instance"
-    _assert_no_ray_left(seen)
-
-
 def test_killed_engine_actor_is_restarted_and_the_shelf_completes(shelf, local_pcm, tmp_path):
+    """The default: `render --executor ray` starts a local Ray instance and shuts it down at the end."""
     out, cache = tmp_path / "out", tmp_path / "cache"
     state: dict = {"killed": None, "actors_before": set(), "actors_after": set()}
 
@@ -165,7 +157,9 @@ def test_killed_engine_actor_is_restarted_and_the_shelf_completes(shelf, local_p
     assert state["killed"] is not None, "the shelf finished before an engine actor could be killed"
     assert state["chapters_at_kill"] < len(local_pcm), "the kill came after every chapter was written"
     assert proc.returncode == 0, proc.stderr
+    assert len(state["actors_before"]) == 2, "one engine actor per CPU of the 2-CPU local instance"
     assert state["actors_after"] - state["actors_before"], "the killed engine actor was not restarted"
+    assert json.loads((out / "corpus.json").read_text())["done"] == 2
     got = _pcm(out)
     assert got.keys() == local_pcm.keys()
     for name, audio in local_pcm.items():
@@ -175,25 +169,48 @@ def test_killed_engine_actor_is_restarted_and_the_shelf_completes(shelf, local_p
 
 @pytest.fixture(scope="module")
 def ray_instance():
-    """One local Ray instance in this process for the in-process tests; shut down after them."""
+    """A local Ray instance started here, as a cluster that exists before the render: (ray, its address).
+    Shut down after the module's tests, and checked to leave no process behind."""
     saved = {k: os.environ.get(k) for k in (*LOOPBACK, "RAY_ADDRESS")}
     os.environ.update(LOOPBACK)
     os.environ.pop("RAY_ADDRESS", None)
     import ray
     ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="WARNING")
+    seen = {p.pid: p for p in psutil.Process().children(recursive=True)}
     try:
-        yield ray
+        yield ray, ray.get_runtime_context().gcs_address
     finally:
+        seen.update({p.pid: p for p in psutil.Process().children(recursive=True)})
         ray.shutdown()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+    _assert_no_ray_left(seen)
 
 
-def test_ray_worker_matches_local_worker_segment_by_segment(ray_instance, shelf):
-    from pipeline.executors.ray_executor import RayWorker
+def test_ray_shelf_on_an_existing_cluster_equals_local_executor(ray_instance, shelf, local_pcm, tmp_path):
+    """RAY_ADDRESS=... render SHELF --out OUT --executor ray: the CLI joins the cluster, renders the same
+    audio as the local executor, and takes its actors away again, leaving the cluster up."""
+    ray, address = ray_instance
+    proc, _, titles = _render_on_ray(shelf, tmp_path / "out", tmp_path / "cache", address=address)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "out" / "corpus.json").read_text())["done"] == 2
+    got = _pcm(tmp_path / "out")
+    assert got.keys() == local_pcm.keys()
+    for name, audio in local_pcm.items():
+        assert np.array_equal(got[name], audio), name
+    assert ray.cluster_resources().get("CPU") == 2, "the render must not shut down a cluster it joined"
+    deadline = time.monotonic() + 20
+    while (left := [p for p in psutil.Process().children(recursive=True) if _title(p).startswith(ACTOR_TITLE)]):
+        assert time.monotonic() < deadline, f"engine actors left on the cluster: {[p.pid for p in left]}"
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def local_render(shelf):
+    """(config, two chapters' segments, the local Worker after rendering them, its results)."""
     from pipeline.render import make_worker, plan_book
 
     cfg = Config()
@@ -201,8 +218,21 @@ def test_ray_worker_matches_local_worker_segment_by_segment(ray_instance, shelf)
     plan = plan_book(shelf / "ferryman.epub", cfg, "1-2")
     segments = [s for c in plan.chapters for s in plan.segments[c.index]]
     local = make_worker(cfg, None, None, on_done=None)
-    expected = local.render(segments)
+    return cfg, segments, local, local.render(segments)
 
+
+def _assert_same_audio(got, expected) -> None:
+    assert [r.segment for r in got] == [r.segment for r in expected]
+    for g, e in zip(got, expected):
+        assert np.array_equal(g.audio, e.audio) and (g.seed, g.attempts) == (e.seed, e.attempts), g.segment.id
+
+
+def test_ray_worker_matches_local_worker_segment_by_segment(ray_instance, local_render):
+    from pipeline.executors.ray_executor import RayWorker
+    from pipeline.render import make_worker
+
+    cfg, segments, local, expected = local_render
+    cfg = cfg.model_copy(deep=True)
     cfg.run.executor = "ray"
     done = []
     worker = make_worker(cfg, None, None, on_done=done.append)
@@ -212,14 +242,30 @@ def test_ray_worker_matches_local_worker_segment_by_segment(ray_instance, shelf)
         got = worker.render(segments)
     finally:
         worker.close()
-    assert ray_instance.is_initialized(), "a RayWorker must not shut down a Ray connection it did not open"
-    assert [r.segment for r in got] == segments
-    for g, e in zip(got, expected):
-        assert np.array_equal(g.audio, e.audio) and (g.seed, g.attempts) == (e.seed, e.attempts), g.segment.id
+    assert ray_instance[0].is_initialized(), "a RayWorker must not shut down a Ray connection it did not open"
+    _assert_same_audio(got, expected)
     assert sorted(r.segment.id for r in done) == sorted(s.id for s in segments)
     assert (worker.stats.rendered, worker.stats.failed) == (local.stats.rendered, local.stats.failed)
     assert worker.stats.audio_s == pytest.approx(local.stats.audio_s)
     assert worker.history.keys() == local.history.keys()
+
+
+def test_a_batch_whose_actor_is_gone_for_good_goes_to_another(ray_instance, local_render, caplog):
+    from pipeline.executors.ray_executor import RayWorker
+
+    ray, _ = ray_instance
+    cfg, segments, _, expected = local_render
+    worker = RayWorker(cfg, None)
+    try:
+        assert len(worker._actors) == 2
+        ray.kill(worker._actors[0], no_restart=True)     # beyond what Ray restarts
+        _assert_same_audio(worker.render(segments), expected)
+        assert "lost a batch" in caplog.text
+        ray.kill(worker._actors[1], no_restart=True)
+        with pytest.raises(EngineError, match="every Ray engine actor died"):
+            worker.render(segments)
+    finally:
+        worker.close()
 
 
 def test_engine_error_inside_an_actor_reaches_the_driver_as_itself(ray_instance):
