@@ -37,6 +37,8 @@ KNOWN_ABBREVIATIONS = {
 _CLAUSE_END = re.compile(r"[;:,\u2014\u2013](?= )|(?<= )-{1,2}(?= )")     # cut after it, at the space
 _SPACE = re.compile(r"\s+")
 _NUMBER_ABBR_END = re.compile(r"(?<![\w.])(?:[Nn]os?|pp?)\.$")     # "No. 5": the number belongs to it
+# titles that never end a sentence: Punkt's orthographic guess may still split "St. | Andrews"
+_TITLE_END = re.compile(r"(?<![\w.])(?:Mr|Mrs|Ms|Messrs|Mme|Mlle|Dr|St|Capt|Col|Gen|Lt|Sgt|Prof|Rev|Hon|Sen|Gov)\.$")
 _ETC_END = re.compile(r"(?<![\w.])etc\.\s+(?=[\"\u201c\u2018']?[A-Z])")
 _TRAINING_CHARS = 2_000_000          # Punkt learns enough from the first 2 MB of a book
 
@@ -64,7 +66,9 @@ class SentenceSplitter:
                 start += 1
             while end > start and text[end - 1].isspace():
                 end -= 1
-            if start < end and out and text[start].isdigit() and _NUMBER_ABBR_END.search(text, out[-1][0], out[-1][1]):
+            if start < end and out and (
+                    text[start].isdigit() and _NUMBER_ABBR_END.search(text, max(out[-1][0], out[-1][1] - 6), out[-1][1])
+                    or text[start].isupper() and _TITLE_END.search(text, max(out[-1][0], out[-1][1] - 8), out[-1][1])):
                 start = out.pop()[0]
             if start < end:
                 # "etc." ends a sentence when a capital follows; Punkt, told it is an abbreviation, never splits

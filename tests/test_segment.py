@@ -136,7 +136,7 @@ def test_unsupported_script_is_skipped_with_a_warning():
     assert any("Cjk" in w for w in seg.warnings)
 
 
-@pytest.mark.parametrize("unit", ["1.", ".", "1", " ", "'", "—", "a ", "a, ", "1/"])
+@pytest.mark.parametrize("unit", ["1.", ".", "1", " ", "'", "—", "a ", "a, ", "1/", "a. ", "Mr. ", "—’ "])
 def test_segment_is_linear_on_adversarial_paragraphs(unit):
     def run(n):
         text = unit * (n // len(unit))

@@ -17,7 +17,7 @@ import re
 from .chars import SPEAKABLE, clean_unicode, keep_speakable, transliterate, unsupported_scripts
 from .lexicon import Lexicon, load_lexicon
 from .numbers import expand_numbers
-from .quotes import balance_quotes, fix_quotes
+from .quotes import INNER_QUOTE, balance_quotes, fix_quotes
 from .words import expand_abbreviations, expand_addresses, expand_roman, expand_symbols
 
 _SPACES = re.compile(r"\s{2,}|[^\S ]")      # only whitespace that is not already one plain space
@@ -25,9 +25,12 @@ _DASH_CHARS = str.maketrans({c: "\u2014" for c in "\u2013\u2015\u2e3a\u2e3b\ufe5
 _ODD_DASH = re.compile("[\u2013\u2015\u2e3a\u2e3b\ufe58]")
 _DOUBLE_HYPHEN = re.compile(r"-{2,}")
 _DASH = re.compile(r" ?\u2014+ ?|(?<= )-(?= )")
+_DASH_QUOTE = re.compile(r'(?<!\u2014)\u2014+(["\'\ue000])(?=[ ,.;:!?)]|$)')
 _ELLIPSIS = re.compile(r"\.(?: ?\.){2,}")
-_SPACE_BEFORE_PUNCT = re.compile(r" +(?=[,.;:!?])")
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<! ) +(?=[,.;:!?])")
 _PUNCT_RUN = re.compile(r"[,.;:!?][ ,.;:!?]*[,.;:!?]")
+_INNER_BY_OUTER = re.compile('" ?\ue000|\ue000 ?"')
+_PUNCT_QUOTE_PUNCT = re.compile(r'([,.;:!?])"[,;:]')
 _SPACE_PUNCT_HINT = re.compile(r" [,.;:!?]")
 _STRAY_APOSTROPHE = re.compile(r"(?<![A-Za-z])'(?![A-Za-z])")
 _LEADING = re.compile(r"^[ ,.;:!?]+")
@@ -54,6 +57,7 @@ def pauses(text: str) -> str:
     if ".." in text or ". ." in text:
         text = _ELLIPSIS.sub(", ", text)
     if "\u2014" in text or " - " in text:
+        text = _DASH_QUOTE.sub(r',\1', text)      # speech broken off: 'Outsider—"' -> 'Outsider,"'
         text = _DASH.sub(", ", text)
     return text
 
@@ -65,6 +69,8 @@ def tidy(text: str) -> str:
     if _SPACE_PUNCT_HINT.search(text):
         text = _SPACE_BEFORE_PUNCT.sub("", text)
     text = _PUNCT_RUN.sub(_strongest, text)
+    if '"' in text:
+        text = _PUNCT_QUOTE_PUNCT.sub(r'\1"', text)      # '"Outsider,", My' -> '"Outsider," My'
     if "'" in text:
         text = _STRAY_APOSTROPHE.sub("", text)
         if "  " in text:
@@ -97,9 +103,24 @@ def normalize(text: str, lexicon: Lexicon | None = None, *, heading: bool = Fals
     text = expand_numbers(text)
     text = pauses(text)
     text = expand_symbols(text)
+    if INNER_QUOTE in text:           # a quotation inside one: its marks go, with any space beside outer ones
+        text = _INNER_BY_OUTER.sub('"', text).replace(INNER_QUOTE, "")
     text = keep_speakable(transliterate(text))
     text = tidy(text)
-    return balance_quotes(text) if '"' in text else text
+    return tighten_quotes(balance_quotes(text)) if '"' in text else text
+
+
+def tighten_quotes(text: str) -> str:
+    """No space just inside a quotation: '" Hullo ,"' -> '"Hullo,"' (quotes taken to alternate open, close)."""
+    if '" ' not in text and ' "' not in text:
+        return text
+    parts = text.split('"')
+    for k in range(1, len(parts), 2):            # the odd parts are inside quotes
+        parts[k] = parts[k].strip()
+    out = parts[0]
+    for k in range(1, len(parts)):
+        out += '"' + parts[k]
+    return _SPACE_BEFORE_PUNCT.sub("", out)
 
 
 def is_speakable(text: str) -> bool:

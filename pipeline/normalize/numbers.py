@@ -286,8 +286,11 @@ def _years_in_context(text: str) -> str:
         start = m.start()
         before = text[max(0, start - 12):start]
         after = text[m.end():m.end() + 8]
-        dateline = before.endswith(", ") and (not after.strip() or after[:1] in ".;)")   # "London, 1920."
-        if _YEAR_BEFORE.search(before) or _YEAR_AFTER.match(after) or dateline:
+        y = int(m.group("y"))
+        # a bare 1100..1999 is a year unless a word follows it ("1500 men", "1859 pounds"): books write
+        # counts with separators (1,500) far more often than they print a bare four-digit count
+        bare_year = 1100 <= y <= 1999 and not (after[:1] == " " and after[1:2].isalpha() and after[1:2].islower())
+        if bare_year or _YEAR_BEFORE.search(before) or _YEAR_AFTER.match(after):
             return year_words(int(m.group("y")))
         return m.group(0)
     return _YEAR.sub(sub, text)

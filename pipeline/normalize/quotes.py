@@ -3,7 +3,7 @@
 `fix_quotes` works on a whole paragraph and returns a string of the *same length* (one character for
 one), so a segmenter can cut sentences from the original text and take the same spans of the fixed one.
 British single-quote dialogue ('Hello,' she said) becomes double-quote dialogue; apostrophes in don't,
-'90s, rock 'n' roll, the students' books and O'Brien stay. `balance_quotes` then repairs a piece whose
+'90s, rock 'n' roll, the students' books and O'Brien stay; a quotation inside a quotation loses its marks. `balance_quotes` then repairs a piece whose
 double quotes do not pair up (a sentence cut from a longer quotation, or a quotation that runs on into the
 next paragraph, as British and American books both do).
 """
@@ -30,6 +30,7 @@ def _word_after(text: str, i: int) -> str:
 
 def fix_quotes(text: str) -> str:
     """Curly quotes straightened; single-quote dialogue to double quotes. Same length as `text`."""
+    original = text
     text = one_to_one(text)
     if "'" not in text:
         return text
@@ -50,7 +51,7 @@ def fix_quotes(text: str) -> str:
             word = _word_after(text, i)
             after = text[i + 1 + len(word)] if i + 1 + len(word) < n else " "
             if word in ELISIONS and (word != "n" or after == "'"):
-                if not (word in ("e", "is", "er", "em", "im", "ad", "un") and _closes_soon(text, i)):
+                if not (word == "is" and _closes_soon(text, i)):
                     continue                                # 'tis, 'em, 'n'
             roles.append((i, "open"))
         else:   # after a letter, a digit or punctuation, before a space, punctuation or the end
@@ -59,26 +60,56 @@ def fix_quotes(text: str) -> str:
                 continue                                    # the students' books, goin' home
             roles.append((i, "close"))
     # pair opens with closes; lone closes are apostrophes (goin'.), a lone open at the paragraph start is a
-    # quotation that runs on into the next paragraph
+    # quotation that runs on into the next paragraph. Single quotes inside double-quoted speech are the inner
+    # level (American style) and stay single; single-quoted speech (British style) becomes double, and the
+    # double quotes inside it become single, so the two levels stay apart.
+    inside = _inside_double(original)
     chars = list(text)
+    spans: list[tuple[int, int]] = []
     open_at: int | None = None
-    converted = False
     for i, role in roles:
         if role == "open":
             open_at = i
         elif open_at is not None:
-            chars[open_at] = chars[i] = '"'
+            if inside[open_at]:
+                chars[open_at] = chars[i] = INNER_QUOTE
+            else:
+                spans.append((open_at, i))
             open_at = None
-            converted = True
-    if open_at is not None and (open_at == _first_nonspace(text) or converted):
-        chars[open_at] = '"'
-        converted = True
-    if converted and '"' in text:
-        # nested double quotes inside British dialogue become single quotes, so the levels stay apart
-        for i, ch in enumerate(text):
-            if ch == '"':
-                chars[i] = "'"
+    if open_at is not None and not inside[open_at] and (open_at == _first_nonspace(text) or spans):
+        spans.append((open_at, len(text)))
+    for a, b in spans:
+        chars[a] = '"'
+        if b < len(text):
+            chars[b] = '"'
+        for j in range(a + 1, b):
+            if text[j] == '"':
+                chars[j] = INNER_QUOTE
     return "".join(chars)
+
+
+# a quotation inside a quotation: its marks are not read (the engine hears one level of quotes); a private-use
+# character keeps the text's length until normalize drops it
+INNER_QUOTE = "\ue000"
+_OPEN_DOUBLE = "\u201c\u201e\u00ab\u301d"
+_CLOSE_DOUBLE = "\u201d\u00bb\u301e"
+
+
+def _inside_double(text: str) -> list[bool]:
+    """For each character, whether it sits inside double-quoted speech (curly quotes say which way they
+    face; a straight one opens after a space or at the start and closes otherwise)."""
+    out = []
+    depth = False
+    for i, ch in enumerate(text):
+        if ch in _OPEN_DOUBLE:
+            depth = True
+        elif ch in _CLOSE_DOUBLE:
+            depth = False
+        elif ch in '"\u201f\u2033\uff02':
+            prev = text[i - 1] if i else " "
+            depth = prev.isspace() or prev in "([{\u2014-"
+        out.append(depth)
+    return out
 
 
 def _closes_soon(text: str, i: int) -> bool:

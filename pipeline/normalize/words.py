@@ -23,7 +23,8 @@ ABBREVIATIONS = {
     "ch.": "chapter", "pp.": "pages", "p.": "page", "fig.": "figure", "Fig.": "Figure", "ed.": "edition",
     "Mt.": "Mount", "Ft.": "Fort", "ft.": "feet", "in.": "inches", "lb.": "pounds", "lbs.": "pounds",
     "oz.": "ounces", "yd.": "yards", "yds.": "yards", "mi.": "miles", "hr.": "hour", "hrs.": "hours",
-    "min.": "minutes", "sec.": "seconds", "mph": "miles per hour", "km": "kilometres", "kg": "kilograms",
+    "min.": "minutes", "sec.": "seconds", "mph": "miles per hour", "yrs.": "years", "yr.": "year",
+    "mos.": "months", "mo.": "month", "wks.": "weeks", "wk.": "week", "km": "kilometres", "kg": "kilograms",
     "cm": "centimetres", "mm": "millimetres",
 }
 # these only before a number: "No. 5" is "Number five", "No." alone is the word no
@@ -31,8 +32,9 @@ _BEFORE_NUMBER = {"No.": "Number", "no.": "number", "Nos.": "Numbers", "nos.": "
                   "pp.": "pages", "in.": "inches", "ft.": "feet", "min.": "minutes", "sec.": "seconds",
                   "km": "kilometres", "kg": "kilograms", "cm": "centimetres", "mm": "millimetres",
                   "mph": "miles per hour", "mi.": "miles", "hr.": "hour", "hrs.": "hours", "lb.": "pounds",
-                  "lbs.": "pounds", "oz.": "ounces", "yd.": "yards", "yds.": "yards"}
-_AFTER_NUMBER = {"in.", "ft.", "min.", "sec.", "km", "kg", "cm", "mm", "mph", "mi.", "hr.", "hrs.", "lb.",
+                  "lbs.": "pounds", "oz.": "ounces", "yd.": "yards", "yds.": "yards", "yrs.": "years",
+                  "yr.": "year", "mos.": "months", "mo.": "month", "wks.": "weeks", "wk.": "week"}
+_AFTER_NUMBER = {"pp.", "yrs.", "yr.", "mos.", "mo.", "wks.", "wk.", "in.", "ft.", "min.", "sec.", "km", "kg", "cm", "mm", "mph", "mi.", "hr.", "hrs.", "lb.",
                  "lbs.", "oz.", "yd.", "yds."}
 _NUMBER_ONLY = {"No.", "no.", "Nos.", "nos.", "p.", "pp."} | _AFTER_NUMBER
 _SENTENCE_FINAL_OK = {"etc.", "&c.", "Co.", "Inc.", "Ltd.", "Bros.", "Jr.", "Sr.", "Esq.", "approx."}
