@@ -240,18 +240,25 @@ class Segmenter:
             fixed = fix_quotes(text)
             groups = self._merge(self._pieces(para, fixed))
             verse = para.kind == ParagraphKind.VERSE
+            heading = para.kind in (ParagraphKind.TITLE, ParagraphKind.HEADING)
             for gi, group in enumerate(groups):
                 original = text[group[0].start:group[-1].end]
                 if not verse:
                     original = original.replace("\n", " ")
-                said = []
-                for k, p in enumerate(group):
-                    n = p.normalized
-                    if n and p.ends_line and k < len(group) - 1 and n[-1] not in ".,;:!?\"'":
-                        n += ","                  # a verse line ends on a short pause
-                    if n:
-                        said.append(n)
-                normalized = " ".join(said)
+                if len(group) == 1:
+                    normalized = group[0].normalized
+                elif verse:
+                    said = []
+                    for k, p in enumerate(group):
+                        n = p.normalized
+                        if n and k < len(group) - 1 and n[-1] not in ".,;:!?\"'":
+                            n += ","              # a verse line ends on a short pause
+                        if n:
+                            said.append(n)
+                    normalized = " ".join(said)
+                else:                             # sentences merged: read as one, so a quotation that runs
+                    normalized = self.normalize(fixed[group[0].start:group[-1].end], heading)   # across them stays one
+
                 last = gi == len(groups) - 1
                 if last:
                     pause = end_pause
