@@ -8,13 +8,14 @@ OUT    ?= out
 CORPUS ?= ../shared/corpus
 BOOK   ?= ../shared/corpus/wodehouse-love-among-the-chickens.epub
 
-.PHONY: help install dev demo test test-slow test-all bench bench-soprano corpus nightly clean
+.PHONY: help install dev demo test test-slow test-all bench bench-quick bench-soprano corpus nightly clean
 
 help:
 	@echo "make demo      install, build the sample EPUB, render it to out/sample/ (embedded engine)"
 	@echo "make test      install dev dependencies, run the test suite (book-length tests excluded)"
 	@echo "make test-slow the book-length tests"
 	@echo "make bench     end-to-end vs standalone parts on a corpus book (ratio, peak RSS)"
+	@echo "make bench-quick  the same on a 10-chapter slice (a few minutes)"
 	@echo "make bench-soprano  the Soprano engine vs the soprano-tts 0.2.0 reference on CPU (ratio)"
 	@echo "make corpus CORPUS=dir OUT=dir    render a shelf of books"
 	@echo "make nightly   re-render what is new or changed (configs/nightly.toml)"
@@ -62,6 +63,13 @@ $(BENCH_VENV)/.installed:
 
 bench-soprano: $(VENV)/.installed-dev $(BENCH_VENV)/.installed
 	$(BIN)/python scripts/bench_soprano.py --reference-python $(BENCH_VENV)/bin/python --book $(BOOK)
+
+BENCH_CHAPTERS ?=
+bench: $(VENV)/.installed
+	$(BIN)/python scripts/bench.py --book $(BOOK) $(if $(BENCH_CHAPTERS),--chapters $(BENCH_CHAPTERS),)
+
+bench-quick: $(VENV)/.installed
+	$(BIN)/python scripts/bench.py --book $(BOOK) --chapters 1-10
 
 CHAPTERS ?=
 FORMATS  ?= mp3,m4b

@@ -24,6 +24,7 @@ import math
 import os
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,7 @@ from .config import OutputConfig, PauseConfig
 from .cover import book_cover
 from .errors import OutputError
 from .ffmpeg import decode_pcm, run_ffmpeg
-from .loudness import Loudness, gaps_floor_db, measure_file
+from .loudness import Loudness, measure_file, pcm_gaps_floor_db
 from .records import Book, ChapterAudio
 from .subtitles import chapter_cues, chapters_txt, to_srt, to_vtt
 
@@ -74,7 +75,7 @@ def chapter_stem(chapter_index: int, title: str, width: int = 2) -> str:
 
 
 PARTS_DIR = ".parts"                   # AAC chapter streams waiting for the M4B
-ENCODE_TOLERANCE_DB = 0.3              # an encoded file this close to the target needs no second pass
+ENCODE_TOLERANCE_DB = 0.5              # an encoded file this close to the target needs no second pass
 MAX_ENCODE_PASSES = 3
 OPUS_RATE_HZ = 48_000                  # Opus runs at 48 kHz whatever the book's rate
 SILENCE_FLOOR_DB = -150.0              # digital silence is reported as this level (JSON has no -inf)
@@ -120,7 +121,7 @@ def encode_to_target(audio: np.ndarray, sample_rate: int, path: Path, fmt: str,
     pcm = audio
     for n in range(1, MAX_ENCODE_PASSES + 1):
         encode(pcm, sample_rate, path, fmt, cfg)
-        m = measure_file(path, lufs=True)
+        m = measure_file(path, lufs=ebu)
         level = m.lufs if ebu else m.rms_db
         if not math.isfinite(level):
             return m, n
@@ -318,7 +319,14 @@ class BookExporter:
         stem = self.chapter_stem(ch)
         files: dict[str, str] = {}
         loudness: dict[str, dict] = {}
-        for fmt in self.formats:
+
+        def one(fmt: str) -> tuple[str, Path, Loudness, int]:
+            if fmt == "m4b":
+                self.parts.mkdir(exist_ok=True)
+                part = inside(self.out, self.parts / f"{ch.index:05d}.m4a")
+                # the priming frame takes the place of the first 1024 samples (head silence): see the module doc
+                return (fmt, part, *encode_to_target(audio.audio[FRAME_SAMPLES:], audio.sample_rate, part, "m4b",
+                                                     self.cfg))
             target = self._target(f"{stem}{EXTENSIONS[fmt]}")
             measured, passes = encode_to_target(audio.audio, audio.sample_rate, target, fmt, self.cfg)
             if fmt == "mp3":
@@ -327,27 +335,26 @@ class BookExporter:
                 tag_wav(target, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
             elif fmt in ("flac", "opus"):
                 tag_vorbis(target, fmt, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
-            files[fmt] = target.name
-            loudness[fmt] = {**measured.to_json(), "passes": passes}
+            return fmt, target, measured, passes
+
+        # every format is its own ffmpeg process: encode them side by side
+        jobs = [*self.formats, *(["m4b"] if self.m4b else [])]
+        with ThreadPoolExecutor(max_workers=len(jobs) or 1, thread_name_prefix="encode") as pool:
+            done = list(pool.map(one, jobs))
         extra: dict = {"loudness": loudness}
-        if self.m4b:
-            self.parts.mkdir(exist_ok=True)
-            part = inside(self.out, self.parts / f"{ch.index:05d}.m4a")
-            # the priming frame takes the place of the first 1024 samples (head silence): see the module doc
-            measured, passes = encode_to_target(audio.audio[FRAME_SAMPLES:], audio.sample_rate, part, "m4b",
-                                                self.cfg)
-            loudness["m4b"] = {**measured.to_json(), "passes": passes}
-            extra["aac_samples"] = aac_samples(part)
-            extra["m4b_part"] = f"{PARTS_DIR}/{part.name}"
-        # the pauses' noise floor, measured on the first encoded file as a player decodes it
-        first = self.out / files[self.formats[0]] if self.formats else self.parts / f"{ch.index:05d}.m4a"
-        decoded = decode_pcm(str(first), audio.sample_rate)[0]
-        if not self.formats:
-            decoded = np.concatenate([np.zeros(FRAME_SAMPLES, np.float32), decoded])
-        extra["pause_floor_db"] = _round(max(gaps_floor_db(decoded, audio.sample_rate, speech_gaps(audio)),
+        for fmt, target, measured, passes in done:
+            loudness[fmt] = {**measured.to_json(), "passes": passes}
+            if fmt == "m4b":
+                extra["aac_samples"] = aac_samples(target)
+                extra["m4b_part"] = f"{PARTS_DIR}/{target.name}"
+            else:
+                files[fmt] = target.name
+        # the pauses' noise floor: the assembler writes digital silence between segments and the codecs keep
+        # it silent; measured here on the audio handed to the encoders, without decoding every file again
+        extra["pause_floor_db"] = _round(max(pcm_gaps_floor_db(audio.audio, audio.sample_rate, speech_gaps(audio)),
                                              SILENCE_FLOOR_DB))
         if extra["pause_floor_db"] > D.PAUSE_FLOOR_DB:
-            log.warning("%s: noise in the pauses at %.1f dB, over the %.0f dB floor", first.name,
+            log.warning("chapter %d: pauses at %.1f dB, above the floor of %.0f dB", ch.index,
                         extra["pause_floor_db"], D.PAUSE_FLOOR_DB)
         extra["speech_start"] = round(min((t.start for t in audio.timings if t.end > t.start), default=0.0), 3)
         extra["speech_end"] = round(max((t.end for t in audio.timings if t.end > t.start), default=0.0), 3)
