@@ -21,6 +21,14 @@ from .quotes import INNER_QUOTE, balance_quotes, fix_quotes
 from .words import expand_abbreviations, expand_addresses, expand_roman, expand_symbols
 
 _SPACES = re.compile(r"\s{2,}|[^\S ]")      # only whitespace that is not already one plain space
+_ODD_SPACE = re.compile(r"[^\S ]")
+
+
+def collapse(text: str) -> str:
+    """Runs of whitespace to one space (the scan is skipped when there is nothing to collapse)."""
+    if "  " in text or _ODD_SPACE.search(text):
+        return _SPACES.sub(" ", text)
+    return text
 _DASH_CHARS = str.maketrans({c: "\u2014" for c in "\u2013\u2015\u2e3a\u2e3b\ufe58"})
 _ODD_DASH = re.compile("[\u2013\u2015\u2e3a\u2e3b\ufe58]")
 _DOUBLE_HYPHEN = re.compile(r"-{2,}")
@@ -51,7 +59,7 @@ def pauses(text: str) -> str:
     """Dashes and ellipses to commas (short pauses); whitespace collapsed to single spaces."""
     if _ODD_DASH.search(text):
         text = text.translate(_DASH_CHARS)
-    text = _SPACES.sub(" ", text)
+    text = collapse(text)
     if "--" in text:
         text = _DOUBLE_HYPHEN.sub("\u2014", text)
     if ".." in text or ". ." in text:
@@ -65,7 +73,7 @@ def pauses(text: str) -> str:
 def tidy(text: str) -> str:
     """One space between words, no space before punctuation, one mark where several meet, no leading
     punctuation, a final comma or colon turned into a period."""
-    text = _SPACES.sub(" ", text).strip()
+    text = collapse(text).strip()
     if _SPACE_PUNCT_HINT.search(text):
         text = _SPACE_BEFORE_PUNCT.sub("", text)
     text = _PUNCT_RUN.sub(_strongest, text)
@@ -73,8 +81,7 @@ def tidy(text: str) -> str:
         text = _PUNCT_QUOTE_PUNCT.sub(r'\1"', text)      # '"Outsider,", My' -> '"Outsider," My'
     if "'" in text:
         text = _STRAY_APOSTROPHE.sub("", text)
-        if "  " in text:
-            text = _SPACES.sub(" ", text)
+        text = collapse(text)
     text = _LEADING.sub("", text).strip()
     if text and text[-1] in ",;:":
         text = text[:-1] + "."
@@ -92,7 +99,7 @@ def normalize(text: str, lexicon: Lexicon | None = None, *, heading: bool = Fals
     converted on the whole paragraph (see `fix_quotes`), so a sentence cut from it is not re-guessed.
     The result holds only characters of `SPEAKABLE`.
     """
-    text = _SPACES.sub(" ", clean_unicode(text))
+    text = collapse(clean_unicode(text))
     if not quotes_fixed:
         text = fix_quotes(text)
     if lexicon is not None:
