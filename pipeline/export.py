@@ -97,18 +97,18 @@ def _replace_atomically(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def partial(path: Path) -> Path:
+    """The temporary name a file is written under until it is complete (hidden, `.part`)."""
+    return path.with_name(f".{path.name}.part")
+
+
 def encode(audio: np.ndarray, sample_rate: int, path: Path, fmt: str, cfg: OutputConfig) -> None:
-    """Encode mono float32 audio, shape (T,), to `path` atomically (temporary name, then os.replace)."""
-    tmp = path.with_name(f".{path.name}.part")
+    """Encode mono float32 audio, shape (T,), to `path` (callers pass a `partial()` name and move the file
+    into place once it is encoded, checked and tagged). The PCM is streamed to ffmpeg without a copy."""
     out_rate = OPUS_RATE_HZ if fmt == "opus" else cfg.sample_rate
     audio = resample(audio, sample_rate, out_rate)        # soxr, as everywhere; ffmpeg only encodes
-    args = ["-f", "f32le", "-ar", str(out_rate), "-ac", "1", "-i", "pipe:0", *_codec_args(fmt, cfg), str(tmp)]
-    try:
-        run_ffmpeg(args, input=np.ascontiguousarray(audio, dtype="<f4").tobytes())
-        _replace_atomically(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    args = ["-f", "f32le", "-ar", str(out_rate), "-ac", "1", "-i", "pipe:0", *_codec_args(fmt, cfg), str(path)]
+    run_ffmpeg(args, input=memoryview(np.ascontiguousarray(audio, dtype="<f4")).cast("B"))
 
 
 def encode_to_target(audio: np.ndarray, sample_rate: int, path: Path, fmt: str,
@@ -321,20 +321,28 @@ class BookExporter:
         loudness: dict[str, dict] = {}
 
         def one(fmt: str) -> tuple[str, Path, Loudness, int]:
+            """Encode, check and tag under a temporary name; the finished file appears only when whole."""
             if fmt == "m4b":
                 self.parts.mkdir(exist_ok=True)
-                part = inside(self.out, self.parts / f"{ch.index:05d}.m4a")
+                target = inside(self.out, self.parts / f"{ch.index:05d}.m4a")
                 # the priming frame takes the place of the first 1024 samples (head silence): see the module doc
-                return (fmt, part, *encode_to_target(audio.audio[FRAME_SAMPLES:], audio.sample_rate, part, "m4b",
-                                                     self.cfg))
-            target = self._target(f"{stem}{EXTENSIONS[fmt]}")
-            measured, passes = encode_to_target(audio.audio, audio.sample_rate, target, fmt, self.cfg)
-            if fmt == "mp3":
-                tag_mp3(target, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
-            elif fmt == "wav":
-                tag_wav(target, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
-            elif fmt in ("flac", "opus"):
-                tag_vorbis(target, fmt, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
+                pcm = audio.audio[FRAME_SAMPLES:]
+            else:
+                target = self._target(f"{stem}{EXTENSIONS[fmt]}")
+                pcm = audio.audio
+            tmp = partial(target)
+            try:
+                measured, passes = encode_to_target(pcm, audio.sample_rate, tmp, fmt, self.cfg)
+                if fmt == "mp3":
+                    tag_mp3(tmp, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
+                elif fmt == "wav":
+                    tag_wav(tmp, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
+                elif fmt in ("flac", "opus"):
+                    tag_vorbis(tmp, fmt, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
+                _replace_atomically(tmp, target)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
             return fmt, target, measured, passes
 
         # every format is its own ffmpeg process: encode them side by side

@@ -62,7 +62,7 @@ def measure_pcm(audio: np.ndarray, sample_rate: int, lufs: bool = False) -> Loud
     """Levels of mono float32 audio, shape (T,), at `sample_rate` Hz (ffmpeg astats; pyloudnorm for LUFS)."""
     if audio.size == 0:
         return Loudness(-math.inf, -math.inf, -math.inf)
-    data = np.ascontiguousarray(audio, dtype="<f4").tobytes()
+    data = memoryview(np.ascontiguousarray(audio, dtype="<f4")).cast("B")
     rms, peak, _ = _astats(["-f", "f32le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"], data)
     return Loudness(rms, peak, integrated_lufs(audio, sample_rate) if lufs else math.nan)
 
