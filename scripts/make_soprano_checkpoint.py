@@ -62,8 +62,8 @@ def make_tokenizer(out: Path, vocab: int) -> None:
     assert tok.token_to_id("[STOP]") == 3 and tok.get_vocab_size() <= vocab
     tok.save(str(out / "tokenizer.json"))
     (out / "tokenizer_config.json").write_text(json.dumps({
-        "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 1024, "padding_side": "left",
-        "pad_token": "[PAD]", "unk_token": "[UNK]", "eos_token": "[STOP]",
+        "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 1024,
+        "pad_token": "[STOP]", "unk_token": "[UNK]", "eos_token": "[STOP]",
         "added_tokens_decoder": {str(i): {"content": t, "special": True, "lstrip": False, "rstrip": False,
                                           "normalized": False, "single_word": False} for i, t in enumerate(SPECIAL)},
     }, indent=2))

@@ -71,14 +71,13 @@ def generate(lm: QwenLM, jobs: list[Job], stop_id: int, sampling: Sampling, slot
     def take(rows: list[int], hidden: torch.Tensor, logits: torch.Tensor) -> None:
         """Sample the next token of `rows` from their logits; record states; finish ended jobs."""
         steps = np.array([count[r] for r in rows])
-        for r_i, r in enumerate(rows):
-            job = jobs[owner[r]]
-            if job.force is not None:              # exactly `force` tokens, then [STOP]
-                if count[r] >= job.force:
-                    logits[r_i].fill_(float("-inf"))
-                    logits[r_i, stop_id] = 0.0
-                else:
-                    logits[r_i, stop_id] = float("-inf")
+        forced = [(i, count[r] >= jobs[owner[r]].force) for i, r in enumerate(rows) if jobs[owner[r]].force is not None]
+        if forced:                                 # benchmarks: exactly `force` tokens, then [STOP]
+            now = torch.tensor([i for i, done in forced if done], dtype=torch.int64, device=dev)
+            later = torch.tensor([i for i, done in forced if not done], dtype=torch.int64, device=dev)
+            logits[later, stop_id] = float("-inf")
+            logits[now] = float("-inf")
+            logits[now, stop_id] = 0.0
         rr = torch.tensor(rows, device=dev)
         tok = sample(logits, seen[rr], uniforms(seeds[rows], steps), sampling.temperature, sampling.top_p,
                      sampling.repetition_penalty)

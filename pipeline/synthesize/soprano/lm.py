@@ -63,10 +63,8 @@ class LMShape:
 
 
 def _rms(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
-    # in float32 as Qwen3 does, the weight applied in the compute dtype
-    xf = x.float()
-    xf = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)
-    return w * xf.to(x.dtype)
+    # one fused kernel; it accumulates in float32 for bf16/fp16 inputs, as Qwen3's RMSNorm does
+    return F.rms_norm(x, (x.shape[-1],), w, eps)
 
 
 def _rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:

@@ -53,20 +53,20 @@ def sample(logits: torch.Tensor, seen: torch.Tensor, u: np.ndarray, temperature:
         out[rows] = idx[rows].gather(1, pick).flatten()
     rows = (~covered).nonzero().flatten()
     if rows.numel():
-        # a flat distribution: no sort of the whole vocabulary; bisect the probability threshold whose
-        # tokens hold `top_p` of the mass, then inverse-CDF in vocabulary order over the kept tokens
+        # a flat distribution: no sort of the whole vocabulary. Tokens fall in bins of log-probability
+        # below the row's best (1/16 nat wide); the nucleus is every bin down to the one where the mass
+        # reaches `top_p` (that bin whole), sampled by inverse CDF in vocabulary order.
         p = probs[rows]
-        lo = torch.zeros(len(rows), 1, device=p.device)
-        hi = p.max(-1, keepdim=True).values
+        kept = p
         if top_p < 1.0:
-            for _ in range(D.SOPRANO_TOPP_BISECT_STEPS):
-                mid = (lo + hi) / 2
-                enough = p.masked_fill(p < mid, 0.0).sum(-1, keepdim=True) >= top_p
-                lo = torch.where(enough, mid, lo)
-                hi = torch.where(enough, hi, mid)
-        kept = p.masked_fill(p < lo, 0.0)
+            logp = p.clamp_min(1e-30).log()
+            bins = ((logp.max(-1, keepdim=True).values - logp) * D.SOPRANO_TOPP_BINS_PER_NAT)
+            bins = bins.clamp_(max=D.SOPRANO_TOPP_BINS - 1).long()
+            mass = torch.zeros(len(rows), D.SOPRANO_TOPP_BINS, device=p.device).scatter_add_(1, bins, p)
+            last = (mass.cumsum(-1) < top_p).sum(-1, keepdim=True)          # the bin where top_p is reached
+            kept = p.masked_fill(bins > last, 0.0)
         c = kept.cumsum(-1)
-        pick = torch.searchsorted(c, (uu[rows] * c[:, -1])[:, None], right=True).clamp_(max=vocab - 1)
+        pick = torch.searchsorted(c, (uu[rows].to(c.dtype) * c[:, -1])[:, None], right=True).clamp_(max=vocab - 1)
         out[rows] = pick.flatten()
     return out
 
