@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = SopranoEngine(ckpt, device="cpu", threads=args.threads)
     sampling = dict(temperature=engine.sampling.temperature, top_p=engine.sampling.top_p,
                     repetition_penalty=engine.sampling.repetition_penalty)
-    lm_flops_per_token = engine.lm.shape.flops_per_token(0)
+    lm_flops_per_token = engine.shape.flops_per_token(0)
     dec_flops_per_token = engine.decoder.flops_per_token()
 
     ref = None

@@ -25,10 +25,10 @@ from ...records import EngineOutput
 from ..base import Engine, SynthRequest
 from .decoder import VocosDecoder
 from .generate import Job, LoopStats, Sampling, generate
-from .lm import QwenLM
+from .lm import LMShape, QwenLM
 from .planner import Plan, is_oom, plan
 from .sampling import repetition_score
-from .weights import WHERE, find_weights
+from .weights import WHERE, find_weights, read_config
 
 log = logging.getLogger(__name__)
 ENGINE_VERSION = "1"          # bump when a change here changes the audio
@@ -112,8 +112,10 @@ class SopranoEngine(Engine):
         try:
             from tokenizers import Tokenizer
             self.tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+            self.shape = LMShape.from_config(read_config(self.path))
+            # TurboMind holds its own copy of the LM; the torch one is loaded only to run it here
             self.lm = QwenLM.load(self.path, self.device, self.lm_dtype,
-                                  max_positions=D.SOPRANO_MAX_NEW_TOKENS + 1024)
+                                  max_positions=D.SOPRANO_MAX_NEW_TOKENS + 1024) if backend == "torch" else None
             self.decoder = VocosDecoder.load(self.path, self.device, self.decoder_dtype)
         except ImportError as e:
             raise ImportError("the soprano engine needs torch, safetensors and tokenizers: "
@@ -125,10 +127,10 @@ class SopranoEngine(Engine):
         if stop is None:
             raise EngineError(f"Soprano tokenizer at {self.path} has no [STOP] token; {WHERE}")
         self.stop_id = stop
-        if self.lm.shape.eos_id is not None and self.lm.shape.eos_id != stop:
-            log.warning("config.json eos_token_id %s is not [STOP] (%s); stopping at [STOP]", self.lm.shape.eos_id, stop)
+        if self.shape.eos_id is not None and self.shape.eos_id != stop:
+            log.warning("config.json eos_token_id %s is not [STOP] (%s); stopping at [STOP]", self.shape.eos_id, stop)
         inter = self.decoder.blocks[0]["w1"].shape[0] if self.decoder.blocks else 0
-        self.plan: Plan = plan(self.lm.shape, 256 + self.max_new_tokens, self.lm_dtype, self.decoder.dim, inter,
+        self.plan: Plan = plan(self.shape, 256 + self.max_new_tokens, self.lm_dtype, self.decoder.dim, inter,
                                self.decoder.n_fft, self.decoder_dtype, self.device, memory_fraction)
         self.lm_slots = lm_slots or self.plan.lm_slots
         self.decoder_frames = decoder_frames or self.plan.decoder_frames
@@ -194,7 +196,7 @@ class SopranoEngine(Engine):
     def _generate(self, jobs: list[Job], texts: list[str]) -> None:
         if self._turbomind is not None:
             prompts = [f"[STOP][TEXT]{t}[START]" for t in texts]
-            self._turbomind.generate(prompts, jobs, self.stop_id, self.sampling, self.lm.shape.vocab)
+            self._turbomind.generate(prompts, jobs, self.stop_id, self.sampling, self.shape.vocab)
             return
         slots = self.lm_slots
         while True:
