@@ -88,10 +88,11 @@ def assemble_chapter(chapter: Chapter, rendered: list[RenderedSegment], pauses: 
         if i < len(rendered) - 1:
             pos += gaps[i]
     out = pad_to_frames(resample(buf, sr, output.sample_rate))
+    del buf
     scale = output.sample_rate / sr
     timings = [SegmentTiming(r.segment, a * scale / output.sample_rate, b * scale / output.sample_rate)
                for r, (a, b) in zip(rendered, marks, strict=True)]
-    out = normalize_loudness(out, output)
+    out = normalize_loudness(out, output, in_place=True)
     return ChapterAudio(chapter, out, output.sample_rate, timings, rendered)
 
 
@@ -111,12 +112,13 @@ def target_level(output: OutputConfig) -> float:
 
 
 def normalize_loudness(audio: np.ndarray, output: OutputConfig, offset_db: float = 0.0,
-                       ceiling_db: float | None = None) -> np.ndarray:
+                       ceiling_db: float | None = None, in_place: bool = False) -> np.ndarray:
     """Gain to the loudness target (ACX RMS or EBU R128 LUFS) plus `offset_db`, with a peak limiter at
     `ceiling_db` (default: `output.peak_db` less a margin for codec overshoot).
 
     Limiting lowers the level a little, so gain and limiter alternate until the measured level is within
-    0.1 dB of the target (at most four rounds). Audio: mono float32, shape (T,), at `output.sample_rate`.
+    0.1 dB of the target (at most four rounds). Audio: mono float32, shape (T,), at `output.sample_rate`;
+    the rounds work in place on one copy of the input, or on the input itself when `in_place`.
     """
     if audio.size == 0 or not np.any(audio):
         return audio
@@ -129,39 +131,55 @@ def normalize_loudness(audio: np.ndarray, output: OutputConfig, offset_db: float
             return out
         if abs(level - target) <= LOUDNESS_TOLERANCE_DB:
             break
-        out = limit_peaks(out * np.float32(10 ** ((target - level) / 20)), output.sample_rate, ceiling)
+        gain = np.float32(10 ** ((target - level) / 20))
+        if out is audio and not in_place:
+            out = audio * gain
+        else:
+            out *= gain
+        limit_peaks(out, output.sample_rate, ceiling, in_place=True)
     return out
 
 
-LIMITER_BLOCK = 64       # samples per block of the limiter's gain envelope (1.5 ms at 44.1 kHz)
+LIMITER_BLOCK = 64           # samples per block of the limiter's gain envelope (1.5 ms at 44.1 kHz)
+LIMITER_CHUNK_BLOCKS = 16384  # blocks the gain is applied to at a time (1 M samples: small temporaries)
 
 
-def limit_peaks(audio: np.ndarray, sample_rate: int, ceiling_db: float, attack_s: float = 0.005) -> np.ndarray:
+def limit_peaks(audio: np.ndarray, sample_rate: int, ceiling_db: float, attack_s: float = 0.005,
+                in_place: bool = False) -> np.ndarray:
     """A look-ahead peak limiter: a smooth gain envelope keeps |audio| under the ceiling.
 
-    The needed gain per sample, min(1, ceiling/|x|), is spread back and forward by a running minimum over
-    the attack window and smoothed by a moving average, so no sample passes the ceiling and the gain
-    moves without clicks. Vectorized (scipy.ndimage), no loop over samples.
+    The envelope is computed on blocks of LIMITER_BLOCK samples: the gain each block needs,
+    min(1, ceiling / peak), is spread back and forward by a running minimum over the attack window and
+    smoothed by a moving average (scipy.ndimage), then ramped linearly across each block. Both ends of a
+    block's ramp are at most that block's own need, so no sample passes the ceiling, and the gain moves
+    without clicks. Vectorized, applied chunk by chunk so temporaries stay small; returns `audio` itself
+    when `in_place`, else a limited copy.
     """
     from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
     ceiling = np.float32(10 ** (ceiling_db / 20) * 0.995)
-    if audio.size == 0 or float(np.max(np.abs(audio))) <= ceiling:
-        return audio
-    # The envelope is computed on blocks of LIMITER_BLOCK samples (peak per block), which is 64x less
-    # work than per sample and, with the attack window spanning several blocks, just as smooth.
     n = len(audio)
-    pad = -n % LIMITER_BLOCK
-    blocks = np.abs(np.concatenate([audio, np.zeros(pad, np.float32)]) if pad else audio)
-    peak = blocks.reshape(-1, LIMITER_BLOCK).max(axis=1)
+    if n == 0:
+        return audio
+    whole = n - n % LIMITER_BLOCK
+    view = audio[:whole].reshape(-1, LIMITER_BLOCK)
+    peak = np.maximum(view.max(axis=1), -view.min(axis=1))
+    if whole < n:
+        tail = audio[whole:]
+        peak = np.append(peak, max(float(tail.max()), -float(tail.min())))
+    if float(peak.max()) <= ceiling:
+        return audio
+    out = audio if in_place else audio.copy()
     need = np.minimum(1.0, ceiling / np.maximum(peak, 1e-9)).astype(np.float32)
     win = max(3, int(sample_rate * attack_s / LIMITER_BLOCK) | 1)
     env = minimum_filter1d(need, size=2 * win + 1, mode="nearest")
     env = uniform_filter1d(env, size=win, mode="nearest")
     env = np.minimum(env, minimum_filter1d(need, size=3, mode="nearest"))   # never lets a peak through
-    # per-sample gain: a linear ramp across each block from its envelope value to the next one's; both
-    # ends are at most the block's own need (the 3-block minimum above), so no sample passes the ceiling
     nxt = np.append(env[1:], env[-1])
     ramp = np.arange(LIMITER_BLOCK, dtype=np.float32) / LIMITER_BLOCK
-    gain = (env[:, None] + (nxt - env)[:, None] * ramp[None, :]).reshape(-1)[:n]
-    return audio * gain
+    for b0 in range(0, len(env), LIMITER_CHUNK_BLOCKS):
+        b1 = min(b0 + LIMITER_CHUNK_BLOCKS, len(env))
+        gain = (env[b0:b1, None] + (nxt[b0:b1] - env[b0:b1])[:, None] * ramp[None, :]).reshape(-1)
+        s0, s1 = b0 * LIMITER_BLOCK, min(b1 * LIMITER_BLOCK, n)
+        out[s0:s1] *= gain[:s1 - s0]
+    return out

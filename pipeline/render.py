@@ -25,7 +25,7 @@ from .synthesize import choose_engine
 
 log = logging.getLogger(__name__)
 
-EXPORTS_IN_FLIGHT = 2      # chapters being assembled and encoded while the next one is synthesized
+EXPORTS_IN_FLIGHT = 1      # a chapter being assembled and encoded while the next one is synthesized
 ENGINE_CHARS_PER_S = {"hibari": D.HIBARI_CHARS_PER_S, "soprano": D.SOPRANO_CHARS_PER_S}
 
 
