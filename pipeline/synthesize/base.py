@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from ..records import EngineOutput
 
 
+INNER_PAUSE_S = 0.3      # engines pause about this long at a sentence or clause end inside a segment
+
+
 @dataclass(slots=True, frozen=True)
 class SynthRequest:
     """One segment for an engine: normalized text, the seed to sample with, and the attempt number."""
@@ -40,6 +43,13 @@ class Engine(abc.ABC):
     @abc.abstractmethod
     def synthesize_batch(self, requests: list[SynthRequest]) -> list[EngineOutput]:
         """Render each request; the output list is parallel to `requests`."""
+
+    def expected_seconds(self, text: str) -> float:
+        """How long this engine should take to say normalized `text`: its speaking rate, plus the pause
+        it makes at each sentence or clause end inside the text (what the duration check compares with)."""
+        stops = sum(text.count(p) for p in ".!?;:")
+        inner = max(0, stops - 1) if text.rstrip()[-1:] in ".!?;:" else stops
+        return len(text) / self.chars_per_second + INNER_PAUSE_S * inner
 
     def identity(self) -> dict:
         """Everything about the engine that changes the audio: model, version, voice, sampling settings.

@@ -65,7 +65,7 @@ class Worker:
         return self.vcfg.qc == "asr" and asr_sampled(seg.text_hash, self.vcfg.asr_sample)
 
     def _expected(self, seg: Segment) -> float:
-        return len(seg.normalized) / self.engine.chars_per_second
+        return self.engine.expected_seconds(seg.normalized)
 
     def render(self, segments: list[Segment]) -> list[RenderedSegment]:
         """Render segments (any chapters); the result is parallel to `segments`."""
