@@ -2,8 +2,9 @@
 
 `RayWorker` is a drop-in for the local `Worker` (`render`, `stats`, `identity`, `on_done`, `describe`,
 `close`). Each `EngineActor` loads the engine once and wraps a local `Worker`, so validation, re-renders
-and the segment cache behave exactly as on one machine; there is one actor per GPU
-(`run.ray_gpus_per_actor` GPUs each) on a cluster with GPUs, else one per `run.ray_cpus_per_actor` cores.
+and the segment cache behave exactly as on one machine. On a cluster with GPUs there is one actor per
+`run.ray_gpus_per_actor` GPUs, else one per `run.ray_cpus_per_actor` cores, counting what is free when the
+render starts (other jobs keep theirs).
 
 Segments are the unit: `render(segments)` sorts them by length, cuts them into batches (at most
 `engine.batch_size`, small enough that every actor gets one), keeps at most `IN_FLIGHT_PER_ACTOR` batches
@@ -89,6 +90,11 @@ class EngineActor:
         return results, delta, history
 
 
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
 def _local_cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -130,26 +136,28 @@ class RayWorker:
             else:
                 ray.init(address="local", num_cpus=_local_cpus(), include_dashboard=False,
                          logging_level=logging.WARNING)
-        except (ConnectionError, ValueError, RuntimeError) as e:
-            where = f"the Ray cluster at {address}" if address else "a local Ray instance"
-            raise EngineError(f"could not start or reach {where} ({str(e).splitlines()[0] if str(e) else e}); "
-                              "check --ray-address / RAY_ADDRESS, or run 'ray status'") from e
+        except Exception as e:  # noqa: BLE001 - ray.init raises a bare Exception when a node times out starting
+            if address:
+                raise EngineError(f"could not reach the Ray cluster at {address} ({_first_line(e)}); check "
+                                  "--ray-address / RAY_ADDRESS, or run 'ray status' there") from e
+            ray.shutdown()                    # whatever part of the instance did start
+            raise EngineError(f"could not start a local Ray instance ({_first_line(e)}); run the same command "
+                              "again, or start one with 'ray start --head' and set RAY_ADDRESS") from e
         self._owns_ray = True
 
     def _start_actors(self, cache) -> None:
         ray = self._ray
         run = self.cfg.run
-        res = ray.cluster_resources()
-        gpus, cpus = res.get("GPU", 0.0), res.get("CPU", 0.0)
-        if gpus > 0 and run.ray_gpus_per_actor > 0:
-            n, opts = max(1, int(gpus // run.ray_gpus_per_actor)), {"num_gpus": run.ray_gpus_per_actor}
-            each = f"{run.ray_gpus_per_actor:g} GPU"
+        total, free = ray.cluster_resources(), ray.available_resources()   # free: what other jobs leave us
+        if total.get("GPU", 0.0) > 0 and run.ray_gpus_per_actor > 0:
+            kind, per_actor, opts = "GPU", run.ray_gpus_per_actor, {"num_gpus": run.ray_gpus_per_actor}
         else:
-            if cpus < run.ray_cpus_per_actor:
-                raise EngineError(f"the Ray cluster has {cpus:g} CPUs; an engine actor needs "
-                                  f"run.ray_cpus_per_actor = {run.ray_cpus_per_actor:g}; lower it in the config")
-            n, opts = int(cpus // run.ray_cpus_per_actor), {"num_cpus": run.ray_cpus_per_actor}
-            each = f"{run.ray_cpus_per_actor:g} CPU"
+            kind, per_actor, opts = "CPU", run.ray_cpus_per_actor, {"num_cpus": run.ray_cpus_per_actor}
+        if total.get(kind, 0.0) < per_actor:
+            raise EngineError(f"the Ray cluster has {total.get(kind, 0.0):g} {kind}s; an engine actor needs "
+                              f"{per_actor:g} (run.ray_{kind.lower()}s_per_actor); lower it in the config")
+        n = max(1, int(free.get(kind, 0.0) // per_actor))
+        each = f"{per_actor:g} {kind}"
         actor_cls = ray.remote(max_restarts=MAX_RESTARTS, max_task_retries=MAX_TASK_RETRIES)(EngineActor)
         root = str(cache.root) if cache is not None else None
         max_bytes = cache.max_bytes if cache is not None else 0
@@ -213,10 +221,9 @@ class RayWorker:
                         self._dead.add(k)
                     if tries >= RESUBMITS:
                         raise EngineError(f"Ray engine actors kept dying on the batch starting at segment "
-                                          f"{segments[batch[0]].id} ({str(e).splitlines()[0]}); see the Ray logs"
-                                          ) from e
+                                          f"{segments[batch[0]].id} ({_first_line(e)}); see the Ray logs") from e
                     log.warning("Ray engine actor %d lost a batch of %d segments (%s); giving it to another",
-                                k, len(batch), str(e).splitlines()[0])
+                                k, len(batch), _first_line(e))
                     pending.append((batch, tries + 1))
                     continue
                 self._collect(batch, out, delta, history, results)
