@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.synthesize.base import SynthRequest, segment_seed
     from pipeline.synthesize.soprano import SopranoEngine
 
-    ref_python = None if args.skip_reference else args.reference_python
+    ref_python = None if args.skip_reference else os.path.abspath(args.reference_python)   # not resolved: a venv
     texts = pick_sentences(Path(args.book), args.sentences, ref_python, 3)
     tokens = [int(min(511, max(8, round(len(t) / D.SOPRANO_CHARS_PER_S * D.SOPRANO_TOKENS_PER_S)))) for t in texts]
     print(f"sentences: {len(texts)} from {Path(args.book).name} ({sum(map(len, texts))} characters); "
