@@ -41,6 +41,9 @@ _NUMBER_ABBR_END = re.compile(r"(?<![\w.])(?:[Nn]os?|pp?)\.$")     # "No. 5": th
 _TITLE_END = re.compile(r"(?<![\w.])(?:Mr|Mrs|Ms|Messrs|Mme|Mlle|Dr|St|Capt|Col|Gen|Lt|Sgt|Prof|Rev|Hon|Sen|Gov)\.$")
 _ETC_END = re.compile(r"(?<![\w.])etc\.\s+(?=[\"\u201c\u2018']?[A-Z])")
 _TRAINING_CHARS = 2_000_000          # Punkt learns enough from the first 2 MB of a book
+_PUNKT_WINDOW = 20_000               # characters Punkt reads at once (see SentenceSplitter._raw_spans)
+_WINDOW_END = re.compile(r"[.!?][\"')\]\u201d\u2019]{0,3}\s")
+_DENSE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 class SentenceSplitter:
@@ -58,10 +61,35 @@ class SentenceSplitter:
         params.abbrev_types.update(KNOWN_ABBREVIATIONS)
         self._tokenizer = PunktSentenceTokenizer(params)
 
+    def _raw_spans(self, text: str):
+        """Punkt's spans, on windows of at most about `_PUNKT_WINDOW` characters cut after a sentence end
+        (Punkt's own regular expressions give up after 5 s, and a 10 MB paragraph would take longer);
+        a window dense with . ! ? (no prose is) is split at whitespace after them instead, in one pass."""
+        n = len(text)
+        pos = 0
+        while pos < n:
+            end = n
+            if n - pos > _PUNKT_WINDOW:
+                m = _WINDOW_END.search(text, pos + _PUNKT_WINDOW, pos + _PUNKT_WINDOW + 4_000)
+                if m is None:
+                    m = _SPACE.search(text, pos + _PUNKT_WINDOW)
+                end = m.end() if m else n
+            window = text[pos:end]
+            if window.count(".") + window.count("!") + window.count("?") > len(window) / 8:
+                start = 0
+                for m in _DENSE_END.finditer(window):
+                    yield pos + start, pos + m.start()
+                    start = m.end()
+                yield pos + start, end
+            else:
+                for a, b in self._tokenizer.span_tokenize(window):
+                    yield pos + a, pos + b
+            pos = end
+
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Sentence spans of `text`, whitespace outside them; empty sentences left out."""
         out = []
-        for start, end in self._tokenizer.span_tokenize(text):
+        for start, end in self._raw_spans(text):
             while start < end and text[start].isspace():
                 start += 1
             while end > start and text[end - 1].isspace():
@@ -71,19 +99,41 @@ class SentenceSplitter:
                     or text[start].isupper() and _TITLE_END.search(text, max(out[-1][0], out[-1][1] - 8), out[-1][1])):
                 start = out.pop()[0]
             if start < end:
-                # "etc." ends a sentence when a capital follows; Punkt, told it is an abbreviation, never splits
-                for m in _ETC_END.finditer(text, start, end):
-                    out.append((start, m.start() + 4))
-                    start = m.end()
                 out.append((start, end))
-        return out
+        # "etc." ends a sentence when a capital follows; Punkt, told it is an abbreviation, never splits there
+        if "etc." not in text:
+            return out
+        split: list[tuple[int, int]] = []
+        for start, end in out:
+            for m in _ETC_END.finditer(text, start, end):
+                split.append((start, m.start() + 4))
+                start = m.end()
+            split.append((start, end))
+        return split
 
     def split(self, text: str) -> list[str]:
         return [text[a:b] for a, b in self.spans(text)]
 
     @classmethod
     def for_book(cls, book: Book) -> "SentenceSplitter":
-        return cls("\n\n".join(c.text for c in book.chapters))
+        """Punkt trained on the book's prose: paragraphs of ordinary length and punctuation only (Punkt's
+        trainer is slow on, and learns nothing from, a 10 MB line of dots), up to 2 MB."""
+        parts: list[str] = []
+        size = 0
+        for c in book.chapters:
+            for p in c.paragraphs:
+                if _trainable(p.text):
+                    parts.append(p.text)
+                    size += len(p.text) + 2
+                    if size > _TRAINING_CHARS:
+                        return cls("\n\n".join(parts))
+        return cls("\n\n".join(parts))
+
+
+def _trainable(text: str) -> bool:
+    n = len(text)
+    return 0 < n <= _PUNKT_WINDOW and text.count(" ") * 30 >= n and \
+        (text.count(".") + text.count("!") + text.count("?")) * 8 <= n
 
 
 @dataclass(slots=True)
@@ -109,6 +159,7 @@ class Segmenter:
         self.max_s = max_s
         self.merge_max_s = max(merge_max_s, max_s)
         self.warnings: list[str] = []
+        self._hard_cuts = 0
 
     def normalize(self, text: str, heading: bool = False) -> str:
         return normalize(text, self.lexicon, heading=heading, quotes_fixed=True)
@@ -139,7 +190,7 @@ class Segmenter:
         parts = -(-whole.seconds // (self.max_s * 0.85))          # how many pieces, with some headroom
         target = (b - a) / parts                                  # original characters per piece
         cuts = [m.end() for m in _CLAUSE_END.finditer(fixed, a, b)]
-        spaces = [m.start() for m in _SPACE.finditer(fixed, a, b)] if len(cuts) < parts else []
+        spaces = [m.start() for m in _SPACE.finditer(fixed, a, b)] if len(cuts) < parts else None
         pieces: list[_Piece] = []
         start = a
         ci = si = 0
@@ -152,7 +203,7 @@ class Segmenter:
                     best = cuts[ci]
                 ci += 1
             if best is None:
-                if not spaces:
+                if spaces is None:
                     spaces = [m.start() for m in _SPACE.finditer(fixed, a, b)]
                     si = 0
                 while si < len(spaces) and spaces[si] <= start:
@@ -164,8 +215,10 @@ class Segmenter:
                     j += 1
                 if best is None:                                # no space in reach: the next one, if any
                     best = spaces[j] if j < len(spaces) else None
+                    if best is None or best - start > self._hard_chars(target):
+                        best = self._hard_cut(fixed, start, int(lo), int(ideal), int(hi))
             if best is None or best >= b:
-                break                                           # one enormous word: never cut inside it
+                break
             end = best
             while end > start and fixed[end - 1].isspace():
                 end -= 1
@@ -178,6 +231,20 @@ class Segmenter:
             pieces.append(self._piece(fixed, start, b, heading, line, True))
         return pieces
 
+    def _hard_chars(self, target: float) -> float:
+        """A run without spaces longer than this is no word: it is cut (with a warning), not read whole."""
+        return max(3 * target, self.merge_max_s * self.cps * 2)
+
+    def _hard_cut(self, fixed: str, start: int, lo: int, ideal: int, hi: int) -> int:
+        """Where to cut a run with no space in it: after the punctuation mark nearest the ideal point, or at
+        the ideal point itself. Counted, so the chapter's warning can say how often it happened."""
+        self._hard_cuts += 1
+        best = None
+        for k in range(max(lo, start + 1), min(hi, len(fixed))):
+            if not fixed[k - 1].isalnum() and (best is None or abs(k - ideal) < abs(best - ideal)):
+                best = k
+        return best if best is not None else max(ideal, start + 1)
+
     def _pieces(self, para: Paragraph, fixed: str) -> list[_Piece]:
         heading = para.kind in (ParagraphKind.TITLE, ParagraphKind.HEADING)
         out: list[_Piece] = []
@@ -188,34 +255,40 @@ class Segmenter:
     # --- merging -------------------------------------------------------------------------------------------
     def _merge(self, pieces: list[_Piece]) -> list[list[_Piece]]:
         """Short neighbours within a paragraph merged while the result stays under max_s; a group still
-        short is then merged into its shorter neighbour up to merge_max_s."""
-        def secs(group: list[_Piece]) -> float:
-            return self.estimate(" ".join(p.normalized for p in group if p.normalized))
+        short is then merged into its shorter neighbour up to merge_max_s. Linear: a group's length in
+        normalized characters is carried along, not recomputed."""
+        def joined(x: int, y: int) -> int:
+            return x + y + 1 if x and y else x + y
 
         groups: list[list[_Piece]] = []
+        chars: list[int] = []
+        min_c, max_c, merge_c = self.min_s * self.cps, self.max_s * self.cps, self.merge_max_s * self.cps
         for piece in pieces:
-            if groups and (secs(groups[-1]) < self.min_s or piece.seconds < self.min_s) and \
-                    secs(groups[-1] + [piece]) <= self.max_s:
+            n = len(piece.normalized)
+            if groups and (chars[-1] < min_c or n < min_c) and joined(chars[-1], n) <= max_c:
                 groups[-1].append(piece)
+                chars[-1] = joined(chars[-1], n)
             else:
                 groups.append([piece])
+                chars.append(n)
         i = 0
         while len(groups) > 1 and i < len(groups):
-            if secs(groups[i]) >= self.min_s:
+            if chars[i] >= min_c:
                 i += 1
                 continue
             options = []
             if i > 0:
-                options.append((secs(groups[i - 1] + groups[i]), i - 1))
+                options.append((joined(chars[i - 1], chars[i]), i - 1))
             if i + 1 < len(groups):
-                options.append((secs(groups[i] + groups[i + 1]), i))
-            fits = [o for o in options if o[0] <= self.merge_max_s]
+                options.append((joined(chars[i], chars[i + 1]), i))
+            fits = [o for o in options if o[0] <= merge_c]
             if not fits:
                 i += 1
                 continue
-            _, left = min(fits)
+            size, left = min(fits)
             groups[left:left + 2] = [groups[left] + groups[left + 1]]
-            i = max(left, 0)
+            chars[left:left + 2] = [size]
+            i = left
         return groups
 
     # --- chapters ------------------------------------------------------------------------------------------
@@ -272,6 +345,12 @@ class Segmenter:
                                         normalized=normalized, pause_after=pause, paragraph=pi,
                                         est_seconds=round(self.estimate(normalized), 3),
                                         sentences=[text[p.start:p.end] for p in group]))
+        if self._hard_cuts:
+            msg = (f"chapter {chapter.index} ({chapter.title[:40]}): {self._hard_cuts} cut(s) inside runs of text "
+                   "with no spaces, too long to read as one piece")
+            self.warnings.append(msg)
+            log.warning(msg)
+            self._hard_cuts = 0
         if scripts:
             msg = (f"chapter {chapter.index} ({chapter.title[:40]}): text in {', '.join(scripts)} script is "
                    "skipped (the English front end cannot read it)")

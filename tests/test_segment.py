@@ -80,10 +80,16 @@ def test_long_sentence_without_punctuation_split_at_spaces():
     assert max(lengths) - min(lengths) < 60                            # balanced, no short tail
 
 
-def test_an_enormous_word_is_never_cut():
-    word = "x" * 2000
-    segs = SEG.chapter_segments(chapter(f"A {word} b."))[1:]
-    assert words_of_segments(segs) == ["A", word, "b."]
+def test_a_long_word_is_never_cut_but_a_run_with_no_spaces_is_with_a_warning():
+    word = "x" * 400                                   # longer than 15 s, but it could be one word: kept
+    seg = Segmenter(SPLITTER)
+    segs = seg.chapter_segments(chapter(f"A {word} b."))[1:]
+    assert words_of_segments(segs) == ["A", word, "b."] and not seg.warnings
+    run = "1." * 5_000                                 # 10,000 characters without a space is no word
+    segs = seg.chapter_segments(chapter(f"Look: {run} end."))[1:]
+    assert "".join(s.text for s in segs).replace(" ", "") == f"Look:{run}end."      # no character lost
+    assert max(s.est_seconds for s in segs) <= 18.0
+    assert any("no spaces" in w for w in seg.warnings)
 
 
 def test_short_segment_is_a_whole_paragraph_even_next_to_long_ones():
@@ -149,7 +155,11 @@ def test_segment_is_linear_on_adversarial_paragraphs(unit):
     t_small, _, _ = run(25_000)
     t_big, segs, text = run(100_000)
     assert t_big / max(t_small, 0.02) < 9, (unit, t_small, t_big)
-    assert words_of_segments(segs[1:]) == text.split()
+    if " " in unit:
+        assert words_of_segments(segs[1:]) == text.split()
+    else:                                   # a run without spaces is cut (with a warning), never lost
+        assert "".join(s.text for s in segs[1:]).replace(" ", "") == text
+    assert max(s.est_seconds for s in segs) <= 18.0
 
 
 PARAGRAPH_TEXT = st.text(st.characters(codec="utf-8"), max_size=120)
