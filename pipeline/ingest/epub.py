@@ -204,6 +204,10 @@ def _cover(book) -> tuple[bytes | None, str]:
                 candidates.append(item)
     except Exception:
         pass
+    # EPUB 2 books name their cover in <meta name="cover">, which ebooklib does not always expose: an image
+    # whose id or file name says "cover" is the next best witness
+    candidates += [item for item in book.get_items() if "cover" in (item.get_id() or "").lower()
+                   or "cover" in posixpath.basename(item.get_name() or "").lower()]
     for item in candidates:
         mime = getattr(item, "media_type", "") or ""
         if mime.startswith("image/"):

@@ -217,3 +217,10 @@ def _broken_opf(path):
         zf.writestr("mimetype", "application/epub+zip")
         zf.writestr("META-INF/container.xml", "<container><rootfiles><rootfile full-path='x.opf'/></rootfiles></container>")
         zf.writestr("x.opf", "<<<not xml")
+
+
+def test_epub2_cover_from_the_opf_meta(tmp_path):
+    path = build_epub(tmp_path / "cover2.epub", {"c1.xhtml": para(LOREM)}, [("One", "c1.xhtml")], version=2,
+                      cover=b"\x89PNG two")
+    book = read_book(path)
+    assert (book.cover, book.cover_type) == (b"\x89PNG two", "image/png")
