@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import os
+import socket
 from collections import deque
 from dataclasses import fields, replace
 
@@ -36,6 +37,7 @@ MAX_RESTARTS = 4            # Ray restarts a dead engine actor (its model loads 
 MAX_TASK_RETRIES = 3        # and retries the batch it was rendering this many times
 RESUBMITS = 2               # a batch whose actor is gone for good goes to another actor this many times
 IN_FLIGHT_PER_ACTOR = 2     # batches queued on one actor: one rendering, one waiting
+CONNECT_TIMEOUT_S = 10.0    # a cluster address that does not answer in this long is reported at once
 
 
 def import_ray():
@@ -90,6 +92,18 @@ class EngineActor:
         return results, delta, history
 
 
+def _check_reachable(address: str) -> None:
+    """Fail in seconds where nothing listens at a "host:port" address (`ray.init` retries for minutes)."""
+    host, sep, port = address.split("://", 1)[-1].rpartition(":")
+    if not sep or not port.isdigit():
+        return                                # "auto" and the like: Ray resolves them itself
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as e:
+        raise EngineError(f"nothing answers at the Ray address {address} ({e.strerror or e}); check "
+                          "--ray-address / RAY_ADDRESS ('ray status' on the head node shows it)") from e
+
+
 def _first_line(e: BaseException) -> str:
     text = str(e).strip()
     return text.splitlines()[0] if text else type(e).__name__
@@ -117,7 +131,7 @@ class RayWorker:
         self.history: dict[str, list[dict]] = {}
         self._actors: list = []
         self._dead: set[int] = set()
-        self._owns_ray = False
+        self._connected_here = False
         try:
             self._connect()
             self._start_actors(cache)
@@ -130,6 +144,8 @@ class RayWorker:
         if ray.is_initialized():
             return
         address = self.cfg.run.ray_address or os.environ.get("RAY_ADDRESS", "")
+        if address:
+            _check_reachable(address)
         try:
             if address:
                 ray.init(address=address, logging_level=logging.WARNING)
@@ -143,7 +159,7 @@ class RayWorker:
             ray.shutdown()                    # whatever part of the instance did start
             raise EngineError(f"could not start a local Ray instance ({_first_line(e)}); run the same command "
                               "again, or start one with 'ray start --head' and set RAY_ADDRESS") from e
-        self._owns_ray = True
+        self._connected_here = True
 
     def _start_actors(self, cache) -> None:
         ray = self._ray
@@ -249,6 +265,6 @@ class RayWorker:
             except Exception:  # noqa: BLE001 - already dead, or the cluster is gone
                 pass
         self._actors = []
-        if self._owns_ray and ray.is_initialized():
+        if self._connected_here and ray.is_initialized():
             ray.shutdown()
-        self._owns_ray = False
+        self._connected_here = False

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -302,6 +303,19 @@ def test_engine_error_inside_an_actor_reaches_the_driver_as_itself(ray_instance)
     cfg.engine.voice = "no-such-voice"
     with pytest.raises(EngineError, match="unknown hibari voice 'no-such-voice'"):
         RayWorker(cfg, None)
+
+
+def test_a_ray_address_where_nothing_listens_fails_in_seconds(shelf, tmp_path):
+    with socket.socket() as s:               # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t0 = time.monotonic()
+    proc = run_cli(str(shelf), "--out", str(tmp_path / "out"), "--engine", "hibari", "--quiet", "--executor", "ray",
+                   "--ray-address", f"127.0.0.1:{port}", env=LOOPBACK, timeout=120)
+    assert proc.returncode == 7, proc.stderr
+    assert f"nothing answers at the Ray address 127.0.0.1:{port}" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert time.monotonic() - t0 < 60
 
 
 def test_missing_ray_says_how_to_install_it(monkeypatch):
