@@ -246,7 +246,7 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
     if not spine:
         raise InputError(f"{path}: the EPUB has no readable text (empty spine)")
 
-    entries = [e for e in _flatten_toc(book.toc, "") if e.href in spine]
+    entries = _resolve_entries(_flatten_toc(book.toc, ""), spine, out.warnings)
     guide = _guide_and_landmarks(book)
     body_start = min((spine.index(h) for h, t in guide.items() if t in BODY_START_TYPES and h in spine),
                      default=None)
@@ -370,6 +370,25 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
         raise InputError(f"{path}: the EPUB has no readable text (every document is empty or front matter; "
                          "try --include-front-matter)")
     out.chapters = chapters
+    return out
+
+
+def _resolve_entries(entries: list[_Entry], spine: list[str], warnings: list[str]) -> list[_Entry]:
+    """TOC entries whose file is in the spine. A href written relative to a nav document in another folder
+    ("../text/c1.xhtml") is matched by its file name when that name is unique in the spine."""
+    by_name: dict[str, list[str]] = {}
+    for name in spine:
+        by_name.setdefault(posixpath.basename(name), []).append(name)
+    out = []
+    for e in entries:
+        if e.href and e.href not in spine:
+            found = by_name.get(posixpath.basename(e.href), [])
+            if len(found) == 1:
+                e.href = found[0]
+        if e.href in spine:
+            out.append(e)
+        elif e.href:
+            warnings.append(f"TOC entry '{e.title}' points to {e.href}, which is not in the reading order; skipped")
     return out
 
 

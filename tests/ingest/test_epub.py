@@ -224,3 +224,11 @@ def test_epub2_cover_from_the_opf_meta(tmp_path):
                       cover=b"\x89PNG two")
     book = read_book(path)
     assert (book.cover, book.cover_type) == (b"\x89PNG two", "image/png")
+
+
+def test_toc_hrefs_relative_to_another_folder_are_matched_by_file_name(tmp_path):
+    docs = {"c1.xhtml": para(LOREM), "c2.xhtml": para("Two.")}
+    toc = [("One", "../OEBPS/c1.xhtml"), ("Two", "../OEBPS/c2.xhtml"), ("Gone", "missing.xhtml")]
+    book = read_book(build_epub(tmp_path / "rel.epub", docs, toc))
+    assert [c.title for c in book.chapters] == ["One", "Two"]
+    assert any("missing.xhtml" in w for w in book.warnings)
