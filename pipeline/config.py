@@ -21,7 +21,7 @@ class StrictModel(BaseModel):
 
 class EngineConfig(StrictModel):
     name: Literal["auto", "hibari", "soprano"] = D.ENGINE
-    batch_size: int = Field(D.BATCH_SIZE, ge=1, le=4096)
+    batch_size: int = Field(D.BATCH_SIZE, ge=0, le=4096)    # 0 = the engine's own default
     voice: str = D.HIBARI_VOICE
     speed: float = Field(D.HIBARI_SPEED, ge=0.5, le=2.0)
     threads: int = Field(D.HIBARI_THREADS, ge=1, le=256)

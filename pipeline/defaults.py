@@ -42,7 +42,10 @@ SOPRANO_CUDA_MAX_SLOTS = 1024       # ... on a GPU
 SOPRANO_CPU_DECODER_FRAMES = 8192   # most padded frames in one decoder batch on a CPU
 SOPRANO_CUDA_DECODER_FRAMES = 131072
 
-BATCH_SIZE = 16                     # segments handed to an engine at once (the worker's cap)
+BATCH_SIZE = 0                      # segments handed to an engine at once; 0 = the engine's own default:
+HIBARI_BATCH_SIZE = 16              #   hibari runs one sequence at a time, a batch only groups the work
+SOPRANO_BATCH_SIZE = 256            #   Soprano's continuous batching fills its slots from a large batch
+ENGINE_BATCH_SIZE = {"hibari": HIBARI_BATCH_SIZE, "soprano": SOPRANO_BATCH_SIZE}
 
 # --- text ----------------------------------------------------------------------------------------
 LANGUAGE = "en"

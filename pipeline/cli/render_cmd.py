@@ -51,7 +51,7 @@ def render(
     voice: Annotated[Optional[str], typer.Option(help=f"Engine voice (hibari: heart, emma, fenrir, fable, kore) [default: {D.HIBARI_VOICE}].")] = None,
     speed: Annotated[Optional[float], typer.Option(help=f"Speaking speed, 0.5-2.0 (hibari) [default: {D.HIBARI_SPEED}].")] = None,
     model_path: Annotated[Optional[str], typer.Option(help="Soprano weights folder (or SOPRANO_MODEL_PATH).")] = None,
-    batch_size: Annotated[Optional[int], typer.Option(help=f"Segments per engine batch [default: {D.BATCH_SIZE}].")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help=f"Segments per engine batch [default: the engine's own, hibari {D.HIBARI_BATCH_SIZE}, Soprano {D.SOPRANO_BATCH_SIZE}].")] = None,
     threads: Annotated[Optional[int], typer.Option(help=f"Engine threads [default: {D.HIBARI_THREADS}].")] = None,
     lexicon: Annotated[Optional[list[Path]], typer.Option(help="Extra pronunciation lexicon (TOML); repeatable.")] = None,
     include_front_matter: Annotated[Optional[bool], typer.Option("--include-front-matter", help="Also read title page, imprint, colophon and the like.")] = None,

@@ -26,6 +26,7 @@ import socket
 from collections import deque
 from dataclasses import fields, replace
 
+from .. import defaults as D
 from ..config import Config
 from ..errors import EngineError, RenderError
 from ..records import RenderedSegment, Segment
@@ -209,7 +210,9 @@ class RayWorker:
         results: list[RenderedSegment | None] = [None] * len(segments)
         live = [k for k in range(len(self._actors)) if k not in self._dead]
         order = sorted(range(len(segments)), key=lambda i: len(segments[i].normalized))
-        size = max(1, min(self.cfg.engine.batch_size, math.ceil(len(order) / max(1, len(live)))))
+        cap = self.cfg.engine.batch_size or D.ENGINE_BATCH_SIZE.get(self._identity.get("engine", ""),
+                                                                     D.HIBARI_BATCH_SIZE)
+        size = max(1, min(cap, math.ceil(len(order) / max(1, len(live)))))
         pending = deque((order[s:s + size], 0) for s in range(0, len(order), size))
         load = dict.fromkeys(range(len(self._actors)), 0)
         in_flight: dict = {}                 # ObjectRef -> (actor index, segment indices, resubmissions)

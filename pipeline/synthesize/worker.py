@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import defaults as D
 from ..config import ValidateConfig
 from ..errors import RenderError
 from ..records import Check, EngineOutput, RenderedSegment, Segment
@@ -35,7 +36,8 @@ class Worker:
                  silence_db: float = -50.0, on_done: Callable[[RenderedSegment], None] | None = None):
         self.engine = engine
         self.vcfg = validate
-        self.batch_size = max(1, min(batch_size, engine.max_batch))
+        self.batch_size = max(1, min(batch_size or D.ENGINE_BATCH_SIZE.get(engine.name, D.HIBARI_BATCH_SIZE),
+                                     engine.max_batch))
         self.cache = cache
         self.silence_db = silence_db
         self.on_done = on_done
