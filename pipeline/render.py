@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import errno
 import logging
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 import os
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
 
 from . import defaults as D
 from .config import Config
@@ -25,7 +27,8 @@ from .synthesize import choose_engine
 
 log = logging.getLogger(__name__)
 
-EXPORTS_IN_FLIGHT = 1      # a chapter being assembled and encoded while the next one is synthesized
+EXPORTS_IN_FLIGHT = 2      # chapters being assembled and encoded while the next one is synthesized
+_NO_AUDIO = np.zeros(0, np.float32)
 ENGINE_CHARS_PER_S = {"hibari": D.HIBARI_CHARS_PER_S, "soprano": D.SOPRANO_CHARS_PER_S}
 
 
@@ -269,7 +272,10 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
         done_chapters += 1
 
     def export(ch: Chapter, rendered) -> dict:
-        return exporter.chapter(assemble_chapter(ch, rendered, cfg.pauses, cfg.output))
+        audio = assemble_chapter(ch, rendered, cfg.pauses, cfg.output)
+        for r in rendered:        # the chapter's buffer holds the audio now; records keep timing and checks
+            r.audio = _NO_AUDIO
+        return exporter.chapter(audio)
 
     with ThreadPoolExecutor(max_workers=EXPORTS_IN_FLIGHT, thread_name_prefix="export") as pool:
         try:
