@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .config import OutputConfig, PauseConfig
-from .loudness import integrated_lufs, measure_pcm
+from .loudness import integrated_lufs
 from .records import Chapter, ChapterAudio, Pause, RenderedSegment, SegmentTiming
 from .validate import frame_rms
 

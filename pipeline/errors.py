@@ -55,12 +55,3 @@ class EngineError(RenderError):
 
 class StrictFailure(RenderError):
     exit_code = EXIT_STRICT
-
-
-class SegmentError(RenderError):
-    """A segment could not be rendered; carries the segment so the report can name it."""
-
-    def __init__(self, segment, cause: str):
-        super().__init__(f"segment {segment.id} failed: {cause}")
-        self.segment = segment
-        self.cause = cause

@@ -35,7 +35,7 @@ from .cache import atomic_write
 from .config import OutputConfig, PauseConfig
 from .cover import book_cover
 from .errors import OutputError
-from .ffmpeg import decode_pcm, run_ffmpeg
+from .ffmpeg import run_ffmpeg
 from .loudness import Loudness, measure_file, pcm_gaps_floor_db
 from .records import Book, ChapterAudio
 from .subtitles import chapter_cues, chapters_txt, to_srt, to_vtt

@@ -39,7 +39,7 @@ def run_ffmpeg(args: list[str], input: bytes | None = None) -> subprocess.Comple
     return proc
 
 
-def decode_pcm(path: str, sample_rate: int | None = None) -> tuple["np.ndarray", int]:  # noqa: F821
+def decode_pcm(path: str, sample_rate: int | None = None) -> tuple:
     """Decode any audio file to mono float32, shape (T,); returns (audio, sample_rate)."""
     import numpy as np
     args = ["-i", str(path), "-map", "0:a:0", "-ac", "1"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import RenderError
-from .ffmpeg import decode_pcm, ffmpeg_exe
+from .ffmpeg import ffmpeg_exe
 
 _ASTATS = "astats=measure_perchannel=none:measure_overall=RMS_level+Peak_level"
 _EBUR128 = "ebur128=framelog=quiet"

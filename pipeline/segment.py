@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import defaults as D
@@ -357,6 +356,3 @@ class Segmenter:
             self.warnings.append(msg)
             log.warning(msg)
         return segments
-
-    def book_segments(self, book: Book, chapters: Iterable[Chapter] | None = None) -> dict[int, list[Segment]]:
-        return {c.index: self.chapter_segments(c) for c in (chapters or book.chapters)}

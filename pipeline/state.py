@@ -65,9 +65,6 @@ class RenderState:
         self.chapters[str(index)] = {"fingerprint": fingerprint, "record": record, "extra_files": list(extra_files)}
         self.flush()
 
-    def forget(self, index: int) -> None:
-        self.chapters.pop(str(index), None)
-
     def flush(self) -> None:
         atomic_write(self.path, json.dumps({"version": STATE_VERSION, "chapters": self.chapters},
                                            ensure_ascii=False).encode("utf-8"))

@@ -18,7 +18,7 @@ from pipeline.errors import InputError
 from pipeline.ffmpeg import decode_pcm
 from pipeline.ingest import read_book
 from tests.conftest import run_cli
-from tests.epubs import CONTAINER, STORY, chapter_xhtml, write_epub
+from tests.epubs import STORY, write_epub
 
 RENDER = str(Path(sys.executable).with_name("render"))
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -11,7 +10,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from pipeline.ffmpeg import decode_pcm
 from tests.conftest import run_cli
