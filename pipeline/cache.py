@@ -2,8 +2,11 @@
 
 The key covers everything that changes a segment's audio: the normalized text and the engine's identity
 (engine, model and version, voice, sampling settings, seed policy, sample rate). An entry is one `.npz`
-file (audio + metadata), written atomically: a temporary file in the same folder, fsync, `os.replace`.
-Reading an entry touches its mtime; when the cache grows past its cap the least recently used entries go.
+file (audio + metadata + a SHA-256 of both), written atomically: a temporary file in the same folder, fsync,
+`os.replace`. An entry verifies itself on read: one that cannot be opened or whose checksum does not match
+(truncated, bytes flipped by a disk or a copy) is removed, logged once with its key, and reported as a miss,
+so the segment is synthesized again. Reading an entry touches its mtime; when the cache grows past its cap
+the least recently used entries go.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 SEED_POLICY = "sha256(attempt, normalized text)"   # see pipeline.synthesize.base.segment_seed
-CACHE_VERSION = 1
+CACHE_VERSION = 2      # 2: entries carry a checksum of their audio and metadata
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -44,12 +47,21 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def _checksum(audio: np.ndarray, meta_bytes: bytes) -> str:
+    h = hashlib.sha256()
+    h.update(len(meta_bytes).to_bytes(8, "little"))
+    h.update(meta_bytes)
+    h.update(np.ascontiguousarray(audio, dtype="<f4").data)
+    return h.hexdigest()
+
+
 class DiskCache:
     def __init__(self, root: str | Path, max_bytes: int = 20 * 1024**3):
         self.root = Path(root)
         self.max_bytes = max_bytes
         self.root.mkdir(parents=True, exist_ok=True)
         self._written = 0
+        self.discarded: set[str] = set()      # keys of damaged entries removed by this process
 
     @staticmethod
     def key(text: str, identity: dict) -> str:
@@ -61,23 +73,46 @@ class DiskCache:
         return self.root / key[:2] / f"{key}.npz"
 
     def get(self, key: str) -> tuple[np.ndarray, dict] | None:
+        """The entry's audio (mono float32) and metadata, or None when absent or damaged (then removed)."""
         path = self._path(key)
         try:
             with np.load(path, allow_pickle=False) as z:
                 audio = z["audio"].astype(np.float32, copy=False)
-                meta = json.loads(bytes(z["meta"]).decode("utf-8"))
-        except (OSError, ValueError, KeyError, EOFError):
-            return None   # absent, or damaged by something outside us: render again
+                meta_bytes = bytes(z["meta"])
+                stored = str(z["sha256"]) if "sha256" in z.files else ""
+            meta = json.loads(meta_bytes.decode("utf-8"))
+            if not isinstance(meta, dict):
+                raise ValueError("metadata is not an object")
+        except FileNotFoundError:
+            return None
+        except Exception as e:  # noqa: BLE001 - zip, zlib, numpy and JSON each raise their own on a damaged file
+            self._discard(key, path, f"{type(e).__name__}: {e}")
+            return None
+        if stored != _checksum(audio, meta_bytes):
+            self._discard(key, path, "checksum mismatch" if stored else "no checksum")
+            return None
         try:
             os.utime(path)
         except OSError:
             pass
         return audio, meta
 
+    def _discard(self, key: str, path: Path, why: str) -> None:
+        if key not in self.discarded:
+            self.discarded.add(key)
+            log.warning("segment cache: entry %s is damaged (%s); removed, the segment is rendered again",
+                        key, why)
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
     def put(self, key: str, audio: np.ndarray, meta: dict) -> None:
         buf = io.BytesIO()
-        np.savez(buf, audio=np.asarray(audio, dtype=np.float32),
-                 meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+        audio = np.asarray(audio, dtype=np.float32)
+        meta_bytes = json.dumps(meta).encode("utf-8")
+        np.savez(buf, audio=audio, meta=np.frombuffer(meta_bytes, dtype=np.uint8),
+                 sha256=np.array(_checksum(audio, meta_bytes)))
         data = buf.getvalue()
         try:
             atomic_write(self._path(key), data)

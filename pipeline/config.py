@@ -185,12 +185,16 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
     if path is not None:
         source = str(path)
         p = Path(path)
-        if not p.is_file():
+        if p.is_dir():
+            raise ConfigError(f"{path}: is a folder; --config takes a TOML file")
+        if not p.exists():
             raise ConfigError(f"config file not found: {path}")
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError) as e:
             raise ConfigError(f"{path}: not valid TOML ({e})") from e
+        except OSError as e:
+            raise ConfigError(f"{path}: cannot read the config ({e.strerror or e})") from e
     if overrides:
         data = merge(data, overrides)
     try:

@@ -113,13 +113,11 @@ def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str)
 
 
 def _check_writable(out: Path) -> None:
+    """Make the output folder (the lock then proves it writable, with a uniquely named probe)."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".render-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
     except OSError as e:
-        raise OutputError(f"{out}: output folder is not writable ({e.strerror or e}); choose another --out") from e
+        raise OutputError(f"{out}: output folder is not writable: it cannot be made ({e.strerror or e}); choose another --out") from e
 
 
 def default_cache_dir() -> Path:
@@ -227,7 +225,7 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
     from tqdm.auto import tqdm
 
     from .assemble import assemble_chapter
-    from .export import BookExporter, write_json
+    from .export import BookExporter, inside, write_json
     from .state import chapter_fingerprint
 
     book = plan.book
@@ -264,9 +262,12 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
         ch, fp, old_files, future = pending.popleft()
         record = future.result()
         keep = set(record.get("files", {}).values()) | set(record.get("extra_files", []))
-        for stale in old_files - keep:
-            (out / stale).unlink(missing_ok=True)      # the chapter's title (so its file name) changed
-        state.save_chapter(ch.index, fp, record, record.get("extra_files", []))
+        for stale in old_files - keep:                 # the chapter's title (so its file name) changed
+            try:
+                inside(out, out / stale).unlink(missing_ok=True)
+            except OutputError:
+                log.warning("state names a file outside the output folder (%s); left alone", stale)
+        state.save_chapter(ch.index, fp, record, record.get("extra_files", []), out=out)
         records[ch.index] = record
         stats.chapters_rendered += 1
         done_chapters += 1
@@ -282,6 +283,8 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
             for ch in plan.chapters:
                 fp = fingerprints[ch.index]
                 record = state.reusable(ch.index, fp, out)
+                if record is None and state.last_reason:
+                    log.warning("chapter %d: %s; making it again", ch.index, state.last_reason)
                 if record is not None:
                     records[ch.index] = record
                     stats.chapters_reused += 1

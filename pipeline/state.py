@@ -2,8 +2,11 @@
 
 After a chapter's files are written, its fingerprint (a hash of everything that shapes its files: the
 segments' text, pauses, the engine's identity, the audio settings and the book's tags) and its manifest
-record are saved in `<out>/.render-state.json`, atomically. A later run with the same fingerprint and
-files still present reuses the chapter instead of assembling and encoding it again.
+record are saved in `<out>/.render-state.json`, atomically, with the size and SHA-256 of every file the
+chapter wrote (its audio files, subtitles and the AAC part the M4B is copied from). A later run reuses the
+chapter only when the fingerprint matches and every file still has that size and hash; otherwise it says
+which file changed and makes the chapter again (from the segment cache). The state file carries a checksum
+of its own content: a damaged one is ignored with a warning and every chapter is rebuilt.
 """
 from __future__ import annotations
 
@@ -18,7 +21,23 @@ from .records import Book, Chapter, Segment
 log = logging.getLogger(__name__)
 
 STATE_NAME = ".render-state.json"
-STATE_VERSION = 1
+STATE_VERSION = 2      # 2: per-file size and hash, and a checksum of the state itself
+_HASH_CHUNK = 1 << 20
+
+
+def file_digest(path: Path) -> tuple[int, str]:
+    """(size in bytes, SHA-256 hex) of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_HASH_CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+    return size, h.hexdigest()
+
+
+def _state_checksum(chapters: dict) -> str:
+    return hashlib.sha256(json.dumps(chapters, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def chapter_fingerprint(book: Book, chapter: Chapter, segments: list[Segment], engine: dict, settings: dict,
@@ -37,34 +56,72 @@ class RenderState:
     def __init__(self, out: Path):
         self.path = Path(out) / STATE_NAME
         self.chapters: dict[str, dict] = {}
+        self.last_reason = ""          # why the last `reusable` call said no, when a file was the cause
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data.get("version") == STATE_VERSION:
-                self.chapters = dict(data.get("chapters", {}))
+            if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+                return                 # an older renderer's state: rebuild
+            chapters = data.get("chapters")
+            if not isinstance(chapters, dict) or data.get("sha256") != _state_checksum(chapters):
+                raise ValueError("checksum mismatch")
+            self.chapters = chapters
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, AttributeError) as e:
-            log.warning("ignoring an unreadable %s (%s); chapters will be rebuilt", self.path.name, e)
+        except (OSError, ValueError, AttributeError, TypeError) as e:
+            log.warning("ignoring a damaged %s (%s); its chapters will be made again", self.path.name, e)
 
     def reusable(self, index: int, fingerprint: str, out: Path) -> dict | None:
-        """The saved record of chapter `index` if it was made from `fingerprint` and its files exist."""
+        """The saved record of chapter `index` if it was made from `fingerprint` and every file it wrote is
+        still there with the size and hash recorded when it was moved into place; else None, with the
+        reason in `last_reason` when a file was missing or changed."""
+        self.last_reason = ""
         entry = self.chapters.get(str(index))
-        if not entry or entry.get("fingerprint") != fingerprint:
+        if not isinstance(entry, dict) or entry.get("fingerprint") != fingerprint:
             return None
-        record = entry.get("record") or {}
-        files = list((record.get("files") or {}).values()) + list(entry.get("extra_files", []))
-        if not files or not all((Path(out) / f).is_file() for f in files):
+        record = entry.get("record")
+        digests = entry.get("digests")
+        if not isinstance(record, dict) or not isinstance(digests, dict):
             return None
+        files = self.files_of(index)
+        if not files:
+            return None
+        for name in files:
+            want = digests.get(name)
+            try:
+                got = list(file_digest(Path(out) / name))
+            except FileNotFoundError:
+                self.last_reason = f"{name} is missing"
+                return None
+            except OSError as e:
+                self.last_reason = f"{name} cannot be read ({e.strerror or e})"
+                return None
+            if want != got:
+                sizes = (f"{got[0]:,} bytes where {want[0]:,} were written"
+                         if isinstance(want, list) and want and want[0] != got[0] else "its content hash differs")
+                self.last_reason = f"{name} changed since it was written ({sizes})"
+                return None
         return record
 
     def files_of(self, index: int) -> list[str]:
-        entry = self.chapters.get(str(index)) or {}
-        return list(((entry.get("record") or {}).get("files") or {}).values()) + list(entry.get("extra_files", []))
+        """Every file chapter `index` wrote, relative to the output folder."""
+        entry = self.chapters.get(str(index))
+        if not isinstance(entry, dict):
+            return []
+        record = entry.get("record") if isinstance(entry.get("record"), dict) else {}
+        files = record.get("files") if isinstance(record.get("files"), dict) else {}
+        extra = entry.get("extra_files") if isinstance(entry.get("extra_files"), list) else []
+        return [str(f) for f in [*files.values(), *extra]]
 
-    def save_chapter(self, index: int, fingerprint: str, record: dict, extra_files: list[str] = ()) -> None:
-        self.chapters[str(index)] = {"fingerprint": fingerprint, "record": record, "extra_files": list(extra_files)}
+    def save_chapter(self, index: int, fingerprint: str, record: dict, extra_files: list[str] = (),
+                     out: Path | None = None) -> None:
+        """Record a finished chapter; `out` is the folder its files were moved into (hashed now)."""
+        entry = {"fingerprint": fingerprint, "record": record, "extra_files": list(extra_files)}
+        self.chapters[str(index)] = entry
+        folder = Path(out) if out is not None else self.path.parent
+        entry["digests"] = {name: list(file_digest(folder / name)) for name in self.files_of(index)}
         self.flush()
 
     def flush(self) -> None:
-        atomic_write(self.path, json.dumps({"version": STATE_VERSION, "chapters": self.chapters},
+        atomic_write(self.path, json.dumps({"version": STATE_VERSION, "chapters": self.chapters,
+                                            "sha256": _state_checksum(self.chapters)},
                                            ensure_ascii=False).encode("utf-8"))

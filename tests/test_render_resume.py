@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
@@ -78,18 +79,25 @@ def test_incremental_rerender_touches_only_the_edited_paragraph(tmp_path):
     assert changed == ["02 - Chapter 2.mp3"]
 
 
-def test_a_live_lock_is_refused_and_a_stale_one_taken_over(tmp_path, sample_epub):
+def test_a_held_lock_is_refused_and_a_left_over_one_taken_over(tmp_path, sample_epub):
     out = tmp_path / "out"
     out.mkdir()
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    # another process holds the kernel lock on the folder's lock file
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+                               "fcntl.flock(fd, fcntl.LOCK_EX); os.write(fd, b'%d\\n' % os.getpid()); "
+                               "print('held', flush=True); time.sleep(60)", str(out / ".render.lock")],
+                              stdout=subprocess.PIPE, text=True)
     try:
-        (out / ".render.lock").write_text(f"{sleeper.pid}\n")
+        assert holder.stdout.readline().strip() == "held"
         proc = run_cli(str(sample_epub), "--out", str(out), "--engine", "hibari", "--quiet")
-        assert proc.returncode == 6 and "another render" in proc.stderr
+        assert proc.returncode == 6 and "another render" in proc.stderr and str(holder.pid) in proc.stderr
         assert not list(out.glob("*.mp3"))
     finally:
-        sleeper.kill()
-        sleeper.wait()
+        holder.kill()
+        holder.wait()
+    # a lock file left behind names a live but unrelated pid (pid reuse after a reboot): it holds nothing
+    (out / ".render.lock").write_text(f"{os.getppid()}\n")
     proc = run_cli(str(sample_epub), "--out", str(out), "--engine", "hibari", "--quiet", "--chapters", "1")
     assert proc.returncode == 0, proc.stderr
     assert len(list(out.glob("*.mp3"))) == 1 and not (out / ".render.lock").exists()

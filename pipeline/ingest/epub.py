@@ -185,7 +185,8 @@ def _count_toc(toc, depth: int = 0) -> int:
 def _meta(book, name: str) -> list[str]:
     try:
         return [clean_space(str(v[0])) for v in book.get_metadata("DC", name) if v and v[0]]
-    except Exception:
+    except Exception as e:  # noqa: BLE001 - ebooklib raises many kinds on a broken OPF
+        log.warning("EPUB metadata dc:%s unreadable (%s: %s); left empty", name, type(e).__name__, str(e)[:120])
         return []
 
 
@@ -202,8 +203,9 @@ def _cover(book) -> tuple[bytes | None, str]:
             item = book.get_item_with_id(cid) if cid else None
             if item is not None:
                 candidates.append(item)
-    except Exception:
-        pass
+    except Exception as e:  # noqa: BLE001 - ebooklib raises many kinds on a broken OPF
+        log.warning("EPUB <meta name=\"cover\"> unreadable (%s: %s); looking for the cover by name",
+                    type(e).__name__, str(e)[:120])
     # EPUB 2 books name their cover in <meta name="cover">, which ebooklib does not always expose: an image
     # whose id or file name says "cover" is the next best witness
     candidates += [item for item in book.get_items() if "cover" in (item.get_id() or "").lower()

@@ -141,15 +141,16 @@ def _missing_manifest_items(zf: zipfile.ZipFile, present: set[str]) -> list[str]
     import urllib.parse
 
     from lxml import etree
+    from .xhtml import safe_char_refs
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, recover=True)
     try:
-        container = etree.fromstring(zf.read("META-INF/container.xml"), parser)
+        container = etree.fromstring(safe_char_refs(zf.read("META-INF/container.xml")), parser)
         opf_path = next((el.get("full-path") for el in container.iter() if isinstance(el.tag, str)
                          and el.tag.endswith("rootfile") and el.get("full-path")), None)
         if not opf_path or opf_path not in present:
             return []
-        opf = etree.fromstring(zf.read(opf_path), parser)
-    except (KeyError, etree.XMLSyntaxError, ValueError):
+        opf = etree.fromstring(safe_char_refs(zf.read(opf_path)), parser)
+    except (KeyError, etree.XMLSyntaxError, ValueError):   # UnicodeDecodeError is a ValueError
         return []
     if opf is None:
         return []

@@ -58,15 +58,19 @@ def strip_gutenberg(text: str) -> tuple[str, dict[str, str]]:
     return text, meta
 
 
+# C0/C1 control characters other than tab and line breaks: never text a narrator reads or a subtitle shows
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+")
+
+
 def _decode(raw: bytes, path) -> str:
     if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{path}: looks like a binary file, not text; pass a .txt, .md or .epub book")
     for enc in ("utf-8-sig", "utf-16") if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig",):
         try:
-            return raw.decode(enc)
+            return _CONTROLS.sub(" ", raw.decode(enc))
         except UnicodeDecodeError:
             pass
-    return raw.decode("cp1252", errors="replace")     # older Gutenberg files and Windows editors
+    return _CONTROLS.sub(" ", raw.decode("cp1252", errors="replace"))   # older Gutenberg files, Windows editors
 
 
 def _md_inline(text: str) -> str:

@@ -86,8 +86,31 @@ def is_noteref(el) -> bool:
     return False
 
 
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,16}));")
+
+
+def _xml_char_ok(cp: int) -> bool:
+    """A code point XML 1.0 allows (Char production): no NUL, C0 controls, surrogates, U+FFFE/FFFF."""
+    return (cp in (0x9, 0xA, 0xD) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD
+            or 0x10000 <= cp <= 0x10FFFF)
+
+
+def safe_char_refs(data: bytes) -> bytes:
+    """Character references to code points XML forbids (`&#xD800;`, `&#0;`) become U+FFFD: in recovery mode
+    libxml2 would otherwise store them as invalid UTF-8 that fails later, when the text is read."""
+    if b"&#" not in data:
+        return data
+
+    def fix(m: re.Match) -> bytes:
+        cp = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        return m.group(0) if _xml_char_ok(cp) else b"&#xFFFD;"
+
+    return _CHAR_REF.sub(fix, data)
+
+
 def parse_xhtml(data: bytes):
     """Parse untrusted XHTML: entities unexpanded, no DTD, no network; malformed markup recovered."""
+    data = safe_char_refs(data)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                              huge_tree=False, recover=True, remove_comments=True, remove_pis=True)
     try:

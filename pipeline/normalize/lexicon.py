@@ -52,10 +52,18 @@ def load_lexicon(paths: list[str | Path] | None = None, bundled: bool = True) ->
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError as e:
             raise ConfigError(f"lexicon file not found: {path}") from e
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        except IsADirectoryError as e:
+            raise ConfigError(f"{path}: is a folder; --lexicon takes a TOML file") from e
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError) as e:
             raise ConfigError(f"{path}: not a valid lexicon TOML ({e})") from e
+        except OSError as e:
+            raise ConfigError(f"{path}: cannot read the lexicon ({e.strerror or e})") from e
         words = data.get("words", {})
         if not isinstance(words, dict) or not all(isinstance(v, str) for v in words.values()):
             raise ConfigError(f"{path}: a lexicon is a [words] table of \"word\" = \"respelling\"")
+        empty = [k for k in words if not k.strip() or not any(ch.isalnum() for ch in k)]
+        if empty:
+            raise ConfigError(f"{path}: lexicon entry {empty[0]!r} has no word to match; every key must "
+                              "contain a letter or digit")
         lex.update(words)
     return lex

@@ -8,6 +8,7 @@ and `decoder.pth` (the Vocos decoder's torch state dict). `render --engine auto`
 from __future__ import annotations
 
 import json
+import logging
 import os
 import struct
 import zipfile
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from ... import defaults as D
 from ...errors import EngineError
+
+log = logging.getLogger(__name__)
 
 REQUIRED = ("config.json", "model.safetensors", "tokenizer.json", "decoder.pth")
 OPTIONAL = ("tokenizer_config.json",)
@@ -130,7 +133,9 @@ def _download(repo_id: str) -> Path | None:
         return None
     try:
         return Path(snapshot_download(repo_id, allow_patterns=list(REQUIRED + OPTIONAL)))
-    except Exception:   # no network, no such repo, gated: the caller says where to put the files
+    except Exception as e:  # noqa: BLE001 - no network, no such repo, gated: the caller says where to put them
+        log.warning("Soprano weights: download of %s failed (%s: %s)", repo_id, type(e).__name__,
+                    str(e).splitlines()[0][:160] if str(e) else "no detail")
         return None
 
 
