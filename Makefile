@@ -8,12 +8,13 @@ OUT    ?= out
 CORPUS ?= ../shared/corpus
 BOOK   ?= ../shared/corpus/wodehouse-love-among-the-chickens.epub
 
-.PHONY: help install dev demo test test-slow test-all bench bench-quick bench-soprano corpus nightly clean
+.PHONY: help install dev demo test test-slow test-all fuzz bench bench-quick bench-soprano corpus nightly clean
 
 help:
 	@echo "make demo      install, build the sample EPUB, render it to out/sample/ (embedded engine)"
 	@echo "make test      install dev dependencies, run the test suite (book-length tests excluded)"
 	@echo "make test-slow the book-length tests"
+	@echo "make fuzz      the deep random fuzz campaign (FUZZ_MINUTES=20): ingest, normalize, segment, lexicon, config"
 	@echo "make bench     end-to-end vs standalone parts on a corpus book (ratio, peak RSS)"
 	@echo "make bench-quick  the same on a 10-chapter slice (a few minutes)"
 	@echo "make bench-soprano  the Soprano engine vs the soprano-tts 0.2.0 reference on CPU (ratio)"
@@ -51,6 +52,10 @@ test-slow: $(VENV)/.installed-dev
 
 test-all: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+FUZZ_MINUTES ?= 20
+fuzz: $(VENV)/.installed-dev
+	$(BIN)/python scripts/fuzz.py --minutes $(FUZZ_MINUTES)
 
 # The reference package in its own environment: soprano-tts without its server/UI deps, plus what its torch path imports.
 BENCH_VENV := .venv-bench

@@ -7,6 +7,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis in the suite is derandomized: the same examples on every run and no example database, so CI can
+# never fail on a lucky draw. Crashes found by the deep campaign (`make fuzz`, profile "fuzz") are replayed
+# as explicit @example()s. HYPOTHESIS_PROFILE=fuzz picks the random profile for a one-off local run.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("fuzz", derandomize=False, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Tests never touch the user's segment cache: one fresh cache per test session unless a test sets its own.
 os.environ.setdefault("RENDER_CACHE_DIR", tempfile.mkdtemp(prefix="render-test-cache-"))

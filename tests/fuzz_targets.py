@@ -1,0 +1,152 @@
+"""Fuzz targets shared by the test suite (a few hundred derandomized examples each, in `make test`) and the
+deep campaign (`make fuzz`, scripts/fuzz.py: random, as long as it is given).
+
+A target takes one generated input and either returns or raises an error a user is shown on purpose
+(InputError, ConfigError); anything else is a crash. Every crash a campaign ever found is replayed in CI as an
+explicit `@example` on the test in tests/test_fuzz.py.
+"""
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from hypothesis import strategies as st
+
+from pipeline.errors import ConfigError, InputError
+
+XHTML_PIECES = st.sampled_from(["<p>", "</p>", "<br/>", "<div>", "</div>", "<sup>1</sup>", "&amp;", "&nbsp;",
+                                "<a href='#n1'>", "</a>", "<![CDATA[x]]>", "<!-- c -->", "<h2>", "</h2>",
+                                "<table><tr><td>", "</td></tr></table>", "&#0;", "&#xD800;", "&#xDFFF;",
+                                "&#x110000;", "&#99999999999;", "&#x1F600;", "<?pi x?>", "<!DOCTYPE html>",
+                                "<", ">", "\"", "'", "\x00", "\ufeff", "\ud800", "<span epub:type='noteref'>",
+                                "<aside epub:type='footnote'>", "</aside>", "<section>", "</section>",
+                                "<img src='x.png' alt='a'/>", "<math><mi>x</mi></math>", "<svg><text>t</text></svg>"])
+TEXT_PIECES = st.sampled_from(["CHAPTER I", "Chapter 1", "\n\n", "\r\n", "# Heading\n", "---\n", "*** START OF "
+                               "THE PROJECT GUTENBERG EBOOK X ***", "*** END OF THE PROJECT GUTENBERG EBOOK X ***",
+                               "Title: A\n", "Author: B\n", "\ufeff", "\x00", "\x1b[0m", "$3.50", "1859", "Dr.",
+                               "“", "”", "—", "…", "I.", "II.", "\t", " "])
+TOML_PIECES = st.sampled_from(["[words]\n", "[engine]\n", "[text]\n", "[cache]\n", "[limits]\n", "\"a\" = \"b\"\n",
+                               "\"\" = \"x\"\n", "speed = 1.5\n", "speed = 99\n", "name = \"hibari\"\n",
+                               "batch_size = -1\n", "max_gb = \"lots\"\n", "x = [1, 2]\n", "= = =\n", "\"Dr.\" = 1\n",
+                               "[words.inner]\n", "\x00", "\ud800", "unknown = 1\n", "[[array]]\n"])
+
+
+def _tmp(suffix: str, data: bytes) -> Path:
+    d = Path(tempfile.mkdtemp(prefix="render-fuzz-"))
+    p = d / f"book{suffix}"
+    p.write_bytes(data)
+    return p
+
+
+def _cleanup(p: Path) -> None:
+    for f in p.parent.iterdir():
+        f.unlink()
+    p.parent.rmdir()
+
+
+def ingest_epub_bytes(data: bytes) -> None:
+    """Random bytes as an EPUB: read, or InputError."""
+    from pipeline.ingest import read_book
+    p = _tmp(".epub", data)
+    try:
+        read_book(p)
+    except InputError:
+        pass
+    finally:
+        _cleanup(p)
+
+
+def ingest_xhtml(pieces: list[str]) -> None:
+    """Random XHTML as a chapter of a well-formed EPUB: read (titles present), or InputError."""
+    from pipeline.ingest import read_book
+    from tests.epubs import write_epub
+    d = Path(tempfile.mkdtemp(prefix="render-fuzz-"))
+    raw = "".join(pieces).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    p = write_epub(d / "fuzz.epub", [("One", [])], raw={1: raw})
+    try:
+        book = read_book(p)
+        assert all(c.title for c in book.chapters)
+    except InputError:
+        pass
+    finally:
+        _cleanup(p)
+
+
+def ingest_text(pieces: list[str], encoding: str) -> None:
+    """A random text book in some encoding: read, or InputError; no control characters in what is read."""
+    from pipeline.ingest import read_book
+    text = "".join(pieces)
+    data = text.encode(encoding, "surrogatepass" if encoding.startswith("utf") else "replace")
+    p = _tmp(".txt", data)
+    try:
+        book = read_book(p)
+        for ch in book.chapters:
+            for para in ch.paragraphs:
+                assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", para.text), para.text
+    except InputError:
+        pass
+    finally:
+        _cleanup(p)
+
+
+def normalize_text(text: str) -> None:
+    from pipeline.normalize import SPEAKABLE, normalize
+    out = normalize(text)
+    assert set(out) <= SPEAKABLE, (text, out)
+
+
+_SEGMENTER = None
+
+
+def segment_text(text: str) -> None:
+    """A random chapter: segments cover its words, every segment speakable."""
+    from pipeline.normalize import SPEAKABLE
+    from pipeline.records import Chapter, Paragraph, ParagraphKind
+    from pipeline.segment import Segmenter, SentenceSplitter
+    global _SEGMENTER
+    if _SEGMENTER is None:
+        _SEGMENTER = Segmenter(SentenceSplitter())
+    paras = [Paragraph(t, ParagraphKind.TEXT) for t in re.split(r"\n\s*\n", text) if t.strip()]
+    ch = Chapter(index=1, title="Fuzz", paragraphs=paras)
+    for s in _SEGMENTER.chapter_segments(ch):
+        assert s.text.strip() and set(s.normalized) <= SPEAKABLE
+
+
+def lexicon_file(pieces: list[str], probe: str) -> None:
+    """A random lexicon file: loaded (then applied to random text without error), or ConfigError."""
+    from pipeline.normalize import load_lexicon
+    p = _tmp(".toml", "".join(pieces).encode("utf-8", "surrogatepass"))
+    try:
+        lex = load_lexicon([p], bundled=False)
+        lex.apply(probe)
+    except ConfigError:
+        pass
+    finally:
+        _cleanup(p)
+
+
+def config_file(pieces: list[str]) -> None:
+    """A random config file: a Config, or ConfigError naming what is wrong."""
+    from pipeline.config import load_config
+    p = _tmp(".toml", "".join(pieces).encode("utf-8", "surrogatepass"))
+    try:
+        load_config(p)
+    except ConfigError as e:
+        assert str(e).strip()
+    finally:
+        _cleanup(p)
+
+
+# name -> (target, strategies as keyword arguments)
+TARGETS = {
+    "ingest-epub-bytes": (ingest_epub_bytes, {"data": st.binary(max_size=4096)}),
+    "ingest-xhtml": (ingest_xhtml, {"pieces": st.lists(st.one_of(XHTML_PIECES, st.text(max_size=20)), max_size=40)}),
+    "ingest-text": (ingest_text, {"pieces": st.lists(st.one_of(TEXT_PIECES, st.text(max_size=30)), max_size=40),
+                                  "encoding": st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"])}),
+    "normalize": (normalize_text, {"text": st.text(max_size=300)}),
+    "segment": (segment_text, {"text": st.text(max_size=400)}),
+    "lexicon": (lexicon_file, {"pieces": st.lists(st.one_of(TOML_PIECES, st.text(max_size=15)), max_size=12),
+                               "probe": st.text(max_size=60)}),
+    "config": (config_file, {"pieces": st.lists(st.one_of(TOML_PIECES, st.text(max_size=15)), max_size=12)}),
+}
