@@ -96,7 +96,7 @@ def render_corpus(paths: list[str | Path], out: str | Path, cfg: Config, chapter
         for path in books:
             entry: dict = {"source": str(path)}
             try:
-                plan = plan_book(path, cfg, chapters, choose_engine(cfg.engine)[0])
+                plan = plan_book(path, cfg, chapters, choose_engine(cfg.engine)[0], whole_book=True)
                 name = book_folder_name(plan.book.title, plan.book.authors, path)
                 base, n = name, 2
                 while name in used:          # two books with the same author and title
@@ -108,7 +108,7 @@ def render_corpus(paths: list[str | Path], out: str | Path, cfg: Config, chapter
                 manifest = render_book(path, out / name, cfg, chapters, progress=progress, worker=worker,
                                        plan=plan, bar_position=1)
                 st = manifest["stats"]
-                unchanged = st["chapters_rendered"] == 0 and st["rendered"] == 0
+                unchanged = st["chapters_rendered"] == st["chapters_reencoded"] == st["rendered"] == 0
                 entry.update(status="unchanged" if unchanged else "done", chapters=len(manifest["chapters"]),
                              audio_seconds=st["audio_seconds"], rendered=st["rendered"], reused=st["reused"],
                              failed_segments=st["failed"], wall_seconds=st["wall_seconds"])

@@ -79,7 +79,9 @@ TARGET_RMS_DB = -20.0               # ACX: -23 .. -18 dB RMS
 TARGET_LUFS = -19.0                 # EBU R128 preset for podcasts and streaming (mono)
 PEAK_CEILING_DB = -3.0
 PAUSE_FLOOR_DB = -60.0              # ACX noise floor: pauses must be quieter than this
-SUBTITLES = True                    # SRT and VTT per chapter, one cue per sentence
+SUBTITLES = True                    # SRT and VTT per chapter, one cue per sentence (or per piece of one)
+SUBTITLE_LINE_CHARS = 42            # a subtitle line holds about this many characters (broadcast convention)
+SUBTITLE_MAX_LINES = 2              # a cue shows at most two lines; a longer sentence takes several cues
 
 # --- validation ----------------------------------------------------------------------------------
 MAX_ATTEMPTS = 3                    # renders per segment, the first one included

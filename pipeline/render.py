@@ -9,6 +9,7 @@ import errno
 import logging
 import os
 import time
+import warnings
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
@@ -63,6 +64,9 @@ class Plan:
     chapters: list[Chapter]
     segments: dict[int, list[Segment]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)     # what the text front end skipped, and why
+    # segments of the book's other chapters (not selected by --chapters), when planned for a render: a
+    # chapter an earlier run finished from the same text and settings belongs in the whole-book outputs
+    others: dict[int, list[Segment]] = field(default_factory=dict)
 
     @property
     def est_seconds(self) -> float:
@@ -88,14 +92,16 @@ class Plan:
         }
 
 
-def plan_book(path: str | Path, cfg: Config, chapters: str | None = None, engine_name: str = "hibari") -> Plan:
+def plan_book(path: str | Path, cfg: Config, chapters: str | None = None, engine_name: str = "hibari",
+              whole_book: bool = False) -> Plan:
     """Ingest, normalize and segment a book: no model is loaded. The whole of it runs within the book's
-    time budget (`limits.ingest_seconds`)."""
+    time budget (`limits.ingest_seconds`). `whole_book` also segments the chapters `chapters` leaves out
+    (into `Plan.others`), as a render needs them to keep every finished chapter in the whole-book outputs."""
     with time_budget(cfg.limits.ingest_seconds, str(path)):
-        return _plan(path, cfg, chapters, engine_name)
+        return _plan(path, cfg, chapters, engine_name, whole_book)
 
 
-def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str) -> Plan:
+def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str, whole_book: bool) -> Plan:
     book = read_book(path, include_front_matter=cfg.text.include_front_matter, read_notes=cfg.text.read_notes,
                      limits=cfg.limits)
     selected = parse_chapters(chapters, len(book.chapters))
@@ -108,7 +114,14 @@ def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str)
     plan = Plan(book, chosen)
     for c in chosen:
         plan.segments[c.index] = segmenter.chapter_segments(c)
-    plan.warnings = [*book.warnings, *segmenter.warnings]
+    notices = list(segmenter.warnings)
+    if whole_book:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")      # notices about chapters this run does not read
+            for c in book.chapters:
+                if c.index not in plan.segments:
+                    plan.others[c.index] = segmenter.chapter_segments(c)
+    plan.warnings = [*book.warnings, *notices]
     return plan
 
 
@@ -157,8 +170,10 @@ class RunStats:
     reused: int = 0
     retried: int = 0
     failed: int = 0
-    chapters_rendered: int = 0
-    chapters_reused: int = 0
+    chapters_rendered: int = 0      # synthesized (at least one segment) and encoded
+    chapters_reencoded: int = 0     # every segment from the cache, assembled and encoded again
+    chapters_reused: int = 0        # kept as they were
+    chapters_missing: list[int] = field(default_factory=list)   # of the book, not finished in the folder
 
 
 def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | None = None,
@@ -174,7 +189,7 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
     out = Path(out)
     if plan is None:
         engine_name = engine.name if engine is not None else choose_engine(cfg.engine)[0]
-        plan = plan_book(path, cfg, chapters, engine_name)
+        plan = plan_book(path, cfg, chapters, engine_name, whole_book=True)
     _check_writable(out)
     with OutputLock(out):
         _remove_stale_temporaries(out)
@@ -237,16 +252,25 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
     stats = RunStats(segments=sum(len(s) for s in plan.segments.values()))
     before = replace(worker.stats)            # a shared worker (a shelf of books) counts across books
     t0 = time.perf_counter()
+    # two lines: segments synthesized (x real time, ETA), and chapters finished (encoded or kept) with the
+    # chapters being assembled and encoded right now
     bar = tqdm(total=stats.segments, unit="seg", disable=not progress, dynamic_ncols=True,
                desc=(book.title or "book")[:30], position=bar_position, leave=bar_position == 0)
-    done_chapters = 0
+    ch_bar = tqdm(total=len(plan.chapters), unit="ch", disable=not progress, dynamic_ncols=True,
+                  desc="chapters done", position=bar_position + 1, leave=bar_position == 0)
+    synthesized = 0                           # chapters whose segments are all synthesized
+    encoding: list[int] = []                  # chapters being assembled and encoded
+
+    def show() -> None:
+        elapsed = time.perf_counter() - t0
+        audio_s = worker.stats.audio_s - before.audio_s
+        bar.set_postfix_str(f"ch {synthesized}/{len(plan.chapters)} synthesized, {audio_s:,.0f} s of audio, "
+                            f"{audio_s / max(elapsed, 1e-9):.0f}x real time", refresh=False)
+        ch_bar.set_postfix_str(f"encoding ch {', '.join(map(str, encoding))}" if encoding else "", refresh=True)
 
     def on_done(_r):
         bar.update(1)
-        elapsed = time.perf_counter() - t0
-        audio_s = worker.stats.audio_s - before.audio_s
-        bar.set_postfix_str(f"ch {done_chapters}/{len(plan.chapters)} audio {audio_s:,.0f}s "
-                            f"{audio_s / max(elapsed, 1e-9):.0f}x RT", refresh=False)
+        show()
 
     worker.on_done = on_done
 
@@ -258,7 +282,6 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
     pending: deque[tuple[Chapter, str, set[str], Future]] = deque()
 
     def settle_oldest() -> None:
-        nonlocal done_chapters
         ch, fp, old_files, future = pending.popleft()
         record = future.result()
         keep = set(record.get("files", {}).values()) | set(record.get("extra_files", []))
@@ -269,14 +292,17 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
                 log.warning("state names a file outside the output folder (%s); left alone", stale)
         state.save_chapter(ch.index, fp, record, record.get("extra_files", []), out=out)
         records[ch.index] = record
-        stats.chapters_rendered += 1
-        done_chapters += 1
 
     def export(ch: Chapter, rendered) -> dict:
-        audio = assemble_chapter(ch, rendered, cfg.pauses, cfg.output)
-        for r in rendered:        # the chapter's buffer holds the audio now; records keep timing and checks
-            r.audio = _NO_AUDIO
-        return exporter.chapter(audio)
+        try:
+            audio = assemble_chapter(ch, rendered, cfg.pauses, cfg.output)
+            for r in rendered:    # the chapter's buffer holds the audio now; records keep timing and checks
+                r.audio = _NO_AUDIO
+            return exporter.chapter(audio)
+        finally:
+            encoding.remove(ch.index)
+            ch_bar.update(1)
+            show()
 
     with ThreadPoolExecutor(max_workers=EXPORTS_IN_FLIGHT, thread_name_prefix="export") as pool:
         try:
@@ -290,11 +316,21 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
                     stats.chapters_reused += 1
                     stats.reused += len(plan.segments[ch.index])
                     bar.update(len(plan.segments[ch.index]))
-                    done_chapters += 1
+                    synthesized += 1
+                    ch_bar.update(1)
+                    show()
                     continue
+                synth_before = worker.stats.rendered
                 rendered = worker.render(plan.segments[ch.index])
+                if worker.stats.rendered == synth_before:
+                    stats.chapters_reencoded += 1      # every segment from the cache: only encoded again
+                else:
+                    stats.chapters_rendered += 1
+                synthesized += 1
                 while len(pending) >= EXPORTS_IN_FLIGHT:
                     settle_oldest()
+                encoding.append(ch.index)
+                show()
                 pending.append((ch, fp, set(state.files_of(ch.index)), pool.submit(export, ch, rendered)))
             while pending:
                 settle_oldest()
@@ -303,7 +339,18 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
                 future.cancel()
             raise
     bar.close()
-    chapter_records = [records[c.index] for c in plan.chapters]
+    ch_bar.close()
+    # whole-book outputs describe every finished chapter in the folder, whichever --chapters this run had:
+    # this run's chapters, and those an earlier run finished from the same text and settings
+    by_index = {c.index: c for c in book.chapters}
+    for index, segments in plan.others.items():
+        ch = by_index[index]
+        fp = chapter_fingerprint(book, ch, segments, identity, settings, total_chapters)
+        record = state.reusable(index, fp, out)
+        if record is not None:
+            records[index] = record
+    chapter_records = [records[i] for i in sorted(records)]
+    stats.chapters_missing = [c.index for c in book.chapters if c.index not in records]
     extra = exporter.finish(chapter_records)
     wall = time.perf_counter() - t0
     now = worker.stats
@@ -327,4 +374,6 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
     manifest["checks"] = report["summary"]
     write_json(out / D.REPORT_NAME, report)
     write_json(out / D.MANIFEST_NAME, manifest)
+    from .report_html import write_html
+    write_html(manifest, report, out)
     return manifest

@@ -9,7 +9,10 @@ import pytest
 from pipeline.ingest import read_book
 from pipeline.normalize import SPEAKABLE
 from pipeline.records import Pause
-from tests.conftest import BIERCE, WODEHOUSE, run_cli
+from tests.conftest import BIERCE, CORPUS, WODEHOUSE, run_cli
+
+pytestmark = pytest.mark.skipif(not CORPUS.exists(), reason=f"the test books are not at {CORPUS} "
+                                "(../shared/corpus beside the checkout)")
 
 
 @pytest.fixture(scope="module", params=[WODEHOUSE, BIERCE], ids=["wodehouse", "bierce"])

@@ -27,6 +27,57 @@ def _setup_logging(debug: bool, quiet: bool) -> None:
     root.propagate = False
 
 
+def _print_version() -> None:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        v = version("render-audiobooks")
+    except PackageNotFoundError:
+        v = "unknown (not installed)"
+    typer.echo(f"render {v} (Python {sys.version.split()[0]})")
+    raise typer.Exit(0)
+
+
+# config keys the command line sets, so a bad value is reported against the option the user typed
+FLAGS = {"engine.name": "--engine", "engine.voice": "--voice", "engine.speed": "--speed",
+         "engine.model_path": "--model-path", "engine.batch_size": "--batch-size", "engine.threads": "--threads",
+         "output.formats": "--format", "text.include_front_matter": "--include-front-matter",
+         "text.lexicon": "--lexicon", "cache.dir": "--cache-dir", "cache.enabled": "--no-cache",
+         "validate.qc": "--qc", "validate.strict": "--strict", "output.loudness": "--loudness",
+         "run.executor": "--executor", "run.ray_address": "--ray-address"}
+
+
+def _load_config(config, overrides: dict):
+    """The config from the file and the flags; a bad flag value is named by its flag, not its config key."""
+    from ..config import load_config
+    from ..errors import ConfigError
+    try:
+        return load_config(config, overrides)
+    except ConfigError as e:
+        m = re.match(r"^config: '([\w.]+)': (.*)$", str(e))
+        given = {f"{sec}.{key}" for sec, keys in overrides.items() for key in keys}
+        if m and m.group(1) in FLAGS and m.group(1) in given:
+            raise UsageError(f"{FLAGS[m.group(1)]}: {m.group(2)[0].lower()}{m.group(2)[1:]}") from None
+        raise
+
+
+def _preflight(cfg) -> None:
+    """Optional features this run needs, checked before any work starts (one line, the install command)."""
+    import importlib
+    from ..errors import EngineError
+    needs = []
+    if cfg.validate_.qc == "asr":
+        needs.append(("pocketsphinx", "--qc asr", "asr"))
+    if cfg.run.executor == "ray":
+        needs.append(("ray", "--executor ray", "ray"))
+    if cfg.engine.name == "soprano":
+        needs.append(("torch", "--engine soprano", "soprano"))
+    for module, feature, extra in needs:
+        try:
+            importlib.import_module(module)
+        except ImportError as e:
+            raise EngineError(f"{feature} needs {module} ({e}); install with: pip install -e '.[{extra}]'") from e
+
+
 def _overrides(**kw) -> dict:
     """CLI flags to a nested config dict; None means "not given" and leaves the config's value."""
     out: dict = {}
@@ -67,6 +118,8 @@ def render(
     normalize: Annotated[Optional[str], typer.Option("--normalize", help="Print the normalized text of TEXT ('-' reads stdin) and exit.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bar.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                                          callback=lambda v: _print_version() if v else None)] = False,
 ) -> None:
     """Render a book (EPUB or plain text) to finished audio: one file per chapter plus a manifest.
 
@@ -78,7 +131,7 @@ def render(
 
       echo "On 3 May 1859 Dr. Smith paid $3.50." | render --normalize -
     """
-    options = {k: v for k, v in locals().items() if k != "debug"}
+    options = {k: v for k, v in locals().items() if k not in ("debug", "version")}
     _setup_logging(debug, quiet)
     try:
         _run(**options)
@@ -87,6 +140,8 @@ def render(
             raise
         typer.echo(f"render: error: {e}", err=True)
         raise typer.Exit(e.exit_code) from None
+    except BrokenPipeError:              # `render book.epub --dry-run | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except KeyboardInterrupt:
         typer.echo("render: interrupted; run the same command again to resume", err=True)
         raise typer.Exit(130) from None
@@ -103,8 +158,6 @@ def render(
 def _run(*, books, out, engine, chapters, format, config, voice, speed, model_path, batch_size, threads, lexicon,
          include_front_matter, cache_dir, no_cache, executor, ray_address, dry_run, as_json, normalize, quiet,
          qc=None, strict=None, loudness=None) -> None:
-    from ..config import load_config
-
     formats = None
     if format is not None:
         formats = [f.strip().lower() for f in format.split(",") if f.strip()]
@@ -127,7 +180,7 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
                            cache__dir=str(cache_dir) if cache_dir else None, cache__enabled=False if no_cache else None,
                            validate__qc=qc, validate__strict=strict, output__loudness=loudness,
                            run__executor=executor, run__ray_address=ray_address)
-    cfg = load_config(config, overrides)
+    cfg = _load_config(config, overrides)
 
     if normalize is not None:
         from ..normalize import load_lexicon, normalize as norm
@@ -143,6 +196,8 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
         return
     if not books:
         raise UsageError("no book given; usage: render BOOK.epub --out DIR (see render --help)")
+    if not dry_run:
+        _preflight(cfg)
     if len(books) > 1 or books[0].is_dir() or any(ch in str(books[0]) for ch in "*?["):
         if dry_run:
             raise UsageError("--dry-run takes one book")
@@ -176,10 +231,7 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
         from ..export import safe_name
         out = Path("out") / safe_name(Path(book).stem)
     manifest = render_book(book, out, cfg, chapters, progress=not quiet)
-    st = manifest["stats"]
-    typer.echo(f"render: wrote {len(manifest['chapters'])} chapters ({st['audio_seconds'] / 60:.1f} min of audio) "
-               f"to {out} in {st['wall_seconds']:.0f} s; {st['rendered']} segments rendered, {st['reused']} reused, "
-               f"{st['failed']} still failing", err=True)
+    typer.echo(run_summary(manifest, out), err=True)
     report_path = Path(out) / D.REPORT_NAME
     if report_path.is_file():
         from ..report import summary
@@ -190,6 +242,33 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
         if cfg.validate_.strict and failing:
             from ..errors import StrictFailure
             raise StrictFailure(f"{failing} segments still failing their checks (--strict); see {report_path}")
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> "1-3, 7"."""
+    out: list[str] = []
+    for n in numbers:
+        if out and n == int(out[-1].split("-")[-1]) + 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out)
+
+
+def run_summary(manifest: dict, out: Path) -> str:
+    """The line after a render: what the folder now holds and what this run did to get there."""
+    st = manifest["stats"]
+    n = len(manifest["chapters"])
+    made = [f"{st['chapters_rendered']} rendered"]
+    if st.get("chapters_reencoded"):
+        made.append(f"{st['chapters_reencoded']} re-encoded from the cache")
+    made.append(f"{st['chapters_reused']} reused as they were")
+    line = (f"render: {out} holds {n} chapter{'s' * (n != 1)} ({st['audio_seconds'] / 60:.1f} min of audio); this "
+            f"run: {', '.join(made)} in {st['wall_seconds']:.0f} s; {st['rendered']} segments synthesized, "
+            f"{st['reused']} from the cache, {st['failed']} still failing")
+    if st.get("chapters_missing"):
+        line += f"; not rendered yet: chapter{'s' * (len(st['chapters_missing']) > 1)} {_ranges(st['chapters_missing'])}"
+    return line
 
 
 def _run_corpus(books, out, cfg, chapters, quiet) -> None:

@@ -24,11 +24,11 @@ def soprano_weights(model_path: str = "") -> Path | None:
 def choose_engine(cfg: EngineConfig) -> tuple[str, str]:
     """(engine name, why) for `cfg.name`, resolving "auto" without loading a model."""
     if cfg.name != "auto":
-        return cfg.name, "asked for"
+        return cfg.name, "chosen with --engine"
     where = soprano_weights(cfg.model_path or os.environ.get("SOPRANO_MODEL_PATH", ""))
     if where is not None:
         return "soprano", f"Soprano weights found at {where}"
-    return "hibari", "no Soprano weights found locally (set --model-path or SOPRANO_MODEL_PATH); using the embedded engine"
+    return "hibari", "the embedded engine; Soprano is used instead when its weights are found"
 
 
 def load_engine(cfg: EngineConfig) -> Engine:

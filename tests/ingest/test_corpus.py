@@ -8,7 +8,10 @@ import pytest
 from lxml import etree
 
 from pipeline.ingest import read_book
-from tests.conftest import BIERCE, WODEHOUSE
+from tests.conftest import BIERCE, CORPUS, WODEHOUSE
+
+pytestmark = pytest.mark.skipif(not CORPUS.exists(), reason=f"the test books are not at {CORPUS} "
+                                "(../shared/corpus beside the checkout)")
 
 MATTER = {"titlepage", "imprint", "colophon", "copyright-page", "halftitlepage", "endnotes", "toc", "loi"}
 

@@ -1,0 +1,211 @@
+"""`report.html`: the run's report as one self-contained page a person can read.
+
+No network and no external files: styles inline, the loudness plot inline SVG, and each flagged segment's
+audio a short mono MP3 cut from its chapter file and embedded as a `data:` URI. Built from the manifest and
+`report.json` (`pipeline.report.build_report`), so it says exactly what those say.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import logging
+from pathlib import Path
+
+from . import defaults as D
+from .ffmpeg import run_ffmpeg
+
+log = logging.getLogger(__name__)
+
+REPORT_HTML_NAME = "report.html"
+MAX_CLIPS = 60                 # audio players embedded; flagged segments past this are listed without one
+CLIP_BITRATE = "48k"
+_E = html.escape
+
+_CSS = """
+:root { --ok: #1b7f3b; --warn: #b26a00; --bad: #b3261e; --ink: #1d1d1f; --mute: #6e6e73; --line: #e3e3e8; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
+       margin: 0; background: #f6f6f8; }
+main { max-width: 1040px; margin: 0 auto; padding: 28px 24px 48px; }
+h1 { font-size: 26px; margin: 0 0 2px; } h2 { font-size: 18px; margin: 28px 0 10px; }
+.sub { color: var(--mute); margin: 0 0 18px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; }
+.card b { display: block; font-size: 22px; } .card span { color: var(--mute); font-size: 13px; }
+table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line);
+        border-radius: 10px; overflow: hidden; }
+th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: #fafafc; font-weight: 600; font-size: 13px; color: var(--mute); }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.ok { color: var(--ok); } .warn { color: var(--warn); } .bad { color: var(--bad); font-weight: 600; }
+.pill { display: inline-block; padding: 1px 8px; border-radius: 99px; font-size: 12px; font-weight: 600; }
+.pill.ok { background: #e5f4ea; } .pill.bad { background: #fbe7e6; } .pill.warn { background: #fff1dc; }
+.plot { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 8px; }
+.seg { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; margin: 0 0 10px; }
+.seg .text { margin: 6px 0; font-style: italic; } .seg audio { width: 100%; height: 34px; }
+.meta { color: var(--mute); font-size: 13px; } .none { color: var(--mute); }
+"""
+
+
+def _fmt_time(seconds: float) -> str:
+    s = int(round(seconds))
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _level(ch: dict, settings: dict) -> tuple[float | None, float | None, str]:
+    """(measured loudness, peak, unit) of a chapter's first encoded format, as the preset measures it."""
+    loud = ch.get("loudness") or {}
+    m = next(iter(loud.values()), {}) if loud else {}
+    if settings.get("loudness") == "ebu":
+        return m.get("lufs"), m.get("peak_db"), "LUFS"
+    return m.get("rms_db"), m.get("peak_db"), "dB RMS"
+
+
+def _loudness_plot(chapters: list[dict], settings: dict) -> str:
+    """Inline SVG: each chapter's loudness (dot) against the target band, and its peak (tick) against the
+    ceiling."""
+    ebu = settings.get("loudness") == "ebu"
+    target = settings.get("target_lufs" if ebu else "target_rms_db", D.TARGET_RMS_DB)
+    ceiling = settings.get("peak_db", D.PEAK_CEILING_DB)
+    pts = [(i, *_level(ch, settings)[:2]) for i, ch in enumerate(chapters)]
+    values = [v for _, a, b in pts for v in (a, b) if v is not None] + [target - 4, ceiling + 1]
+    lo, hi = min(values) - 1, max(values) + 1
+    w, h, left, bottom, top = 960, 220, 46, 28, 12
+    n = max(1, len(chapters))
+    step = (w - left - 10) / n
+
+    def y(v: float) -> float:
+        return top + (hi - v) / (hi - lo) * (h - top - bottom)
+
+    parts = [f'<svg viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="Loudness per chapter" '
+             'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="11">']
+    parts.append(f'<rect x="{left}" y="{y(target + 1):.1f}" width="{w - left - 10}" '
+                 f'height="{y(target - 1) - y(target + 1):.1f}" fill="#e5f4ea"/>')
+    for v, color, label in ((target, "#1b7f3b", f"target {target:g}"), (ceiling, "#b3261e", f"peak max {ceiling:g}")):
+        parts.append(f'<line x1="{left}" x2="{w - 10}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{color}" '
+                     f'stroke-dasharray="4 3"/><text x="{w - 12}" y="{y(v) - 3:.1f}" text-anchor="end" '
+                     f'fill="{color}">{_E(label)}</text>')
+    tick = max(1, round((hi - lo) / 5))
+    v = int(lo)
+    while v <= hi:
+        parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#6e6e73">{v}</text>')
+        v += tick
+    for i, level, peak in pts:
+        cx = left + step * (i + 0.5)
+        if peak is not None:
+            parts.append(f'<line x1="{cx - 6:.1f}" x2="{cx + 6:.1f}" y1="{y(peak):.1f}" y2="{y(peak):.1f}" '
+                         f'stroke="{"#b3261e" if peak > ceiling + 0.05 else "#6e6e73"}" stroke-width="2"/>')
+        if level is not None:
+            off = abs(level - target) > 1.0
+            parts.append(f'<circle cx="{cx:.1f}" cy="{y(level):.1f}" r="5" '
+                         f'fill="{"#b26a00" if off else "#1b7f3b"}"><title>{_E(chapters[i]["title"])}: '
+                         f'{level:.1f}</title></circle>')
+        if n <= 40 or i % max(1, n // 20) == 0:
+            parts.append(f'<text x="{cx:.1f}" y="{h - 10}" text-anchor="middle" fill="#6e6e73">'
+                         f'{chapters[i]["index"]}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _clip(out: Path, ch_file: str, start: float, duration: float) -> str | None:
+    """A `data:` URI of the span as a mono MP3, cut from the chapter file; None when it cannot be cut."""
+    src = out / ch_file
+    if not src.is_file():
+        return None
+    try:
+        proc = run_ffmpeg(["-ss", f"{max(0.0, start - 0.2):.3f}", "-t", f"{duration + 0.4:.3f}", "-i", str(src),
+                           "-map", "0:a:0", "-ac", "1", "-c:a", "libmp3lame", "-b:a", CLIP_BITRATE, "-f", "mp3", "-"])
+    except Exception as e:  # noqa: BLE001 - a report without one player is better than no report
+        log.warning("report.html: no audio for %s at %.1f s (%s)", ch_file, start, e)
+        return None
+    return "data:audio/mpeg;base64," + base64.b64encode(proc.stdout).decode("ascii")
+
+
+def render_html(manifest: dict, report: dict, out: Path) -> str:
+    """The page, as a string."""
+    book = manifest.get("book", {})
+    settings = manifest.get("settings", {}).get("output", {})
+    chapters = manifest.get("chapters", [])
+    st = manifest.get("stats", {})
+    s = report.get("summary", {})
+    engine = manifest.get("engine", {})
+    by_index = {c["index"]: c for c in report.get("chapters", [])}
+    ebu = settings.get("loudness") == "ebu"
+    target = settings.get("target_lufs" if ebu else "target_rms_db", D.TARGET_RMS_DB)
+    ceiling = settings.get("peak_db", D.PEAK_CEILING_DB)
+
+    title = book.get("title") or "Untitled"
+    authors = ", ".join(book.get("authors") or []) or "unknown author"
+    failing = s.get("still_failing", 0)
+    cards = [("chapters", str(len(chapters))), ("audio", _fmt_time(st.get("audio_seconds", 0.0))),
+             ("segments", str(s.get("segments", 0))), ("flagged", str(s.get("flagged", 0))),
+             ("re-rendered", str(s.get("rerendered", 0))), ("still failing", str(failing))]
+    if s.get("wer") is not None:
+        cards.append(("word error rate", f"{s['wer']:.1%}"))
+    body = [f"<h1>{_E(title)}</h1>",
+            f'<p class="sub">{_E(authors)} · engine {_E(str(engine.get("engine", engine.get("name", "?"))))}'
+            f'{(" · voice " + _E(str(engine["voice"]))) if engine.get("voice") else ""} · '
+            f'{_E(settings.get("loudness", "acx").upper())} loudness · rendered in {st.get("wall_seconds", 0):.0f} s'
+            f' <span class="pill {"bad" if failing else "ok"}">{"needs attention" if failing else "all checks pass"}'
+            "</span></p>",
+            '<div class="cards">' + "".join(f'<div class="card"><b>{_E(v)}</b><span>{_E(k)}</span></div>'
+                                             for k, v in cards) + "</div>"]
+    if st.get("chapters_missing"):
+        body.append(f'<p class="warn">Chapters not rendered yet: {_E(", ".join(map(str, st["chapters_missing"])))}'
+                    "</p>")
+
+    body.append(f"<h2>Loudness</h2><div class='plot'>{_loudness_plot(chapters, settings)}</div>"
+                f'<p class="meta">Dots: each chapter\'s loudness ({"LUFS" if ebu else "dB RMS"}), green inside '
+                f"{target:g} ± 1; ticks: its peak (dBFS), red above {ceiling:g}.</p>")
+
+    rows = []
+    for ch in chapters:
+        level, peak, unit = _level(ch, settings)
+        rep = by_index.get(ch["index"], {})
+        lv = "none" if level is None else ("ok" if abs(level - target) <= 1.0 else "warn")
+        pk = "none" if peak is None else ("ok" if peak <= ceiling + 0.05 else "bad")
+        wer = rep.get("wer")
+        rows.append(
+            f"<tr><td class='num'>{ch['index']}</td><td>{_E(ch.get('display_title') or ch['title'])}"
+            f"<div class='meta'>{_E(ch.get('file', ''))}</div></td>"
+            f"<td class='num'>{_fmt_time(ch.get('duration', 0.0))}</td>"
+            f"<td class='num {lv}'>{'–' if level is None else f'{level:.1f}'}</td>"
+            f"<td class='num {pk}'>{'–' if peak is None else f'{peak:.1f}'}</td>"
+            f"<td class='num'>{ch.get('segments', len(ch.get('segment_list', [])))}</td>"
+            f"<td class='num'>{'–' if wer is None else f'{wer:.1%}'}</td></tr>")
+    body.append(f"<h2>Chapters</h2><table><tr><th>#</th><th>Title</th><th>Duration</th>"
+                f"<th>Loudness ({'LUFS' if ebu else 'dB RMS'}, target {target:g})</th>"
+                f"<th>Peak (dBFS, max {ceiling:g})</th><th>Segments</th><th>WER</th></tr>{''.join(rows)}</table>")
+
+    flagged = report.get("flagged", [])
+    body.append(f"<h2>Flagged segments ({len(flagged)})</h2>")
+    if not flagged:
+        body.append('<p class="none">No segment was flagged by the checks: nothing was re-rendered.</p>')
+    seg_by_id = {seg["id"]: seg for ch in chapters for seg in ch.get("segment_list", [])}
+    for n, f in enumerate(flagged):
+        seg = seg_by_id.get(f["segment"], {})
+        status = ('<span class="pill bad">still failing</span>' if not f["passed"]
+                  else '<span class="pill ok">fixed by re-render</span>' if f["rerendered"]
+                  else '<span class="pill warn">flagged</span>')
+        reasons = sorted({name for a in f.get("history", []) for name in a.get("failed", [])} | set(f["failed_checks"]))
+        uri = _clip(out, f["file"], f["start"], seg.get("duration", 5.0)) if n < MAX_CLIPS else None
+        player = f'<audio controls preload="none" src="{uri}"></audio>' if uri else ""
+        body.append(
+            f'<div class="seg">{status} <b>chapter {f["chapter"]}</b> · {_E(f["chapter_title"])} · '
+            f'{_E(f["at"])} in {_E(f["file"])} (book {_E(f["book_at"])}) · segment {_E(f["segment"])}'
+            f'<p class="text">{_E(f["text"])}</p><div class="meta">checks: {_E(", ".join(reasons) or "—")}'
+            f'{(" — " + _E(f["detail"])) if f.get("detail") else ""} · attempts {f["attempts"]} · seed {f["seed"]}'
+            f"</div>{player}</div>")
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{_E(title)} — render report</title><style>{_CSS}</style></head>"
+            f"<body><main>{''.join(body)}</main></body></html>\n")
+
+
+def write_html(manifest: dict, report: dict, out: Path) -> Path:
+    from .cache import atomic_write
+    target = Path(out) / REPORT_HTML_NAME
+    atomic_write(target, render_html(manifest, report, Path(out)).encode("utf-8"))
+    return target
