@@ -23,7 +23,7 @@ from .errors import OutputError, UsageError
 from .ingest import read_book, time_budget
 from .normalize import load_lexicon
 from .records import Book, Chapter, Segment
-from .segment import Segmenter, SentenceSplitter
+from .segment import Segmenter, SentenceSplitter, roman_numbered_headings
 from .synthesize import choose_engine
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,8 @@ def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str,
                           chars_per_second=ENGINE_CHARS_PER_S.get(engine_name, D.HIBARI_CHARS_PER_S) *
                           (cfg.engine.speed if engine_name == "hibari" else 1.0),
                           min_s=cfg.text.segment_min_s, max_s=cfg.text.segment_max_s,
-                          merge_max_s=cfg.text.segment_merge_max_s)
+                          merge_max_s=cfg.text.segment_merge_max_s,
+                          numbered_headings=roman_numbered_headings(book))
     plan = Plan(book, chosen)
     for c in chosen:
         plan.segments[c.index] = segmenter.chapter_segments(c)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from . import defaults as D
 from .normalize import Lexicon, fix_quotes, normalize, unsupported_scripts
+from .normalize.words import is_roman_heading, roman_value
 from .records import Book, Chapter, Paragraph, ParagraphKind, Pause, Segment
 
 log = logging.getLogger(__name__)
@@ -145,13 +146,41 @@ class _Piece:
     ends_sentence: bool = True
 
 
+def roman_numbered_headings(book: Book) -> bool:
+    """Whether the book numbers its headings with Roman numerals (I, II, III ...), so that a lone "I", "V"
+    or "X" heading is read as a number like "II" is, consistently. A book whose headings are single letters
+    that are not all numerals (A, B, C: a dictionary) keeps them as letters."""
+    titles = [p.text.strip() for ch in book.chapters for p in ch.paragraphs
+              if p.kind in (ParagraphKind.TITLE, ParagraphKind.HEADING)]
+    numerals = [r for r in map(is_roman_heading, titles) if r]
+    letters = {t.rstrip(".") for t in titles if len(t.rstrip(".")) == 1 and t[:1].isalpha() and t[:1].isupper()}
+    if letters - set("IVXLCDM"):
+        return False                       # A, B, C ... headings: letters, not numbers
+    values = [roman_value(r) for r in numerals]
+    return len(values) >= 2 and any(len(r) > 1 for r in numerals) and 1 in values or \
+        len(values) >= 3 and values == sorted(values)
+
+
+def _continuation(original: str, normalized: str) -> str:
+    """A piece cut from inside a long sentence is voiced as a continuation: the comma or semicolon it was cut
+    after stays (normalization closes a fragment with a full stop, which drops the voice mid-sentence)."""
+    mark = original.rstrip()[-1:]
+    if mark in ",;" and normalized.endswith("."):
+        return normalized[:-1] + mark
+    if mark in ",;" and normalized.endswith('."'):
+        return normalized[:-2] + mark + '"'
+    return normalized
+
+
 class Segmenter:
     """Chapters to segments. `chars_per_second` is the engine's speaking-rate estimate on normalized text."""
 
     def __init__(self, splitter: SentenceSplitter, lexicon: Lexicon | None = None,
                  chars_per_second: float = D.HIBARI_CHARS_PER_S, min_s: float = D.SEGMENT_MIN_S,
-                 max_s: float = D.SEGMENT_MAX_S, merge_max_s: float = D.SEGMENT_MERGE_MAX_S):
+                 max_s: float = D.SEGMENT_MAX_S, merge_max_s: float = D.SEGMENT_MERGE_MAX_S,
+                 numbered_headings: bool = False):
         self.splitter = splitter
+        self.numbered_headings = numbered_headings    # see `roman_numbered_headings`
         self.lexicon = lexicon
         self.cps = chars_per_second
         self.min_s = min_s
@@ -161,7 +190,8 @@ class Segmenter:
         self._hard_cuts = 0
 
     def normalize(self, text: str, heading: bool = False) -> str:
-        return normalize(text, self.lexicon, heading=heading, quotes_fixed=True)
+        return normalize(text, self.lexicon, heading=heading, quotes_fixed=True,
+                         numbered_headings=heading and self.numbered_headings)
 
     def estimate(self, normalized: str) -> float:
         """Expected seconds of speech for normalized text."""
@@ -178,6 +208,8 @@ class Segmenter:
 
     def _piece(self, fixed: str, a: int, b: int, heading: bool, line: bool, sentence_end: bool) -> _Piece:
         norm = self.normalize(fixed[a:b], heading)
+        if not sentence_end:
+            norm = _continuation(fixed[a:b], norm)
         return _Piece(a, b, norm, self.estimate(norm), line, sentence_end)
 
     def _split_long(self, fixed: str, a: int, b: int, heading: bool, line: bool) -> list[_Piece]:
@@ -330,6 +362,8 @@ class Segmenter:
                     normalized = " ".join(said)
                 else:                             # sentences merged: read as one, so a quotation that runs
                     normalized = self.normalize(fixed[group[0].start:group[-1].end], heading)   # across them stays one
+                    if not group[-1].ends_sentence:
+                        normalized = _continuation(fixed[group[0].start:group[-1].end], normalized)
 
                 last = gi == len(groups) - 1
                 if last:

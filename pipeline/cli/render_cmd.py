@@ -184,7 +184,8 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
 
     if normalize is not None:
         from ..normalize import load_lexicon, normalize as norm
-        text = sys.stdin.buffer.read().decode("utf-8", errors="replace") if normalize == "-" else normalize
+        from ..ingest.text import decode_text
+        text = decode_text(sys.stdin.buffer.read(), "stdin") if normalize == "-" else normalize
         lex = load_lexicon(cfg.text.lexicon)
         try:
             for para in re.split(r"\n[ \t]*\n", text):

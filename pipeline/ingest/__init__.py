@@ -61,7 +61,7 @@ def read_book(path: str | Path, *, include_front_matter: bool = False, read_note
                 raise InputError(f"{path}: {p.stat().st_size // 2**20} MB of text, over the limit "
                                  f"(limits.max_book_chars = {limits.max_book_chars:,})")
             from .text import read_text
-            book = read_text(p)
+            book = read_text(p, include_front_matter=include_front_matter, read_notes=read_notes)
     total = 0
     for ch in book.chapters:
         n = sum(len(para.text) for para in ch.paragraphs)

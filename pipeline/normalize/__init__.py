@@ -18,7 +18,7 @@ from .chars import SPEAKABLE, clean_unicode, keep_speakable, transliterate, unsu
 from .lexicon import Lexicon, load_lexicon
 from .numbers import expand_numbers
 from .quotes import INNER_QUOTE, balance_quotes, fix_quotes
-from .words import expand_abbreviations, expand_addresses, expand_roman, expand_symbols
+from .words import expand_abbreviations, expand_addresses, expand_blanks, expand_roman, expand_symbols
 
 _SPACES = re.compile(r"\s{2,}|[^\S ]")      # only whitespace that is not already one plain space
 _ODD_SPACE = re.compile(r"[^\S ]")
@@ -91,11 +91,12 @@ def tidy(text: str) -> str:
 
 
 def normalize(text: str, lexicon: Lexicon | None = None, *, heading: bool = False,
-              quotes_fixed: bool = False) -> str:
+              quotes_fixed: bool = False, numbered_headings: bool = False) -> str:
     """The words an engine should say for `text` (a sentence, a few, or a paragraph).
 
     `heading`: the text is a chapter title or heading, where a leading Roman numeral is a number
-    ("IV: The Arrival" -> "Four: The Arrival"). `quotes_fixed`: single-quote dialogue was already
+    ("IV: The Arrival" -> "Four: The Arrival"); with `numbered_headings` (the book numbers its chapters
+    I, II, III ...) a lone "I", "V" or "X" heading is a number too. `quotes_fixed`: single-quote dialogue was already
     converted on the whole paragraph (see `fix_quotes`), so a sentence cut from it is not re-guessed.
     The result holds only characters of `SPEAKABLE`.
     """
@@ -105,8 +106,9 @@ def normalize(text: str, lexicon: Lexicon | None = None, *, heading: bool = Fals
     if lexicon is not None:
         text = lexicon.apply(text)
     text = expand_addresses(text)
+    text = expand_blanks(text)
     text = expand_abbreviations(text)
-    text = expand_roman(text, heading=heading)
+    text = expand_roman(text, heading=heading, numbered_headings=numbered_headings)
     text = expand_numbers(text)
     text = pauses(text)
     text = expand_symbols(text)

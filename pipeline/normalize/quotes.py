@@ -130,7 +130,14 @@ def balance_quotes(text: str) -> str:
     """Make the double quotes of a piece pair up: a quotation still open at the end is closed there, a
     closing quote with no opening one gets one at the start; a lone quote with no words after it goes."""
     if text.count('"') % 2 == 0:
-        return text
+        first = text.find('"')
+        if first <= 0 or text[first - 1].isspace() or text[first - 1] in "([-" \
+                or text[first + 1:first + 2] not in ("", " ") and text[first + 1:first + 2].isalnum():
+            return text
+        # the piece starts inside a quotation and ends inside another ('I will," he went on, "tell you'):
+        # open the first and close the last, so the quotes pair up as the book pairs them
+        stripped = text.rstrip()
+        return '"' + stripped + '"' + text[len(stripped):]
     if ' " ' in f" {text} ":
         stray = f" {text} ".replace(' " ', " ", 1)[1:-1]   # a quote with space on both sides belongs nowhere
         if stray.count('"') % 2 == 0:
@@ -154,4 +161,6 @@ def balance_quotes(text: str) -> str:
     if depth == 1 and not any(c.isalnum() for c in text[last_open + 1:]):
         return text[:last_open] + text[last_open + 1:]
     stripped = text.rstrip()
-    return stripped + '"' + text[len(stripped):]
+    # still open at the end; and if the piece also started inside a quotation ('I will," he went on,
+    # "tell you'), it gets its opening quote too, so the quotes pair up as the book pairs them
+    return ('"' if missing_open else "") + stripped + '"' + text[len(stripped):]

@@ -99,6 +99,26 @@ def expand_abbreviations(text: str) -> str:
     return text
 
 
+# --- blanked names ------------------------------------------------------------------------------------
+# "Mr. ⸻", "Lady ——", "D——": a name the author left out, printed as a long dash (two or more em dashes,
+# the two- and three-em dashes) or a row of underscores. A narrator says "blank"; a single em dash, or a
+# dash run after a lowercase word (speech broken off: "But I thought——"), is a pause, not a name.
+_BLANK_DASHES = r"(?:[—―]{2,}|[⸺⸻][—―⸺⸻]*|-{4,})"
+_BLANKED_NAME = re.compile(r"\b(?P<who>(?![IA][^A-Za-z.])[A-Z][A-Za-z]{0,11}\.?)(?P<sp>[ \u00a0]?)" + _BLANK_DASHES
+                           + r"(?=[\s.,;:!?'\")\u2019\u201d]|$)")
+_UNDERSCORES = re.compile(r"_{3,}")
+
+
+def expand_blanks(text: str) -> str:
+    """Names left blank read as "blank": "Mr. ⸻" -> "Mr. Blank", "D——" -> "D Blank", "Miss ___" ->
+    "Miss blank"."""
+    if "_" in text:
+        text = _UNDERSCORES.sub(" blank ", text)
+    if "\u2014" in text or "\u2015" in text or "\u2e3a" in text or "\u2e3b" in text or "----" in text:
+        text = _BLANKED_NAME.sub(lambda m: f"{m.group('who')} Blank", text)
+    return text
+
+
 # --- Roman numerals -----------------------------------------------------------------------------------
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 _ROMAN = r"(?=[MDCLXVI])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
@@ -167,14 +187,22 @@ def _roman_token(m: re.Match) -> str:
     return f"the {ordinal(roman_value(r)).title()}"
 
 
-def expand_roman(text: str, heading: bool = False) -> str:
+def is_roman_heading(title: str) -> str | None:
+    """The numeral a heading starts with, when it is a Roman numeral alone or before a title ("IV",
+    "IV.", "IV. The Return"); else None."""
+    m = _HEADING_ROMAN.match(title.strip())
+    return m.group("r") if m else None
+
+
+def expand_roman(text: str, heading: bool = False, numbered_headings: bool = False) -> str:
     """Roman numerals read as numbers where they are numbers: after Chapter, Part, Book and the like
     ("Chapter IV" -> "Chapter Four"), after a monarch's or pope's name ("Henry VIII" -> "Henry the Eighth"),
     and at the start of a heading ("XII. The Return" -> "Twelve. The Return"). The pronoun "I" and single
-    letters heading a dictionary's chapters ("I", "V", "X") are left alone."""
+    letters heading a dictionary's chapters ("I", "V", "X") are left alone, unless `numbered_headings` says
+    the book numbers its headings with Roman numerals (then a heading "I" is "One", like "II" is "Two")."""
     if heading:
         m = _HEADING_ROMAN.match(text)
-        if m and (len(m.group("r")) > 1 or m.group("rest").strip(" .:")):
+        if m and (len(m.group("r")) > 1 or m.group("rest").strip(" .:") or numbered_headings):
             text = cardinal(roman_value(m.group("r"))).title() + m.group("rest")
     return _ROMAN_TOKEN.sub(_roman_token, text)
 

@@ -140,7 +140,10 @@ def _cues(path) -> list[tuple[float, float, str]]:
     return cues
 
 
-def test_subtitles_one_cue_per_sentence_ending_with_the_chapter(book, sample_epub):
+def test_subtitles_cue_every_sentence_in_order_ending_with_the_chapter(book, sample_epub):
+    """Each sentence is one cue, or several when it is too long for two lines of 42 characters; the cues
+    hold every word of the chapter's sentences, in order, and end with the chapter."""
+    from pipeline.subtitles import wrap_cue_text
     out, manifest = book
     plan = plan_book(sample_epub, load_config())
     # some segments hold several sentences, whose cues split the segment's time
@@ -151,7 +154,9 @@ def test_subtitles_one_cue_per_sentence_ending_with_the_chapter(book, sample_epu
         for kind in ("srt", "vtt"):
             path = out / c["subtitles"][kind]
             cues = _cues(path)
-            assert [t for _, _, t in cues] == sentences
+            assert [t for _, _, t in cues] == [p for s in sentences for p in wrap_cue_text(s)]
+            assert " ".join(t for _, _, t in cues).split() == " ".join(sentences).split()
+            assert all(len(t.split("\n")) <= 2 for _, _, t in cues)
             assert abs(cues[-1][1] - c["duration"]) <= 0.5
             starts = [s for s, _, _ in cues]
             assert starts == sorted(starts) and all(s < e for s, e, _ in cues)
