@@ -95,7 +95,8 @@ class SentenceSplitter:
             while end > start and text[end - 1].isspace():
                 end -= 1
             if start < end and out and (
-                    text[start].isdigit() and _NUMBER_ABBR_END.search(text, max(out[-1][0], out[-1][1] - 6), out[-1][1])
+                    start == out[-1][1]            # no space between: "Really?:" is one word, never cut
+                    or text[start].isdigit() and _NUMBER_ABBR_END.search(text, max(out[-1][0], out[-1][1] - 6), out[-1][1])
                     or text[start].isupper() and _TITLE_END.search(text, max(out[-1][0], out[-1][1] - 8), out[-1][1])):
                 start = out.pop()[0]
             if start < end:

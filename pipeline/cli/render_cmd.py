@@ -116,6 +116,7 @@ def render(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (chapters, segments, duration) without loading a model.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print the plan as one JSON document.")] = False,
     normalize: Annotated[Optional[str], typer.Option("--normalize", help="Print the normalized text of TEXT ('-' reads stdin) and exit.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="With --normalize: after each paragraph, one line per rewrite: the span, the rule, the reading.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bar.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
@@ -157,7 +158,7 @@ def render(
 
 def _run(*, books, out, engine, chapters, format, config, voice, speed, model_path, batch_size, threads, lexicon,
          include_front_matter, cache_dir, no_cache, executor, ray_address, dry_run, as_json, normalize, quiet,
-         qc=None, strict=None, loudness=None) -> None:
+         qc=None, strict=None, loudness=None, explain=False) -> None:
     formats = None
     if format is not None:
         formats = [f.strip().lower() for f in format.split(",") if f.strip()]
@@ -189,7 +190,15 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
         lex = load_lexicon(cfg.text.lexicon)
         try:
             for para in re.split(r"\n[ \t]*\n", text):
-                if para.strip():
+                if not para.strip():
+                    continue
+                if explain:
+                    from ..normalize.semiotic import explain as explained
+                    said, rewrites = explained(para, lex)
+                    sys.stdout.write(said + "\n")
+                    for span, rule, reading in rewrites:
+                        sys.stdout.write(f"  {span!r:<28} {rule:<28} -> {reading}\n")
+                else:
                     sys.stdout.write(norm(para, lex) + "\n")
             sys.stdout.flush()
         except BrokenPipeError:        # `render --normalize - | head`: the reader left; that is not an error

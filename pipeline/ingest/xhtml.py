@@ -124,6 +124,8 @@ def parse_xhtml(data: bytes):
 
 
 def clean_space(text: str) -> str:
+    if "\u200b" in text:
+        text = text.replace("\u200b", " ")     # a zero-width space separates words
     text = _INVISIBLE.sub("", text)
     lines = [_SPACE.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line)

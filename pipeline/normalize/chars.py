@@ -59,6 +59,8 @@ def clean_unicode(text: str) -> str:
     text = _CONTROL.sub(" ", text)
     if text.isascii():
         return text
+    if "\u200b" in text:
+        text = text.replace("\u200b", " ")     # a zero-width space separates words: "apple\u200bpie"
     text = _INVISIBLE.sub("", text)
     text = _MULTI_RE.sub(lambda m: _MULTI[m.group(0)], text)
     text = unicodedata.normalize("NFKC", text)

@@ -14,6 +14,9 @@ from functools import lru_cache
 
 from num2words import num2words
 
+from .trace import sub
+from .trace import sub as trace_sub
+
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -45,7 +48,7 @@ def year_words(year: int) -> str:
     2019 -> "twenty nineteen", 1066 -> "ten sixty-six"."""
     if 2000 <= year <= 2009 or year < 1000 or year % 1000 == 0:
         return cardinal(year)
-    return num2words(year, to="year").replace(" and ", " ")
+    return num2words(year, to="year").replace(" and ", " ").replace("oh-", "oh ")
 
 
 _DIGIT_TABLE = str.maketrans({str(i): w + " " for i, w in enumerate(DIGIT_WORDS)})
@@ -293,7 +296,7 @@ def _years_in_context(text: str) -> str:
         if bare_year or _YEAR_BEFORE.search(before) or _YEAR_AFTER.match(after):
             return year_words(int(m.group("y")))
         return m.group(0)
-    return _YEAR.sub(sub, text)
+    return trace_sub(_YEAR, sub, text, "year")
 
 
 _MONTH_ANY = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
@@ -308,36 +311,36 @@ def expand_numbers(text: str) -> str:
     if not has(text):
         return text
     if "." in text:
-        text = _DOTTED.sub(_dotted, text)
+        text = sub(_DOTTED, _dotted, text, "dotted number")
     if ("-" in text or "(" in text or "+" in text) and has(text):
-        text = _PHONE.sub(_grouped_digits, text)
+        text = sub(_PHONE, _grouped_digits, text, "telephone or ID")
     if (":" in text or "m" in text or "M" in text) and has(text):
-        text = _TIME.sub(_time, text)
+        text = sub(_TIME, _time, text, "time")
     if _MONTH_ANY.search(text) or "-" in text:
-        text = _DATE_ISO.sub(_date_iso, text)
-        text = _DATE_MDY.sub(_date_mdy, text)
-        text = _DATE_DMY.sub(_date_dmy, text)
+        text = sub(_DATE_ISO, _date_iso, text, "date (ISO)")
+        text = sub(_DATE_MDY, _date_mdy, text, "date (month day)")
+        text = sub(_DATE_DMY, _date_dmy, text, "date (day month)")
         text = _MONTH_YEAR.sub(lambda m: f"{_month(m.group('mon'))} {year_words(int(m.group('y')))}", text)
     if any(c in text for c in "$£€¥"):
-        text = _MONEY.sub(_money, text)
+        text = sub(_MONEY, _money, text, "money")
     if "%" in text or "per" in text:
-        text = _PERCENT.sub(_percent, text)
+        text = sub(_PERCENT, _percent, text, "percent")
     if "0s" in text or "0's" in text:
-        text = _DECADE.sub(_decade, text)
+        text = sub(_DECADE, _decade, text, "decade")
     if any(s in text for s in ("st", "nd", "rd", "th", "ST", "ND", "RD", "TH")):
-        text = _ORDINAL.sub(_ordinal, text)
+        text = sub(_ORDINAL, _ordinal, text, "ordinal")
     if any(c in text for c in "-\u2013\u2014"):
-        text = _RANGE.sub(_range, text)
+        text = sub(_RANGE, _range, text, "range")
     if not has(text):
         return text
     text = _years_in_context(text)
     if "/" in text:
-        text = _FRACTION.sub(_fraction, text)
+        text = sub(_FRACTION, _fraction, text, "fraction")
     text = _ID.sub(lambda m: digits(m.group(0)), text)
     if not has(text):
         return text
-    text = _ALNUM_ID.sub(_alnum_id, text)
-    text = _CARDINAL.sub(_cardinal, text)
+    text = sub(_ALNUM_ID, _alnum_id, text, "letters and digits")
+    text = sub(_CARDINAL, _cardinal, text, "number")
     if not has(text):
         return text
     return _ANY_DIGITS.sub(lambda m: " " + digits(m.group(0)) + " ", text)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from .numbers import cardinal, ordinal
+from .trace import sub
 
 # always expanded (the period goes with the abbreviation)
 ABBREVIATIONS = {
@@ -68,24 +69,31 @@ def _st_dr(m: re.Match) -> str:
     """St. is Saint before a name and Street after one; Dr. is Doctor before a name and Drive after one."""
     abbr = m.group("abbr").lower()
     text = m.string
-    after = text[m.end():m.end() + 3]
+    after = text[m.end():m.end() + 12]
     before = text[max(0, m.start() - 30):m.start()]
     name_after = bool(re.match(r" ?[A-Z]", after))
     prev_word = re.search(r"([A-Za-z][\w'-]*|\d+(?:st|nd|rd|th)?)\s$", before)
     name_before = bool(prev_word and (prev_word.group(1)[0].isupper() or prev_word.group(1)[0].isdigit()))
-    if name_after and not (name_before and abbr == "st" and _looks_like_sentence_start(after)):
+    if name_after and not (name_before and _looks_like_sentence_start(after)):
         word = "Saint" if abbr == "st" else "Doctor"
     elif name_before:
         word = "Street" if abbr == "st" else "Drive"
     else:
         word = "Saint" if abbr == "st" else "Doctor"
-    if name_before and not name_after and (not after.strip() or after[1:2].isupper()):
+    if name_before and (not after.strip() or after[1:2].isupper()) and word in ("Street", "Drive"):
         word += "."       # "in Baker St. They" : the period also ends the sentence
     return word
 
 
+_SENTENCE_STARTERS = frozenset("""It He She They We I You The A An There This That These Those But And So Then
+When While His Her Its Our Their My Your In On At After Before As If Yet Now Here What Who Why How Where
+One No Not Nor All Some Every Each Such Still Later Soon""".split())
+
+
 def _looks_like_sentence_start(after: str) -> bool:
-    return False
+    """ "Elm St. It was": the capital after the abbreviation starts a sentence, not a saint's name."""
+    word = re.match(r" ?([A-Z][a-z]*)", after)
+    return bool(word and word.group(1) in _SENTENCE_STARTERS)
 
 
 _UNIT_HINT = re.compile(r"km|kg|cm|mm|mph")
@@ -93,9 +101,9 @@ _UNIT_HINT = re.compile(r"km|kg|cm|mm|mph")
 
 def expand_abbreviations(text: str) -> str:
     if "St." in text or "Dr." in text or "ST." in text or "DR." in text:
-        text = _ST_DR.sub(_st_dr, text)
+        text = sub(_ST_DR, _st_dr, text, "St./Dr.")
     if "." in text or _UNIT_HINT.search(text):
-        text = _ABBR_RE.sub(_abbr, text)
+        text = sub(_ABBR_RE, _abbr, text, "abbreviation")
     return text
 
 
@@ -115,7 +123,7 @@ def expand_blanks(text: str) -> str:
     if "_" in text:
         text = _UNDERSCORES.sub(" blank ", text)
     if "\u2014" in text or "\u2015" in text or "\u2e3a" in text or "\u2e3b" in text or "----" in text:
-        text = _BLANKED_NAME.sub(lambda m: f"{m.group('who')} Blank", text)
+        text = sub(_BLANKED_NAME, lambda m: f"{m.group('who')} Blank", text, "blanked name")
     return text
 
 
@@ -204,7 +212,7 @@ def expand_roman(text: str, heading: bool = False, numbered_headings: bool = Fal
         m = _HEADING_ROMAN.match(text)
         if m and (len(m.group("r")) > 1 or m.group("rest").strip(" .:") or numbered_headings):
             text = cardinal(roman_value(m.group("r"))).title() + m.group("rest")
-    return _ROMAN_TOKEN.sub(_roman_token, text)
+    return sub(_ROMAN_TOKEN, _roman_token, text, "Roman numeral")
 
 
 # --- URLs, e-mail addresses, symbols --------------------------------------------------------------------

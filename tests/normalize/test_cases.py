@@ -35,7 +35,7 @@ CASES = [
     ("year", "since 1900", "since nineteen hundred"),
     ("year", "in 2005", "in two thousand five"),
     ("year", "by 2019", "by twenty nineteen"),
-    ("year", "in 1905", "in nineteen oh-five"),
+    ("year", "in 1905", "in nineteen oh five"),
     ("year", "from 1066", "from ten sixty-six"),
     ("year", "the summer of 1920", "the summer of nineteen twenty"),
     ("year", "before 1800 things were slow", "before eighteen hundred things were slow"),
@@ -217,7 +217,7 @@ CASES = [
     ("unicode", "café naïve", "cafe naive"),
     ("unicode", "straße", "strasse"),
     ("unicode", "soft\u00adhyphen", "softhyphen"),
-    ("unicode", "zero\u200bwidth", "zerowidth"),
+    ("unicode", "zero\u200bwidth", "zero width"),          # a zero-width space separates words
     ("unicode", "ｆｕｌｌ ｗｉｄｔｈ", "full width"),
     ("unicode", "Greek “ᾍδης”", 'Greek "Ades"'),
     ("unicode", "Москва", "Moskva"),
