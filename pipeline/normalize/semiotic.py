@@ -444,6 +444,18 @@ def _ordinal_fraction(m: re.Match) -> str:
     return f"{cardinal(a)} {o}"
 
 
+_RATIO = re.compile(r"(?<![\w:.,])(?P<a>\d{1,3}):(?P<b>\d)(?![\w:]|[.,]\d)")
+_DIMENSION = re.compile(r"(?<![\w.])(?P<a>" + NUM + r")\s?[x\u00d7]\s?(?=\d)")
+_ALWAYS = re.compile(r"(?<![\w/])24/7(?![\w/])")
+_ERA = re.compile(r"(?<=\d)(?P<sp>\s?)(?P<era>A\.D\.|AD|B\.C\.E\.|BCE|B\.C\.|BC|C\.E\.|CE)(?![\w])")
+
+
+def _era(m: re.Match) -> str:
+    letters = " ".join(c for c in m.group("era") if c.isalpha())
+    end = "." if m.group("era").endswith(".") and not m.string[m.end():].strip() else ""
+    return f" {letters}{end}"
+
+
 _PLAN = re.compile(r"(?<![\w.])(?P<n>\d{3})\((?P<l>[a-zA-Z])\)")
 
 
@@ -490,11 +502,19 @@ def expand_semiotic(text: str) -> str:
         text = sub(_ORDINAL_FRACTION, _ordinal_fraction, text, "fraction (1/4th)")
     if "=" in text:
         text = sub(_EQUATION, _equation, text, "equation")
+    if "24/7" in text:
+        text = sub(_ALWAYS, lambda m: "twenty-four seven", text, "24/7")
+    if "x" in text or "\u00d7" in text:
+        text = sub(_DIMENSION, lambda m: num_words(m.group("a")) + " by ", text, "dimensions (12 x 14)")
+    if "D" in text or "C" in text:
+        text = sub(_ERA, _era, text, "era (AD, BC)")
     if "^" in text:
         text = sub(_POWER, _power, text, "power")
     if ":" in text or "." in text:
         text = sub(_TIME_RANGE, _time_range, text, "time range")
         text = sub(_TIME_COLON, _time, text, "time")
+        text = sub(_RATIO, lambda m: f"{cardinal(int(m.group('a')))} to {cardinal(int(m.group('b')))}", text,
+                   "ratio (3:1)")
     text = sub(_MONTH_FIX, _month_fix, text, "month name")
     if "/" in text or "." in text or "-" in text:
         text = sub(_YMD_DATE, _ymd_date, text, "date (year first)")

@@ -151,6 +151,12 @@ HAND = [
     ("notation", "x is 3^2", "x is three squared"),
     ("notation", "2+2=4", "two plus two equals four"),
     ("notation", "6e23 molecules", "six times ten to the power of twenty-three molecules"),
+    ("notation", "The ratio is 3:1.", "The ratio is three to one."),
+    ("notation", "The room is 12 x 14 feet.", "The room is twelve by fourteen feet."),
+    ("notation", "We need 24/7 support.", "We need twenty-four seven support."),
+    ("year", "It happened in 1066 AD.", "It happened in ten sixty-six A D."),
+    ("year", "In 44 B.C. Caesar died.", "In forty-four B C Caesar died."),
+    ("year", "In 300 BC the city fell.", "In three hundred B C the city fell."),
     # --- cardinals, decades, telephone, electronic (regressions kept) ---
     ("decade", "In the 1890s and the '60s.", "In the eighteen nineties and the sixties."),
     ("telephone", "Call 555-123-4567 now.", "Call five five five, one two three, four five six seven now."),
