@@ -221,7 +221,7 @@ _RANGE = re.compile(r"(?<![\w.,-])(?P<a>\d+)\s?[-\u2013\u2014]\s?(?P<b>\d+)(?![\
 _YEAR = re.compile(r"(?<![\w.,$£€¥-])(?P<y>1\d{3}|20\d\d)(?![\w]|[.,]\d)")
 _YEAR_BEFORE = re.compile(r"(?:\b(?:" + "|".join(re.escape(w) for w in YEAR_CONTEXT_WORDS if w[-1] != ".")
                           + r")|\b[cC]a?\.)\s$", re.IGNORECASE)
-_YEAR_AFTER = re.compile(r"^\s?(?:A\.?D\.?|B\.?C\.?(?:E\.?)?|C\.?E\.?)(?!\w)")
+_YEAR_AFTER = re.compile(r"^\s?(?:A\.? ?D\.?|B\.? ?C\.?(?: ?E\.?)?|C\.? ?E\.?)(?!\w)")
 _FRACTION = re.compile(r"(?<![\w./])(?:(?P<whole>\d+)\s)?(?P<a>\d{1,3})/(?P<b>\d{1,3})(?![\w/]|[.,]\d)")
 _CARDINAL = re.compile(r"(?<![\w.,])(?P<neg>-(?=\.?\d))?(?:(?P<whole>" + _NUM + r")(?:\.(?P<frac>\d+))?|\.(?P<frac2>\d+))(?![\w])")
 _ANY_DIGITS = re.compile(r"\d+")
