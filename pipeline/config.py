@@ -61,7 +61,7 @@ class PauseConfig(StrictModel):
 
 
 class OutputConfig(StrictModel):
-    formats: list[Literal["mp3", "m4b", "opus", "flac", "wav"]] = Field(default_factory=lambda: list(D.FORMATS))
+    formats: list[Literal["mp3", "m4b", "opus", "flac", "wav", "epub"]] = Field(default_factory=lambda: list(D.FORMATS))
     sample_rate: int = Field(D.SAMPLE_RATE_HZ, ge=8000, le=192_000)
     mp3_bitrate: str = D.MP3_BITRATE
     aac_bitrate: str = D.AAC_BITRATE

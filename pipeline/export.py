@@ -148,7 +148,7 @@ def write_json(path: Path, data: dict) -> None:
 
 
 def _id3_frames(book: Book, title: str, track: int, total: int, comment: str,
-                cover: tuple[bytes, str] | None) -> list:
+                cover: tuple[bytes, str] | None, narrator: str = "") -> list:
     from mutagen.id3 import APIC, COMM, TALB, TCON, TDRC, TIT2, TPE1, TPE2, TPOS, TRCK
     frames = [TIT2(encoding=3, text=title), TALB(encoding=3, text=book.title), TPE1(encoding=3, text=book.author),
               TPE2(encoding=3, text=book.author), TRCK(encoding=3, text=f"{track}/{total}"),
@@ -156,32 +156,43 @@ def _id3_frames(book: Book, title: str, track: int, total: int, comment: str,
               COMM(encoding=3, lang="eng", desc="", text=comment)]
     if book.year:
         frames.append(TDRC(encoding=3, text=book.year))
+    # what Audiobookshelf and other audiobook servers read besides the basics: narrator as composer,
+    # publisher, language, description
+    from mutagen.id3 import TCOM, TLAN, TPUB, TXXX
+    if narrator:
+        frames.append(TCOM(encoding=3, text=narrator))
+    if book.publisher:
+        frames.append(TPUB(encoding=3, text=book.publisher))
+    if book.language:
+        frames.append(TLAN(encoding=3, text=book.language))
+    if book.description:
+        frames.append(TXXX(encoding=3, desc="description", text=book.description))
     if cover:
         frames.append(APIC(encoding=3, mime=cover[1], type=3, desc="Cover", data=cover[0]))
     return frames
 
 
 def tag_mp3(path: Path, book: Book, title: str, track: int, total: int, comment: str,
-            cover: tuple[bytes, str] | None = None) -> None:
+            cover: tuple[bytes, str] | None = None, narrator: str = "") -> None:
     """ID3v2.3 tags and the cover (APIC) on an MP3."""
     from mutagen.id3 import ID3, ID3NoHeaderError
     try:
         tags = ID3(path)
     except ID3NoHeaderError:
         tags = ID3()
-    for frame in _id3_frames(book, title, track, total, comment, cover):
+    for frame in _id3_frames(book, title, track, total, comment, cover, narrator):
         tags.add(frame)
     tags.save(path, v2_version=3)
 
 
 def tag_wav(path: Path, book: Book, title: str, track: int, total: int, comment: str,
-            cover: tuple[bytes, str] | None = None) -> None:
+            cover: tuple[bytes, str] | None = None, narrator: str = "") -> None:
     """The same ID3 frames in a WAV's "id3 " chunk (read by mutagen, foobar2000, Mp3tag, most players)."""
     from mutagen.wave import WAVE
     f = WAVE(path)
     if f.tags is None:
         f.add_tags()
-    for frame in _id3_frames(book, title, track, total, comment, cover):
+    for frame in _id3_frames(book, title, track, total, comment, cover, narrator):
         f.tags.add(frame)
     f.save(v2_version=3)
 
@@ -197,7 +208,7 @@ def _flac_picture(cover: tuple[bytes, str]):
 
 
 def tag_vorbis(path: Path, fmt: str, book: Book, title: str, track: int, total: int, comment: str,
-               cover: tuple[bytes, str] | None = None) -> None:
+               cover: tuple[bytes, str] | None = None, narrator: str = "") -> None:
     """Vorbis comments (FLAC, Opus), cover as a FLAC picture block."""
     if fmt == "flac":
         from mutagen.flac import FLAC
@@ -210,6 +221,10 @@ def tag_vorbis(path: Path, fmt: str, book: Book, title: str, track: int, total: 
               "comment": comment}
     if book.year:
         values["date"] = book.year
+    for key, value in (("composer", narrator), ("publisher", book.publisher), ("language", book.language),
+                       ("description", book.description)):
+        if value:
+            values[key] = value
     for key, value in values.items():
         f[key] = [value]
     if cover:
@@ -222,7 +237,8 @@ def tag_vorbis(path: Path, fmt: str, book: Book, title: str, track: int, total: 
     f.save()
 
 
-def tag_m4b(path: Path, book: Book, comment: str, cover: tuple[bytes, str] | None = None) -> None:
+def tag_m4b(path: Path, book: Book, comment: str, cover: tuple[bytes, str] | None = None,
+            narrator: str = "") -> None:
     from mutagen.mp4 import MP4, MP4Cover
     f = MP4(path)
     f["\xa9nam"] = [book.title]
@@ -236,6 +252,13 @@ def tag_m4b(path: Path, book: Book, comment: str, cover: tuple[bytes, str] | Non
     f["stik"] = [2]                      # media kind: audiobook
     if book.year:
         f["\xa9day"] = [book.year]
+    if narrator:
+        f["\xa9wrt"] = [narrator]           # composer: the narrator, as audiobook servers read it
+    if book.description:
+        f["desc"] = [book.description[:255]]
+        f["ldes"] = [book.description]
+    if book.publisher:
+        f["----:com.apple.iTunes:PUBLISHER"] = [book.publisher.encode("utf-8")]
     if cover:
         kind = MP4Cover.FORMAT_PNG if cover[1] == "image/png" else MP4Cover.FORMAT_JPEG
         f["covr"] = [MP4Cover(cover[0], imageformat=kind)]
@@ -286,21 +309,45 @@ def speech_gaps(audio: ChapterAudio) -> list[tuple[float, float]]:
     return [(a[1], b[0]) for a, b in zip(spans, spans[1:]) if b[0] > a[1]]
 
 
+ABS_METADATA_NAME = "metadata.json"
+
+
+def abs_metadata(book: Book, chapters: list[dict], narrator: str, title_of) -> dict:
+    """The book as Audiobookshelf's `metadata.json` sidecar reads it; chapters are the M4B's marks (the
+    records' start/end, set by `BookExporter.finish`)."""
+    isbn = re.sub(r"^(?:urn:)?isbn:", "", book.identifier or "", flags=re.I)
+    year = book.year or None
+    return {
+        "title": book.title, "subtitle": None, "authors": list(book.authors),
+        "narrators": [narrator] if narrator else [], "series": [], "genres": ["Audiobook"],
+        "publishedYear": year, "publishedDate": book.date or None, "publisher": book.publisher or None,
+        "description": book.description or None,
+        "isbn": isbn if re.fullmatch(r"[\dXx-]{10,17}", isbn) else None, "asin": None,
+        "language": book.language or None, "explicit": False, "abridged": False, "tags": [],
+        "chapters": [{"id": i, "start": rec["start"], "end": rec["end"], "title": title_of(rec)}
+                     for i, rec in enumerate(chapters)],
+    }
+
+
 class BookExporter:
     """Writes a book's outputs as its chapters finish: chapter files in every format, subtitles, the AAC
     parts of the M4B; then the book-level files. The orchestrator (`pipeline.render`) calls
     `chapter(audio)` per chapter and `finish(records)` once."""
 
     def __init__(self, book: Book, out: Path, cfg: OutputConfig, comment: str, total_chapters: int,
-                 pauses: PauseConfig | None = None):
+                 pauses: PauseConfig | None = None, narrator: str = ""):
         self.book = book
         self.out = Path(out)
         self.cfg = cfg
         self.comment = comment
         self.total = total_chapters
         self.width = max(2, len(str(total_chapters)))
-        self.formats = [f for f in cfg.formats if f != "m4b"]
+        self.formats = [f for f in cfg.formats if f not in ("m4b", "epub")]
+        self.epub = "epub" in cfg.formats
+        if self.epub and "mp3" not in self.formats:
+            self.formats.insert(0, "mp3")      # the read-along book carries each chapter's MP3
         self.m4b = "m4b" in cfg.formats
+        self.narrator = narrator
         self.parts = self.out / PARTS_DIR
         data, mime, source = book_cover(book)
         self.cover = (data, mime)
@@ -334,11 +381,12 @@ class BookExporter:
             try:
                 measured, passes = encode_to_target(pcm, audio.sample_rate, tmp, fmt, self.cfg)
                 if fmt == "mp3":
-                    tag_mp3(tmp, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
+                    tag_mp3(tmp, self.book, ch.title, ch.index, self.total, self.comment, self.cover, self.narrator)
                 elif fmt == "wav":
-                    tag_wav(tmp, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
+                    tag_wav(tmp, self.book, ch.title, ch.index, self.total, self.comment, self.cover, self.narrator)
                 elif fmt in ("flac", "opus"):
-                    tag_vorbis(tmp, fmt, self.book, ch.title, ch.index, self.total, self.comment, self.cover)
+                    tag_vorbis(tmp, fmt, self.book, ch.title, ch.index, self.total, self.comment, self.cover,
+                               self.narrator)
                 _replace_atomically(tmp, target)
             except BaseException:
                 tmp.unlink(missing_ok=True)
@@ -393,6 +441,15 @@ class BookExporter:
         extra["chapters_file"] = "chapters.txt"
         if self.m4b and chapters:
             extra["m4b"] = self._write_m4b(chapters)
+        atomic_write(self._target(ABS_METADATA_NAME), (json.dumps(
+            abs_metadata(self.book, chapters, self.narrator, self._title), indent=2, ensure_ascii=False) + "\n"
+        ).encode("utf-8"))
+        extra["metadata_file"] = ABS_METADATA_NAME
+        if self.epub:
+            from .readalong import build_readalong
+            target = self._target(f"{safe_name(self.book.title or 'book')}.epub")
+            atomic_write(target, build_readalong(self.book, chapters, self.out, self.narrator))
+            extra["readalong"] = target.name
         return extra
 
     def _title(self, rec: dict) -> str:
@@ -415,7 +472,7 @@ class BookExporter:
             run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(listing), "-f", "ffmetadata", "-i", str(meta),
                         "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
                         "-movflags", "+faststart", "-f", "ipod", str(tmp)])
-            tag_m4b(tmp, self.book, self.comment, self.cover)
+            tag_m4b(tmp, self.book, self.comment, self.cover, self.narrator)
             _replace_atomically(tmp, target)
         except BaseException:
             tmp.unlink(missing_ok=True)

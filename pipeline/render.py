@@ -276,7 +276,8 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
     worker.on_done = on_done
 
     comment = f"Rendered by render from {Path(path).name} with {worker.describe()}"
-    exporter = BookExporter(book, out, cfg.output, comment, total_chapters, cfg.pauses)
+    exporter = BookExporter(book, out, cfg.output, comment, total_chapters, cfg.pauses,
+                            narrator=worker.describe())
     records: dict[int, dict] = {}
     # Synthesis runs here; assembling and encoding a finished chapter runs beside it (ffmpeg in its own
     # processes), at most EXPORTS_IN_FLIGHT chapters at a time so memory stays flat with book length.
