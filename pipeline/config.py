@@ -71,6 +71,7 @@ class OutputConfig(StrictModel):
     target_lufs: float = Field(D.TARGET_LUFS, ge=-40.0, le=-6.0)
     peak_db: float = Field(D.PEAK_CEILING_DB, ge=-20.0, le=0.0)
     subtitles: bool = D.SUBTITLES
+    layout: Literal["flat", "audiobookshelf"] = D.LAYOUT
 
 
 class ValidateConfig(StrictModel):
@@ -138,7 +139,8 @@ class Config(StrictModel):
         """Every setting that changes the audio, for the manifest and the chapter fingerprints
         (where the cache lives and how segments are batched change nothing)."""
         return self.model_dump(mode="json", by_alias=True, exclude={"cache": True, "run": True, "limits": True,
-                                                                            "engine": {"batch_size"}})
+                                                                            "engine": {"batch_size"},
+                                                                            "output": {"layout"}})
 
 
 def _fields_of(model: type[BaseModel]) -> list[str]:

@@ -105,7 +105,8 @@ def render_corpus(paths: list[str | Path], out: str | Path, cfg: Config, chapter
                 entry.update(title=plan.book.title, authors=plan.book.authors, folder=name)
                 if worker is None:
                     worker = make_worker(cfg, None, open_cache(cfg), on_done=None)
-                manifest = render_book(path, out / name, cfg, chapters, progress=progress, worker=worker,
+                target = out if cfg.output.layout == "audiobookshelf" else out / name   # a library: one root
+                manifest = render_book(path, target, cfg, chapters, progress=progress, worker=worker,
                                        plan=plan, bar_position=1)
                 st = manifest["stats"]
                 unchanged = st["chapters_rendered"] == st["chapters_reencoded"] == st["rendered"] == 0

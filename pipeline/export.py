@@ -167,6 +167,10 @@ def _id3_frames(book: Book, title: str, track: int, total: int, comment: str,
         frames.append(TLAN(encoding=3, text=book.language))
     if book.description:
         frames.append(TXXX(encoding=3, desc="description", text=book.description))
+    if book.series:
+        frames.append(TXXX(encoding=3, desc="series", text=book.series))
+        if book.series_index:
+            frames.append(TXXX(encoding=3, desc="series-part", text=book.series_index))
     if cover:
         frames.append(APIC(encoding=3, mime=cover[1], type=3, desc="Cover", data=cover[0]))
     return frames
@@ -222,7 +226,8 @@ def tag_vorbis(path: Path, fmt: str, book: Book, title: str, track: int, total: 
     if book.year:
         values["date"] = book.year
     for key, value in (("composer", narrator), ("publisher", book.publisher), ("language", book.language),
-                       ("description", book.description)):
+                       ("description", book.description), ("series", book.series),
+                       ("series-part", book.series_index)):
         if value:
             values[key] = value
     for key, value in values.items():
@@ -259,6 +264,10 @@ def tag_m4b(path: Path, book: Book, comment: str, cover: tuple[bytes, str] | Non
         f["ldes"] = [book.description]
     if book.publisher:
         f["----:com.apple.iTunes:PUBLISHER"] = [book.publisher.encode("utf-8")]
+    if book.series:
+        f["----:com.apple.iTunes:SERIES"] = [book.series.encode("utf-8")]
+        if book.series_index:
+            f["----:com.apple.iTunes:SERIES-PART"] = [book.series_index.encode("utf-8")]
     if cover:
         kind = MP4Cover.FORMAT_PNG if cover[1] == "image/png" else MP4Cover.FORMAT_JPEG
         f["covr"] = [MP4Cover(cover[0], imageformat=kind)]
@@ -319,7 +328,9 @@ def abs_metadata(book: Book, chapters: list[dict], narrator: str, title_of) -> d
     year = book.year or None
     return {
         "title": book.title, "subtitle": None, "authors": list(book.authors),
-        "narrators": [narrator] if narrator else [], "series": [], "genres": ["Audiobook"],
+        "narrators": [narrator] if narrator else [],
+        "series": [f"{book.series} #{book.series_index}" if book.series_index else book.series] if book.series else [],
+        "genres": ["Audiobook"],
         "publishedYear": year, "publishedDate": book.date or None, "publisher": book.publisher or None,
         "description": book.description or None,
         "isbn": isbn if re.fullmatch(r"[\dXx-]{10,17}", isbn) else None, "asin": None,

@@ -80,6 +80,8 @@ class Book:
     date: str = ""
     description: str = ""
     identifier: str = ""
+    series: str = ""                  # the series the book belongs to, and its place in it ("2", "2.5")
+    series_index: str = ""
     cover: bytes | None = None
     cover_type: str = ""              # MIME type of `cover`
     source: str = ""                  # path the book was read from

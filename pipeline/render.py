@@ -77,7 +77,8 @@ class Plan:
         b = self.book
         return {
             "title": b.title, "authors": b.authors, "language": b.language, "publisher": b.publisher,
-            "date": b.date, "description": b.description, "identifier": b.identifier,
+            "date": b.date, "description": b.description, "identifier": b.identifier, "series": b.series,
+            "series_index": b.series_index,
             "cover": b.cover_type or None,
             "est_seconds": round(self.est_seconds, 1),
             "warnings": self.warnings,
@@ -191,11 +192,23 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
     if plan is None:
         engine_name = engine.name if engine is not None else choose_engine(cfg.engine)[0]
         plan = plan_book(path, cfg, chapters, engine_name, whole_book=True)
+    library = None
+    if cfg.output.layout == "audiobookshelf":       # work in <out>/.render/<slug>, publish the book folder
+        from .corpus import book_folder_name
+        from .layout import work_folder
+        library, out = out, work_folder(out, book_folder_name(plan.book.title, plan.book.authors, path))
+        if "m4b" not in cfg.output.formats:
+            cfg = cfg.model_copy(deep=True)
+            cfg.output.formats = [*cfg.output.formats, "m4b"]
     _check_writable(out)
     with OutputLock(out):
         _remove_stale_temporaries(out)
         try:
-            return _render_locked(plan, path, out, cfg, progress, engine, worker, bar_position)
+            manifest = _render_locked(plan, path, out, cfg, progress, engine, worker, bar_position)
+            if library is not None:
+                from .layout import publish_audiobookshelf
+                manifest["library_folder"] = str(publish_audiobookshelf(manifest, out, library, plan.book))
+            return manifest
         except OSError as e:
             if e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
                 raise OutputError(f"{out}: disk full ({e.strerror}); finished chapters are intact; free some "
@@ -362,7 +375,8 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
     manifest = {
         "book": {"title": book.title, "authors": book.authors, "language": book.language,
                  "publisher": book.publisher, "date": book.date, "identifier": book.identifier,
-                 "description": book.description, "source": str(path)},
+                 "description": book.description, "series": book.series, "series_index": book.series_index,
+                 "source": str(path)},
         "engine": identity,
         "settings": settings,
         "chapters": chapter_records,

@@ -42,7 +42,7 @@ FLAGS = {"engine.name": "--engine", "engine.voice": "--voice", "engine.speed": "
          "engine.model_path": "--model-path", "engine.batch_size": "--batch-size", "engine.threads": "--threads",
          "output.formats": "--format", "text.include_front_matter": "--include-front-matter",
          "text.lexicon": "--lexicon", "cache.dir": "--cache-dir", "cache.enabled": "--no-cache",
-         "validate.qc": "--qc", "validate.strict": "--strict", "output.loudness": "--loudness",
+         "validate.qc": "--qc", "validate.strict": "--strict", "output.loudness": "--loudness", "output.layout": "--layout",
          "run.executor": "--executor", "run.ray_address": "--ray-address"}
 
 
@@ -111,6 +111,7 @@ def render(
     qc: Annotated[Optional[str], typer.Option(help=f"Extra quality check: {', '.join(D.QC_CHOICES)}; asr transcribes each segment (pocketsphinx) and re-renders those whose word error rate is over validate.asr_wer_max [default: {D.QC}].")] = None,
     strict: Annotated[Optional[bool], typer.Option("--strict", help="Exit 4 when any segment still fails its checks after every attempt.")] = None,
     loudness: Annotated[Optional[str], typer.Option(help=f"Loudness preset: acx (RMS {D.TARGET_RMS_DB:g} dB, peak {D.PEAK_CEILING_DB:g} dBFS) or ebu (R128, {D.TARGET_LUFS:g} LUFS) [default: {D.LOUDNESS_PRESET}].")] = None,
+    layout: Annotated[Optional[str], typer.Option(help=f"Folder layout: {', '.join(D.LAYOUTS)}; audiobookshelf puts the M4B, read-along EPUB, cover and metadata.json in <out>/Author/[Series/]Title/ and the chapter files in <out>/.render/ [default: {D.LAYOUT}].")] = None,
     executor: Annotated[Optional[str], typer.Option(help=f"Where segments are synthesized: {', '.join(D.EXECUTORS)} [default: {D.EXECUTOR}].")] = None,
     ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster address for --executor ray (or RAY_ADDRESS; default: a local Ray instance).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (chapters, segments, duration) without loading a model.")] = False,
@@ -158,7 +159,7 @@ def render(
 
 def _run(*, books, out, engine, chapters, format, config, voice, speed, model_path, batch_size, threads, lexicon,
          include_front_matter, cache_dir, no_cache, executor, ray_address, dry_run, as_json, normalize, quiet,
-         qc=None, strict=None, loudness=None, explain=False) -> None:
+         qc=None, strict=None, loudness=None, explain=False, layout=None) -> None:
     formats = None
     if format is not None:
         formats = [f.strip().lower() for f in format.split(",") if f.strip()]
@@ -170,6 +171,8 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
         raise UsageError(f"--qc: unknown check '{qc}'; choose from {', '.join(D.QC_CHOICES)}")
     if loudness is not None and loudness not in ("acx", "ebu"):
         raise UsageError(f"--loudness: unknown preset '{loudness}'; choose from acx, ebu")
+    if layout is not None and layout not in D.LAYOUTS:
+        raise UsageError(f"--layout: unknown layout '{layout}'; choose from {', '.join(D.LAYOUTS)}")
     if executor is not None and executor not in D.EXECUTORS:
         raise UsageError(f"--executor: unknown executor '{executor}'; choose from {', '.join(D.EXECUTORS)}")
     if engine is not None and engine not in D.ENGINES:
@@ -179,7 +182,7 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
                            output__formats=formats, text__include_front_matter=include_front_matter,
                            text__lexicon=[str(p) for p in lexicon] if lexicon else None,
                            cache__dir=str(cache_dir) if cache_dir else None, cache__enabled=False if no_cache else None,
-                           validate__qc=qc, validate__strict=strict, output__loudness=loudness,
+                           validate__qc=qc, validate__strict=strict, output__loudness=loudness, output__layout=layout,
                            run__executor=executor, run__ray_address=ray_address)
     cfg = _load_config(config, overrides)
 
@@ -242,6 +245,8 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
         out = Path("out") / safe_name(Path(book).stem)
     manifest = render_book(book, out, cfg, chapters, progress=not quiet)
     typer.echo(run_summary(manifest, out), err=True)
+    if manifest.get("library_folder"):
+        typer.echo(f"render: book folder for Audiobookshelf: {manifest['library_folder']}", err=True)
     report_path = Path(out) / D.REPORT_NAME
     if report_path.is_file():
         from ..report import summary

@@ -167,7 +167,82 @@ def read_epub(path: str, *, include_front_matter: bool = False, read_notes: bool
                          f"{limits.max_toc_entries} (limits.max_toc_entries)")
     result = _build(book, path, include_front_matter=include_front_matter, read_notes=read_notes)
     result.warnings[:0] = archive.warnings
+    _publication(result, book, archive.data)
     return result
+
+
+_YEAR = re.compile(r"\b(1[4-9]\d\d|20\d\d)\b")
+_PUBLISHED_IN = re.compile(r"(?:first |originally )?published (?:in |on )?(?:[A-Z][a-z]+ (?:\d{1,2}, )?)?"
+                           r"(1[4-9]\d\d|20\d\d)", re.I)
+_OPF_NS = "{http://www.idpf.org/2007/opf}"
+
+
+def _publication(out: Book, book, data: bytes) -> None:
+    """The original publication year (not the ebook's release date) and the series, where the book says.
+
+    Year, first found: a dc:date marked as the original publication (EPUB 2 opf:event), dcterms:issued or
+    dcterms:created, then a colophon or imprint page's "published in 1921" (Standard Ebooks, Gutenberg);
+    else the dc:date as given. Series: EPUB 3 belongs-to-collection (collection-type series, group-position)
+    or calibre's series metadata."""
+    from lxml import etree
+
+    from .xhtml import safe_char_refs
+    opf = None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, recover=True)
+            container = etree.fromstring(safe_char_refs(zf.read("META-INF/container.xml")), parser)
+            opf_path = next((el.get("full-path") for el in container.iter() if isinstance(el.tag, str)
+                             and el.tag.endswith("rootfile") and el.get("full-path")), None)
+            if opf_path:
+                opf = etree.fromstring(safe_char_refs(zf.read(opf_path)), parser)
+    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError, ValueError) as e:
+        log.warning("EPUB package re-read for publication data failed (%s); using dc:date", e)
+    year = ""
+    metas: list = []
+    if opf is not None:
+        metas = [el for el in opf.iter() if isinstance(el.tag, str) and el.tag.rsplit("}", 1)[-1] == "meta"]
+        for el in opf.iter():
+            if not isinstance(el.tag, str) or el.tag.rsplit("}", 1)[-1] != "date":
+                continue
+            event = (el.get(f"{_OPF_NS}event") or el.get("event") or "").lower()
+            if event in ("original-publication", "publication-original", "creation", "created") and el.text:
+                m = _YEAR.search(el.text)
+                year = year or (m.group(1) if m else "")
+        for el in metas:
+            if el.get("property") in ("dcterms:issued", "dcterms:created") and el.text and not year:
+                m = _YEAR.search(el.text)
+                year = m.group(1) if m else ""
+    if not year:
+        import ebooklib
+        for item in book.get_items_of_type(ebooklib.ITEM_DOCUMENT):
+            name = (item.get_name() or "").lower()
+            if not any(k in name for k in ("colophon", "imprint", "copyright", "titlepage")):
+                continue
+            text = " ".join(re.sub(r"<[^>]+>", " ", item.get_content().decode("utf-8", "replace")).split())
+            m = _PUBLISHED_IN.search(text)
+            if m and not re.search(r"this ebook|transcription|produced", text[max(0, m.start() - 40):m.start()], re.I):
+                year = m.group(1)
+                break
+    if year:
+        out.date = year
+    for el in metas:
+        if el.get("property") == "belongs-to-collection" and el.text and el.text.strip():
+            refines = [m for m in metas if m.get("refines") == f"#{el.get('id')}"]
+            kind = next((m.text for m in refines if m.get("property") == "collection-type"), "series")
+            if (kind or "").strip() not in ("series", "set"):
+                continue
+            out.series = clean_space(el.text)
+            out.series_index = next((m.text.strip() for m in refines if m.get("property") == "group-position"
+                                     and m.text), "")
+            break
+    if not out.series:
+        named = {el.get("name"): el.get("content") for el in metas if el.get("name")}
+        if named.get("calibre:series"):
+            out.series = clean_space(named["calibre:series"])
+            out.series_index = (named.get("calibre:series_index") or "").strip()
+            if out.series_index.endswith(".0"):
+                out.series_index = out.series_index[:-2]
 
 
 def _count_toc(toc, depth: int = 0) -> int:

@@ -134,3 +134,42 @@ def test_metadata_json_agrees_with_the_m4b_chapter_marks(epub3_render):
     assert [c["title"] for c in meta["chapters"]] == [t for _, _, t in marks]
     for c, (start, end, _) in zip(meta["chapters"], marks, strict=True):
         assert c["start"] == pytest.approx(start, abs=0.002) and c["end"] == pytest.approx(end, abs=0.002)
+
+
+def test_audiobookshelf_layout_series_and_original_year(tmp_path):
+    """A book in a series: Author/Series/N - Title/ holds the M4B, the read-along EPUB, metadata.json and
+    cover.jpg and no chapter files; the series and the original publication year reach the metadata."""
+    meta = ('<meta property="belongs-to-collection" id="c1">The Marsh Books</meta>'
+            '<meta refines="#c1" property="collection-type">series</meta>'
+            '<meta refines="#c1" property="group-position">2</meta>'
+            '<meta property="dcterms:issued">1898-05-01</meta><dc:date>2020-01-01</dc:date>')
+    book = build_epub(tmp_path / "marsh.epub", {"a.xhtml": "<h1>Dawn</h1>" + para(LOREM),
+                                                "b.xhtml": "<h1>Dusk</h1>" + para(LOREM)},
+                      toc=[("Dawn", "a.xhtml"), ("Dusk", "b.xhtml")], title="The Heron", authors=("Ada Finch",),
+                      extra_meta=meta)
+    lib = tmp_path / "library"
+    proc = run_cli(str(book), "--out", str(lib), "--engine", "hibari", "--quiet", "--format", "mp3,epub",
+                   "--layout", "audiobookshelf")
+    assert proc.returncode == 0, proc.stderr
+    folder = lib / "Ada Finch" / "The Marsh Books" / "2 - The Heron"
+    assert sorted(p.name for p in folder.iterdir()) == ["The Heron.epub", "The Heron.m4b", "cover.jpg",
+                                                        "metadata.json"]
+    assert str(folder) in proc.stderr
+    data = json.loads((folder / "metadata.json").read_text())
+    assert data["series"] == ["The Marsh Books #2"] and data["publishedYear"] == "1898"
+    assert data["authors"] == ["Ada Finch"] and [c["title"] for c in data["chapters"]] == ["Dawn", "Dusk"]
+    assert not list(lib.glob("*/*/*/*.mp3")) and len(list((lib / ".render").glob("*/*.mp3"))) == 2
+    from mutagen.mp4 import MP4
+    tags = MP4(str(folder / "The Heron.m4b")).tags
+    assert tags["\xa9day"] == ["1898"] and tags["\xa9wrt"] and tags["----:com.apple.iTunes:SERIES"][0] == b"The Marsh Books"
+
+
+def test_epub2_original_publication_and_calibre_series(tmp_path):
+    from pipeline.ingest import read_book
+    meta = ('<dc:date xmlns:opf="http://www.idpf.org/2007/opf" opf:event="original-publication">1871</dc:date>'
+            '<dc:date xmlns:opf="http://www.idpf.org/2007/opf" opf:event="publication">2009-04-01</dc:date>'
+            '<meta name="calibre:series" content="Barsetshire"/><meta name="calibre:series_index" content="3.0"/>')
+    path = build_epub(tmp_path / "old.epub", {"a.xhtml": "<h1>One</h1>" + para(LOREM)}, toc=[("One", "a.xhtml")],
+                      version=2, extra_meta=meta)
+    book = read_book(path)
+    assert book.date == "1871" and book.series == "Barsetshire" and book.series_index == "3"

@@ -70,3 +70,9 @@ def test_no_matter_no_note_or_page_numbers(path):
     with_matter = read_book(path, include_front_matter=True)
     assert len(with_matter.chapters) > len(book.chapters)
     assert "Standard Ebooks" in "\n".join(c.text for c in with_matter.chapters)
+
+
+@pytest.mark.parametrize("path, year", [(WODEHOUSE, "1921"), (BIERCE, "1911")], ids=["wodehouse", "bierce"])
+def test_the_original_publication_year_not_the_ebook_release(path, year):
+    """Standard Ebooks record the ebook's release in dc:date and the original year in the colophon."""
+    assert read_book(path).date == year

@@ -1,0 +1,82 @@
+"""Book folders the way audiobook servers want them (`--layout audiobookshelf`).
+
+Audiobookshelf treats every audio file in a book folder as a track, so the chapter files must not sit
+beside the M4B. The render works in `<out>/.render/<author-title>/` (chapter files, subtitles, state,
+reports: a hidden folder the server does not scan) and then publishes the whole-book files into
+`<out>/<Author>/[<Series>/]<Title>/`: the M4B, the read-along EPUB, `metadata.json` and `cover.jpg`. Each
+is copied under a temporary name and moved into place, so a library scan never sees half a file. Folder
+names are sanitized and checked to stay inside `--out`.
+"""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+from .errors import OutputError
+from .export import inside, safe_name
+from .records import Book
+
+WORK_DIR = ".render"
+
+
+def work_folder(out: Path, slug: str) -> Path:
+    return Path(out) / WORK_DIR / slug
+
+
+def book_folder(out: Path, book: Book) -> Path:
+    """<out>/<Author>/[<Series>/]<Title>: the first author, the series when the book has one."""
+    parts = [safe_name(book.authors[0] if book.authors else "Unknown Author")]
+    if book.series:
+        parts.append(safe_name(book.series))
+    title = safe_name(book.title or "Untitled")
+    if book.series and book.series_index:
+        title = safe_name(f"{book.series_index} - {book.title}")
+    parts.append(title)
+    return inside(Path(out), Path(out).joinpath(*parts))
+
+
+def _place(src: Path | None, data: bytes | None, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.part")
+    try:
+        if src is not None:
+            shutil.copyfile(src, tmp)
+        else:
+            tmp.write_bytes(data or b"")
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _cover_jpeg(book: Book) -> bytes | None:
+    from .cover import book_cover
+    data, mime, _ = book_cover(book)
+    if not data:
+        return None
+    if mime == "image/jpeg":
+        return data
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(data)).convert("RGB").save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def publish_audiobookshelf(manifest: dict, work: Path, out: Path, book: Book) -> Path:
+    """Copy the whole-book files of a finished render in `work` into its Audiobookshelf book folder."""
+    folder = book_folder(out, book)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if manifest.get("m4b"):
+            _place(work / manifest["m4b"]["file"], None, folder / manifest["m4b"]["file"])
+        if manifest.get("readalong"):
+            _place(work / manifest["readalong"], None, folder / manifest["readalong"])
+        if manifest.get("metadata_file"):
+            _place(work / manifest["metadata_file"], None, folder / manifest["metadata_file"])
+        cover = _cover_jpeg(book)
+        if cover:
+            _place(None, cover, folder / "cover.jpg")
+    except OSError as e:
+        raise OutputError(f"{folder}: cannot publish the book folder ({e.strerror or e}); choose another --out") from e
+    return folder
