@@ -457,9 +457,10 @@ class BookExporter:
         ).encode("utf-8"))
         extra["metadata_file"] = ABS_METADATA_NAME
         if self.epub:
-            from .readalong import build_readalong
+            from .readalong import build_from_source, build_readalong
             target = self._target(f"{safe_name(self.book.title or 'book')}.epub")
-            atomic_write(target, build_readalong(self.book, chapters, self.out, self.narrator))
+            data = build_from_source(self.book, chapters, self.out, self.narrator)
+            atomic_write(target, data or build_readalong(self.book, chapters, self.out, self.narrator))
             extra["readalong"] = target.name
         return extra
 

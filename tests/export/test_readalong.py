@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from pipeline.ffmpeg import run_ffmpeg
-from tests.conftest import run_cli
+from tests.conftest import WODEHOUSE, run_cli
 from tests.ingest.epubs import LOREM, build_epub, para
 
 SMIL = "{http://www.w3.org/ns/SMIL}"
@@ -33,12 +33,17 @@ def _clock(v: str) -> float:
     return int(h) * 3600 + int(m) * 60 + float(s)
 
 
-def _check_overlays(epub: Path, manifest: dict) -> dict[str, int]:
-    """Every clip inside its audio, in order, contiguous; each overlay's duration its clips' sum and its
-    chapter's; a clip for every segment. Returns pars per content document."""
+def _check_overlays(epub: Path, manifest: dict) -> dict[int, int]:
+    """Per overlay: clips inside their audio file, in order, contiguous, summing to its media:duration. Per
+    rendered chapter: a clip for every segment, from 0 to the chapter's duration. Returns pars per chapter."""
+    import posixpath
+
     from mutagen.mp3 import MP3
     zf = zipfile.ZipFile(epub)
-    opf = etree.fromstring(zf.read("OEBPS/package.opf"))
+    container = etree.fromstring(zf.read("META-INF/container.xml"))
+    opf_path = next(el.get("full-path") for el in container.iter() if str(el.tag).endswith("rootfile"))
+    base = posixpath.dirname(opf_path)
+    opf = etree.fromstring(zf.read(opf_path))
     ns = {"o": "http://www.idpf.org/2007/opf"}
     durations = {m.get("refines").lstrip("#"): _clock(m.text) for m in opf.iterfind(".//o:meta", ns)
                  if m.get("property") == "media:duration" and m.get("refines")}
@@ -47,31 +52,36 @@ def _check_overlays(epub: Path, manifest: dict) -> dict[str, int]:
     assert abs(total - sum(durations.values())) < 0.002 * max(1, len(durations))
     assert any(m.get("property") == "media:active-class" for m in opf.iterfind(".//o:meta", ns))
     assert any(m.get("property") == "media:narrator" and m.text for m in opf.iterfind(".//o:meta", ns))
-    records = {f"c{c['index']:03d}": c for c in manifest["chapters"]}
-    pars_per_doc: dict[str, int] = {}
+    records = {c["index"]: c for c in manifest["chapters"]}
+    clips: dict[int, list[tuple[float, float]]] = {}
+    lengths: dict[str, float] = {}
     for item in opf.iterfind(".//o:item", ns):
         if item.get("media-type") != "application/smil+xml":
             continue
-        smil = etree.fromstring(zf.read("OEBPS/" + item.get("href")))
-        pars = list(smil.iter(f"{SMIL}par"))
-        doc = item.get("id").removesuffix("smil")
-        audio_name = pars[0].find(f"{SMIL}audio").get("src").split("/")[-1]
-        length = MP3(fileobj=io.BytesIO(zf.read(f"OEBPS/audio/{audio_name}"))).info.length
-        prev_end = 0.0
-        for par in pars:
-            a = par.find(f"{SMIL}audio")
+        smil_name = posixpath.join(base, item.get("href"))
+        smil = etree.fromstring(zf.read(smil_name))
+        summed = 0.0
+        for par in smil.iter(f"{SMIL}par"):
+            a, t = par.find(f"{SMIL}audio"), par.find(f"{SMIL}text")
+            audio = posixpath.normpath(posixpath.join(posixpath.dirname(smil_name), a.get("src")))
+            if audio not in lengths:
+                lengths[audio] = MP3(fileobj=io.BytesIO(zf.read(audio))).info.length
             begin, end = _seconds(a.get("clipBegin")), _seconds(a.get("clipEnd"))
-            assert begin == pytest.approx(prev_end, abs=1e-6) and end > begin        # in order, contiguous
-            assert 0.0 <= begin and end <= length + 1e-3                              # inside the audio file
-            prev_end = end
-            target = par.find(f"{SMIL}text").get("src").split("#")[1]
-            xhtml = zf.read("OEBPS/text/" + par.find(f"{SMIL}text").get("src").split("/")[-1].split("#")[0])
+            assert 0.0 <= begin < end <= lengths[audio] + 1e-3                     # inside the audio file
+            doc, target = t.get("src").split("#")
+            xhtml = zf.read(posixpath.normpath(posixpath.join(posixpath.dirname(smil_name), doc)))
             assert f'id="{target}"'.encode() in xhtml
-        assert prev_end == pytest.approx(durations[item.get("id")], abs=0.002)
-        assert prev_end == pytest.approx(min(records[doc]["duration"], length), abs=0.002)
-        assert len(pars) == len(records[doc]["segment_list"])                       # a clip per segment
-        pars_per_doc[doc] = len(pars)
-    return pars_per_doc
+            chapter = int(re.match(r"rdr-c(\d+)s\d+", target).group(1))
+            clips.setdefault(chapter, []).append((begin, end))
+            summed += end - begin
+        assert summed == pytest.approx(durations[item.get("id")], abs=0.002)
+    for chapter, spans in clips.items():
+        assert spans[0][0] == 0.0
+        for (_, e1), (b2, _) in zip(spans, spans[1:]):
+            assert b2 == pytest.approx(e1, abs=1e-6)                                 # in order, contiguous
+        assert spans[-1][1] == pytest.approx(records[chapter]["duration"], abs=0.03)
+        assert len(spans) == len(records[chapter]["segment_list"])                 # a clip per segment
+    return {c: len(v) for c, v in clips.items()}
 
 
 @pytest.fixture(scope="module")
@@ -88,13 +98,17 @@ def test_read_along_from_epub3_passes_epubcheck_with_a_clip_for_every_segment(ep
     epub = out / manifest["readalong"]
     assert _epubcheck(epub) == []
     pars = _check_overlays(epub, manifest)
-    assert set(pars) == {"c001", "c003"}
+    assert set(pars) == {1, 3}
     zf = zipfile.ZipFile(epub)
     assert zf.namelist()[0] == "mimetype" and zf.read("mimetype") == b"application/epub+zip"
-    # chapter 2 was not rendered: its text is there, without an overlay
-    opf = zf.read("OEBPS/package.opf").decode()
-    assert re.search(r'<item id="c002" href="text/c002.xhtml" media-type="application/xhtml\+xml"/>', opf)
-    assert b"<p>" in zf.read("OEBPS/text/c002.xhtml")
+    # made from the source: its own documents, each rendered segment in a span; chapter 2 was not rendered:
+    # its document is there, unchanged, without an overlay
+    opf = next(zf.read(n).decode() for n in zf.namelist() if n.endswith(".opf"))
+    assert re.search(r'<item[^>]*href="chapter-2.xhtml"[^>]*/>', opf)
+    assert "media-overlay" not in re.search(r'<item[^>]*href="chapter-2.xhtml"[^>]*/>', opf).group(0)
+    assert "media-overlay" in re.search(r'<item[^>]*href="chapter-1.xhtml"[^>]*/>', opf).group(0)
+    chapter2 = next(zf.read(n) for n in zf.namelist() if n.endswith("chapter-2.xhtml"))
+    assert b"<p>" in chapter2 and b"rdr-" not in chapter2
 
 
 def test_read_along_from_epub2_and_text_pass_epubcheck(tmp_path):
@@ -173,3 +187,19 @@ def test_epub2_original_publication_and_calibre_series(tmp_path):
                       version=2, extra_meta=meta)
     book = read_book(path)
     assert book.date == "1871" and book.series == "Barsetshire" and book.series_index == "3"
+
+
+@pytest.mark.skipif(not WODEHOUSE.exists(), reason="the corpus is not at ../shared/corpus")
+def test_a_real_standard_ebooks_chapter_gets_a_clip_for_every_segment(tmp_path):
+    """Hgroup titles, word joiners before dashes, spaced ellipses, small caps: every segment of a real
+    chapter is found in the source's own XHTML, and EPUBCheck passes."""
+    out = tmp_path / "chickens"
+    proc = run_cli(str(WODEHOUSE), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "epub",
+                   "--chapters", "2")
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    epub = out / manifest["readalong"]
+    assert _epubcheck(epub) == []
+    assert _check_overlays(epub, manifest) == {2: len(manifest["chapters"][0]["segment_list"])}
+    names = zipfile.ZipFile(epub).namelist()
+    assert any(n.endswith("core.css") for n in names)                  # the source's own styles travel along
