@@ -237,9 +237,9 @@ class _Flat:
 
     def _walk(self, el) -> None:
         tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
-        if tag in _SKIP or not isinstance(el.tag, str):
-            if isinstance(el.tag, str) or True:
-                self._add(el, "tail", el.tail) if el is not None and el.getparent() is not None else None
+        if tag in _SKIP or not isinstance(el.tag, str):      # skipped (and comments): only the text after it
+            if el.getparent() is not None:
+                self._add(el, "tail", el.tail)
             return
         if tag in ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "blockquote", "section", "td"):
             if not self._space:
@@ -346,7 +346,6 @@ def build_from_source(book: Book, records: list[dict], out: Path, narrator: str)
         start_doc = (ch.source.split("#")[0] if ch and ch.source else "")
         di = order.index(start_doc) if start_doc in order else 0
         pos = 0
-        last: list | None = None
         for k, seg in enumerate(rec["segment_list"]):
             needle = _norm(seg["text"])
             found = None
@@ -357,11 +356,7 @@ def build_from_source(book: Book, records: list[dict], out: Path, narrator: str)
                     break
             seg_start = float(seg["start"]) if k else 0.0
             if found is None or not needle:
-                if last is not None:
-                    continue                 # its time stays with the par before it
-                found = None
-            if found is None:
-                continue
+                continue                     # its time stays with the par before it
             di, (at, stop) = found
             href = order[di]
             flat = flats[href]
@@ -382,8 +377,7 @@ def build_from_source(book: Book, records: list[dict], out: Path, narrator: str)
                 a = b + 1
             if first:
                 continue                         # nothing wrappable: no par for it
-            last = [sid, audio, seg_start, end]
-            pars[href].append(last)
+            pars[href].append([sid, audio, seg_start, end])
             pos = stop
     if not any(pars.values()):
         return None
@@ -399,7 +393,7 @@ def build_from_source(book: Book, records: list[dict], out: Path, narrator: str)
         files[doc_name] = etree.tostring(trees[href], xml_declaration=True, encoding="utf-8")
         if not plist:
             continue
-        rel = posixpath.relpath(href, posixpath.dirname(f"rdr-smil/x.smil"))
+        rel = posixpath.relpath(href, "rdr-smil")
         body = []
         dur = 0.0
         for k, (sid, audio, begin, end) in enumerate(plist):

@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import InputError
 from pipeline.ffmpeg import decode_pcm
-from pipeline.ingest import read_book
 from tests.conftest import run_cli
 from tests.epubs import STORY, write_epub
 

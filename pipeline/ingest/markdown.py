@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import InputError
 from ..records import Book, Chapter, Paragraph, ParagraphKind
 from .xhtml import clean_space
 
@@ -77,7 +76,7 @@ def read_markdown(text: str, path: Path, *, title: str | None = None, include_fr
                   read_notes: bool = False) -> Book:
     from markdown_it import MarkdownIt
 
-    from .text import smart_title
+    from .text import assemble_chapters, smart_title
 
     warnings: list[str] = []
     text, meta = _front_matter(text, warnings)
@@ -196,14 +195,7 @@ def read_markdown(text: str, path: Path, *, title: str | None = None, include_fr
     if preamble and (chapters and not include_front_matter and all(len(p.text) < 160 for p in preamble)):
         warnings.append("front matter before the first chapter heading not read; --include-front-matter reads it")
         preamble = []
-    if preamble:
-        chapters.insert(0, Chapter(index=1, title=book_title, source=path.name,
-                                   paragraphs=[Paragraph(book_title, ParagraphKind.TITLE), *preamble]))
-    chapters = [c for c in chapters if len(c.paragraphs) > 1]
-    for k, ch in enumerate(chapters, 1):
-        ch.index = k
-    if not chapters:
-        raise InputError(f"{path}: no readable text in the file")
+    chapters = assemble_chapters(chapters, preamble, book_title, path)
     date = meta.get("date")
     return Book(title=book_title, authors=_as_list(meta.get("authors") or meta.get("author")), chapters=chapters,
                 source=str(path), language=str(meta.get("lang") or meta.get("language") or "en"),

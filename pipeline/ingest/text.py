@@ -247,16 +247,24 @@ def read_text(path: str | Path, title: str | None = None, *, include_front_matte
     elif front:
         warnings.append(f"front matter not read ({len(front)} block(s): title page, contents, credits); "
                         "--include-front-matter reads it")
+    chapters = assemble_chapters(chapters, preamble, book_title, p)
+    return Book(title=book_title, authors=authors, chapters=chapters, source=str(path), language=language,
+                date=year.group(1) if year else "", warnings=warnings)
+
+
+def assemble_chapters(chapters: list[Chapter], preamble: list[Paragraph], book_title: str,
+                      path: Path) -> list[Chapter]:
+    """The book's chapters: text before the first heading (`preamble`) as a chapter titled by the book,
+    empty chapters dropped, indexes from 1. InputError when nothing is left to read."""
     if preamble:
-        chapters.insert(0, Chapter(index=1, title=book_title, source=p.name,
+        chapters.insert(0, Chapter(index=1, title=book_title, source=path.name,
                                    paragraphs=[Paragraph(book_title, ParagraphKind.TITLE), *preamble]))
     chapters = [c for c in chapters if len(c.paragraphs) > 1]
     for i, ch in enumerate(chapters, 1):
         ch.index = i
     if not chapters:
         raise InputError(f"{path}: no readable text in the file")
-    return Book(title=book_title, authors=authors, chapters=chapters, source=str(path), language=language,
-                date=year.group(1) if year else "", warnings=warnings)
+    return chapters
 
 
 def _paragraph(block: str) -> Paragraph:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from .numbers import MONTHS, _decimal, cardinal, digits, ordinal, year_words
+from .numbers import MONTHS, _decimal, cardinal, ordinal, year_words
 from .trace import TRACE, sub
 
 # --- numbers ---------------------------------------------------------------------------------------------
@@ -105,8 +105,6 @@ def _time_range(m: re.Match) -> str:
     a, b = _one_time(m, 1, ctx and m.group("sep1") == "."), _one_time(m, 2, ctx and m.group("sep2") == ".")
     if a is None or b is None:
         return m.group(0)
-    if m.group("ap2") and not m.group("ap1") and a.split()[-1] not in ("m", "clock"):
-        pass
     return f"{a} to {b}" + _end_period(m, bool(m.group("apdot2")))
 
 
@@ -274,9 +272,6 @@ def _money(m: re.Match) -> str:
     per = f" per {_PER[m.group('per')]}" if m.group("per") else ""
     if m.group("num2"):
         b, _ = _amount(m, 2)
-        s1, s2 = m.group("scale1"), m.group("scale2")
-        if s2 and not s1 and not m.group("exp1"):
-            pass                            # "$2-3 million": the scale is said once, at the end
         return f"{sign}{a} to {b} {many}{per}"
     num = m.group("num1").replace(",", "")
     whole, _, frac = num.partition(".")
