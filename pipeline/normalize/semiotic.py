@@ -442,6 +442,9 @@ def _ordinal_fraction(m: re.Match) -> str:
 _RATIO = re.compile(r"(?<![\w:.,])(?P<a>\d{1,3}):(?P<b>\d)(?![\w:]|[.,]\d)")
 _DIMENSION = re.compile(r"(?<![\w.])(?P<a>" + NUM + r")\s?[x\u00d7]\s?(?=\d)")
 _ALWAYS = re.compile(r"(?<![\w/])24/7(?![\w/])")
+_EVEN = re.compile(r"(?<![\w/.])50/50(?![\w/])")
+_PERCENT_RANGE = re.compile(r"(?<![\w.,])(?P<a>" + NUM + r")\s?%?\s?(?:-|\u2013|to)\s?(?P<b>" + NUM + r")\s?%")
+_DECADE_RANGE = re.compile(r"(?<![\w'])(?P<a>'?\d{2,4}s)\s?(?:-|\u2013)\s?(?P<b>'?\d{2,4}s)(?![\w])")
 _ERA = re.compile(r"(?<=\d)(?P<sp>\s?)(?P<era>A\.D\.|AD|B\.C\.E\.|BCE|B\.C\.|BC|C\.E\.|CE)(?![\w])")
 
 
@@ -499,6 +502,13 @@ def expand_semiotic(text: str) -> str:
         text = sub(_EQUATION, _equation, text, "equation")
     if "24/7" in text:
         text = sub(_ALWAYS, lambda m: "twenty-four seven", text, "24/7")
+    if "50/50" in text:
+        text = sub(_EVEN, lambda m: "fifty fifty", text, "50/50")
+    if "%" in text:
+        text = sub(_PERCENT_RANGE, lambda m: f"{num_words(m.group('a'))} to {num_words(m.group('b'))} percent",
+                   text, "percent range")
+    if "s-" in text or "s\u2013" in text or "s -" in text:
+        text = sub(_DECADE_RANGE, lambda m: f"{m.group('a')} to {m.group('b')}", text, "decade range")
     if "x" in text or "\u00d7" in text:
         text = sub(_DIMENSION, lambda m: num_words(m.group("a")) + " by ", text, "dimensions (12 x 14)")
     if "D" in text or "C" in text:

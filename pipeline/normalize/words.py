@@ -17,7 +17,7 @@ ABBREVIATIONS = {
     "Adm.": "Admiral", "Gov.": "Governor", "Sen.": "Senator", "Rep.": "Representative", "Pres.": "President",
     "Fr.": "Father", "Sr.": "Senior", "Jr.": "Junior", "Esq.": "Esquire", "Mme.": "Madame",
     "Mlle.": "Mademoiselle", "vs.": "versus", "v.": "versus", "etc.": "et cetera", "&c.": "et cetera",
-    "e.g.": "for example", "i.e.": "that is", "viz.": "namely", "cf.": "compare", "approx.": "approximately",
+    "e.g.": "for example", "i.e.": "that is", "p.a.": "per annum", "viz.": "namely", "cf.": "compare", "approx.": "approximately",
     "Ave.": "Avenue", "Rd.": "Road", "Blvd.": "Boulevard", "Ln.": "Lane", "Sq.": "Square",
     "Co.": "Company", "Corp.": "Corporation", "Inc.": "Incorporated", "Ltd.": "Limited", "Bros.": "Brothers",
     "Dept.": "Department", "Univ.": "University", "Vol.": "Volume", "vol.": "volume", "Ch.": "Chapter",
