@@ -289,13 +289,17 @@ def _front_matter(blocks: list[str]) -> tuple[list[str], list[str]]:
         if _CONTENTS.match(b.strip().split("\n")[0].strip()):
             front.append(b)
             i += 1
-            # the entries: short lines and headings, up to the first heading that has text under it
+            listed: set[str] = set()           # the entries' lines: the text repeats them as its headings
+            # the entries: short lines and headings, up to the first heading that has text under it, or the
+            # first heading the list already named
             while i < len(blocks):
                 nb = blocks[i]
                 nxt = blocks[i + 1] if i + 1 < len(blocks) else ""
-                if _heading_of(nb, False) is not None and nxt and _heading_of(nxt, False) is None \
-                        and not _toc_like(nxt):
+                key = " ".join(nb.split()).rstrip(".").lower()
+                if _heading_of(nb, False) is not None and (key in listed or nxt and _heading_of(nxt, False) is None
+                                                           and not _toc_like(nxt)):
                     break
+                listed.update(" ".join(ln.split()).rstrip(".").lower() for ln in nb.split("\n") if ln.strip())
                 if _heading_of(nb, False) is None and not _toc_like(nb):
                     break
                 front.append(nb)

@@ -252,3 +252,26 @@ def test_a_plain_text_story_round_trips_through_asr_at_the_engine_baseline(tmp_p
     assert [c["title"] for c in manifest["chapters"]] == ["CHAPTER I", "CHAPTER II"]
     assert manifest["book"]["title"] == "The Ferryman" and manifest["book"]["authors"] == ["Ada Finch"]
     assert report["summary"]["wer"] is not None and report["summary"]["wer"] <= 0.30, report["summary"]
+
+
+def test_an_older_gutenberg_layout_with_a_contents_list_that_names_its_headings(tmp_path):
+    """The pre-2020 header ("EBook of X, by Y", "Character set encoding", "End of the Project Gutenberg
+    EBook"), a centred title block, and a contents list whose entries the text repeats as its headings."""
+    text = ("The Project Gutenberg EBook of The Moonstone, by Wilkie Collins\n\nThis eBook is for the use of anyone "
+            "anywhere at no cost.\n\n\nTitle: The Moonstone\n\nAuthor: Wilkie Collins\n\nRelease Date: June 10, 2006 "
+            "[EBook #155]\n\nLanguage: English\n\nCharacter set encoding: UTF-8\n\n*** START OF THIS PROJECT "
+            "GUTENBERG EBOOK THE MOONSTONE ***\n\n\n\n\nProduced by James Rusk\n\n\n\n\n"
+            "                             THE MOONSTONE\n\n                                A Romance\n\n"
+            "                           by Wilkie Collins\n\n\n\n\nCONTENTS\n\n     PROLOGUE\n"
+            "     THE STORMING OF SERINGAPATAM (1799)\n\n     CHAPTER I\n     CHAPTER II\n\n\n\n\n"
+            f"PROLOGUE\n\n\n{PROSE}\n\n\nCHAPTER I\n\n{PROSE2}\n\n\nCHAPTER II\n\n{PROSE}\n\n\n"
+            "End of the Project Gutenberg EBook of The Moonstone, by Wilkie Collins\n\n*** END OF THIS PROJECT "
+            "GUTENBERG EBOOK THE MOONSTONE ***\n\n***** This file should be named 155-0.txt *****\n")
+    path = tmp_path / "155-0.txt"
+    path.write_text(text)
+    book = read_book(path)
+    assert book.title == "The Moonstone" and book.authors == ["Wilkie Collins"]
+    assert [c.title for c in book.chapters] == ["PROLOGUE", "CHAPTER I", "CHAPTER II"]
+    words = _words(book)
+    for wrapper in ("Gutenberg", "A Romance", "CONTENTS", "Produced", "This file", "SERINGAPATAM (1799) CHAPTER"):
+        assert wrapper not in words, wrapper
