@@ -67,9 +67,9 @@ def strip_gutenberg(text: str) -> tuple[str, dict[str, str]]:
             meta.setdefault(m.group(1).lower(), " ".join(m.group(2).split()))
         text = text[start.end():]
         text = _PRODUCED.sub("", text.lstrip("\n"), count=1)
-    end = _GUTENBERG_END.search(text) or _GUTENBERG_END_OLD.search(text)
-    if end:
-        text = text[: end.start()]
+    ends = [m.start() for m in (_GUTENBERG_END.search(text), _GUTENBERG_END_OLD.search(text)) if m]
+    if ends:
+        text = text[: min(ends)]            # older files say "End of the Project Gutenberg EBook" first
     return text, meta
 
 
