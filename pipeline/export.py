@@ -38,7 +38,7 @@ from .errors import OutputError
 from .ffmpeg import run_ffmpeg
 from .loudness import Loudness, measure_file, pcm_gaps_floor_db
 from .records import Book, ChapterAudio
-from .subtitles import chapter_cues, chapters_txt, to_srt, to_vtt
+from .subtitles import book_cues, chapter_cues, chapters_txt, parse_vtt, to_srt, to_vtt
 
 log = logging.getLogger(__name__)
 
@@ -450,6 +450,17 @@ class BookExporter:
         marks = [(rec["start"], self._title(rec)) for rec in chapters]
         atomic_write(self._target("chapters.txt"), chapters_txt(marks).encode("utf-8"))
         extra["chapters_file"] = "chapters.txt"
+        if self.cfg.subtitles and chapters and all((rec.get("subtitles") or {}).get("vtt") for rec in chapters):
+            # the whole book's subtitles, on the M4B's timeline, from each chapter's own (verified) file
+            cues = book_cues([(rec["start"], rec["end"], parse_vtt((self.out / rec["subtitles"]["vtt"]).read_text(
+                encoding="utf-8"))) for rec in chapters])
+            stem = safe_name(self.book.title or "book")
+            subs = {}
+            for kind, text in (("srt", to_srt(cues)), ("vtt", to_vtt(cues))):
+                target = self._target(f"{stem}.{kind}")
+                atomic_write(target, text.encode("utf-8"))
+                subs[kind] = target.name
+            extra["book_subtitles"] = subs
         if self.m4b and chapters:
             extra["m4b"] = self._write_m4b(chapters)
         atomic_write(self._target(ABS_METADATA_NAME), (json.dumps(

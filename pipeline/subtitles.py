@@ -155,6 +155,32 @@ def to_vtt(cues: list[Cue]) -> str:
                                   for c in cues)
 
 
+_VTT_CUE = re.compile(r"(\d+):(\d\d):(\d\d)\.(\d{3}) --> (\d+):(\d\d):(\d\d)\.(\d{3})\n((?:.+\n?)+)")
+
+
+def parse_vtt(text: str) -> list[Cue]:
+    """The cues of a WebVTT file this module wrote."""
+    out = []
+    for m in _VTT_CUE.finditer(text):
+        g = [int(x) for x in m.groups()[:8]]
+        start = g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000
+        end = g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000
+        out.append(Cue(start, end, m.group(9).strip()))
+    return out
+
+
+def book_cues(chapters: list[tuple[float, float, list[Cue]]]) -> list[Cue]:
+    """Every chapter's cues on the whole book's timeline: (chapter start, chapter end, its cues) each."""
+    out = []
+    for start, end, cues in chapters:
+        for c in cues:
+            a = start + c.start
+            if a >= end:
+                break
+            out.append(Cue(a, min(start + c.end, end), c.text))
+    return out
+
+
 def chapters_txt(marks: list[tuple[float, str]]) -> str:
     """A whole-book chapter list, one "HH:MM:SS.mmm Title" line per chapter (the mp4chaps format, which
     mp4chaps, Audiobookshelf and most chapter editors import)."""

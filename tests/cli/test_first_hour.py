@@ -66,6 +66,12 @@ def test_two_partial_renders_leave_one_book_of_every_finished_chapter(sample_epu
     lines = (out / "chapters.txt").read_text().splitlines()
     assert [ln.split(" ", 1)[1] for ln in lines] == titles
     assert [c["start"] for c in manifest["chapters"]] == [0.0, manifest["chapters"][0]["end"]]
+    # the whole book's subtitles, on the M4B's timeline: chapter 3's cues start where its mark does
+    from pipeline.subtitles import parse_vtt
+    cues = parse_vtt((out / manifest["book_subtitles"]["vtt"]).read_text())
+    third_title = next(c for c in cues if c.text == titles[1])
+    assert manifest["chapters"][1]["start"] <= third_title.start < manifest["chapters"][1]["start"] + 2.0
+    assert [c.start for c in cues] == sorted(c.start for c in cues)
     # the third run fills the gap: every chapter, the first two reused as they were
     third = run_cli(*args)
     assert third.returncode == 0, third.stderr
@@ -109,7 +115,7 @@ def test_rendered_subtitles_follow_the_conventions(sample_epub, tmp_path):
     out = tmp_path / "book"
     proc = run_cli(str(sample_epub), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "wav")
     assert proc.returncode == 0, proc.stderr
-    for srt in out.glob("*.srt"):
+    for srt in out.glob("[0-9][0-9] - *.srt"):          # each chapter's own file
         blocks = [b.split("\n") for b in srt.read_text().strip().split("\n\n")]
         prev_end = 0.0
         for b in blocks:
