@@ -16,7 +16,7 @@ pytest.importorskip("tokenizers")
 from pipeline.errors import EngineError  # noqa: E402
 from pipeline.synthesize.base import SynthRequest, segment_seed  # noqa: E402
 from pipeline.synthesize.soprano.weights import find_weights  # noqa: E402
-from tests.conftest import ROOT, run_cli  # noqa: E402
+from tests.conftest import BIERCE, ROOT, WODEHOUSE, run_cli  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from make_soprano_checkpoint import build  # noqa: E402
@@ -281,3 +281,32 @@ def test_render_cli_with_soprano(sample_epub, ckpt, tmp_path):
     assert files == ["01 - The Lighthouse Keeper.mp3"]
     ch = manifest["chapters"][0]
     assert ch["duration"] > 1.0 and ch["segments"] > 0
+
+
+@pytest.mark.parametrize("text, prepared", [
+    ('"I will," he said: "tell you; now."', "i will, he said. tell you, now."),   # quotes out, : -> . and ; -> ,
+    ("Chapter One", "chapter one."),                                          # a title ends as a sentence
+    ("Wait...", "wait..."),
+    ("Naïve café — here", "naive cafe - here."),
+    ("and so on,", "and so on,"),                                              # a continuation stays one
+    ("Hmmmmm, so", "hmm, so."),
+])
+def test_model_text_is_the_references_preparation(text, prepared):
+    from pipeline.synthesize.soprano.engine import model_text
+    assert model_text(text) == prepared
+
+
+@pytest.mark.skipif(not (WODEHOUSE.exists() and BIERCE.exists()), reason="the corpus is not at ../shared/corpus")
+def test_every_prompt_of_the_corpus_books_is_in_the_models_character_set():
+    """No character outside the set soprano-tts trains on reaches the tokenizer (':' and ';' made unknown
+    tokens with the real vocabulary): every segment of both corpus books, normalized and prepared."""
+    from pipeline.config import Config
+    from pipeline.render import plan_book
+    from pipeline.synthesize.soprano.engine import MODEL_CHARS, model_text
+    for book in (WODEHOUSE, BIERCE):
+        plan = plan_book(book, Config(), engine_name="soprano")
+        prompts = [model_text(s.normalized) for segs in plan.segments.values() for s in segs]
+        assert len(prompts) > 1000
+        outside = {ch for p in prompts for ch in p} - MODEL_CHARS
+        assert not outside, (book.name, outside)
+        assert all(p for p in prompts)

@@ -31,13 +31,43 @@ from .sampling import repetition_score
 from .weights import WHERE, find_weights, read_config
 
 log = logging.getLogger(__name__)
-ENGINE_VERSION = "1"          # bump when a change here changes the audio
+ENGINE_VERSION = "2"          # bump when a change here changes the audio (2: soprano-tts text preparation)
+
+
+# What soprano-tts 0.2.0 does to text before tokenizing it (its utils/text_normalizer.clean_text, after
+# number and abbreviation expansion, which our own normalization does better): symbols to words, ':' to '.',
+# ';' to ',', lower case, only the characters its tokenizer was trained on, punctuation deduplicated.
+_SYMBOL_WORDS = [("@", " at "), ("&", " and "), ("%", " percent "), (":", "."), (";", ","),
+                 ("+", " plus "), ("\\", " backslash "), ("~", " about "), ("<=", " less than or equal to "),
+                 (">=", " greater than or equal to "), ("<", " less than "), (">", " greater than "),
+                 ("=", " equals "), ("/", " slash "), ("_", " "), ("*", " ")]
+MODEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz !$%&'*,-.0123456789?")   # after prepare: the training set
+_UNKNOWN = re.compile(r"[^a-z !$%&'*,\-.0-9?]")
+_SPACE_PUNCT = re.compile(r" ([.?!,])")
+_TRIPLE = re.compile(r"(\w)\1{2,}")
 
 
 def model_text(text: str) -> str:
-    """The text as the model was trained to read it: ASCII, lower case, single spaces."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"\s+", " ", text).strip().lower()
+    """The text in the form the model was trained on (soprano-tts's own preparation, applied after our
+    normalization): ASCII, symbols as words, ':' as '.', ';' as ',', lower case, double quotes and other
+    characters outside its training set dropped, punctuation deduplicated, and a sentence end (a period) when
+    the text has none; a piece cut at a comma keeps its comma."""
+    text = unicodedata.normalize("NFKD", text.replace("\u2014", " - ")).encode("ascii", "ignore").decode("ascii")
+    for sym, words in _SYMBOL_WORDS:
+        if sym in text:
+            text = text.replace(sym, words)
+    text = _UNKNOWN.sub("", text.lower())
+    text = _SPACE_PUNCT.sub(r"\1", re.sub(r"\s+", " ", text)).strip()
+    text = re.sub(r"\.\.\.+", "\x00", text)
+    text = re.sub(r",+", ",", text)
+    text = re.sub(r"[.,]*\.[.,]*", ".", text)
+    text = re.sub(r"[.,!]*![.,!]*", "!", text)
+    text = re.sub(r"[.,!?]*\?[.,!?]*", "?", text)
+    text = _TRIPLE.sub(lambda m: m.group(0)[:2], text.replace("\x00", "..."))
+    text = text.strip(" ,.") if not re.search(r"[a-z0-9]", text) else text.lstrip(" ,.")
+    if text and text[-1] not in ".!?,":
+        text += "."
+    return text
 
 
 def expected_tokens(text: str) -> float:
