@@ -29,6 +29,7 @@ class EngineConfig(StrictModel):
     backend: Literal["auto", "torch", "lmdeploy"] = D.SOPRANO_BACKEND
     temperature: float = Field(D.SOPRANO_TEMPERATURE, ge=0.0, le=2.0)
     top_p: float = Field(D.SOPRANO_TOP_P, gt=0.0, le=1.0)
+    top_k: int = Field(D.SOPRANO_TOP_K, ge=0, le=100_000)
     repetition_penalty: float = Field(D.SOPRANO_REPETITION_PENALTY, ge=1.0, le=3.0)
     max_new_tokens: int = Field(D.SOPRANO_MAX_NEW_TOKENS, ge=8, le=D.SOPRANO_MAX_NEW_TOKENS)
     device: str = "auto"                      # auto | cpu | cuda | cuda:N

@@ -20,6 +20,7 @@ SOPRANO_REPO_ID = "ekwek/Soprano-1.1-80M"
 SOPRANO_CHARS_PER_S = 14.0
 SOPRANO_TEMPERATURE = 0.3
 SOPRANO_TOP_P = 0.95
+SOPRANO_TOP_K = 50                 # the reference's transformers path applies transformers' default top-k 50 (0: off)
 SOPRANO_REPETITION_PENALTY = 1.2
 SOPRANO_MAX_NEW_TOKENS = 512
 SOPRANO_BACKEND = "auto"            # auto | torch | lmdeploy

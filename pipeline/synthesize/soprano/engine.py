@@ -107,6 +107,7 @@ class SopranoEngine(Engine):
     def __init__(self, path: Path, device: str = "auto", dtype: str = "auto", decoder_dtype: str = "auto",
                  backend: str = D.SOPRANO_BACKEND, temperature: float = D.SOPRANO_TEMPERATURE,
                  top_p: float = D.SOPRANO_TOP_P, repetition_penalty: float = D.SOPRANO_REPETITION_PENALTY,
+                 top_k: int = D.SOPRANO_TOP_K,
                  max_new_tokens: int = D.SOPRANO_MAX_NEW_TOKENS, memory_fraction: float = D.SOPRANO_MEMORY_FRACTION,
                  kv_cache_fraction: float = D.SOPRANO_KV_CACHE_FRACTION, lm_slots: int = 0, decoder_frames: int = 0,
                  threads: int = 0):
@@ -135,7 +136,7 @@ class SopranoEngine(Engine):
         if backend == "lmdeploy" and self.device.type != "cuda":
             raise EngineError("the lmdeploy backend runs on CUDA only; use --config with backend = 'torch'")
         self.backend = backend
-        self.sampling = Sampling(temperature, top_p, repetition_penalty)
+        self.sampling = Sampling(temperature, top_p, repetition_penalty, top_k)
         self.max_new_tokens = min(max_new_tokens, D.SOPRANO_MAX_NEW_TOKENS)
         self.memory_fraction, self.kv_cache_fraction = memory_fraction, kv_cache_fraction
         self.stats = EngineStats()
@@ -177,7 +178,7 @@ class SopranoEngine(Engine):
         if path is None:
             raise EngineError(f"Soprano weights not found; {WHERE}")
         return cls(path, device=cfg.device, dtype=cfg.dtype, decoder_dtype=cfg.decoder_dtype, backend=cfg.backend,
-                   temperature=cfg.temperature, top_p=cfg.top_p, repetition_penalty=cfg.repetition_penalty,
+                   temperature=cfg.temperature, top_p=cfg.top_p, repetition_penalty=cfg.repetition_penalty, top_k=cfg.top_k,
                    max_new_tokens=cfg.max_new_tokens, memory_fraction=cfg.memory_fraction,
                    kv_cache_fraction=cfg.kv_cache_fraction, threads=cfg.threads)
 
@@ -286,7 +287,8 @@ class SopranoEngine(Engine):
                 "config": json.loads((self.path / "config.json").read_text()),
                 "backend": self.backend, "device": self.device.type, "lm_dtype": str(self.lm_dtype).split(".")[-1],
                 "decoder_dtype": str(self.decoder_dtype).split(".")[-1], "temperature": self.sampling.temperature,
-                "top_p": self.sampling.top_p, "repetition_penalty": self.sampling.repetition_penalty,
+                "top_p": self.sampling.top_p, "top_k": self.sampling.top_k,
+                "repetition_penalty": self.sampling.repetition_penalty,
                 "max_new_tokens": self.max_new_tokens, "sample_rate": self.sample_rate}
         return self._identity
 

@@ -36,6 +36,7 @@ class Sampling:
     temperature: float
     top_p: float
     repetition_penalty: float
+    top_k: int = 0
 
 
 @dataclass(slots=True)
@@ -80,7 +81,7 @@ def generate(lm: QwenLM, jobs: list[Job], stop_id: int, sampling: Sampling, slot
             logits[now, stop_id] = 0.0
         rr = torch.tensor(rows, device=dev)
         tok = sample(logits, seen[rr], uniforms(seeds[rows], steps), sampling.temperature, sampling.top_p,
-                     sampling.repetition_penalty)
+                     sampling.repetition_penalty, sampling.top_k)
         tok_l = tok.tolist()
         hid[rr, torch.tensor([count[r] for r in rows], device=dev)] = hidden.float()
         for r, t in zip(rows, tok_l):

@@ -32,7 +32,7 @@ class TurboMindLM:
         """Fill each job's tokens, hidden (T, hidden) float32 and finish_reason, as the torch loop does."""
         configs = [self._GenerationConfig(
             output_last_hidden_state="generation", do_sample=sampling.temperature > 0,
-            temperature=max(sampling.temperature, 1e-3), top_p=sampling.top_p, top_k=vocab,
+            temperature=max(sampling.temperature, 1e-3), top_p=sampling.top_p, top_k=sampling.top_k or vocab,
             repetition_penalty=sampling.repetition_penalty, random_seed=job.seed, max_new_tokens=job.cap,
             stop_token_ids=[stop_id], skip_special_tokens=False,
             min_new_tokens=job.force, ignore_eos=False) for job in jobs]

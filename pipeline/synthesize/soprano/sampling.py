@@ -25,12 +25,13 @@ def uniforms(seeds: np.ndarray, steps: np.ndarray) -> np.ndarray:
 
 
 def sample(logits: torch.Tensor, seen: torch.Tensor, u: np.ndarray, temperature: float, top_p: float,
-           repetition_penalty: float) -> torch.Tensor:
+           repetition_penalty: float, top_k: int = 0) -> torch.Tensor:
     """Next token per row. `logits` (n, vocab) float32, `seen` (n, vocab) bool: tokens already in the
     sequence (prompt included) for the repetition penalty, `u` (n,) uniforms. Returns (n,) int64.
 
     Penalty as in CTRL/transformers (positive logits divided, negative multiplied), then temperature,
-    then nucleus: the fewest most likely tokens whose mass reaches `top_p`, sampled by inverse CDF."""
+    then top-k (when `top_k` > 0: the k most likely, renormalized, as transformers' TopKLogitsWarper), then
+    nucleus: the fewest most likely tokens whose mass reaches `top_p`, sampled by inverse CDF."""
     if repetition_penalty != 1.0:
         logits = torch.where(seen, torch.where(logits > 0, logits / repetition_penalty,
                                                logits * repetition_penalty), logits)
@@ -40,6 +41,15 @@ def sample(logits: torch.Tensor, seen: torch.Tensor, u: np.ndarray, temperature:
     n, vocab = probs.shape
     out = torch.empty(n, dtype=torch.int64, device=logits.device)
     uu = torch.as_tensor(u, dtype=torch.float64, device=logits.device)
+    if 0 < top_k < vocab:
+        # transformers' order: top-k on the tempered logits, then top-p over the renormalized k, exactly
+        vals, idx = probs.topk(top_k, dim=-1)
+        v = vals.double() / vals.double().sum(-1, keepdim=True)
+        if top_p < 1.0:
+            v = torch.where(v.cumsum(-1) - v < top_p, v, torch.zeros_like(v))
+        c = v.cumsum(-1)
+        pick = torch.searchsorted(c, (uu * c[:, -1])[:, None], right=True).clamp_(max=top_k - 1)
+        return idx.gather(1, pick).flatten()
     # a peaked distribution has its nucleus in the top k: sort only those (in order of likelihood)
     k = min(vocab, D.SOPRANO_TOPK_FAST)
     vals, idx = probs.topk(k, dim=-1)
