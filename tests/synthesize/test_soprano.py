@@ -345,3 +345,41 @@ def test_sampler_matches_the_references_distribution_on_fixed_logits(flat):
     freq = np.bincount(got, minlength=vocab) / draws
     assert set(np.flatnonzero(freq)) <= set(np.flatnonzero(want > 0))
     assert 0.5 * np.abs(freq - want).sum() < 0.02
+
+
+def _snr_db(ref: np.ndarray, got: np.ndarray) -> float:
+    return float(10 * np.log10((ref ** 2).sum() / max(((ref - got) ** 2).sum(), 1e-30)))
+
+
+def test_lm_matches_transformers_qwen3_on_the_same_checkpoint(ckpt):
+    """An independent Qwen3: transformers' own implementation loads the same tiny checkpoint; the last-layer
+    hidden states (after the final norm) of our prefill and of our one-token steps match it in fp32."""
+    transformers = pytest.importorskip("transformers")
+    import torch
+
+    from pipeline.synthesize.soprano.lm import QwenLM
+    ref = transformers.AutoModelForCausalLM.from_pretrained(str(ckpt), torch_dtype=torch.float32).eval()
+    ours = QwenLM.load(ckpt, torch.device("cpu"), torch.float32, max_positions=256)
+    rng = np.random.default_rng(3)
+    prompts = [rng.integers(4, ours.shape.vocab, size=n).tolist() for n in (9, 23)]
+    with torch.no_grad():
+        want = [ref(torch.tensor([p]), output_hidden_states=True).hidden_states[-1][0].numpy() for p in prompts]
+    P = max(map(len, prompts))
+    ids = torch.zeros(2, P, dtype=torch.long)
+    for i, p in enumerate(prompts):
+        ids[i, :len(p)] = torch.tensor(p)
+    cache = ours.new_cache(2, 64)
+    # prefill all but the last 4 tokens, then step them one at a time: both paths against the reference
+    cut = [len(p) - 4 for p in prompts]
+    ids_cut = torch.zeros(2, max(cut), dtype=torch.long)
+    for i, p in enumerate(prompts):
+        ids_cut[i, :cut[i]] = torch.tensor(p[:cut[i]])
+    hidden, _ = ours.prefill(ids_cut, torch.tensor(cut), torch.arange(2), cache)
+    for i in range(2):
+        assert _snr_db(want[i][cut[i] - 1], hidden[i].numpy()) > 90
+    for k in range(4):
+        pos = torch.tensor([cut[0] + k, cut[1] + k])
+        tok = torch.tensor([prompts[0][cut[0] + k], prompts[1][cut[1] + k]])
+        hidden, _ = ours.step(tok, pos, cache, context=int(pos.max()) + 1)
+        for i in range(2):
+            assert _snr_db(want[i][cut[i] + k], hidden[i].numpy()) > 90
