@@ -29,19 +29,27 @@ def _tree(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*")}
 
 
+# The render runs under a small parent of its own, which reports the peak RSS of its descendants only: the
+# test process's RUSAGE_CHILDREN mark also holds every earlier child of the session (EPUBCheck's JVM, Chromium).
+_MEASURED = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[2:]); "
+             "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+             "sys.exit(p.returncode)")
+
+
 def _run(book: Path, out: Path, *extra: str) -> tuple[int, str, float, float]:
     """(exit code, stderr, peak RSS in MB, seconds) of the real CLI."""
+    import tempfile
     t0 = time.perf_counter()
-    proc = subprocess.Popen([RENDER, str(book), "--out", str(out), "--engine", "hibari", "--quiet", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        stdout, stderr = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise
-    # the child is reaped by communicate(); its peak RSS is in the children's rusage high-water mark
-    import resource
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as peak:
+        proc = subprocess.Popen([sys.executable, "-c", _MEASURED, peak.name, RENDER, str(book), "--out", str(out),
+                                 "--engine", "hibari", "--quiet", *extra],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        peak_mb = int(Path(peak.name).read_text() or 0) / 1024
     return proc.returncode, stderr + stdout, peak_mb, time.perf_counter() - t0
 
 
