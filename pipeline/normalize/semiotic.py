@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from .numbers import MONTHS, _decimal, cardinal, ordinal, year_words
+from .numbers import MONTHS, _decimal, cardinal, digits, ordinal, year_words
 from .trace import TRACE, sub
 
 # --- numbers ---------------------------------------------------------------------------------------------
@@ -139,6 +139,9 @@ def _month_fix(m: re.Match) -> str:
 
 _NUM_DATE = re.compile(r"(?<![\w/.:-])(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
                        r"(?![\w/]|[.:-]\d)")
+_MONTH_DAY = re.compile(r"\b(?P<pre>on|by|until|till|from|since|before|after) (?P<m>\d{1,2})/(?P<d>\d{1,2})"
+                        r"(?![\w/]|[.,]\d)", re.I)
+_UK_PHONE = re.compile(r"(?<![\w.+])(?:\+\d{1,3}\s)?0\d{2,4}(?:\s\d{3,4}){1,2}(?![\w]|[.,]\d)")
 _YMD_DATE = re.compile(r"(?<![\w/.:-])(?P<y>1\d{3}|20\d{2})(?P<sep>[/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
                        r"(?![\w/]|[.:-]\d)")
 
@@ -297,7 +300,8 @@ def _money_after(m: re.Match) -> str:
 
 
 # bare scales after a number ("2bn more", "3.5m people"): million, billion
-_BARE_SCALE = re.compile(r"(?<![\w.,$£€])(?P<num>" + NUM + r")(?P<scale>bn|mn|tn)(?![\w])")
+_BARE_SCALE = re.compile(r"(?<![\w.,$£€])(?P<num>" + NUM + r")(?:(?P<scale>bn|mn|tn)(?![\w])|"
+                         r"(?P<cap>M|B)(?=\s[a-z]))")        # "1.5M copies"; not "221B Baker Street"
 
 # --- old ordinals: the 22d, the 2d of October, May 3d -------------------------------------------------------
 _OLD_ORDINAL = re.compile(r"(?<![\w.])(?P<n>\d{0,3}[23])d(?![\w])")
@@ -524,12 +528,20 @@ def expand_semiotic(text: str) -> str:
     if "/" in text or "." in text or "-" in text:
         text = sub(_YMD_DATE, _ymd_date, text, "date (year first)")
         text = sub(_NUM_DATE, _num_date, text, "date (numeric)")
+    if "/" in text:
+        text = sub(_MONTH_DAY, lambda m: (f"{m.group('pre')} {MONTHS[int(m.group('m')) - 1]} "
+                                          f"{ordinal(int(m.group('d')))}"
+                                          if 1 <= int(m.group("m")) <= 12 and 1 <= int(m.group("d")) <= 31
+                                          else m.group(0)), text, "date (month/day)")
+    if " 0" in text or text.startswith("0") or "+" in text:
+        text = sub(_UK_PHONE, lambda m: ", ".join(digits(g) for g in re.findall(r"\d+", m.group(0))), text,
+                   "telephone (spaced groups)")
     if "s." in text or "d." in text or "£" in text:
         text = sub(_LSD, _lsd, text, "pre-decimal British money")
     text = sub(_MONEY, _money, text, "money")
     text = sub(_MONEY_AFTER, _money_after, text, "money (currency code)")
-    text = sub(_BARE_SCALE, lambda m: f"{num_words(m.group('num'))} {_SCALE_WORDS[m.group('scale')]}", text,
-               "number with a scale")
+    text = sub(_BARE_SCALE, lambda m: f"{num_words(m.group('num'))} "
+               f"{_SCALE_WORDS[m.group('scale') or m.group('cap')]}", text, "number with a scale")
     if "d" in text:
         text = sub(_OLD_ORDINAL, _old_ordinal, text, "old ordinal (22d)")
     if "°" in text or "º" in text or "degree" in text:

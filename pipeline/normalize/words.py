@@ -21,7 +21,7 @@ ABBREVIATIONS = {
     "Ave.": "Avenue", "Rd.": "Road", "Blvd.": "Boulevard", "Ln.": "Lane", "Sq.": "Square",
     "Co.": "Company", "Corp.": "Corporation", "Inc.": "Incorporated", "Ltd.": "Limited", "Bros.": "Brothers",
     "Dept.": "Department", "Univ.": "University", "Vol.": "Volume", "vol.": "volume", "Ch.": "Chapter",
-    "ch.": "chapter", "pp.": "pages", "p.": "page", "fig.": "figure", "Fig.": "Figure", "ed.": "edition",
+    "ch.": "chapter", "pp.": "pages", "p.": "page", "doz.": "dozen", "fig.": "figure", "Fig.": "Figure", "ed.": "edition",
     "Mt.": "Mount", "Ft.": "Fort", "ft.": "feet", "in.": "inches", "lb.": "pounds", "lbs.": "pounds",
     "oz.": "ounces", "yd.": "yards", "yds.": "yards", "mi.": "miles", "hr.": "hour", "hrs.": "hours",
     "min.": "minutes", "sec.": "seconds", "mph": "miles per hour", "yrs.": "years", "yr.": "year",
@@ -35,7 +35,7 @@ _BEFORE_NUMBER = {"No.": "Number", "no.": "number", "Nos.": "Numbers", "nos.": "
                   "mph": "miles per hour", "mi.": "miles", "hr.": "hour", "hrs.": "hours", "lb.": "pounds",
                   "lbs.": "pounds", "oz.": "ounces", "yd.": "yards", "yds.": "yards", "yrs.": "years",
                   "yr.": "year", "mos.": "months", "mo.": "month", "wks.": "weeks", "wk.": "week"}
-_AFTER_NUMBER = {"pp.", "yrs.", "yr.", "mos.", "mo.", "wks.", "wk.", "in.", "ft.", "min.", "sec.", "km", "kg", "cm", "mm", "mph", "mi.", "hr.", "hrs.", "lb.",
+_AFTER_NUMBER = {"doz.", "pp.", "yrs.", "yr.", "mos.", "mo.", "wks.", "wk.", "in.", "ft.", "min.", "sec.", "km", "kg", "cm", "mm", "mph", "mi.", "hr.", "hrs.", "lb.",
                  "lbs.", "oz.", "yd.", "yds."}
 _NUMBER_ONLY = {"No.", "no.", "Nos.", "nos.", "p.", "pp."} | _AFTER_NUMBER
 _SENTENCE_FINAL_OK = {"etc.", "&c.", "Co.", "Inc.", "Ltd.", "Bros.", "Jr.", "Sr.", "Esq.", "approx."}
@@ -55,7 +55,7 @@ def _abbr(m: re.Match) -> str:
     if abbr in _NUMBER_ONLY:
         if abbr in _AFTER_NUMBER and number_before:
             pass
-        elif abbr in _BEFORE_NUMBER and number_after and abbr not in _AFTER_NUMBER:
+        elif abbr in _BEFORE_NUMBER and number_after and (abbr not in _AFTER_NUMBER or abbr == "pp."):
             pass
         else:
             return abbr
