@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 
+from .audio import resample, to_pcm16
 from .errors import EngineError
 
 ASR_RATE_HZ = 16_000
@@ -26,9 +27,8 @@ def _decoder():
 
 def transcribe(audio: np.ndarray, sample_rate: int) -> str:
     """Words pocketsphinx hears in mono float32 audio, shape (T,), at `sample_rate` Hz."""
-    from .assemble import resample
     pcm = resample(np.asarray(audio, np.float32), sample_rate, ASR_RATE_HZ)
-    pcm16 = (np.clip(pcm, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    pcm16 = to_pcm16(pcm)
     dec = _decoder()
     dec.start_utt()
     dec.process_raw(pcm16, full_utt=True)

@@ -15,36 +15,18 @@ import io
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from . import defaults as D
+from .config import CacheConfig
+from .files import atomic_write
 
 log = logging.getLogger(__name__)
 
 SEED_POLICY = "sha256(attempt, normalized text)"   # see pipeline.synthesize.base.segment_seed
 CACHE_VERSION = 2      # 2: entries carry a checksum of their audio and metadata
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that `path` is either absent, the old file, or the complete new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644 & ~_UMASK)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _checksum(audio: np.ndarray, meta_bytes: bytes) -> str:
@@ -56,7 +38,7 @@ def _checksum(audio: np.ndarray, meta_bytes: bytes) -> str:
 
 
 class DiskCache:
-    def __init__(self, root: str | Path, max_bytes: int = 20 * 1024**3):
+    def __init__(self, root: str | Path, max_bytes: int = int(D.CACHE_MAX_GB * 1024**3)):
         self.root = Path(root)
         self.max_bytes = max_bytes
         self.root.mkdir(parents=True, exist_ok=True)
@@ -149,3 +131,24 @@ class DiskCache:
             except OSError:
                 pass
         return removed
+
+
+def default_cache_dir() -> Path:
+    """RENDER_CACHE_DIR, else $XDG_CACHE_HOME/render/segments, else ~/.cache/render/segments."""
+    env = os.environ.get("RENDER_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "render" / "segments"
+
+
+def open_cache(cfg: CacheConfig) -> DiskCache | None:
+    """The segment cache `cfg` asks for, or None when it is off or cannot be used (said once)."""
+    if not cfg.enabled:
+        return None
+    root = Path(cfg.dir) if cfg.dir else default_cache_dir()
+    try:
+        return DiskCache(root, int(cfg.max_gb * 1024**3))
+    except OSError as e:
+        log.warning("segment cache at %s unusable (%s); rendering without it", root, e.strerror or e)
+        return None

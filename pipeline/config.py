@@ -20,13 +20,13 @@ class StrictModel(BaseModel):
 
 
 class EngineConfig(StrictModel):
-    name: Literal["auto", "hibari", "soprano"] = D.ENGINE
+    name: Literal[D.ENGINES] = D.ENGINE
     batch_size: int = Field(D.BATCH_SIZE, ge=0, le=4096)    # 0 = the engine's own default
     voice: str = D.HIBARI_VOICE
     speed: float = Field(D.HIBARI_SPEED, ge=0.5, le=2.0)
     threads: int = Field(D.HIBARI_THREADS, ge=1, le=256)
     model_path: str = ""                      # Soprano weights directory ("" = env or HF cache)
-    backend: Literal["auto", "torch", "lmdeploy"] = D.SOPRANO_BACKEND
+    backend: Literal[D.SOPRANO_BACKENDS] = D.SOPRANO_BACKEND
     temperature: float = Field(D.SOPRANO_TEMPERATURE, ge=0.0, le=2.0)
     top_p: float = Field(D.SOPRANO_TOP_P, gt=0.0, le=1.0)
     top_k: int = Field(D.SOPRANO_TOP_K, ge=0, le=100_000)
@@ -62,17 +62,17 @@ class PauseConfig(StrictModel):
 
 
 class OutputConfig(StrictModel):
-    formats: list[Literal["mp3", "m4b", "opus", "flac", "wav", "epub"]] = Field(default_factory=lambda: list(D.FORMATS))
+    formats: list[Literal[D.FORMAT_CHOICES]] = Field(default_factory=lambda: list(D.FORMATS))
     sample_rate: int = Field(D.SAMPLE_RATE_HZ, ge=8000, le=192_000)
     mp3_bitrate: str = D.MP3_BITRATE
     aac_bitrate: str = D.AAC_BITRATE
     opus_bitrate: str = D.OPUS_BITRATE
-    loudness: Literal["acx", "ebu"] = D.LOUDNESS_PRESET
+    loudness: Literal[D.LOUDNESS_PRESETS] = D.LOUDNESS_PRESET
     target_rms_db: float = Field(D.TARGET_RMS_DB, ge=-40.0, le=-6.0)
     target_lufs: float = Field(D.TARGET_LUFS, ge=-40.0, le=-6.0)
     peak_db: float = Field(D.PEAK_CEILING_DB, ge=-20.0, le=0.0)
     subtitles: bool = D.SUBTITLES
-    layout: Literal["flat", "audiobookshelf"] = D.LAYOUT
+    layout: Literal[D.LAYOUTS] = D.LAYOUT
 
 
 class ValidateConfig(StrictModel):
@@ -84,7 +84,7 @@ class ValidateConfig(StrictModel):
     min_rms_db: float = Field(D.MIN_RMS_DB, le=0.0)
     clip_fraction_max: float = Field(D.CLIP_FRACTION_MAX, ge=0.0, le=1.0)
     max_edge_silence_s: float = Field(D.MAX_EDGE_SILENCE_S, gt=0.0)
-    qc: Literal["none", "asr"] = D.QC
+    qc: Literal[D.QC_CHOICES] = D.QC
     asr_wer_max: float = Field(D.ASR_WER_MAX, ge=0.0, le=1.0)
     asr_sample: float = Field(D.ASR_SAMPLE, ge=0.0, le=1.0)
     strict: bool = D.STRICT
@@ -103,16 +103,10 @@ class LimitsConfig(StrictModel):
     max_book_chars: int = Field(D.MAX_BOOK_CHARS, ge=1)
     ingest_seconds: float = Field(D.INGEST_SECONDS, gt=0)
 
-    def archive(self):
-        from .ingest.safety import ArchiveLimits
-        return ArchiveLimits(max_total_bytes=int(self.epub_max_total_mb * 2**20),
-                             max_member_bytes=int(self.epub_max_member_mb * 2**20),
-                             max_members=self.epub_max_members, max_ratio=self.epub_max_ratio,
-                             max_spine_items=self.max_spine_items, max_toc_entries=self.max_toc_entries)
 
 
 class RunConfig(StrictModel):
-    executor: Literal["local", "ray"] = D.EXECUTOR
+    executor: Literal[D.EXECUTORS] = D.EXECUTOR
     ray_address: str = ""                     # "" = RAY_ADDRESS, else a local Ray instance
     ray_cpus_per_actor: float = Field(D.RAY_CPUS_PER_ACTOR, gt=0.0)
     ray_gpus_per_actor: float = Field(D.RAY_GPUS_PER_ACTOR, ge=0.0)

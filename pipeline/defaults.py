@@ -24,6 +24,7 @@ SOPRANO_TOP_K = 50                 # the reference's transformers path applies t
 SOPRANO_REPETITION_PENALTY = 1.2
 SOPRANO_MAX_NEW_TOKENS = 512
 SOPRANO_BACKEND = "auto"            # auto | torch | lmdeploy
+SOPRANO_BACKENDS = ("auto", "torch", "lmdeploy")
 SOPRANO_DECODER_DTYPE = "auto"      # auto (bfloat16 where the LM runs it fast) | float32 | bfloat16 | float16
 SOPRANO_MEMORY_FRACTION = 0.5       # share of free RAM (CPU) or VRAM (CUDA) the batch planner may fill
 SOPRANO_KV_CACHE_FRACTION = 0.8     # lmdeploy: share of free VRAM for TurboMind's KV cache
@@ -46,7 +47,6 @@ SOPRANO_CUDA_DECODER_FRAMES = 131072
 BATCH_SIZE = 0                      # segments handed to an engine at once; 0 = the engine's own default:
 HIBARI_BATCH_SIZE = 16              #   hibari runs one sequence at a time, a batch only groups the work
 SOPRANO_BATCH_SIZE = 256            #   Soprano's continuous batching fills its slots from a large batch
-ENGINE_BATCH_SIZE = {"hibari": HIBARI_BATCH_SIZE, "soprano": SOPRANO_BATCH_SIZE}
 
 # --- text ----------------------------------------------------------------------------------------
 LANGUAGE = "en"
@@ -76,6 +76,7 @@ MP3_BITRATE = "192k"
 AAC_BITRATE = "128k"
 OPUS_BITRATE = "48k"
 LOUDNESS_PRESET = "acx"             # acx (RMS) | ebu (LUFS)
+LOUDNESS_PRESETS = ("acx", "ebu")
 TARGET_RMS_DB = -20.0               # ACX: -23 .. -18 dB RMS
 TARGET_LUFS = -19.0                 # EBU R128 preset for podcasts and streaming (mono)
 PEAK_CEILING_DB = -3.0
@@ -127,3 +128,8 @@ CACHE_MAX_GB = 20.0                 # least recently used entries go past this s
 MANIFEST_NAME = "manifest.json"
 REPORT_NAME = "report.json"
 TITLE_MAX_CHARS = 80                # longest chapter-title part of a file name
+SLUG_MAX_CHARS = 80                 # longest <author-title> folder name of a book in a shelf
+SHELF_SUMMARY_NAME = "corpus.json"  # a shelf's summary, in its --out
+METADATA_NAME = "metadata.json"     # the Audiobookshelf sidecar
+CHAPTERS_NAME = "chapters.txt"      # the whole book's chapter list (mp4chaps format)
+PARTS_DIR = ".parts"                # AAC chapter streams waiting for the M4B

@@ -10,13 +10,13 @@ names are sanitized and checked to stay inside `--out`.
 from __future__ import annotations
 
 import io
-import os
 import shutil
 from pathlib import Path
 
 from .errors import OutputError
-from .export import inside, safe_name
-from .records import Book
+from .export.names import safe_name
+from .files import atomic_path, inside
+from .records import Book, Manifest
 
 WORK_DIR = ".render"
 
@@ -38,16 +38,11 @@ def book_folder(out: Path, book: Book) -> Path:
 
 
 def _place(src: Path | None, data: bytes | None, target: Path) -> None:
-    tmp = target.with_name(f".{target.name}.part")
-    try:
+    with atomic_path(target) as tmp:
         if src is not None:
             shutil.copyfile(src, tmp)
         else:
             tmp.write_bytes(data or b"")
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _cover_jpeg(book: Book) -> bytes | None:
@@ -63,17 +58,14 @@ def _cover_jpeg(book: Book) -> bytes | None:
     return buf.getvalue()
 
 
-def publish_audiobookshelf(manifest: dict, work: Path, out: Path, book: Book) -> Path:
+def publish_audiobookshelf(manifest: Manifest, work: Path, out: Path, book: Book) -> Path:
     """Copy the whole-book files of a finished render in `work` into its Audiobookshelf book folder."""
     folder = book_folder(out, book)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        if manifest.get("m4b"):
-            _place(work / manifest["m4b"]["file"], None, folder / manifest["m4b"]["file"])
-        if manifest.get("readalong"):
-            _place(work / manifest["readalong"], None, folder / manifest["readalong"])
-        if manifest.get("metadata_file"):
-            _place(work / manifest["metadata_file"], None, folder / manifest["metadata_file"])
+        for name in (manifest.m4b.file if manifest.m4b else None, manifest.readalong, manifest.metadata_file):
+            if name:
+                _place(work / name, None, folder / name)
         cover = _cover_jpeg(book)
         if cover:
             _place(None, cover, folder / "cover.jpg")

@@ -25,7 +25,8 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .records import Book, ParagraphKind
+from .records import Book, ChapterRecord, ParagraphKind
+from .timecode import clock
 
 ACTIVE_CLASS = "-epub-media-overlay-active"
 _CSS = f"""body {{ font-family: serif; line-height: 1.5; margin: 1em; }}
@@ -38,14 +39,6 @@ _E = html.escape
 _PARAGRAPH_ENDS = {"paragraph", "section", "title", "end"}
 
 
-def clock(seconds: float) -> str:
-    """SMIL clock value, as media:duration takes it: H:MM:SS.mmm."""
-    ms = int(round(max(0.0, seconds) * 1000))
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    return f"{h}:{m:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
-
-
 def _xhtml(title: str, body: str, lang: str) -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
             f'<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
@@ -54,26 +47,26 @@ def _xhtml(title: str, body: str, lang: str) -> str:
             f'<body>\n<section epub:type="chapter" role="doc-chapter">\n{body}\n</section>\n</body>\n</html>\n')
 
 
-def _rendered_body(rec: dict, doc: str) -> tuple[str, list[tuple[str, float]]]:
+def _rendered_body(rec: ChapterRecord, doc: str) -> tuple[str, list[tuple[str, float]]]:
     """The chapter's text from its segments, each in a span; and (span id, start) per segment."""
     parts: list[str] = []
     spans: list[tuple[str, float]] = []
     para: list[str] = []
-    for k, seg in enumerate(rec["segment_list"]):
+    for k, seg in enumerate(rec.segment_list):
         sid = f"rdr-{doc}s{k:04d}"
-        spans.append((sid, float(seg["start"])))
-        text = _E(" ".join(seg["text"].split()))
-        if seg.get("pause_after") == "title" and k == 0:
+        spans.append((sid, float(seg.start)))
+        text = _E(" ".join(seg.text.split()))
+        if seg.pause_after == "title" and k == 0:
             parts.append(f'<h1><span id="{sid}">{text}</span></h1>')
             continue
         para.append(f'<span id="{sid}">{text}</span>')
-        if seg.get("pause_after") in _PARAGRAPH_ENDS:
+        if seg.pause_after in _PARAGRAPH_ENDS:
             parts.append("<p>" + " ".join(para) + "</p>")
             para = []
     if para:
         parts.append("<p>" + " ".join(para) + "</p>")
     if not parts or not parts[0].startswith("<h1"):
-        parts.insert(0, f"<h1>{_E(rec['title'])}</h1>")
+        parts.insert(0, f"<h1>{_E(rec.title)}</h1>")
     return "\n".join(parts), spans
 
 
@@ -104,26 +97,26 @@ def _smil(doc: str, spans: list[tuple[str, float]], audio: str, end: float) -> s
             + "\n".join(pars) + "\n</seq>\n</body>\n</smil>\n")
 
 
-def build_readalong(book: Book, records: list[dict], out: Path, narrator: str) -> bytes:
+def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> bytes:
     """The EPUB as bytes. `records`: the finished chapters (manifest records, with their MP3 in `out`)."""
     from mutagen.mp3 import MP3
 
     lang = book.language or "en"
-    by_index = {r["index"]: r for r in records}
+    by_index = {r.index: r for r in records}
     docs: list[tuple[str, str, str | None, float]] = []      # (doc id, title, smil id or None, duration)
     files: dict[str, bytes] = {"OEBPS/style.css": _CSS.encode()}
     total = 0.0
     for ch in book.chapters:
         doc = f"c{ch.index:03d}"
         rec = by_index.get(ch.index)
-        mp3 = (rec or {}).get("files", {}).get("mp3")
+        mp3 = rec.files.get("mp3") if rec else None
         if rec and mp3 and (out / mp3).is_file():
             body, spans = _rendered_body(rec, doc)
             length = MP3(str(out / mp3)).info.length
-            end = round(min(float(rec["duration"]), length), 3)
+            end = round(min(float(rec.duration), length), 3)
             files[f"OEBPS/audio/{doc}.mp3"] = (out / mp3).read_bytes()
             files[f"OEBPS/smil/{doc}.smil"] = _smil(doc, spans, f"{doc}.mp3", end).encode()
-            docs.append((doc, rec["title"], f"{doc}smil", end))
+            docs.append((doc, rec.title, f"{doc}smil", end))
             total += end
         else:
             body = _plain_body(ch)
@@ -284,7 +277,7 @@ def _wrap(runs: dict[tuple, list[tuple[int, int, str]]]) -> None:
                 parent.insert(at + 1 + k, span)
 
 
-def build_from_source(book: Book, records: list[dict], out: Path, narrator: str) -> bytes | None:
+def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> bytes | None:
     """The read-along book made from an EPUB 3 source: its documents, styles and images kept, a span with an
     id on every rendered segment found in its text, one overlay per content document. None when the source
     is not an EPUB 3 (the generated book is used then)."""
@@ -336,31 +329,31 @@ def build_from_source(book: Book, records: list[dict], out: Path, narrator: str)
     runs: dict[str, dict[tuple, list]] = {h: {} for h in order}
     audio_files: dict[str, tuple[Path, float]] = {}
     for rec in records:
-        mp3 = rec.get("files", {}).get("mp3")
+        mp3 = rec.files.get("mp3")
         if not mp3 or not (out / mp3).is_file():
             continue
-        audio = f"rdr-audio/c{rec['index']:03d}.mp3"
-        end = round(min(float(rec["duration"]), MP3(str(out / mp3)).info.length), 3)
+        audio = f"rdr-audio/c{rec.index:03d}.mp3"
+        end = round(min(float(rec.duration), MP3(str(out / mp3)).info.length), 3)
         audio_files[audio] = (out / mp3, end)
-        ch = by_index.get(rec["index"])
+        ch = by_index.get(rec.index)
         start_doc = (ch.source.split("#")[0] if ch and ch.source else "")
         di = order.index(start_doc) if start_doc in order else 0
         pos = 0
-        for k, seg in enumerate(rec["segment_list"]):
-            needle = _norm(seg["text"])
+        for k, seg in enumerate(rec.segment_list):
+            needle = _norm(seg.text)
             found = None
             for dj in range(di, min(di + 3, len(order))):
                 hit = flats[order[dj]].find(needle, pos if dj == di else 0)
                 if hit is not None:
                     found = (dj, hit)
                     break
-            seg_start = float(seg["start"]) if k else 0.0
+            seg_start = float(seg.start) if k else 0.0
             if found is None or not needle:
                 continue                     # its time stays with the par before it
             di, (at, stop) = found
             href = order[di]
             flat = flats[href]
-            sid = f"rdr-c{rec['index']:03d}s{k:04d}"
+            sid = f"rdr-c{rec.index:03d}s{k:04d}"
             first = True
             a = at
             while a < stop:

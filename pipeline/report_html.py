@@ -13,6 +13,9 @@ from pathlib import Path
 
 from . import defaults as D
 from .ffmpeg import run_ffmpeg
+from .files import atomic_write
+from .records import ChapterRecord, Manifest, Report
+from .timecode import short
 
 log = logging.getLogger(__name__)
 
@@ -47,23 +50,17 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 """
 
 
-def _fmt_time(seconds: float) -> str:
-    s = int(round(seconds))
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def _level(ch: dict, settings: dict) -> tuple[float | None, float | None, str]:
+def _level(ch: ChapterRecord, settings: dict) -> tuple[float | None, float | None, str]:
     """(measured loudness, peak, unit) of a chapter's first encoded format, as the preset measures it."""
-    loud = ch.get("loudness") or {}
-    m = next(iter(loud.values()), {}) if loud else {}
+    m = next(iter(ch.loudness.values()), None)
+    if m is None:
+        return None, None, "LUFS" if settings.get("loudness") == "ebu" else "dB RMS"
     if settings.get("loudness") == "ebu":
-        return m.get("lufs"), m.get("peak_db"), "LUFS"
-    return m.get("rms_db"), m.get("peak_db"), "dB RMS"
+        return m.lufs, m.peak_db, "LUFS"
+    return m.rms_db, m.peak_db, "dB RMS"
 
 
-def _loudness_plot(chapters: list[dict], settings: dict) -> str:
+def _loudness_plot(chapters: list[ChapterRecord], settings: dict) -> str:
     """Inline SVG: each chapter's loudness (dot) against the target band, and its peak (tick) against the
     ceiling."""
     ebu = settings.get("loudness") == "ebu"
@@ -100,11 +97,11 @@ def _loudness_plot(chapters: list[dict], settings: dict) -> str:
         if level is not None:
             off = abs(level - target) > 1.0
             parts.append(f'<circle cx="{cx:.1f}" cy="{y(level):.1f}" r="5" '
-                         f'fill="{"#b26a00" if off else "#1b7f3b"}"><title>{_E(chapters[i]["title"])}: '
+                         f'fill="{"#b26a00" if off else "#1b7f3b"}"><title>{_E(chapters[i].title)}: '
                          f'{level:.1f}</title></circle>')
         if n <= 40 or i % max(1, n // 20) == 0:
             parts.append(f'<text x="{cx:.1f}" y="{h - 10}" text-anchor="middle" fill="#6e6e73">'
-                         f'{chapters[i]["index"]}</text>')
+                         f'{chapters[i].index}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -123,37 +120,37 @@ def _clip(out: Path, ch_file: str, start: float, duration: float) -> str | None:
     return "data:audio/mpeg;base64," + base64.b64encode(proc.stdout).decode("ascii")
 
 
-def render_html(manifest: dict, report: dict, out: Path) -> str:
+def render_html(manifest: Manifest, report: Report, out: Path) -> str:
     """The page, as a string."""
-    book = manifest.get("book", {})
-    settings = manifest.get("settings", {}).get("output", {})
-    chapters = manifest.get("chapters", [])
-    st = manifest.get("stats", {})
-    s = report.get("summary", {})
-    engine = manifest.get("engine", {})
-    by_index = {c["index"]: c for c in report.get("chapters", [])}
+    book = manifest.book
+    settings = manifest.settings.get("output", {})
+    chapters = manifest.chapters
+    st = manifest.stats
+    s = report.summary
+    engine = manifest.engine
+    by_index = {c.index: c for c in report.chapters}
     ebu = settings.get("loudness") == "ebu"
     target = settings.get("target_lufs" if ebu else "target_rms_db", D.TARGET_RMS_DB)
     ceiling = settings.get("peak_db", D.PEAK_CEILING_DB)
 
-    title = book.get("title") or "Untitled"
-    authors = ", ".join(book.get("authors") or []) or "unknown author"
-    failing = s.get("still_failing", 0)
-    cards = [("chapters", str(len(chapters))), ("audio", _fmt_time(st.get("audio_seconds", 0.0))),
-             ("segments", str(s.get("segments", 0))), ("flagged", str(s.get("flagged", 0))),
-             ("re-rendered", str(s.get("rerendered", 0))), ("still failing", str(failing))]
-    if s.get("wer") is not None:
-        cards.append(("word error rate", f"{s['wer']:.1%}"))
+    title = book.title or "Untitled"
+    authors = ", ".join(book.authors) or "unknown author"
+    failing = s.still_failing
+    cards = [("chapters", str(len(chapters))), ("audio", short(st.audio_seconds)),
+             ("segments", str(s.segments)), ("flagged", str(s.flagged)),
+             ("re-rendered", str(s.rerendered)), ("still failing", str(failing))]
+    if s.wer is not None:
+        cards.append(("word error rate", f"{s.wer:.1%}"))
     body = [f"<h1>{_E(title)}</h1>",
             f'<p class="sub">{_E(authors)} · engine {_E(str(engine.get("engine", engine.get("name", "?"))))}'
             f'{(" · voice " + _E(str(engine["voice"]))) if engine.get("voice") else ""} · '
-            f'{_E(settings.get("loudness", "acx").upper())} loudness · rendered in {st.get("wall_seconds", 0):.0f} s'
+            f'{_E(settings.get("loudness", "acx").upper())} loudness · rendered in {st.wall_seconds:.0f} s'
             f' <span class="pill {"bad" if failing else "ok"}">{"needs attention" if failing else "all checks pass"}'
             "</span></p>",
             '<div class="cards">' + "".join(f'<div class="card"><b>{_E(v)}</b><span>{_E(k)}</span></div>'
                                              for k, v in cards) + "</div>"]
-    if st.get("chapters_missing"):
-        body.append(f'<p class="warn">Chapters not rendered yet: {_E(", ".join(map(str, st["chapters_missing"])))}'
+    if st.chapters_missing:
+        body.append(f'<p class="warn">Chapters not rendered yet: {_E(", ".join(map(str, st.chapters_missing)))}'
                     "</p>")
 
     body.append(f"<h2>Loudness</h2><div class='plot'>{_loudness_plot(chapters, settings)}</div>"
@@ -163,40 +160,40 @@ def render_html(manifest: dict, report: dict, out: Path) -> str:
     rows = []
     for ch in chapters:
         level, peak, unit = _level(ch, settings)
-        rep = by_index.get(ch["index"], {})
+        rep = by_index.get(ch.index)
         lv = "none" if level is None else ("ok" if abs(level - target) <= 1.0 else "warn")
         pk = "none" if peak is None else ("ok" if peak <= ceiling + 0.05 else "bad")
-        wer = rep.get("wer")
+        wer = rep.wer if rep else None
         rows.append(
-            f"<tr><td class='num'>{ch['index']}</td><td>{_E(ch.get('display_title') or ch['title'])}"
-            f"<div class='meta'>{_E(ch.get('file', ''))}</div></td>"
-            f"<td class='num'>{_fmt_time(ch.get('duration', 0.0))}</td>"
+            f"<tr><td class='num'>{ch.index}</td><td>{_E(ch.display_title or ch.title)}"
+            f"<div class='meta'>{_E(ch.file)}</div></td>"
+            f"<td class='num'>{short(ch.duration)}</td>"
             f"<td class='num {lv}'>{'–' if level is None else f'{level:.1f}'}</td>"
             f"<td class='num {pk}'>{'–' if peak is None else f'{peak:.1f}'}</td>"
-            f"<td class='num'>{ch.get('segments', len(ch.get('segment_list', [])))}</td>"
+            f"<td class='num'>{ch.segments}</td>"
             f"<td class='num'>{'–' if wer is None else f'{wer:.1%}'}</td></tr>")
     body.append(f"<h2>Chapters</h2><table><tr><th>#</th><th>Title</th><th>Duration</th>"
                 f"<th>Loudness ({'LUFS' if ebu else 'dB RMS'}, target {target:g})</th>"
                 f"<th>Peak (dBFS, max {ceiling:g})</th><th>Segments</th><th>WER</th></tr>{''.join(rows)}</table>")
 
-    flagged = report.get("flagged", [])
+    flagged = report.flagged
     body.append(f"<h2>Flagged segments ({len(flagged)})</h2>")
     if not flagged:
         body.append('<p class="none">No segment was flagged by the checks: nothing was re-rendered.</p>')
-    seg_by_id = {seg["id"]: seg for ch in chapters for seg in ch.get("segment_list", [])}
+    seg_by_id = {seg.id: seg for ch in chapters for seg in ch.segment_list}
     for n, f in enumerate(flagged):
-        seg = seg_by_id.get(f["segment"], {})
-        status = ('<span class="pill bad">still failing</span>' if not f["passed"]
-                  else '<span class="pill ok">fixed by re-render</span>' if f["rerendered"]
+        seg = seg_by_id.get(f.segment)
+        status = ('<span class="pill bad">still failing</span>' if not f.passed
+                  else '<span class="pill ok">fixed by re-render</span>' if f.rerendered
                   else '<span class="pill warn">flagged</span>')
-        reasons = sorted({name for a in f.get("history", []) for name in a.get("failed", [])} | set(f["failed_checks"]))
-        uri = _clip(out, f["file"], f["start"], seg.get("duration", 5.0)) if n < MAX_CLIPS else None
+        reasons = sorted({name for a in f.history for name in a.failed} | set(f.failed_checks))
+        uri = _clip(out, f.file, f.start, seg.duration if seg else 5.0) if n < MAX_CLIPS else None
         player = f'<audio controls preload="none" src="{uri}"></audio>' if uri else ""
         body.append(
-            f'<div class="seg">{status} <b>chapter {f["chapter"]}</b> · {_E(f["chapter_title"])} · '
-            f'{_E(f["at"])} in {_E(f["file"])} (book {_E(f["book_at"])}) · segment {_E(f["segment"])}'
-            f'<p class="text">{_E(f["text"])}</p><div class="meta">checks: {_E(", ".join(reasons) or "—")}'
-            f'{(" — " + _E(f["detail"])) if f.get("detail") else ""} · attempts {f["attempts"]} · seed {f["seed"]}'
+            f'<div class="seg">{status} <b>chapter {f.chapter}</b> · {_E(f.chapter_title)} · '
+            f'{_E(f.at)} in {_E(f.file)} (book {_E(f.book_at)}) · segment {_E(f.segment)}'
+            f'<p class="text">{_E(f.text)}</p><div class="meta">checks: {_E(", ".join(reasons) or "—")}'
+            f'{(" — " + _E(f.detail)) if f.detail else ""} · attempts {f.attempts} · seed {f.seed}'
             f"</div>{player}</div>")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -204,8 +201,7 @@ def render_html(manifest: dict, report: dict, out: Path) -> str:
             f"<body><main>{''.join(body)}</main></body></html>\n")
 
 
-def write_html(manifest: dict, report: dict, out: Path) -> Path:
-    from .cache import atomic_write
+def write_html(manifest: Manifest, report: Report, out: Path) -> Path:
     target = Path(out) / REPORT_HTML_NAME
     atomic_write(target, render_html(manifest, report, Path(out)).encode("utf-8"))
     return target

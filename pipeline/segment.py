@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from . import defaults as D
 from .normalize import Lexicon, fix_quotes, normalize, unsupported_scripts
 from .normalize.words import is_roman_heading, roman_value
+from .pace import speech_seconds
 from .records import Book, Chapter, Paragraph, ParagraphKind, Pause, Segment
 
 log = logging.getLogger(__name__)
@@ -195,8 +196,9 @@ class Segmenter:
                          numbered_headings=heading and self.numbered_headings)
 
     def estimate(self, normalized: str) -> float:
-        """Expected seconds of speech for normalized text."""
-        return len(normalized) / self.cps
+        """Seconds of speech for normalized text at this rate (`pipeline.pace.speech_seconds`): the segment
+        bounds (`min_s`, `max_s`) are on speech, as `_merge` counts them in characters."""
+        return speech_seconds(normalized, self.cps)
 
     # --- pieces: sentences, verse lines, or parts of a long sentence -------------------------------------
     def _units(self, para: Paragraph) -> list[tuple[int, int, bool]]:

@@ -15,8 +15,9 @@ import json
 import logging
 from pathlib import Path
 
-from .cache import atomic_write
-from .records import Book, Chapter, Segment
+from .files import atomic_write
+from .records import Book, Chapter, ChapterRecord, ChapterState, RenderState, Segment
+from .serialize import from_json, to_json
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,12 @@ def chapter_fingerprint(book: Book, chapter: Chapter, segments: list[Segment], e
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-class RenderState:
+class StateStore:
+    """The output folder's `RenderState`, loaded once, saved atomically after every finished chapter."""
+
     def __init__(self, out: Path):
         self.path = Path(out) / STATE_NAME
-        self.chapters: dict[str, dict] = {}
+        self.state = RenderState(STATE_VERSION)
         self.last_reason = ""          # why the last `reusable` call said no, when a file was the cause
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -64,29 +67,30 @@ class RenderState:
             chapters = data.get("chapters")
             if not isinstance(chapters, dict) or data.get("sha256") != _state_checksum(chapters):
                 raise ValueError("checksum mismatch")
-            self.chapters = chapters
+            self.state = from_json(RenderState, data)
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, AttributeError, TypeError) as e:
+        except (OSError, ValueError, AttributeError, TypeError, KeyError) as e:
             log.warning("ignoring a damaged %s (%s); its chapters will be made again", self.path.name, e)
+            self.state = RenderState(STATE_VERSION)
 
-    def reusable(self, index: int, fingerprint: str, out: Path) -> dict | None:
+    @property
+    def chapters(self) -> dict[str, ChapterState]:
+        return self.state.chapters
+
+    def reusable(self, index: int, fingerprint: str, out: Path) -> ChapterRecord | None:
         """The saved record of chapter `index` if it was made from `fingerprint` and every file it wrote is
         still there with the size and hash recorded when it was moved into place; else None, with the
         reason in `last_reason` when a file was missing or changed."""
         self.last_reason = ""
         entry = self.chapters.get(str(index))
-        if not isinstance(entry, dict) or entry.get("fingerprint") != fingerprint:
-            return None
-        record = entry.get("record")
-        digests = entry.get("digests")
-        if not isinstance(record, dict) or not isinstance(digests, dict):
+        if entry is None or entry.fingerprint != fingerprint:
             return None
         files = self.files_of(index)
         if not files:
             return None
         for name in files:
-            want = digests.get(name)
+            want = entry.digests.get(name)
             try:
                 got = list(file_digest(Path(out) / name))
             except FileNotFoundError:
@@ -100,28 +104,25 @@ class RenderState:
                          if isinstance(want, list) and want and want[0] != got[0] else "its content hash differs")
                 self.last_reason = f"{name} changed since it was written ({sizes})"
                 return None
-        return record
+        return entry.record
 
     def files_of(self, index: int) -> list[str]:
         """Every file chapter `index` wrote, relative to the output folder."""
         entry = self.chapters.get(str(index))
-        if not isinstance(entry, dict):
+        if entry is None:
             return []
-        record = entry.get("record") if isinstance(entry.get("record"), dict) else {}
-        files = record.get("files") if isinstance(record.get("files"), dict) else {}
-        extra = entry.get("extra_files") if isinstance(entry.get("extra_files"), list) else []
-        return [str(f) for f in [*files.values(), *extra]]
+        return [str(f) for f in [*entry.record.files.values(), *entry.extra_files]]
 
-    def save_chapter(self, index: int, fingerprint: str, record: dict, extra_files: list[str] = (),
-                     out: Path | None = None) -> None:
+    def save_chapter(self, index: int, fingerprint: str, record: ChapterRecord, out: Path | None = None) -> None:
         """Record a finished chapter; `out` is the folder its files were moved into (hashed now)."""
-        entry = {"fingerprint": fingerprint, "record": record, "extra_files": list(extra_files)}
+        entry = ChapterState(fingerprint, record, list(record.extra_files))
         self.chapters[str(index)] = entry
         folder = Path(out) if out is not None else self.path.parent
-        entry["digests"] = {name: list(file_digest(folder / name)) for name in self.files_of(index)}
+        entry.digests = {name: list(file_digest(folder / name)) for name in self.files_of(index)}
         self.flush()
 
     def flush(self) -> None:
-        atomic_write(self.path, json.dumps({"version": STATE_VERSION, "chapters": self.chapters,
-                                            "sha256": _state_checksum(self.chapters)},
+        chapters = to_json(self.chapters)
+        atomic_write(self.path, json.dumps({"version": STATE_VERSION, "chapters": chapters,
+                                            "sha256": _state_checksum(chapters)},
                                            ensure_ascii=False).encode("utf-8"))

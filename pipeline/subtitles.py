@@ -19,6 +19,7 @@ import numpy as np
 
 from . import defaults as D
 from .records import ChapterAudio
+from .timecode import stamp
 
 # words a line or cue may start with when there is no punctuation to break after
 _BREAK_BEFORE = frozenset("""and but or nor so yet for because although though while whereas when whenever where
@@ -132,26 +133,18 @@ def chapter_cues(audio: ChapterAudio) -> list[Cue]:
     return [Cue(s, max(s, e), text) for s, e, text in zip(starts, ends, texts, strict=True)]
 
 
-def _stamp(seconds: float, sep: str) -> str:
-    ms = int(round(max(0.0, seconds) * 1000))
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
-
-
 def _clean(text: str) -> str:
     lines = [" ".join(line.split()) for line in text.replace("-->", "->").split("\n")]
     return "\n".join(line for line in lines if line)
 
 
 def to_srt(cues: list[Cue]) -> str:
-    return "".join(f"{i}\n{_stamp(c.start, ',')} --> {_stamp(c.end, ',')}\n{_clean(c.text)}\n\n"
+    return "".join(f"{i}\n{stamp(c.start, ',')} --> {stamp(c.end, ',')}\n{_clean(c.text)}\n\n"
                    for i, c in enumerate(cues, 1))
 
 
 def to_vtt(cues: list[Cue]) -> str:
-    return "WEBVTT\n\n" + "".join(f"{_stamp(c.start, '.')} --> {_stamp(c.end, '.')}\n{_clean(c.text)}\n\n"
+    return "WEBVTT\n\n" + "".join(f"{stamp(c.start, '.')} --> {stamp(c.end, '.')}\n{_clean(c.text)}\n\n"
                                   for c in cues)
 
 
@@ -184,4 +177,4 @@ def book_cues(chapters: list[tuple[float, float, list[Cue]]]) -> list[Cue]:
 def chapters_txt(marks: list[tuple[float, str]]) -> str:
     """A whole-book chapter list, one "HH:MM:SS.mmm Title" line per chapter (the mp4chaps format, which
     mp4chaps, Audiobookshelf and most chapter editors import)."""
-    return "".join(f"{_stamp(start, '.')} {' '.join(title.split())}\n" for start, title in marks)
+    return "".join(f"{stamp(start, '.')} {' '.join(title.split())}\n" for start, title in marks)

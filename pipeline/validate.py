@@ -7,37 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import defaults as D
+from .audio import FRAME_S, frame_rms, longest_run, rms_db
 from .config import ValidateConfig
 from .records import Check, EngineOutput
 
-FRAME_S = 0.02
-
-
-def _db(x: float) -> float:
-    return float(20.0 * np.log10(max(x, 1e-10)))
-
-
-def frame_rms(audio: np.ndarray, sample_rate: int, frame_s: float = FRAME_S) -> np.ndarray:
-    """RMS of consecutive frames, shape (T // frame,). Audio: mono float32, shape (T,)."""
-    n = max(1, int(sample_rate * frame_s))
-    usable = len(audio) // n * n
-    if usable == 0:
-        return np.zeros(0, dtype=np.float32)
-    frames = audio[:usable].reshape(-1, n).astype(np.float32, copy=False)
-    return np.sqrt(np.mean(frames * frames, axis=1))
-
-
-def longest_run(mask: np.ndarray) -> int:
-    """Length of the longest run of True in a 1-D boolean array."""
-    if not mask.any():
-        return 0
-    padded = np.concatenate(([False], mask, [False]))
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return int((edges[1::2] - edges[::2]).max())
-
 
 def check_segment(out: EngineOutput, sample_rate: int, expected_s: float, cfg: ValidateConfig,
-                  silence_db: float = -50.0) -> list[Check]:
+                  silence_db: float = D.SILENCE_THRESHOLD_DB) -> list[Check]:
     """Checks for one engine output. `expected_s` is the text's estimated duration."""
     audio = out.audio
     checks: list[Check] = []
@@ -54,7 +31,7 @@ def check_segment(out: EngineOutput, sample_rate: int, expected_s: float, cfg: V
     checks.append(Check("duration", ok, round(ratio, 3),
                         "" if ok else f"{duration:.2f} s for text expected to take {expected_s:.2f} s"))
     rms = frame_rms(audio, sample_rate)
-    level = _db(float(np.sqrt(np.mean(audio.astype(np.float64) ** 2)))) if audio.size else -200.0
+    level = rms_db(audio)
     ok = level >= cfg.min_rms_db
     checks.append(Check("loudness", ok, round(level, 1), "" if ok else f"too quiet ({level:.1f} dB RMS)"))
     silent = rms < 10 ** (silence_db / 20)

@@ -28,14 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import Config  # noqa: E402
+from pipeline.export.encode import codec_args  # noqa: E402
 from pipeline.ffmpeg import ffmpeg_exe  # noqa: E402
-from pipeline.render import plan_book  # noqa: E402
+from pipeline.plan import plan_book  # noqa: E402
 from pipeline.synthesize.base import SynthRequest, segment_seed  # noqa: E402
 from pipeline.synthesize.hibari_engine import HibariEngine  # noqa: E402
 
 DEFAULT_BOOK = ROOT.parent / "shared" / "corpus" / "wodehouse-love-among-the-chickens.epub"
-CODECS = {"mp3": ["-c:a", "libmp3lame", "-b:a", "192k", "-f", "mp3"],
-          "m4b": ["-c:a", "aac", "-b:a", "128k", "-f", "ipod"]}
+OUTPUT = Config().output                      # the defaults the render uses: bitrates, sample rate
 
 
 def synthesize_one_core(plan, tmp: Path) -> tuple[float, float, list[Path]]:
@@ -65,11 +65,11 @@ def synthesize_one_core(plan, tmp: Path) -> tuple[float, float, list[Path]]:
 
 
 def encode_standalone(files: list[Path], rate: int, fmt: str, tmp: Path) -> float:
-    """ffmpeg encoding each chapter's PCM to `fmt` at 44.1 kHz, one file after another."""
+    """ffmpeg encoding each chapter's PCM to `fmt` at the output rate, one file after another."""
     t0 = time.perf_counter()
     for f in files:
         subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "f32le",
-                        "-ar", str(rate), "-ac", "1", "-i", str(f), "-ar", "44100", *CODECS[fmt],
+                        "-ar", str(rate), "-ac", "1", "-i", str(f), "-ar", str(OUTPUT.sample_rate), *codec_args(fmt, OUTPUT),
                         str(tmp / f"enc.{fmt}")], check=True)
     return time.perf_counter() - t0
 

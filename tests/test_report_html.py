@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from pipeline.config import load_config
-from pipeline.render import plan_book, render_book
+from pipeline.plan import plan_book
+from pipeline.render import render_book
 from tests.validate.test_rerender import FAULTS, FaultyHibari
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")

@@ -19,7 +19,8 @@ from pipeline.cache import DiskCache
 from pipeline.errors import ConfigError, LockedError
 from pipeline.ffmpeg import decode_pcm
 from pipeline.lock import LOCK_NAME, OutputLock
-from pipeline.state import STATE_NAME, RenderState
+from pipeline.records import ChapterRecord
+from pipeline.state import STATE_NAME, StateStore
 from tests.conftest import run_cli
 from tests.epubs import story_book
 
@@ -131,17 +132,24 @@ def test_damaged_cache_and_truncated_chapter_render_like_a_clean_run(tmp_path):
     assert manifest["stats"]["chapters_reused"] < 3
 
 
+def _record(files: dict[str, str], extra_files: list[str]) -> ChapterRecord:
+    """A finished chapter's record with these files (the rest as a one-chapter book would have it)."""
+    return ChapterRecord(index=1, title="One", display_title="One", level=0, parents=[], files=files,
+                         file=next(iter(files.values())), duration=1.0, samples=44_100, sample_rate=44_100,
+                         segments=0, extra_files=extra_files)
+
+
 def test_a_damaged_state_file_is_ignored_with_a_warning(tmp_path, caplog):
     out = tmp_path / "out"
     out.mkdir()
     (out / "01 - One.mp3").write_bytes(b"x" * 100)
-    state = RenderState(out)
-    state.save_chapter(1, "fp", {"files": {"mp3": "01 - One.mp3"}}, [], out=out)
-    assert RenderState(out).reusable(1, "fp", out) is not None
+    state = StateStore(out)
+    state.save_chapter(1, "fp", _record({"mp3": "01 - One.mp3"}, []), out=out)
+    assert StateStore(out).reusable(1, "fp", out) is not None
     text = (out / STATE_NAME).read_text()
     (out / STATE_NAME).write_text(text.replace('"fp"', '"fq"'))
     with caplog.at_level(logging.WARNING, logger="pipeline.state"):
-        assert RenderState(out).chapters == {}
+        assert StateStore(out).chapters == {}
     assert any("damaged" in r.getMessage() for r in caplog.records)
 
 
@@ -151,8 +159,8 @@ def test_reuse_checks_every_file_of_the_chapter(tmp_path):
     files = {"01 - One.mp3": b"a" * 50, "01 - One.srt": b"1\n", ".parts/00001.m4a": b"m" * 40}
     for name, data in files.items():
         (out / name).write_bytes(data)
-    state = RenderState(out)
-    state.save_chapter(1, "fp", {"files": {"mp3": "01 - One.mp3"}}, ["01 - One.srt", ".parts/00001.m4a"], out=out)
+    state = StateStore(out)
+    state.save_chapter(1, "fp", _record({"mp3": "01 - One.mp3"}, ["01 - One.srt", ".parts/00001.m4a"]), out=out)
     assert state.reusable(1, "fp", out) is not None and state.last_reason == ""
     assert state.reusable(1, "other", out) is None and state.last_reason == ""
     (out / ".parts/00001.m4a").write_bytes(b"m" * 39 + b"n")          # same size, other content

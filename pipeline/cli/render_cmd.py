@@ -167,16 +167,13 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
         if bad or not formats:
             raise UsageError(f"--format: unknown format '{','.join(bad) or format}'; "
                              f"choose from {', '.join(D.FORMAT_CHOICES)}")
-    if qc is not None and qc not in D.QC_CHOICES:
-        raise UsageError(f"--qc: unknown check '{qc}'; choose from {', '.join(D.QC_CHOICES)}")
-    if loudness is not None and loudness not in ("acx", "ebu"):
-        raise UsageError(f"--loudness: unknown preset '{loudness}'; choose from acx, ebu")
-    if layout is not None and layout not in D.LAYOUTS:
-        raise UsageError(f"--layout: unknown layout '{layout}'; choose from {', '.join(D.LAYOUTS)}")
-    if executor is not None and executor not in D.EXECUTORS:
-        raise UsageError(f"--executor: unknown executor '{executor}'; choose from {', '.join(D.EXECUTORS)}")
-    if engine is not None and engine not in D.ENGINES:
-        raise UsageError(f"--engine: unknown engine '{engine}'; choose from {', '.join(D.ENGINES)}")
+    for flag, what, value, choices in (("--qc", "check", qc, D.QC_CHOICES),
+                                       ("--loudness", "preset", loudness, D.LOUDNESS_PRESETS),
+                                       ("--layout", "layout", layout, D.LAYOUTS),
+                                       ("--executor", "executor", executor, D.EXECUTORS),
+                                       ("--engine", "engine", engine, D.ENGINES)):
+        if value is not None and value not in choices:
+            raise UsageError(f"{flag}: unknown {what} '{value}'; choose from {', '.join(choices)}")
     overrides = _overrides(engine__name=engine, engine__voice=voice, engine__speed=speed,
                            engine__model_path=model_path, engine__batch_size=batch_size, engine__threads=threads,
                            output__formats=formats, text__include_front_matter=include_front_matter,
@@ -196,7 +193,7 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
                 if not para.strip():
                     continue
                 if explain:
-                    from ..normalize.semiotic import explain as explained
+                    from ..normalize import explain as explained
                     said, rewrites = explained(para, lex)
                     sys.stdout.write(said + "\n")
                     for span, rule, reading in rewrites:
@@ -219,12 +216,13 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
     book = books[0]
 
     if dry_run:
-        from ..render import plan_book
+        from ..plan import plan_book
+        from ..serialize import plan_json
         from ..synthesize import choose_engine
         name, why = choose_engine(cfg.engine)
         plan = plan_book(book, cfg, chapters, name)
         if as_json:
-            doc = plan.to_json()
+            doc = plan_json(plan)
             doc["engine"] = {"name": name, "why": why}
             sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
             return
@@ -232,7 +230,7 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
         typer.echo(f"engine: {name} ({why})")
         for c in plan.chapters:
             segs = plan.segments[c.index]
-            est = sum(s.est_seconds for s in segs)
+            est = plan.chapter_seconds(c.index)
             indent = "  " * c.level
             typer.echo(f"  {c.index:3d}  {indent}{c.title[:70]:<70}  {len(segs):5d} segments  {est / 60:6.1f} min")
         n = sum(len(s) for s in plan.segments.values())
@@ -241,17 +239,19 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
 
     from ..render import render_book
     if out is None:
-        from ..export import safe_name
+        from ..export.names import safe_name
         out = Path("out") / safe_name(Path(book).stem)
     manifest = render_book(book, out, cfg, chapters, progress=not quiet)
     typer.echo(run_summary(manifest, out), err=True)
-    if manifest.get("library_folder"):
-        typer.echo(f"render: book folder for Audiobookshelf: {manifest['library_folder']}", err=True)
+    if manifest.library_folder:
+        typer.echo(f"render: book folder for Audiobookshelf: {manifest.library_folder}", err=True)
     report_path = Path(out) / D.REPORT_NAME
     if report_path.is_file():
+        from ..records import Report
         from ..report import summary
-        report = json.loads(report_path.read_text(encoding="utf-8"))
-        failing = report["summary"]["still_failing"]
+        from ..serialize import from_json
+        report = from_json(Report, json.loads(report_path.read_text(encoding="utf-8")))
+        failing = report.summary.still_failing
         if not quiet or failing:
             typer.echo(summary(report), err=True)
         if cfg.validate_.strict and failing:
@@ -270,34 +270,35 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(out)
 
 
-def run_summary(manifest: dict, out: Path) -> str:
-    """The line after a render: what the folder now holds and what this run did to get there."""
-    st = manifest["stats"]
-    n = len(manifest["chapters"])
-    made = [f"{st['chapters_rendered']} rendered"]
-    if st.get("chapters_reencoded"):
-        made.append(f"{st['chapters_reencoded']} re-encoded from the cache")
-    made.append(f"{st['chapters_reused']} reused as they were")
-    line = (f"render: {out} holds {n} chapter{'s' * (n != 1)} ({st['audio_seconds'] / 60:.1f} min of audio); this "
-            f"run: {', '.join(made)} in {st['wall_seconds']:.0f} s; {st['rendered']} segments synthesized, "
-            f"{st['reused']} from the cache, {st['failed']} still failing")
-    if st.get("chapters_missing"):
-        line += f"; not rendered yet: chapter{'s' * (len(st['chapters_missing']) > 1)} {_ranges(st['chapters_missing'])}"
+def run_summary(manifest, out: Path) -> str:
+    """The line after a render (`manifest`: the `Manifest` it returned): what the folder now holds and what
+    this run did to get there."""
+    st = manifest.stats
+    n = len(manifest.chapters)
+    made = [f"{st.chapters_rendered} rendered"]
+    if st.chapters_reencoded:
+        made.append(f"{st.chapters_reencoded} re-encoded from the cache")
+    made.append(f"{st.chapters_reused} reused as they were")
+    line = (f"render: {out} holds {n} chapter{'s' * (n != 1)} ({st.audio_seconds / 60:.1f} min of audio); this "
+            f"run: {', '.join(made)} in {st.wall_seconds:.0f} s; {st.rendered} segments synthesized, "
+            f"{st.reused} from the cache, {st.failed} still failing")
+    if st.chapters_missing:
+        line += f"; not rendered yet: chapter{'s' * (len(st.chapters_missing) > 1)} {_ranges(st.chapters_missing)}"
     return line
 
 
 def _run_corpus(books, out, cfg, chapters, quiet) -> None:
-    from ..corpus import render_corpus
     from ..errors import EXIT_PARTIAL
+    from ..shelf import render_shelf
     if out is None:
         raise UsageError("a shelf of books needs --out DIR (each book gets its own subfolder)")
-    summary = render_corpus(books, out, cfg, chapters, progress=not quiet)
-    typer.echo(f"render: {summary['done']} books rendered, {summary['unchanged']} unchanged, "
-               f"{summary['failed']} failed; {summary['audio_hours']:.2f} h of audio in "
-               f"{summary['wall_seconds']:.0f} s ({summary['x_real_time']:.0f}x real time); see {out}/corpus.json",
+    summary = render_shelf(books, out, cfg, chapters, progress=not quiet)
+    typer.echo(f"render: {summary.done} books rendered, {summary.unchanged} unchanged, "
+               f"{summary.failed} failed; {summary.audio_hours:.2f} h of audio in "
+               f"{summary.wall_seconds:.0f} s ({summary.x_real_time:.0f}x real time); see {out}/{D.SHELF_SUMMARY_NAME}",
                err=True)
-    for b in summary["books"]:
-        if b.get("status") == "failed":
-            typer.echo(f"render: failed: {b['reason']}", err=True)
-    if summary["failed"]:
+    for b in summary.books:
+        if b.status == "failed":
+            typer.echo(f"render: failed: {b.reason}", err=True)
+    if summary.failed:
         raise typer.Exit(EXIT_PARTIAL)

@@ -1,7 +1,6 @@
 """The Ray executor: segments spread over a pool of engine actors on a Ray cluster.
 
-`RayWorker` is a drop-in for the local `Worker` (`render`, `stats`, `identity`, `on_done`, `describe`,
-`close`). Each `EngineActor` loads the engine once and wraps a local `Worker`, so validation, re-renders
+`RayWorker` implements `pipeline.executors.SynthesisWorker`, as the local `Worker` does. Each `EngineActor` loads the engine once and wraps a local `Worker`, so validation, re-renders
 and the segment cache behave exactly as on one machine. On a cluster with GPUs there is one actor per
 `run.ray_gpus_per_actor` GPUs, else one per `run.ray_cpus_per_actor` cores, counting what is free when the
 render starts (other jobs keep theirs).
@@ -26,11 +25,13 @@ import socket
 from collections import deque
 from dataclasses import fields, replace
 
-from .. import defaults as D
-from ..config import Config
+from ..cache import open_cache
+from ..config import CacheConfig, Config
 from ..errors import EngineError, RenderError
-from ..records import RenderedSegment, Segment
+from ..pace import spec_of
+from ..records import Attempt, RenderedSegment, Segment
 from ..synthesize.worker import WorkerStats
+from .local import local_worker
 
 log = logging.getLogger(__name__)
 
@@ -57,24 +58,17 @@ class EngineActor:
     engine's own error, and a restarted actor loads it again when its retried batch arrives."""
 
     def __init__(self, cfg: Config, cache_root: str | None, cache_max_bytes: int):
-        self._cfg = cfg.model_copy(deep=True)
-        self._cfg.run.executor = "local"
+        self._cfg = cfg
         self._cache_root = cache_root
         self._cache_max_bytes = cache_max_bytes
         self._worker = None
 
     def _get_worker(self):
         if self._worker is None:
-            from ..cache import DiskCache
-            from ..render import make_worker
             cache = None
             if self._cache_root:
-                try:
-                    cache = DiskCache(self._cache_root, self._cache_max_bytes)
-                except OSError as e:
-                    log.warning("segment cache at %s unusable on this node (%s); rendering without it",
-                                self._cache_root, e.strerror or e)
-            self._worker = make_worker(self._cfg, None, cache, on_done=None)
+                cache = open_cache(CacheConfig(dir=self._cache_root, max_gb=self._cache_max_bytes / 1024**3))
+            self._worker = local_worker(self._cfg, None, cache)
         return self._worker
 
     def info(self) -> dict:
@@ -129,7 +123,7 @@ class RayWorker:
         self.cfg = cfg
         self.on_done = on_done
         self.stats = WorkerStats()
-        self.history: dict[str, list[dict]] = {}
+        self.history: dict[str, list[Attempt]] = {}
         self._actors: list = []
         self._dead: set[int] = set()
         self._connected_here = False
@@ -210,8 +204,7 @@ class RayWorker:
         results: list[RenderedSegment | None] = [None] * len(segments)
         live = [k for k in range(len(self._actors)) if k not in self._dead]
         order = sorted(range(len(segments)), key=lambda i: len(segments[i].normalized))
-        cap = self.cfg.engine.batch_size or D.ENGINE_BATCH_SIZE.get(self._identity.get("engine", ""),
-                                                                     D.HIBARI_BATCH_SIZE)
+        cap = spec_of(self._identity.get("engine", "")).batch(self.cfg.engine.batch_size)
         size = max(1, min(cap, math.ceil(len(order) / max(1, len(live)))))
         pending = deque((order[s:s + size], 0) for s in range(0, len(order), size))
         load = dict.fromkeys(range(len(self._actors)), 0)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..records import Book
+from .safety import ArchiveLimits
 
 BOOK_SUFFIXES = (".epub", ".txt", ".md")
 
@@ -55,13 +56,18 @@ def read_book(path: str | Path, *, include_front_matter: bool = False, read_note
         if suffix == ".epub":
             from .epub import read_epub
             book = read_epub(str(p), include_front_matter=include_front_matter, read_notes=read_notes,
-                             limits=limits.archive())
+                             limits=ArchiveLimits.of(limits))
         else:
             if p.stat().st_size > limits.max_book_chars * 4:
                 raise InputError(f"{path}: {p.stat().st_size // 2**20} MB of text, over the limit "
                                  f"(limits.max_book_chars = {limits.max_book_chars:,})")
-            from .text import read_text
-            book = read_text(p, include_front_matter=include_front_matter, read_notes=read_notes)
+            from .text import read_text, read_text_file
+            if suffix in (".md", ".markdown"):
+                from .markdown import read_markdown
+                book = read_markdown(read_text_file(p), p, include_front_matter=include_front_matter,
+                                     read_notes=read_notes)
+            else:
+                book = read_text(p, include_front_matter=include_front_matter, read_notes=read_notes)
     total = 0
     for ch in book.chapters:
         n = sum(len(para.text) for para in ch.paragraphs)

@@ -157,7 +157,7 @@ def read_epub(path: str, *, include_front_matter: bool = False, read_notes: bool
     except Exception as e:   # ebooklib raises bare exceptions of many kinds on broken packages
         raise InputError(f"{path}: unreadable EPUB ({type(e).__name__}: {str(e)[:120]}); "
                          "check it opens in an e-reader") from e
-    limits = limits or ArchiveLimits()
+    limits = limits or ArchiveLimits.of()
     if len(book.spine) > limits.max_spine_items:
         raise InputError(f"{path}: {len(book.spine)} spine items, over the limit of {limits.max_spine_items} "
                          "(limits.max_spine_items)")

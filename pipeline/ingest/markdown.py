@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from ..records import Book, Chapter, Paragraph, ParagraphKind
+from .text import assemble_chapters, smart_title
 from .xhtml import clean_space
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -76,7 +77,6 @@ def read_markdown(text: str, path: Path, *, title: str | None = None, include_fr
                   read_notes: bool = False) -> Book:
     from markdown_it import MarkdownIt
 
-    from .text import assemble_chapters, smart_title
 
     warnings: list[str] = []
     text, meta = _front_matter(text, warnings)

@@ -18,7 +18,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from .. import defaults as D
+from ..config import LimitsConfig
 from ..errors import InputError
 
 log = logging.getLogger(__name__)
@@ -31,12 +31,23 @@ _CHUNK = 1 << 20
 
 @dataclass(slots=True)
 class ArchiveLimits:
-    max_total_bytes: int = D.EPUB_MAX_TOTAL_BYTES
-    max_member_bytes: int = D.EPUB_MAX_MEMBER_BYTES
-    max_members: int = D.EPUB_MAX_MEMBERS
-    max_ratio: float = D.EPUB_MAX_RATIO
-    max_spine_items: int = D.MAX_SPINE_ITEMS
-    max_toc_entries: int = D.MAX_TOC_ENTRIES
+    """The archive's share of `[limits]` (`LimitsConfig`), in bytes."""
+
+    max_total_bytes: int
+    max_member_bytes: int
+    max_members: int
+    max_ratio: float
+    max_spine_items: int
+    max_toc_entries: int
+
+    @classmethod
+    def of(cls, limits: LimitsConfig | None = None) -> ArchiveLimits:
+        """The limits of a config's `[limits]` (the defaults without one)."""
+        limits = limits or LimitsConfig()
+        return cls(max_total_bytes=int(limits.epub_max_total_mb * 2**20),
+                   max_member_bytes=int(limits.epub_max_member_mb * 2**20),
+                   max_members=limits.epub_max_members, max_ratio=limits.epub_max_ratio,
+                   max_spine_items=limits.max_spine_items, max_toc_entries=limits.max_toc_entries)
 
 
 @dataclass(slots=True)
@@ -79,7 +90,7 @@ def _read_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, path: 
 def open_archive(path: str, limits: ArchiveLimits | None = None) -> SafeArchive:
     """Validate the EPUB at `path` and return a clean in-memory copy. Raises InputError when it breaks a
     limit; refuses (with a warning) members whose names could escape a folder."""
-    limits = limits or ArchiveLimits()
+    limits = limits or ArchiveLimits.of()
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile as e:

@@ -184,18 +184,20 @@ def _join_lines(lines: list[str]) -> str:
     return out
 
 
-def read_text(path: str | Path, title: str | None = None, *, include_front_matter: bool = False,
-              read_notes: bool = False) -> Book:
-    p = Path(path)
+def read_text_file(path: Path) -> str:
+    """A text file's content, decoded (`decode_text`), with "\n" line ends."""
     try:
-        raw = p.read_bytes()
+        raw = Path(path).read_bytes()
     except OSError as e:
         raise InputError(f"{path}: cannot be read ({e.strerror or e})") from e
-    text = decode_text(raw, str(path)).replace("\r\n", "\n").replace("\r", "\n")
-    if p.suffix.lower() in (".md", ".markdown"):
-        from .markdown import read_markdown
-        return read_markdown(text, p, title=title, include_front_matter=include_front_matter,
-                             read_notes=read_notes)
+    return decode_text(raw, str(path)).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_text(path: str | Path, title: str | None = None, *, include_front_matter: bool = False,
+              read_notes: bool = False) -> Book:
+    """A plain-text book (Markdown is `pipeline.ingest.markdown.read_markdown`)."""
+    p = Path(path)
+    text = read_text_file(p)
     text, meta = strip_gutenberg(text)
     blocks = []
     for b in re.split(r"\n[ \t]*\n", text):

@@ -19,6 +19,7 @@ from .lexicon import Lexicon, load_lexicon
 from .numbers import expand_numbers
 from .quotes import INNER_QUOTE, balance_quotes, fix_quotes
 from .semiotic import expand_semiotic
+from .trace import TRACE
 from .words import expand_abbreviations, expand_addresses, expand_blanks, expand_roman, expand_symbols
 
 _SPACES = re.compile(r"\s{2,}|[^\S ]")      # only whitespace that is not already one plain space
@@ -140,3 +141,14 @@ def is_speakable(text: str) -> bool:
 
 __all__ = ["normalize", "clean_unicode", "fix_quotes", "balance_quotes", "Lexicon", "load_lexicon", "SPEAKABLE",
            "is_speakable", "unsupported_scripts", "tidy", "pauses"]
+
+
+def explain(text: str, lexicon=None) -> tuple[str, list[tuple[str, str, str]]]:
+    """(normalized text, the rewrites: (original span, rule, reading)) for `render --normalize --explain`."""
+    trace: list[tuple[str, str, str]] = []
+    token = TRACE.set(trace)
+    try:
+        out = normalize(text, lexicon)
+    finally:
+        TRACE.reset(token)
+    return out, trace

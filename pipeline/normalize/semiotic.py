@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from .numbers import MONTHS, _decimal, cardinal, digits, ordinal, year_words
-from .trace import TRACE, sub
+from .trace import sub
 
 # --- numbers ---------------------------------------------------------------------------------------------
 NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
@@ -557,15 +557,3 @@ def expand_semiotic(text: str) -> str:
     if any(c in text for c in CURRENCY_SIGNS):
         text = _LONE_SIGN.sub(lambda m: " " + CURRENCY_SIGNS[m.group(0)][1] + " ", text)
     return text
-
-
-def explain(text: str, lexicon=None) -> tuple[str, list[tuple[str, str, str]]]:
-    """(normalized text, the rewrites: (original span, rule, reading)) for `render --normalize --explain`."""
-    from . import normalize
-    trace: list[tuple[str, str, str]] = []
-    token = TRACE.set(trace)
-    try:
-        out = normalize(text, lexicon)
-    finally:
-        TRACE.reset(token)
-    return out, trace

@@ -8,10 +8,8 @@ import abc
 import hashlib
 from dataclasses import dataclass
 
+from ..pace import HIBARI, expected_seconds
 from ..records import EngineOutput
-
-
-INNER_PAUSE_S = 0.3      # engines pause about this long at a sentence or clause end inside a segment
 
 
 @dataclass(slots=True, frozen=True)
@@ -32,13 +30,28 @@ def segment_seed(text: str, attempt: int = 0) -> int:
 
 
 class Engine(abc.ABC):
-    """A TTS engine. Subclasses set `name`, `sample_rate`, `chars_per_second` and implement
-    `synthesize_batch`. Audio out is mono float32 in [-1, 1], shape (T,), at `sample_rate` Hz."""
+    """A TTS engine. Subclasses set `spec` (its `pipeline.pace.EngineSpec`: name, rate, speaking rate,
+    batch sizes) and implement `synthesize_batch`. Audio out is mono float32 in [-1, 1], shape (T,), at
+    `sample_rate` Hz. `speed` scales the speaking rate where the spec says it does."""
 
-    name: str = "engine"
-    sample_rate: int = 24_000
-    chars_per_second: float = 15.0
-    max_batch: int = 64               # the most segments this engine takes at once
+    spec = HIBARI
+    speed: float = 1.0
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def sample_rate(self) -> int:
+        return self.spec.sample_rate
+
+    @property
+    def max_batch(self) -> int:
+        return self.spec.max_batch
+
+    @property
+    def chars_per_second(self) -> float:
+        return self.spec.rate(self.speed)
 
     @abc.abstractmethod
     def synthesize_batch(self, requests: list[SynthRequest]) -> list[EngineOutput]:
@@ -47,9 +60,7 @@ class Engine(abc.ABC):
     def expected_seconds(self, text: str) -> float:
         """How long this engine should take to say normalized `text`: its speaking rate, plus the pause
         it makes at each sentence or clause end inside the text (what the duration check compares with)."""
-        stops = sum(text.count(p) for p in ".!?;:")
-        inner = max(0, stops - 1) if text.rstrip()[-1:] in ".!?;:" else stops
-        return len(text) / self.chars_per_second + INNER_PAUSE_S * inner
+        return expected_seconds(text, self.chars_per_second)
 
     def identity(self) -> dict:
         """Everything about the engine that changes the audio: model, version, voice, sampling settings.

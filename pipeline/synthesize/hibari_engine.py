@@ -5,15 +5,13 @@ import numpy as np
 
 from .. import defaults as D
 from ..errors import EngineError
+from ..pace import HIBARI
 from ..records import EngineOutput
 from .base import Engine, SynthRequest
 
 
 class HibariEngine(Engine):
-    name = "hibari"
-    sample_rate = D.HIBARI_SAMPLE_RATE_HZ
-    chars_per_second = D.HIBARI_CHARS_PER_S
-    max_batch = 64
+    spec = HIBARI
 
     def __init__(self, voice: str = D.HIBARI_VOICE, speed: float = D.HIBARI_SPEED, threads: int = D.HIBARI_THREADS):
         try:
@@ -31,7 +29,6 @@ class HibariEngine(Engine):
         self.speed = speed
         self.threads = threads
         self.version = hibari.__version__
-        self.chars_per_second = D.HIBARI_CHARS_PER_S * speed
 
     def synthesize_batch(self, requests: list[SynthRequest]) -> list[EngineOutput]:
         # hibari's graph takes one sequence at a time ([1, L] ids); the batch is a loop over one loaded model

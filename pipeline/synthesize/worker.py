@@ -15,7 +15,8 @@ import numpy as np
 from .. import defaults as D
 from ..config import ValidateConfig
 from ..errors import RenderError
-from ..records import Check, EngineOutput, RenderedSegment, Segment
+from ..records import Attempt, Check, EngineOutput, RenderedSegment, Segment
+from ..serialize import to_json
 from ..validate import asr_check, asr_sampled, check_segment, score
 from .base import Engine, SynthRequest, segment_seed
 
@@ -32,18 +33,19 @@ class WorkerStats:
 
 
 class Worker:
+    """The local synthesize stage around one loaded engine (implements `pipeline.executors.SynthesisWorker`)."""
+
     def __init__(self, engine: Engine, validate: ValidateConfig, batch_size: int, cache=None,
-                 silence_db: float = -50.0, on_done: Callable[[RenderedSegment], None] | None = None):
+                 silence_db: float = D.SILENCE_THRESHOLD_DB, on_done: Callable[[RenderedSegment], None] | None = None):
         self.engine = engine
         self.vcfg = validate
-        self.batch_size = max(1, min(batch_size or D.ENGINE_BATCH_SIZE.get(engine.name, D.HIBARI_BATCH_SIZE),
-                                     engine.max_batch))
+        self.batch_size = max(1, min(engine.spec.batch(batch_size), engine.max_batch))
         self.cache = cache
         self.silence_db = silence_db
         self.on_done = on_done
         self.stats = WorkerStats()
         self._identity = engine.identity()
-        self.history: dict[str, list[dict]] = {}   # segment id -> every attempt: seed and failed checks
+        self.history: dict[str, list[Attempt]] = {}   # segment id -> every attempt: seed and failed checks
 
     @property
     def identity(self) -> dict:
@@ -119,8 +121,8 @@ class Worker:
                     if all(c.passed for c in checks) and self._wants_asr(seg):
                         checks.append(asr_check(audio, self.engine.sample_rate, seg.normalized, self.vcfg.asr_wer_max))
                     self.history.setdefault(seg.id, []).append(
-                        {"attempt": attempt + 1, "seed": req.seed, "failed": [c.name for c in checks if not c.passed],
-                         "detail": "; ".join(c.detail for c in checks if not c.passed and c.detail)})
+                        Attempt(attempt + 1, req.seed, [c.name for c in checks if not c.passed],
+                                "; ".join(c.detail for c in checks if not c.passed and c.detail)))
                     cand = RenderedSegment(seg, audio.astype(np.float32, copy=False), self.engine.sample_rate,
                                            seed=req.seed, attempts=attempt + 1, checks=checks,
                                            finish_reason=out.finish_reason, repetition=out.repetition)
@@ -166,8 +168,7 @@ class Worker:
             self.cache.put(self.cache.key(r.segment.normalized, self._identity), r.audio,
                            {"seed": r.seed, "attempts": r.attempts, "finish_reason": r.finish_reason,
                             "repetition": r.repetition,
-                            "checks": [{"name": c.name, "passed": c.passed, "value": c.value, "detail": c.detail}
-                                       for c in r.checks]})
+                            "checks": to_json(r.checks)})
         self._done(r)
 
     def _done(self, r: RenderedSegment) -> None:

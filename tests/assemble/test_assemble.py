@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.assemble import FRAME_SAMPLES, assemble_chapter, normalize_loudness, pause_seconds
+from pipeline.assemble import assemble_chapter, pause_seconds
+from pipeline.audio import FRAME_SAMPLES
+from pipeline.loudness import normalize_loudness
 from pipeline.config import OutputConfig, PauseConfig
 from pipeline.loudness import integrated_lufs, measure_pcm
 from pipeline.records import Chapter, Pause, RenderedSegment, Segment

@@ -228,7 +228,8 @@ def test_ray_shelf_on_an_existing_cluster_equals_local_executor(ray_instance, sh
 @pytest.fixture(scope="module")
 def local_render(shelf):
     """(config, two chapters' segments, the local Worker after rendering them, its results)."""
-    from pipeline.render import make_worker, plan_book
+    from pipeline.executors import make_worker
+    from pipeline.plan import plan_book
 
     cfg = Config()
     cfg.engine.name = "hibari"
@@ -254,7 +255,7 @@ def _assert_same_audio(got, expected) -> None:
 
 def test_ray_worker_matches_local_worker_segment_by_segment(ray_instance, local_render):
     from pipeline.executors.ray_executor import RayWorker
-    from pipeline.render import make_worker
+    from pipeline.executors import make_worker
 
     cfg, segments, local, expected = local_render
     cfg = cfg.model_copy(deep=True)

@@ -17,8 +17,8 @@ from pipeline import defaults as D
 from pipeline.config import load_config
 from pipeline.ffmpeg import decode_pcm, run_ffmpeg
 from pipeline.loudness import gaps_floor_db, measure_file, measure_pcm
-from pipeline.render import plan_book
-from pipeline.validate import frame_rms
+from pipeline.audio import frame_rms
+from pipeline.plan import plan_book
 from tests.conftest import run_cli
 
 FORMATS = ("mp3", "opus", "flac", "wav")

@@ -301,7 +301,7 @@ def test_every_prompt_of_the_corpus_books_is_in_the_models_character_set():
     """No character outside the set soprano-tts trains on reaches the tokenizer (':' and ';' made unknown
     tokens with the real vocabulary): every segment of both corpus books, normalized and prepared."""
     from pipeline.config import Config
-    from pipeline.render import plan_book
+    from pipeline.plan import plan_book
     from pipeline.synthesize.soprano.engine import MODEL_CHARS, model_text
     for book in (WODEHOUSE, BIERCE):
         plan = plan_book(book, Config(), engine_name="soprano")

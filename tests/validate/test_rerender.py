@@ -9,7 +9,8 @@ import pytest
 
 from pipeline.config import ValidateConfig, load_config
 from pipeline.records import EngineOutput
-from pipeline.render import plan_book, render_book
+from pipeline.plan import plan_book
+from pipeline.render import render_book
 from pipeline.synthesize.hibari_engine import HibariEngine
 from pipeline.validate import check_segment
 from tests.conftest import run_cli
@@ -68,12 +69,12 @@ def test_injected_failures_are_detected_rerendered_and_recorded(faulty_run):
         seeds = [seed for text, _, seed in engine.seen if text == by_id[sid].normalized]
         assert len(seeds) == 2 and seeds[0] != seeds[1]
     assert report["summary"] == {**report["summary"], "flagged": 3, "rerendered": 3, "still_failing": 0}
-    assert manifest["checks"]["rerendered"] == 3
+    assert manifest.checks.rerendered == 3
     # the kept attempts are the good ones: the chapter is as long as a clean render, with no NaN
-    segs = {s["id"]: s for s in manifest["chapters"][0]["segment_list"]}
+    segs = {s.id: s for s in manifest.chapters[0].segment_list}
     for sid in FAULTS:
-        assert segs[sid]["attempts"] == 2 and all(c["passed"] for c in segs[sid]["checks"].values())
-        assert segs[sid]["checks"]["duration"]["value"] < 1.5
+        assert segs[sid].attempts == 2 and all(c.passed for c in segs[sid].checks.values())
+        assert segs[sid].checks["duration"].value < 1.5
 
 
 def test_check_segment_names_each_failure():

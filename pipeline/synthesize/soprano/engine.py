@@ -21,12 +21,13 @@ import torch
 from ... import defaults as D
 from ...config import EngineConfig
 from ...errors import EngineError
+from ...pace import SOPRANO
 from ...records import EngineOutput
 from ..base import Engine, SynthRequest
 from .decoder import VocosDecoder
 from .generate import Job, LoopStats, Sampling, generate
 from .lm import LMShape, QwenLM
-from .planner import Plan, is_oom, plan
+from .planner import BatchPlan, is_oom, plan
 from .sampling import repetition_score
 from .weights import WHERE, find_weights, read_config
 
@@ -71,7 +72,12 @@ def model_text(text: str) -> str:
 
 
 def expected_tokens(text: str) -> float:
-    return len(text) / D.SOPRANO_CHARS_PER_S * D.SOPRANO_TOKENS_PER_S
+    return len(text) / SOPRANO.chars_per_second * D.SOPRANO_TOKENS_PER_S
+
+
+def prompt(text: str) -> str:
+    """The prompt Soprano was trained on, around text already in its form (`model_text`)."""
+    return f"[STOP][TEXT]{text}[START]"
 
 
 def _dtype(name: str, device: torch.device) -> torch.dtype:
@@ -99,10 +105,7 @@ class EngineStats:
 
 
 class SopranoEngine(Engine):
-    name = "soprano"
-    sample_rate = D.SOPRANO_SAMPLE_RATE_HZ
-    chars_per_second = D.SOPRANO_CHARS_PER_S
-    max_batch = 4096
+    spec = SOPRANO
 
     def __init__(self, path: Path, device: str = "auto", dtype: str = "auto", decoder_dtype: str = "auto",
                  backend: str = D.SOPRANO_BACKEND, temperature: float = D.SOPRANO_TEMPERATURE,
@@ -161,7 +164,7 @@ class SopranoEngine(Engine):
         if self.shape.eos_id is not None and self.shape.eos_id != stop:
             log.warning("config.json eos_token_id %s is not [STOP] (%s); stopping at [STOP]", self.shape.eos_id, stop)
         inter = self.decoder.blocks[0]["w1"].shape[0] if self.decoder.blocks else 0
-        self.plan: Plan = plan(self.shape, 256 + self.max_new_tokens, self.lm_dtype, self.decoder.dim, inter,
+        self.plan: BatchPlan = plan(self.shape, 256 + self.max_new_tokens, self.lm_dtype, self.decoder.dim, inter,
                                self.decoder.n_fft, self.decoder_dtype, self.device, memory_fraction)
         self.lm_slots = lm_slots or self.plan.lm_slots
         self.decoder_frames = decoder_frames or self.plan.decoder_frames
@@ -192,7 +195,7 @@ class SopranoEngine(Engine):
         return int(min(self.max_new_tokens, max(D.SOPRANO_MIN_CAP_TOKENS, math.ceil(want))))
 
     def prompt_ids(self, text: str) -> list[int]:
-        return self.tokenizer.encode(f"[STOP][TEXT]{model_text(text)}[START]").ids
+        return self.tokenizer.encode(prompt(model_text(text))).ids
 
     def synthesize_batch(self, requests: list[SynthRequest], force_tokens: list[int] | None = None) -> list[EngineOutput]:
         """Audio per request (mono float32, shape ((T-1) * 2048,), 32 kHz). `force_tokens` (benchmarks only)
@@ -226,7 +229,7 @@ class SopranoEngine(Engine):
 
     def _generate(self, jobs: list[Job], texts: list[str]) -> None:
         if self._turbomind is not None:
-            prompts = [f"[STOP][TEXT]{t}[START]" for t in texts]
+            prompts = [prompt(t) for t in texts]
             self._turbomind.generate(prompts, jobs, self.stop_id, self.sampling, self.shape.vocab)
             return
         slots = self.lm_slots

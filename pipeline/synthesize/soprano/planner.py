@@ -14,7 +14,7 @@ from .lm import LMShape
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class BatchPlan:
     lm_slots: int           # sequences decoded together (KV-cache rows)
     decoder_frames: int     # padded frames per decoder batch (4 per token)
     budget_bytes: int
@@ -53,7 +53,7 @@ def frame_bytes(dim: int, inter: int, n_fft: int, dtype: torch.dtype) -> int:
 
 
 def plan(shape: LMShape, positions: int, lm_dtype: torch.dtype, dim: int, inter: int, n_fft: int,
-         dec_dtype: torch.dtype, device: torch.device, fraction: float = D.SOPRANO_MEMORY_FRACTION) -> Plan:
+         dec_dtype: torch.dtype, device: torch.device, fraction: float = D.SOPRANO_MEMORY_FRACTION) -> BatchPlan:
     budget = int(available_bytes(device) * fraction)
     cpu = device.type == "cpu"
     max_slots = D.SOPRANO_CPU_MAX_SLOTS if cpu else D.SOPRANO_CUDA_MAX_SLOTS
@@ -61,7 +61,7 @@ def plan(shape: LMShape, positions: int, lm_dtype: torch.dtype, dim: int, inter:
     slots = max(1, min(max_slots, budget // max(1, slot_bytes(shape, positions, lm_dtype))))
     frames = max(4 * D.SOPRANO_MAX_NEW_TOKENS + 1,
                  min(max_frames, budget // max(1, frame_bytes(dim, inter, n_fft, dec_dtype))))
-    return Plan(int(slots), int(frames), budget)
+    return BatchPlan(int(slots), int(frames), budget)
 
 
 def is_oom(e: BaseException) -> bool:

@@ -1,9 +1,9 @@
 """Shelves of books: discovery, one subfolder per book, one loaded model, failures isolated.
 
-`render_corpus` renders every book found under the given paths into `out/<author-title slug>/`. The
+`render_shelf` renders every book found under the given paths into `out/<author-title slug>/`. The
 engine (or the Ray actors) is set up once for the whole shelf. A book that cannot be read is recorded
 with its reason and the shelf goes on; a book whose chapters are all unchanged is reported as such and
-costs only its ingest. The summary goes to `out/corpus.json`.
+costs only its ingest. The summary (`ShelfSummary`) goes to `out/corpus.json`.
 """
 from __future__ import annotations
 
@@ -11,21 +11,28 @@ import glob
 import logging
 import re
 import time
-import unicodedata
 from pathlib import Path
 
+from . import defaults as D
+from .cache import open_cache
 from .config import Config
-from .errors import InputError, RenderError, UsageError
+from .errors import EXIT_INPUT, InputError, RenderError, UsageError
+from .executors import make_worker
+from .export.names import book_folder_name
+from .files import write_json
 from .ingest import BOOK_SUFFIXES
+from .plan import plan_book
+from .records import ShelfBook, ShelfSummary
+from .render import render_book
+from .serialize import to_json
+from .synthesize import choose_engine
 
 log = logging.getLogger(__name__)
 
-CORPUS_NAME = "corpus.json"
 # files a folder of books holds that are not books (only skipped in folders; a file named on the
 # command line is always read)
 NOT_BOOKS = re.compile(r"^(readme|license|licence|copying|changelog|changes|contributing|authors|notice|todo)"
                        r"([._-].*)?$", re.IGNORECASE)
-SLUG_MAX_CHARS = 80
 
 
 def discover(paths: list[str | Path]) -> list[Path]:
@@ -58,26 +65,10 @@ def discover(paths: list[str | Path]) -> list[Path]:
     return found
 
 
-def slug(text: str, max_chars: int = SLUG_MAX_CHARS) -> str:
-    """ASCII, lower case, words joined by '-': safe as a folder name on every system."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    out = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return out[:max_chars].rstrip("-") or "book"
-
-
-def book_folder_name(title: str, authors: list[str], source: Path) -> str:
-    author = authors[0] if authors else ""
-    return slug(f"{author} {title}".strip() or source.stem)
-
-
-def render_corpus(paths: list[str | Path], out: str | Path, cfg: Config, chapters: str | None = None,
-                  progress: bool = True) -> dict:
-    """Render every book under `paths` into `out/<slug>/`; returns the corpus summary."""
+def render_shelf(paths: list[str | Path], out: str | Path, cfg: Config, chapters: str | None = None,
+                 progress: bool = True) -> ShelfSummary:
+    """Render every book under `paths` into `out/<slug>/`; returns the shelf's summary."""
     from tqdm.auto import tqdm
-
-    from .export import write_json
-    from .render import make_worker, open_cache, plan_book, render_book
-    from .synthesize import choose_engine
 
     out = Path(out)
     books = discover(paths)
@@ -87,14 +78,14 @@ def render_corpus(paths: list[str | Path], out: str | Path, cfg: Config, chapter
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     worker = None
-    results: list[dict] = []
+    results: list[ShelfBook] = []
     used: set[str] = set()
     audio_s = 0.0
     bar = tqdm(total=len(books), unit="book", disable=not progress, position=0, dynamic_ncols=True,
                desc="shelf")
     try:
         for path in books:
-            entry: dict = {"source": str(path)}
+            entry = ShelfBook(str(path))
             try:
                 plan = plan_book(path, cfg, chapters, choose_engine(cfg.engine)[0], whole_book=True)
                 name = book_folder_name(plan.book.title, plan.book.authors, path)
@@ -102,22 +93,23 @@ def render_corpus(paths: list[str | Path], out: str | Path, cfg: Config, chapter
                 while name in used:          # two books with the same author and title
                     name, n = f"{base}-{n}", n + 1
                 used.add(name)
-                entry.update(title=plan.book.title, authors=plan.book.authors, folder=name)
+                entry.title, entry.authors, entry.folder = plan.book.title, plan.book.authors, name
                 if worker is None:
-                    worker = make_worker(cfg, None, open_cache(cfg), on_done=None)
+                    worker = make_worker(cfg, None, open_cache(cfg.cache))
                 target = out if cfg.output.layout == "audiobookshelf" else out / name   # a library: one root
                 manifest = render_book(path, target, cfg, chapters, progress=progress, worker=worker,
                                        plan=plan, bar_position=1)
-                st = manifest["stats"]
-                unchanged = st["chapters_rendered"] == st["chapters_reencoded"] == st["rendered"] == 0
-                entry.update(status="unchanged" if unchanged else "done", chapters=len(manifest["chapters"]),
-                             audio_seconds=st["audio_seconds"], rendered=st["rendered"], reused=st["reused"],
-                             failed_segments=st["failed"], wall_seconds=st["wall_seconds"])
-                audio_s += st["audio_seconds"]
+                st = manifest.stats
+                unchanged = st.chapters_rendered == st.chapters_reencoded == st.rendered == 0
+                entry.status = "unchanged" if unchanged else "done"
+                entry.chapters, entry.audio_seconds = len(manifest.chapters), st.audio_seconds
+                entry.rendered, entry.reused, entry.failed_segments = st.rendered, st.reused, st.failed
+                entry.wall_seconds = st.wall_seconds
+                audio_s += st.audio_seconds
             except RenderError as e:
-                if e.exit_code not in (3,):   # only a bad book is isolated; bad usage or a dead engine stops the shelf
+                if e.exit_code != EXIT_INPUT:   # only a bad book is isolated; bad usage or a dead engine stops the shelf
                     raise
-                entry.update(status="failed", reason=str(e))
+                entry.status, entry.reason = "failed", str(e)
             results.append(entry)
             bar.update(1)
             wall = time.perf_counter() - t0
@@ -127,14 +119,8 @@ def render_corpus(paths: list[str | Path], out: str | Path, cfg: Config, chapter
         if worker is not None:
             worker.close()
     wall = time.perf_counter() - t0
-    summary = {
-        "books": results,
-        "done": sum(r.get("status") == "done" for r in results),
-        "unchanged": sum(r.get("status") == "unchanged" for r in results),
-        "failed": sum(r.get("status") == "failed" for r in results),
-        "audio_hours": round(audio_s / 3600, 4),
-        "wall_seconds": round(wall, 2),
-        "x_real_time": round(audio_s / wall, 2) if wall > 0 else 0.0,
-    }
-    write_json(out / CORPUS_NAME, summary)
+    summary = ShelfSummary(results, sum(r.status == "done" for r in results),
+                           sum(r.status == "unchanged" for r in results), sum(r.status == "failed" for r in results),
+                           round(audio_s / 3600, 4), round(wall, 2), round(audio_s / wall, 2) if wall > 0 else 0.0)
+    write_json(out / D.SHELF_SUMMARY_NAME, to_json(summary))
     return summary
