@@ -228,7 +228,7 @@ def test_ray_shelf_on_an_existing_cluster_equals_local_executor(ray_instance, sh
 @pytest.fixture(scope="module")
 def local_render(shelf):
     """(config, two chapters' segments, the local Worker after rendering them, its results)."""
-    from pipeline.executors import make_worker
+    from pipeline.executors import SynthesisWorker, make_worker
     from pipeline.plan import plan_book
 
     cfg = Config()
@@ -236,6 +236,7 @@ def local_render(shelf):
     plan = plan_book(shelf / "ferryman.epub", cfg, "1-2")
     segments = [s for c in plan.chapters for s in plan.segments[c.index]]
     local = make_worker(cfg, None, None, on_done=None)
+    assert isinstance(local, SynthesisWorker)
     return cfg, segments, local, local.render(segments)
 
 
@@ -278,6 +279,7 @@ def test_ray_worker_matches_local_worker_segment_by_segment(ray_instance, local_
 
 
 def test_a_batch_whose_actor_is_gone_for_good_goes_to_another(ray_instance, local_render, caplog):
+    from pipeline.executors import SynthesisWorker
     from pipeline.executors.ray_executor import RayWorker
 
     ray, _ = ray_instance
@@ -285,6 +287,7 @@ def test_a_batch_whose_actor_is_gone_for_good_goes_to_another(ray_instance, loca
     _two_free_cpus(ray)
     worker = RayWorker(cfg, None)
     try:
+        assert isinstance(worker, SynthesisWorker)
         assert len(worker._actors) == 2
         ray.kill(worker._actors[0], no_restart=True)     # beyond what Ray restarts
         _assert_same_audio(worker.render(segments), expected)

@@ -13,7 +13,7 @@ from lxml import etree
 
 from pipeline.ffmpeg import run_ffmpeg
 from tests.conftest import WODEHOUSE, run_cli
-from tests.ingest.epubs import LOREM, build_epub, para
+from tests.epubs import LOREM, build_epub, para
 
 SMIL = "{http://www.w3.org/ns/SMIL}"
 

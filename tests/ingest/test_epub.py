@@ -8,7 +8,7 @@ import pytest
 from pipeline.errors import InputError
 from pipeline.ingest import read_book
 from pipeline.records import ParagraphKind
-from tests.ingest.epubs import LOREM, build_epub, para
+from tests.epubs import LOREM, build_epub, para
 
 
 def texts(ch) -> list[str]:
