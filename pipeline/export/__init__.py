@@ -31,9 +31,6 @@ from .tags import tag_chapter
 
 log = logging.getLogger(__name__)
 
-SILENCE_FLOOR_DB = -150.0              # digital silence is reported as this level (JSON has no -inf)
-
-
 def speech_gaps(audio: ChapterAudio) -> list[tuple[float, float]]:
     """The pauses between consecutive segments' speech, (start, end) in seconds."""
     spans = [(t.start, t.end) for t in audio.timings if t.end > t.start]
@@ -128,7 +125,7 @@ class BookExporter:
                 files[fmt] = target.name
         # the pauses' noise floor: the assembler writes digital silence between segments and the codecs keep
         # it silent; measured here on the audio handed to the encoders, without decoding every file again
-        floor = _round(max(pcm_gaps_floor_db(audio.audio, audio.sample_rate, speech_gaps(audio)), SILENCE_FLOOR_DB))
+        floor = _round(max(pcm_gaps_floor_db(audio.audio, audio.sample_rate, speech_gaps(audio)), D.SILENCE_FLOOR_DB))
         if floor > D.PAUSE_FLOOR_DB:
             log.warning("chapter %d: pauses at %.1f dB, above the floor of %.0f dB", ch.index, floor,
                         D.PAUSE_FLOOR_DB)

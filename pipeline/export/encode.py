@@ -12,16 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import defaults as D
 from ..audio import FRAME_SAMPLES, as_f32le, resample
 from ..config import OutputConfig
 from ..ffmpeg import run_ffmpeg
 from ..loudness import Loudness, measure_file, normalize_loudness, target_level
 
 log = logging.getLogger(__name__)
-
-ENCODE_TOLERANCE_DB = 0.5              # an encoded file this close to the target needs no second pass
-MAX_ENCODE_PASSES = 3
-OPUS_RATE_HZ = 48_000                  # Opus runs at 48 kHz whatever the book's rate
 
 
 def codec_args(fmt: str, cfg: OutputConfig) -> list[str]:
@@ -36,7 +33,7 @@ def codec_args(fmt: str, cfg: OutputConfig) -> list[str]:
 
 
 def output_rate(fmt: str, cfg: OutputConfig) -> int:
-    return OPUS_RATE_HZ if fmt == "opus" else cfg.sample_rate
+    return D.OPUS_RATE_HZ if fmt == "opus" else cfg.sample_rate
 
 
 def encode(audio: np.ndarray, sample_rate: int, path: Path, fmt: str, cfg: OutputConfig) -> None:
@@ -56,7 +53,7 @@ def encode_to_target(audio: np.ndarray, sample_rate: int, path: Path, fmt: str,
     target = target_level(cfg)
     offset, ceiling = 0.0, None
     pcm = audio
-    for n in range(1, MAX_ENCODE_PASSES + 1):
+    for n in range(1, D.MAX_ENCODE_PASSES + 1):
         encode(pcm, sample_rate, path, fmt, cfg)
         m = measure_file(path, lufs=ebu)
         level = m.lufs if ebu else m.rms_db
@@ -64,12 +61,12 @@ def encode_to_target(audio: np.ndarray, sample_rate: int, path: Path, fmt: str,
             return m, n
         miss = target - level
         over = m.peak_db - cfg.peak_db
-        if abs(miss) <= ENCODE_TOLERANCE_DB and over <= 0:
+        if abs(miss) <= D.ENCODE_TOLERANCE_DB and over <= 0:
             if n > 1:
                 log.debug("%s: on target after %d encodes (level %.2f, peak %.2f dBFS)", path.name, n, level,
                           m.peak_db)
             return m, n
-        if n == MAX_ENCODE_PASSES:
+        if n == D.MAX_ENCODE_PASSES:
             log.warning("%s: still off target after %d encodes (level %.2f for %.2f, peak %.2f dBFS); kept",
                         path.name, n, level, target, m.peak_db)
             return m, n
