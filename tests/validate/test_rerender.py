@@ -147,7 +147,7 @@ def test_qc_asr_rerenders_a_segment_that_says_the_wrong_words():
     worker = Worker(WrongWordsHibari(), ValidateConfig(qc="asr"), batch_size=4)
     (r,) = worker.render([seg])
     first, second = worker.history[seg.id]
-    assert first["failed"] == ["asr"] and second["failed"] == []
+    assert first.failed == ["asr"] and second.failed == []
     assert r.attempts == 2 and r.passed
     wer = next(c.value for c in r.checks if c.name == "asr")
     assert wer <= ValidateConfig().asr_wer_max
