@@ -209,7 +209,7 @@ def _money(m: re.Match) -> str:
         parts.append(f"{cardinal(w)} {one if w == 1 else many}")
     if cents:
         parts.append(f"{cardinal(cents)} {sub_one if cents == 1 else sub_many}")
-    return sign + " and ".join(parts)
+    return sign + " ".join(parts)
 
 
 # --- percentages, decades, ordinals, ranges, years, fractions, cardinals -------------------------------
@@ -222,7 +222,7 @@ _YEAR = re.compile(r"(?<![\w.,$£€¥-])(?P<y>1\d{3}|20\d\d)(?![\w]|[.,]\d)")
 _YEAR_BEFORE = re.compile(r"(?:\b(?:" + "|".join(re.escape(w) for w in YEAR_CONTEXT_WORDS if w[-1] != ".")
                           + r")|\b[cC]a?\.)\s$", re.IGNORECASE)
 _YEAR_AFTER = re.compile(r"^\s?(?:A\.? ?D\.?|B\.? ?C\.?(?: ?E\.?)?|C\.? ?E\.?)(?!\w)")
-_FRACTION = re.compile(r"(?<![\w./])(?:(?P<whole>\d+)\s)?(?P<a>\d{1,3})/(?P<b>\d{1,3})(?![\w/]|[.,]\d)")
+_FRACTION = re.compile(r"(?<![\w./])(?:(?P<whole>\d+)\s)?(?P<a>\d{1,6})/(?P<b>\d{1,6})(?![\w/]|[.,]\d)")
 _CARDINAL = re.compile(r"(?<![\w.,])(?P<neg>-(?=\.?\d))?(?:(?P<whole>" + _NUM + r")(?:\.(?P<frac>\d+))?|\.(?P<frac2>\d+))(?![\w])")
 _ANY_DIGITS = re.compile(r"\d+")
 
@@ -260,10 +260,8 @@ def _range(m: re.Match) -> str:
     return f"{cardinal(ia)} to {cardinal(ib)}"
 
 
-def _fraction(m: re.Match) -> str:
-    a, b = int(m.group("a")), int(m.group("b"))
-    if b == 0:
-        return m.group(0).replace("/", " slash ")
+def fraction_words(a: int, b: int, whole: int | None = None) -> str:
+    """3/4 -> "three quarters", 1 1/2 -> "one and a half", 2 1/3 -> "two and a third", 5/1 -> "five over one"."""
     if b == 1:
         words = f"{cardinal(a)} over one"
     elif b == 2:
@@ -273,9 +271,18 @@ def _fraction(m: re.Match) -> str:
     else:
         o = ordinal(b)
         words = f"{cardinal(a)} {o if a == 1 else _plural(o)}"
-    if m.group("whole"):
-        words = f"{cardinal(int(m.group('whole')))} and {words}"
+    if whole is not None:
+        if a == 1 and b > 1:
+            words = "a " + words.split(" ", 1)[1]          # "two and a half", "three and a third"
+        words = f"{cardinal(whole)} and {words}"
     return words
+
+
+def _fraction(m: re.Match) -> str:
+    a, b = int(m.group("a")), int(m.group("b"))
+    if b == 0:
+        return m.group(0).replace("/", " slash ")
+    return fraction_words(a, b, int(m.group("whole")) if m.group("whole") else None)
 
 
 def _cardinal(m: re.Match) -> str:

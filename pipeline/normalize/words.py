@@ -25,13 +25,13 @@ ABBREVIATIONS = {
     "Mt.": "Mount", "Ft.": "Fort", "ft.": "feet", "in.": "inches", "lb.": "pounds", "lbs.": "pounds",
     "oz.": "ounces", "yd.": "yards", "yds.": "yards", "mi.": "miles", "hr.": "hour", "hrs.": "hours",
     "min.": "minutes", "sec.": "seconds", "mph": "miles per hour", "yrs.": "years", "yr.": "year",
-    "mos.": "months", "mo.": "month", "wks.": "weeks", "wk.": "week", "km": "kilometres", "kg": "kilograms",
-    "cm": "centimetres", "mm": "millimetres",
+    "mos.": "months", "mo.": "month", "wks.": "weeks", "wk.": "week", "km": "kilometers", "kg": "kilograms",
+    "cm": "centimeters", "mm": "millimeters",
 }
 # these only before a number: "No. 5" is "Number five", "No." alone is the word no
 _BEFORE_NUMBER = {"No.": "Number", "no.": "number", "Nos.": "Numbers", "nos.": "numbers", "p.": "page",
                   "pp.": "pages", "in.": "inches", "ft.": "feet", "min.": "minutes", "sec.": "seconds",
-                  "km": "kilometres", "kg": "kilograms", "cm": "centimetres", "mm": "millimetres",
+                  "km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "millimeters",
                   "mph": "miles per hour", "mi.": "miles", "hr.": "hour", "hrs.": "hours", "lb.": "pounds",
                   "lbs.": "pounds", "oz.": "ounces", "yd.": "yards", "yds.": "yards", "yrs.": "years",
                   "yr.": "year", "mos.": "months", "mo.": "month", "wks.": "weeks", "wk.": "week"}
