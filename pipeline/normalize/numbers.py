@@ -81,14 +81,20 @@ def _decimal(whole: str, frac: str | None) -> str:
 
 # --- digit strings read digit by digit --------------------------------------------------------------
 _DOTTED = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}")
-_PHONE = re.compile(r"(?<![\w+(-])\+\d{1,3}(?:[ -]\d{1,5}){2,}(?![\w-])|(?<![\w+(-])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\w-])"
+_PHONE = re.compile(r"(?<![\w+(-])\+\d{1,3}(?:[ -]\d{1,5}){2,}(?![\w-])|(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])|(?<![\w+(-])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\)[ -]?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\w-])"
                     r"|(?<![\w-])\d+(?:-\d+){3,}(?![\w-])|(?<![\w-])\d{3}-\d{4}(?![\w-])")
 _ID = re.compile(r"(?<![\w.,])(?:0\d+|\d{16,})(?![\w]|[.,]\d)")
 _ALNUM_ID = re.compile(r"(?<![\w-])(?=[A-Za-z]{0,6}\d)(?=\d{0,6}[A-Za-z])[A-Za-z\d]{2,}(?![\w])")
 
 
+_DOTTED_PHONE = re.compile(r"(?<![\w.])(?:\(\d{3}\)\s?|\d{3}\.)\d{3}\.\d{4}(?![\w]|\.\d)")
+_EMERGENCY = re.compile(r"(?<![\w.,-])911(?![\w]|[.,-]\d)")
+
+
 def _grouped_digits(m: re.Match) -> str:
     groups = re.findall(r"\d+", m.group(0))
+    if len(groups) >= 3 and groups[0] == "1" and groups[1] == "800":
+        return ", ".join(["one", "eight hundred"] + [digits(g) for g in groups[2:]])   # 1-800-555-0199
     spoken = ", ".join(digits(g) for g in groups)
     if m.group(0).startswith("+"):
         spoken = "plus " + spoken
@@ -98,6 +104,9 @@ def _grouped_digits(m: re.Match) -> str:
 def _dotted(m: re.Match) -> str:
     if len(m.group(0)) > 200:       # no one reads a 200-character version number; say it simply, fast
         return m.group(0).translate(_DIGIT_TABLE | {ord("."): "dot "}).rstrip()
+    groups = m.group(0).split(".")
+    if len(groups) == 4 and all(len(g) <= 3 for g in groups) and any(len(g) == 3 for g in groups):
+        return " dot ".join(digits(g) for g in groups)        # an IP address: 192.168.0.1, digit by digit
     return " dot ".join(cardinal(int(g)) if len(g) <= 3 else digits(g) for g in m.group(0).split("."))
 
 
@@ -120,6 +129,12 @@ def _alnum_id(m: re.Match) -> str:
 _AMPM = r"(?:\s?(?P<ap>[AaPp])\.?\s?[Mm]\b\.?)"
 _TIME = re.compile(r"(?<![\w:.])(?P<h>[01]?\d|2[0-4]):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?(?![\w:])" + _AMPM + "?"
                    r"|(?<![\w:.,])(?P<h2>1[0-2]|0?[1-9])" + _AMPM.replace("ap", "ap2"))
+
+
+_ZONES = ("EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "GMT", "UTC", "BST", "CET", "CEST", "IST", "JST",
+          "AEST", "ET", "PT")
+_ZONE_AFTER = re.compile(r"\b([ap]) m\.? ?(?P<tz>" + "|".join(_ZONES) + "|" + "|".join(z.lower() for z in _ZONES
+                         if len(z) > 2) + r"|[ecpm]\.[sd]\.t\.?)(?![\w])")
 
 
 def _time(m: re.Match) -> str:
@@ -317,12 +332,18 @@ def expand_numbers(text: str) -> str:
     has = _HAS_DIGIT.search
     if not has(text):
         return text
+    if "911" in text:
+        text = sub(_EMERGENCY, lambda m: "nine one one", text, "emergency number")
     if "." in text:
+        text = sub(_DOTTED_PHONE, _grouped_digits, text, "telephone")
         text = sub(_DOTTED, _dotted, text, "dotted number")
     if ("-" in text or "(" in text or "+" in text) and has(text):
         text = sub(_PHONE, _grouped_digits, text, "telephone or ID")
     if (":" in text or "m" in text or "M" in text) and has(text):
         text = sub(_TIME, _time, text, "time")
+        if " m" in text:
+            text = sub(_ZONE_AFTER, lambda m: f"{m.group(1)} m " + " ".join(c for c in m.group("tz").upper()
+                                                                          if c.isalpha()), text, "time zone")
     if _MONTH_ANY.search(text) or "-" in text:
         text = sub(_DATE_ISO, _date_iso, text, "date (ISO)")
         text = sub(_DATE_MDY, _date_mdy, text, "date (month day)")

@@ -61,19 +61,43 @@ def _clock(h: int, mins: int, secs: int | None, ap: str | None, h_text: str) -> 
             words = cardinal(h) + " hundred"
         else:
             words = cardinal(h) + " o'clock"
+    elif secs is not None:         # 14:10:30: hours, minutes and seconds, as a clock with seconds is said
+        words = (f"{cardinal(h)} {'hour' if h == 1 else 'hours'} {cardinal(mins)} "
+                 f"{'minute' if mins == 1 else 'minutes'} and {cardinal(secs)} {'second' if secs == 1 else 'seconds'}")
     elif mins < 10:
         words = f"{cardinal(h)} oh {cardinal(mins)}"
     else:
         words = f"{cardinal(h)} {cardinal(mins)}"
-    if secs:
-        words += f" and {cardinal(secs)} {'second' if secs == 1 else 'seconds'}"
     if ap:
         words += " a m" if ap in "Aa" else " p m"
     return words
 
 
+TIME_ZONES = ("EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "AKST", "HST", "GMT", "UTC", "BST", "CET",
+              "CEST", "EET", "IST", "JST", "AEST", "AEDT", "NZST", "ET", "PT", "CT", "MT")
+_TZ = (r"(?:\.?\s?(?P<tz{n}>" + "|".join(TIME_ZONES) + "|" + "|".join(z.lower() for z in TIME_ZONES if len(z) > 2)
+       + r"|[eEpPcCmM]\.[sSdD]\.[tT])(?P<tzdot{n}>\.)?(?![\w]))")
 _T1 = (r"(?P<h{n}>[01]?\d|2[0-4])(?P<sep{n}>[:.])(?P<m{n}>[0-5]\d)(?::(?P<s{n}>[0-5]\d))?(?!\d)"
-       r"(?:\s?" + _AP + r")?")
+       r"(?:\s?" + _AP + r")?" + _TZ + "?")
+_HOUR_RANGE = re.compile(r"(?<![\w:.,$£€])(?P<h1>1[0-2]|0?[1-9])(?::(?P<m1>[0-5]\d))?\s?(?:" + _AP.replace("{n}", "1")
+                         + r")?\s?(?:-|\u2013|to)\s?(?P<h2>1[0-2]|0?[1-9])(?::(?P<m2>[0-5]\d))?\s?"
+                         + _AP.replace("{n}", "2") + _TZ.replace("{n}", "2") + "?")
+
+
+def _zone(m: re.Match, n: int) -> str:
+    tz = m.group(f"tz{n}")
+    return " " + " ".join(c for c in tz.upper() if c.isalpha()) if tz else ""
+
+
+def _hour_range(m: re.Match) -> str:
+    """ "2pm-5pm", "5pm-7 pm", "9 to 5 p.m.": both ends are hours of the clock."""
+    ap1, ap2 = m.group("ap1") or m.group("ap2"), m.group("ap2")
+    a = _clock(int(m.group("h1")), int(m.group("m1") or 0), None, ap1, m.group("h1"))
+    b = _clock(int(m.group("h2")), int(m.group("m2") or 0), None, ap2, m.group("h2"))
+    if not m.group("ap1"):
+        a = a[:-4]                 # "9 to 5 p.m.": the p m is said once, at the end
+    end = _end_period(m, bool(m.group("tzdot2") if m.group("tz2") else m.group("apdot2")))
+    return f"{a} to {b}{_zone(m, 2)}{end}"
 _TIME_RANGE = re.compile(r"(?<![\w:.,$£€])" + _T1.replace("{n}", "1") + r"\s?(?:-|\u2013|\u2014|to)\s?" + _T1.replace("{n}", "2"))
 _TIME_COLON = re.compile(r"(?<![\w:.,$£€])" + _T1.replace("{n}", "1"))
 _TIME_CONTEXT = re.compile(r"(?:\b(?:at|by|till|until|before|after|from|past|about|around|since|the|and|or)"
@@ -105,7 +129,8 @@ def _time_range(m: re.Match) -> str:
     a, b = _one_time(m, 1, ctx and m.group("sep1") == "."), _one_time(m, 2, ctx and m.group("sep2") == ".")
     if a is None or b is None:
         return m.group(0)
-    return f"{a} to {b}" + _end_period(m, bool(m.group("apdot2")))
+    end = _end_period(m, bool(m.group("tzdot2") if m.group("tz2") else m.group("apdot2")))
+    return f"{a} to {b}{_zone(m, 2)}{end}"
 
 
 def _time(m: re.Match) -> str:
@@ -113,7 +138,8 @@ def _time(m: re.Match) -> str:
     words = _one_time(m, 1, m.group("sep1") == "." and not _TIME_CONTEXT.search(before))
     if words is None:
         return m.group(0)
-    return words + _end_period(m, bool(m.group("apdot1")))
+    end = _end_period(m, bool(m.group("tzdot1") if m.group("tz1") else m.group("apdot1")))
+    return words + _zone(m, 1) + end
 
 
 # --- dates -----------------------------------------------------------------------------------------------
@@ -617,6 +643,8 @@ def expand_semiotic(text: str) -> str:
         text = sub(_ERA, _era, text, "era (AD, BC)")
     if "^" in text:
         text = sub(_POWER, _power, text, "power")
+    if "m" in text or "M" in text:
+        text = sub(_HOUR_RANGE, _hour_range, text, "time range (hours)")
     if ":" in text or "." in text:
         text = sub(_TIME_RANGE, _time_range, text, "time range")
         text = sub(_TIME_COLON, _time, text, "time")

@@ -273,3 +273,45 @@ def expand_symbols(text: str) -> str:
     if "/" in text:
         text = _SLASH.sub(_slash, text)
     return _SYMBOL_RE.sub(lambda m: SYMBOLS[m.group(0)], text)
+
+
+# --- letters: initialisms a narrator spells out ------------------------------------------------------------
+# capitals with no vowel cannot be read as a word (BBC, DVD, HTML); these others are said letter by letter too
+# (NASA, NATO, UNESCO, AIDS stay words). The pronoun-like "US", "IT", "OK" and "AM" are left alone.
+LETTER_WORDS = frozenset("""FBI CIA CEO CFO COO USA UK EU UN IBM ABC UFO IOU IQ AI UAE USSR NYPD LAPD ISBN URL USB CPU
+GPU API ID IRA IRS EPA FAQ AOL ATM BMW CBS DIY DOA EEG ECG ESPN FYI ICU ICBM IMF IPO ISP KGB LED MIT MVP NAACP NBA
+NFL NHL NCAA PTA RAF SUV TBA TNT UCLA UPS USAF USN VIP YMCA DOJ DOE FDA GOP HIV HBO NHS ITV SOS IOC OECD GDP EU
+UEFA AP BA MA MBA PE PA PO RSVP TA UAW VA AWOL CEO EST EDT PST PDT GMT UTC BST AU EV OED OAP""".split())
+_INTERJECTIONS = frozenset("HMM HM SHH SH PSST PST BRR GRR ZZZ TSK PFFT MMM MM NTH CWM ST DR MR MRS MS MSS LTD JR SR "
+                           "PP NB TV".split()) - {"TV"}
+_CAPS_TOKEN = re.compile(r"(?<![\w'.&-])(?P<w>[A-Z]{2,6})(?P<pl>s|'s)?(?![\w'&]|\.\w|-\w)")
+_INITIALS = re.compile(r"(?<![\w.])(?P<w>(?:[A-Z]\.){2,}|Ph\.D\.|Ph\.D(?![\w.])|PhD|[A-Z]\.[a-z]\.)(?P<pl>'?s)?(?![\w])")
+_VOWEL = re.compile(r"[AEIOUY]")
+
+
+def _spell(word: str, plural: str | None) -> str:
+    letters = " ".join(c for c in word if c.isalpha())
+    return letters + (plural or "")
+
+
+def _caps(m: re.Match) -> str:
+    w = m.group("w")
+    if w in _INTERJECTIONS or (_VOWEL.search(w) and w not in LETTER_WORDS):
+        return m.group(0)
+    return _spell(w, m.group("pl"))
+
+
+def _initials(m: re.Match) -> str:
+    out = _spell(m.group("w"), m.group("pl"))
+    after = m.string[m.end():m.end() + 12]
+    if m.group("w").endswith(".") and not m.group("pl") and (not after.strip() or _looks_like_sentence_start(after)):
+        out += "."                       # "in the U.S. It was": the period ends the sentence too
+    return out
+
+
+def expand_letters(text: str) -> str:
+    """Initialisms read as letters: "the BBC" -> "the B B C", "U.S." -> "U S", "Ph.D." -> "P h D", "DVDs" ->
+    "D V Ds". Words in capitals (NASA, NEVER) are left as they are."""
+    if "." in text:
+        text = sub(_INITIALS, _initials, text, "initials (U.S.)")
+    return sub(_CAPS_TOKEN, _caps, text, "letters (BBC)")

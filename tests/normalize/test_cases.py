@@ -114,10 +114,10 @@ CASES = [
     ("digits", "Dial 555-1234.", "Dial five five five, one two three four."),
     ("digits", "+44 20 7946 0958", "plus four four, two zero, seven nine four six, zero nine five eight"),
     ("digits", "code 0451", "code zero four five one"),
-    ("digits", "ISBN 978-0-14-044913-6", "ISBN nine seven eight, zero, one four, zero four four nine one three, six"),
+    ("digits", "ISBN 978-0-14-044913-6", "I S B N nine seven eight, zero, one four, zero four four nine one three, six"),
     ("digits", "card 4111111111111111111", "card four one one one one one one one one one one one one one one one one one one"),
     ("digits", "version 1.2.3", "version one dot two dot three"),
-    ("digits", "IP 192.168.0.1", "IP one hundred ninety-two dot one hundred sixty-eight dot zero dot one"),
+    ("digits", "IP 192.168.0.1", "IP one nine two dot one six eight dot zero dot one"),
     ("digits", "007", "zero zero seven"),
     # --- Roman numerals ---
     ("roman", "Chapter IV", "Chapter Four"),
