@@ -35,7 +35,7 @@ _MULTI = {
     "\u2248": " about ", "\u2260": " not equal to ", "\u2264": " at most ", "\u2265": " at least ",
     "\u2122": " ", "\u00ae": " ", "\u00a9": " copyright ", "\u2022": ", ", "\u00b7": ", ",
     "\u2020": " ", "\u2021": " ", "\u00a7": " section ", "\u00b6": " paragraph ", "\u2116": " number ",
-    "\u00a2": " cents", "\u2030": " per mille",
+    "\u00a2": " cents", "\u2030": " per mille", "\u00ba": "\u00b0", "\u02da": "\u00b0",
 }
 _ONE_TO_ONE = str.maketrans({
     **{c: "'" for c in SINGLE_QUOTES}, **{c: '"' for c in DOUBLE_QUOTES}, **{c: "-" for c in _HYPHENS},

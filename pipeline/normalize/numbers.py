@@ -25,7 +25,7 @@ MAX_CARDINAL_DIGITS = 15          # longer digit runs are read digit by digit
 YEAR_CONTEXT_WORDS = ("in", "of", "since", "until", "till", "by", "from", "year", "years", "to", "after",
                       "before", "circa", "c.", "ca.", "about", "around", "during", "early", "late", "mid",
                       "spring", "summer", "autumn", "fall", "winter", "between", "and", "through", "born",
-                      "died", "anno", "AD", "A.D.", "until", "christmas", "Christmas", "that", "the")
+                      "died", "anno", "AD", "A.D.", "A D", "until", "christmas", "Christmas", "that", "the")
 # `and`, `that`, `the` and `to` count only together with a 4-digit number in 1100..2099 (see _year_ok)
 
 
@@ -68,9 +68,13 @@ def _plural(words: str) -> str:
     return f"{head} {last}".strip()
 
 
+MAX_GROUPED_DIGITS = 24           # a number grouped with commas is read in words up to the septillions
+
+
 def _decimal(whole: str, frac: str | None) -> str:
+    grouped = "," in whole
     whole = whole.replace(",", "")
-    if len(whole) > MAX_CARDINAL_DIGITS:
+    if len(whole) > (MAX_GROUPED_DIGITS if grouped else MAX_CARDINAL_DIGITS):
         words = digits(whole)
     else:
         words = cardinal(int(whole)) if whole else ""
@@ -230,7 +234,7 @@ def _money(m: re.Match) -> str:
 # --- percentages, decades, ordinals, ranges, years, fractions, cardinals -------------------------------
 _NUM = r"\d{1,3}(?:,\d{3})+|\d+"
 _PERCENT = re.compile(r"(?<![\w.,])(?P<neg>-)?(?P<whole>" + _NUM + r")?(?:\.(?P<frac>\d+))?\s?(?:%|per\s?cent\b)")
-_DECADE = re.compile(r"(?<![\w.,])(?P<apos>')?(?P<d>1\d{2}0|20\d0|\d0)'?s(?!\w)")
+_DECADE = re.compile(r"(?<![\w.,])(?P<apos>')?(?P<d>1\d{2}0|20\d0|\d0)(?:'?s| s(?=[.,;:!?]|$))(?!\w)")
 _ORDINAL = re.compile(r"(?<![\w.,])(?P<n>" + _NUM + r")(?P<suf>st|nd|rd|th|ST|ND|RD|TH)(?!\w)")
 _RANGE = re.compile(r"(?<![\w.,-])(?P<a>\d+)\s?[-\u2013\u2014]\s?(?P<b>\d+)(?![\w-]|[.,]\d)")
 _YEAR = re.compile(r"(?<![\w.,$£€¥-])(?P<y>1\d{3}|20\d\d)(?![\w]|[.,]\d)")
@@ -240,6 +244,7 @@ _YEAR_AFTER = re.compile(r"^\s?(?:A\.? ?D\.?|B\.? ?C\.?(?: ?E\.?)?|C\.? ?E\.?)(?
 _FRACTION = re.compile(r"(?<![\w./])(?:(?P<whole>\d+)\s)?(?P<a>\d{1,6})/(?P<b>\d{1,6})(?![\w/]|[.,]\d)")
 _CARDINAL = re.compile(r"(?<![\w.,])(?P<neg>-(?=\.?\d))?(?:(?P<whole>" + _NUM + r")(?:\.(?P<frac>\d+))?|\.(?P<frac2>\d+))(?![\w])")
 _ANY_DIGITS = re.compile(r"\d+")
+_SPACED_THOUSANDS = re.compile(r"(?<![\w.,])[1-9]\d{0,2}(?:[ \u00a0]\d{3})+(?![\w]|[.,]\d|[ \u00a0]\d)")
 
 
 def _percent(m: re.Match) -> str:
@@ -314,7 +319,7 @@ def _years_in_context(text: str) -> str:
         y = int(m.group("y"))
         # a bare 1100..1999 is a year unless a word follows it ("1500 men", "1859 pounds"): books write
         # counts with separators (1,500) far more often than they print a bare four-digit count
-        bare_year = 1100 <= y <= 1999 and not (after[:1] == " " and after[1:2].isalpha() and after[1:2].islower())
+        bare_year = 1100 <= y <= 2099 and not (after[:1] == " " and after[1:2].isalpha() and after[1:2].islower())
         if bare_year or _YEAR_BEFORE.search(before) or _YEAR_AFTER.match(after):
             return year_words(int(m.group("y")))
         return m.group(0)
@@ -353,7 +358,7 @@ def expand_numbers(text: str) -> str:
         text = sub(_MONEY, _money, text, "money")
     if "%" in text or "per" in text:
         text = sub(_PERCENT, _percent, text, "percent")
-    if "0s" in text or "0's" in text:
+    if "0s" in text or "0's" in text or "0 s" in text:
         text = sub(_DECADE, _decade, text, "decade")
     if any(s in text for s in ("st", "nd", "rd", "th", "ST", "ND", "RD", "TH")):
         text = sub(_ORDINAL, _ordinal, text, "ordinal")
@@ -361,6 +366,9 @@ def expand_numbers(text: str) -> str:
         text = sub(_RANGE, _range, text, "range")
     if not has(text):
         return text
+    if " " in text:
+        text = sub(_SPACED_THOUSANDS, lambda m: cardinal(int(m.group(0).replace(" ", "").replace("\u00a0", ""))),
+                   text, "number (spaced thousands)")
     text = _years_in_context(text)
     if "/" in text:
         text = sub(_FRACTION, _fraction, text, "fraction")

@@ -151,10 +151,24 @@ _MONTH_FIX = re.compile(r"(?<![\w.])(?P<mon>(?i:" + _MONTH_WORD + r"))(?P<dot>\.
 _MONTH_BY_KEY = {m[:3].lower(): m for m in MONTHS} | {"sep": "September", "sept": "September"}
 
 
+_MONTH_HYPHEN = re.compile(r"(?<![\w.-])(?P<mon>(?i:" + _MONTH_WORD + r"))-(?P<d>[0-3]?\d)(?:-(?P<y>\d{4}))?(?![\w-])")
+
+
+def _month_hyphen(m: re.Match) -> str:
+    d = int(m.group("d"))
+    if not 1 <= d <= 31:
+        return m.group(0)
+    out = f"{_MONTH_BY_KEY[m.group('mon').lower()[:3]]} {ordinal(d)}"
+    return out + (f", {year_words(int(m.group('y')))}" if m.group("y") else "")
+
+
+_TIMES_SUFFIX = re.compile(r"(?<![\w.,])(?P<num>" + NUM + r")x(?![\w])")
+
+
 def _month_fix(m: re.Match) -> str:
     word = m.group("mon") or m.group("mon2") or m.group("mon3")
-    if word in ("may", "mar") and not m.group("mon"):
-        return m.group(0)                  # "5 may", "3 mar": the verbs, too likely
+    if word in ("may", "mar") and not m.group("mon") and not re.match(r",?\s\d{4}(?!\d)", m.string[m.end():m.end() + 6]):
+        return m.group(0)                  # "5 may", "3 mar": the verbs, too likely ("17 may 2010" is a date)
     if word.lower() == "may" and m.group("mon"):
         nxt = m.string[m.end():m.end() + 12]
         dated = r",?\s\d{1,2}(?:st|nd|rd|th|d)?,?\s\d{4}(?!\d)|\s\d{1,2}(?:st|nd|rd|th|d)\b"
@@ -573,7 +587,8 @@ _ALWAYS = re.compile(r"(?<![\w/])24/7(?![\w/])")
 _EVEN = re.compile(r"(?<![\w/.])50/50(?![\w/])")
 _PERCENT_RANGE = re.compile(r"(?<![\w.,])(?P<a>" + NUM + r")\s?%?\s?(?:-|\u2013|to)\s?(?P<b>" + NUM + r")\s?%")
 _DECADE_RANGE = re.compile(r"(?<![\w'])(?P<a>'?\d{2,4}s)\s?(?:-|\u2013)\s?(?P<b>'?\d{2,4}s)(?![\w])")
-_ERA = re.compile(r"(?<=\d)(?P<sp>\s?)(?P<era>A\.D\.|AD|B\.C\.E\.|BCE|B\.C\.|BC|C\.E\.|CE)(?![\w])")
+_ERA = re.compile(r"(?<=\d)(?P<sp>\s?)(?P<era>A\.D\.|A\.D|AD|B\.C\.E\.|BCE|B\.C\.|B\.C|BC|C\.E\.|CE)(?![\w])")
+_ERA_BEFORE = re.compile(r"(?<![\w.])(?P<era>A\.D\.|AD)(?=\s\d)")
 
 
 def _era(m: re.Match) -> str:
@@ -641,6 +656,7 @@ def expand_semiotic(text: str) -> str:
         text = sub(_DIMENSION, lambda m: num_words(m.group("a")) + " by ", text, "dimensions (12 x 14)")
     if "D" in text or "C" in text:
         text = sub(_ERA, _era, text, "era (AD, BC)")
+        text = sub(_ERA_BEFORE, lambda m: "A D", text, "era (AD, BC)")
     if "^" in text:
         text = sub(_POWER, _power, text, "power")
     if "m" in text or "M" in text:
@@ -650,6 +666,8 @@ def expand_semiotic(text: str) -> str:
         text = sub(_TIME_COLON, _time, text, "time")
         text = sub(_RATIO, lambda m: f"{cardinal(int(m.group('a')))} to {cardinal(int(m.group('b')))}", text,
                    "ratio (3:1)")
+    if "-" in text:
+        text = sub(_MONTH_HYPHEN, _month_hyphen, text, "date (Jan-15)")
     text = sub(_MONTH_FIX, _month_fix, text, "month name")
     if "/" in text or "." in text or "-" in text:
         text = sub(_YMD_DATE, _ymd_date, text, "date (year first)")
@@ -681,6 +699,8 @@ def expand_semiotic(text: str) -> str:
     if "/" in text:
         text = sub(_PER_ONLY, lambda m: f"{num_words(m.group('num'))} per {_PER_UNITS[m.group('per')]}", text,
                    "per unit (12/kg)")
+    if "x" in text:
+        text = sub(_TIMES_SUFFIX, lambda m: f"{num_words(m.group('num'))} x", text, "multiplier (4.4x)")
     if "e" in text or "E" in text:
         text = sub(_SCIENTIFIC, _scientific, text, "scientific notation")
     if any(c in text for c in CURRENCY_SIGNS):

@@ -258,11 +258,26 @@ def _slash(m: re.Match) -> str:
     return " slash "
 
 
+# top-level domains that are not also English words ("so.it was" is a missing space, not an address)
+_TLDS = ("com", "org", "net", "edu", "gov", "io", "uk", "de", "fr", "nl", "ca", "au", "jp", "info", "biz", "tv",
+         "eu", "ru", "cn", "ch", "nz")
+_DOMAIN = re.compile(r"(?<![\w@./:-])[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:" + "|".join(_TLDS)
+                     + r")(?:/[^\s<>\"']*)?(?![\w@-]|\.\w)")
+
+
+def _say_email(addr: str) -> str:
+    """An e-mail address: its digits one by one (asdf123@abc.com -> "asdf one two three at abc dot com")."""
+    return _say_address(re.sub(r"\d+", lambda m: " " + " ".join(m.group(0)) + " ", addr))
+
+
 def expand_addresses(text: str) -> str:
     if "@" in text:
-        text = _EMAIL.sub(lambda m: _say_address(m.group(0)), text)
+        text = sub(_EMAIL, lambda m: _say_email(m.group(0)), text, "e-mail address")
     if "//" in text or "www." in text:
-        text = _URL.sub(lambda m: _say_address(m.group(0)), text)
+        text = sub(_URL, lambda m: _say_address(m.group(0)), text, "web address")
+    if "." in text:
+        text = sub(_DOMAIN, lambda m: _say_address(m.group(0)) if not m.group(0)[:1].isdigit() else m.group(0),
+                   text, "web address")
     return text
 
 

@@ -39,7 +39,7 @@ CASES = [
     ("year", "from 1066", "from ten sixty-six"),
     ("year", "the summer of 1920", "the summer of nineteen twenty"),
     ("year", "before 1800 things were slow", "before eighteen hundred things were slow"),
-    ("year", "AD 1492", "AD fourteen ninety-two"),
+    ("year", "AD 1492", "A D fourteen ninety-two"),
     ("year", "1066 AD", "ten sixty-six A D"),           # the era as letters, as a narrator says it
     ("year", "London, 1920.", "London, nineteen twenty."),
     ("year", "about 1750 or so", "about seventeen fifty or so"),
