@@ -330,3 +330,84 @@ def expand_letters(text: str) -> str:
     if "." in text:
         text = sub(_INITIALS, _initials, text, "initials (U.S.)")
     return sub(_CAPS_TOKEN, _caps, text, "letters (BBC)")
+
+
+# --- street addresses: 221B Baker Street, 1211 E Arques Ave, 123 Main St, Springfield, IL 62704 -----------------
+STREET_TYPES = {"Street": "Street", "St": "Street", "Avenue": "Avenue", "Ave": "Avenue", "Av": "Avenue",
+                "Road": "Road", "Rd": "Road", "Boulevard": "Boulevard", "Blvd": "Boulevard", "Lane": "Lane",
+                "Ln": "Lane", "Drive": "Drive", "Dr": "Drive", "Court": "Court", "Ct": "Court", "Place": "Place",
+                "Pl": "Place", "Way": "Way", "Terrace": "Terrace", "Ter": "Terrace", "Highway": "Highway",
+                "Hwy": "Highway", "Expressway": "Expressway", "Expy": "Expressway", "Parkway": "Parkway",
+                "Pkwy": "Parkway", "Square": "Square", "Sq": "Square", "Crescent": "Crescent", "Close": "Close",
+                "Circle": "Circle", "Cir": "Circle", "Row": "Row", "Gardens": "Gardens", "Alley": "Alley",
+                "Plaza": "Plaza", "Trail": "Trail", "Mews": "Mews"}
+US_STATES = {"AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+             "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia",
+             "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+             "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
+             "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+             "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
+             "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+             "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
+             "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+             "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+             "DC": "D C"}
+_DIRECTIONS = {"N": "North", "S": "South", "E": "East", "W": "West", "NE": "Northeast", "NW": "Northwest",
+               "SE": "Southeast", "SW": "Southwest"}
+_STREET = re.compile(
+    r"(?<![\w.,$£€#-])(?P<n>[1-9]\d{0,4})(?P<l>[A-Z])?\s(?:(?P<dir>NE|NW|SE|SW|[NSEW])\.?\s)?"
+    r"(?P<name>(?:[A-Z][A-Za-z'-]*|\d{1,3}(?:st|nd|rd|th))(?:\s[A-Z][A-Za-z'-]*){0,3}?)\s"
+    r"(?P<type>" + "|".join(sorted(STREET_TYPES, key=len, reverse=True)) + "|" +
+    "|".join(sorted((t.lower() for t in STREET_TYPES), key=len, reverse=True)) + r")(?P<dot>\.)?(?![\w])")
+_TYPE_OF = {t.lower(): full for t, full in STREET_TYPES.items()}
+_STATE_ZIP = re.compile(r"(?<=[A-Za-z]),\s(?P<st>" + "|".join(US_STATES) + r")(?:(?P<c>,?)\s(?P<zip>\d{5})(?:-(?P<z4>\d{4}))?)?"
+                        r"(?![\w])")
+
+
+def house_number(n: str) -> str:
+    """How a house number is said: 12 -> "twelve", 221 -> "two twenty-one", 708 -> "seven oh eight",
+    1428 -> "fourteen twenty-eight", 1600 -> "sixteen hundred", 12345 -> "one two three four five"."""
+    if len(n) <= 2:
+        return cardinal(int(n))
+    if len(n) == 5:
+        return " ".join(cardinal(int(c)) for c in n)
+    head, tail = n[:-2], int(n[-2:])
+    said = cardinal(int(head))
+    if tail == 0:
+        return said + " hundred"
+    return f"{said} {'oh ' + cardinal(tail) if tail < 10 else cardinal(tail)}"
+
+
+def _street(m: re.Match) -> str:
+    name = m.group("name")
+    if m.group("type") in ("St", "Dr", "st", "dr") and m.group("dot") and _looks_like_sentence_start(" " + name):
+        return m.group(0)
+    out = [house_number(m.group("n")) + (" " + m.group("l") if m.group("l") else "")]
+    if m.group("dir"):
+        out.append(_DIRECTIONS[m.group("dir")])
+    out.append(name)
+    out.append(_TYPE_OF[m.group("type").lower()])
+    said = " ".join(out)
+    after = m.string[m.end():m.end() + 12]
+    if m.group("dot") and (not after.strip() or _looks_like_sentence_start(after) or re.match(r" \d", after)):
+        said += "."                     # "1428 Elm St. It was": the period ends the sentence too
+    return said
+
+
+def _state_zip(m: re.Match) -> str:
+    out = ", " + US_STATES[m.group("st")]
+    if m.group("zip"):
+        out += f"{m.group('c')} " + " ".join(cardinal(int(c)) for c in m.group("zip"))
+        if m.group("z4"):
+            out += ", " + " ".join(cardinal(int(c)) for c in m.group("z4"))
+    return out
+
+
+def expand_street_addresses(text: str) -> str:
+    """House numbers, compass points, street types and US state codes of a street address in words."""
+    if not any(c.isdigit() for c in text):
+        return text
+    text = sub(_STREET, _street, text, "street address")
+    if ", " in text:
+        text = sub(_STATE_ZIP, _state_zip, text, "state and ZIP code")
+    return text

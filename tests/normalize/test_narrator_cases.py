@@ -156,7 +156,7 @@ HAND = [
     ("notation", "We need 24/7 support.", "We need twenty-four seven support."),
     ("notation", "A 50/50 chance.", "A fifty fifty chance."),
     ("money", "They sold 1.5M copies.", "They sold one point five million copies."),
-    ("address", "She lives at 221B Baker Street.", "She lives at two hundred twenty-one B Baker Street."),
+    ("address", "She lives at 221B Baker Street.", "She lives at two twenty-one B Baker Street."),
     ("abbreviation", "See pp. 10-12.", "See pages ten to twelve."),
     ("abbreviation", "He bought 3 doz. eggs.", "He bought three dozen eggs."),
     ("telephone", "Her number is 020 7946 0958.", "Her number is zero two zero, seven nine four six, zero nine five eight."),
