@@ -85,7 +85,7 @@ def _decimal(whole: str, frac: str | None) -> str:
 
 # --- digit strings read digit by digit --------------------------------------------------------------
 _DOTTED = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}")
-_PHONE = re.compile(r"(?<![\w+(-])\+\d{1,3}(?:[ -]\d{1,5}){2,}(?![\w-])|(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])|(?<![\w+(-])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\)[ -]?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\w-])"
+_PHONE = re.compile(r"(?<![\w+(-])\+\d{1,3}(?:[ -]\d{1,6}){2,}(?![\w-])|(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])|(?<![\w+(-])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\)[ -]?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\w-])"
                     r"|(?<![\w-])\d+(?:-\d+){3,}(?![\w-])|(?<![\w-])\d{3}-\d{4}(?![\w-])")
 _ID = re.compile(r"(?<![\w.,])(?:0\d+|\d{16,})(?![\w]|[.,]\d)")
 _ALNUM_ID = re.compile(r"(?<![\w-])(?=[A-Za-z]{0,6}\d)(?=\d{0,6}[A-Za-z])[A-Za-z\d]{2,}(?![\w])")
@@ -237,13 +237,16 @@ _PERCENT = re.compile(r"(?<![\w.,])(?P<neg>-)?(?P<whole>" + _NUM + r")?(?:\.(?P<
 _DECADE = re.compile(r"(?<![\w.,])(?P<apos>')?(?P<d>1\d{2}0|20\d0|\d0)(?:'?s| s(?=[.,;:!?]|$))(?!\w)")
 _ORDINAL = re.compile(r"(?<![\w.,])(?P<n>" + _NUM + r")(?P<suf>st|nd|rd|th|ST|ND|RD|TH)(?!\w)")
 _RANGE = re.compile(r"(?<![\w.,-])(?P<a>\d+)\s?[-\u2013\u2014]\s?(?P<b>\d+)(?![\w-]|[.,]\d)")
-_YEAR = re.compile(r"(?<![\w.,$£€¥-])(?P<y>1\d{3}|20\d\d)(?![\w]|[.,]\d)")
+_YEAR = re.compile(r"(?<![\w.,$£€¥/-])(?P<y>1\d{3}|20\d\d)(?![\w]|[.,]\d)")
 _YEAR_BEFORE = re.compile(r"(?:\b(?:" + "|".join(re.escape(w) for w in YEAR_CONTEXT_WORDS if w[-1] != ".")
                           + r")|\b[cC]a?\.)\s$", re.IGNORECASE)
 _YEAR_AFTER = re.compile(r"^\s?(?:A\.? ?D\.?|B\.? ?C\.?(?: ?E\.?)?|C\.? ?E\.?)(?!\w)")
-_FRACTION = re.compile(r"(?<![\w./])(?:(?P<whole>\d+)\s)?(?P<a>\d{1,6})/(?P<b>\d{1,6})(?![\w/]|[.,]\d)")
+_FRACTION = re.compile(r"(?<![\w./-])(?:(?P<whole>\d+)\s)?(?P<a>\d{1,6})/(?P<b>\d{1,6})(?![\w/]|[.,]\d)")
 _CARDINAL = re.compile(r"(?<![\w.,])(?P<neg>-(?=\.?\d))?(?:(?P<whole>" + _NUM + r")(?:\.(?P<frac>\d+))?|\.(?P<frac2>\d+))(?![\w])")
 _ANY_DIGITS = re.compile(r"\d+")
+_SLASHED = re.compile(r"(?<![\w./])\d+(?:/\d+){2,}(?![\w/]|[.,]\d)")       # 31/31/100: not a date, not a fraction
+_DIGITS_CONTEXT = re.compile(r"(?:\b(?:ending in|ends in|PIN|pin|code|OTP|otp|ZIP|zip|postcode|extension|ext\.|"
+                             r"account|account number|card number|serial number|flight|reference)\s)(?P<n>\d{3,})(?![\w]|[.,]\d)")
 _SPACED_THOUSANDS = re.compile(r"(?<![\w.,])[1-9]\d{0,2}(?:[ \u00a0]\d{3})+(?![\w]|[.,]\d|[ \u00a0]\d)")
 
 
@@ -337,6 +340,8 @@ def expand_numbers(text: str) -> str:
     has = _HAS_DIGIT.search
     if not has(text):
         return text
+    text = sub(_DIGITS_CONTEXT, lambda m: m.group(0)[:m.start("n") - m.start()] + digits(m.group("n")), text,
+               "digits (PIN, code, card)")
     if "911" in text:
         text = sub(_EMERGENCY, lambda m: "nine one one", text, "emergency number")
     if "." in text:
@@ -371,6 +376,8 @@ def expand_numbers(text: str) -> str:
                    text, "number (spaced thousands)")
     text = _years_in_context(text)
     if "/" in text:
+        text = sub(_SLASHED, lambda m: " slash ".join(cardinal(int(g)) if len(g) <= 4 else digits(g)
+                                                      for g in m.group(0).split("/")), text, "numbers with slashes")
         text = sub(_FRACTION, _fraction, text, "fraction")
     text = _ID.sub(lambda m: digits(m.group(0)), text)
     if not has(text):

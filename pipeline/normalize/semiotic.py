@@ -348,6 +348,8 @@ def _money(m: re.Match) -> str:
     cents = _with_cents(m, 1, one)
     if cents:
         return sign + cents + per
+    if not per and _before_noun(m):
+        return f"{sign}{a} {one}"                    # "a $5 bill": a five dollar bill
     return f"{sign}{a} {one if a_one else many}{per}"
 
 
@@ -507,8 +509,12 @@ def _quantity(s: str) -> str:
 
 def _attributive(m: re.Match) -> bool:
     """Whether a measure stands before the noun it describes ("a 10 kg bag"): then its unit is singular."""
+    return not m.group("dot") and not m.group("per") and _before_noun(m)
+
+
+def _before_noun(m: re.Match) -> bool:
     before = m.string[max(0, m.start() - 8):m.start()]
-    if not _ARTICLE_BEFORE.search(before) or m.group("dot") or m.group("per"):
+    if not _ARTICLE_BEFORE.search(before):
         return False
     nxt = re.match(r" ([a-z]+)\b", m.string[m.end():m.end() + 16])
     return bool(nxt) and nxt.group(1) not in _NOT_A_NOUN

@@ -248,6 +248,7 @@ SYMBOLS = {"&": " and ", "%": " percent ", "@": " at ", "+": " plus ", "=": " eq
            "_": " ", "\\": " ", "{": ", ", "}": ", ", "[": ", ", "]": ", ", "(": ", ", ")": ", "}
 _DEGREES = re.compile(r"\s?°\s?(?P<u>[CF]\b)?")
 _SLASH = re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])|/")
+_HASHTAG = re.compile(r"#(?=[A-Za-z])")
 _SYMBOL_RE = re.compile("|".join(re.escape(s) for s in SYMBOLS))
 
 
@@ -275,6 +276,8 @@ def expand_addresses(text: str) -> str:
         text = sub(_EMAIL, lambda m: _say_email(m.group(0)), text, "e-mail address")
     if "//" in text or "www." in text:
         text = sub(_URL, lambda m: _say_address(m.group(0)), text, "web address")
+    if "#" in text:
+        text = _HASHTAG.sub(" hash ", text)          # "#mytext": a hashtag; "#5" stays "number five"
     if "." in text:
         text = sub(_DOMAIN, lambda m: _say_address(m.group(0)) if not m.group(0)[:1].isdigit() else m.group(0),
                    text, "web address")

@@ -81,7 +81,7 @@ HAND = [
     ("money", "It cost $1.5e10 in total.", "It cost one point five times ten to the power of ten dollars in total."),
     ("money", "It was $3.50.", "It was three dollars fifty cents."),
     ("money", "It was $1.", "It was one dollar."),
-    ("money", "a $5 bill", "a five dollars bill"),
+    ("money", "a $5 bill", "a five dollar bill"),
     ("money", "£2.50 each", "two pounds fifty pence each"),
     ("money", "€1.01", "one euro one cent"),
     ("money", "it cost €15", "it cost fifteen euros"),
@@ -230,8 +230,9 @@ CURRENCIES = {"$": ("dollar", "dollars"), "£": ("pound", "pounds"), "€": ("eu
 for sign, (one, many) in CURRENCIES.items():          # every currency: one, many, scales, ranges
     SWEEP.append(("money", f"just {sign}1 now", f"just one {one} now"))
     SWEEP.append(("money", f"just {sign}12 now", f"just twelve {many} now"))
-    SWEEP.append(("money", f"a {sign}3m deal", f"a three million {many} deal"))
-    SWEEP.append(("money", f"a {sign}4 billion deal", f"a four billion {many} deal"))
+    SWEEP.append(("money", f"a {sign}3m deal", f"a three million {one} deal"))        # before its noun: singular
+    SWEEP.append(("money", f"a {sign}4 billion deal", f"a four billion {one} deal"))
+    SWEEP.append(("money", f"it cost {sign}3m in all", f"it cost three million {many} in all"))
     SWEEP.append(("money", f"from {sign}5-{sign}9", f"from five to nine {many}"))
 for code, (one, many) in {"USD": ("US dollar", "US dollars"), "EUR": ("euro", "euros"), "GBP": ("pound", "pounds"),
                           "JPY": ("yen", "yen"), "CAD": ("Canadian dollar", "Canadian dollars")}.items():
