@@ -10,8 +10,10 @@ measures (with or without a space, any case: 12kg, 2.5cm, 4 lbs., 3 ft 6 in, 6'2
 
 Conventions (a narrator's, documented in the README): a numeric date is month first unless the day is over
 12 or the separator is a dot (European); times read "eight forty-five p m", "seven oh five", "one o'clock"
-("13:00" is "thirteen hundred"); "a m" and "p m" always as two letters; an abbreviation that ends the
-sentence keeps its period. Every pattern is anchored by a lookbehind that refuses to start inside its own
+("13:00" is "thirteen hundred", "14:10:30" is "fourteen hours ten minutes and thirty seconds"); "a m" and
+"p m" always as two letters, a time zone as letters ("E S T"); money without "and" before its cents ("three
+dollars fifty cents"); a measure or an amount before its noun is singular ("a ten kilogram bag", "a five
+dollar bill"); an abbreviation that ends the sentence keeps its period. Every pattern is anchored by a lookbehind that refuses to start inside its own
 run, so each is linear in the text's length.
 
 `explain(text)` runs normalization and returns which rule rewrote which span, for `render --normalize
@@ -455,7 +457,8 @@ _UNIT_ALT = "|".join(re.escape(u) for u in _ALL_UNITS if u not in ("st", "m", "g
 # single-letter and word-like units only glued to the number or before punctuation ("5 m." not "5 m away"?)
 _SHORT_ALT = "|".join(re.escape(u) for u in ("m", "g", "l", "L", "ac", "cal"))
 _SHORT_AFTER = (r"(?=[.,;:!?)]|$|\s(?:long|high|tall|deep|wide|away|of|above|below|from|in|on|and|or|to|"
-                r"race|run|dash|sprint|drop|per|[A-Z(]))")
+                r"race|run|dash|sprint|drop|per|hurdles|relay|freestyle|butterfly|backstroke|breaststroke|medley|swim|"
+                r"mark|event|final|record|[A-Z(]))")
 _PER_UNITS = {"s": "second", "sec": "second", "h": "hour", "hr": "hour", "day": "day", "d": "day", "yr": "year",
               "year": "year", "week": "week", "wk": "week", "min": "minute", "mo": "month", "month": "month",
               "kg": "kilogram", "g": "gram", "lb": "pound", "km": "kilometer", "m": "meter", "mi": "mile",
@@ -472,6 +475,7 @@ _MEASURE = re.compile(r"(?<![\w.,$£€¥/])(?P<neg>[-\u2212])?(?P<num>" + NUM +
                       + r")|(?P<unit2>" + _SHORT_ALT + r")" + _SHORT_AFTER + r"|(?P<unit4>W|V|kcal)(?=[\s.,;:!?)]|$)"
                       r"|\s(?P<unit3>m|g|l|L|W|V|ac|cal)" + _SHORT_AFTER + ")"
                       r"(?P<dot>\.)?(?:\s?(?:/|\bper\s)(?P<per>" + _PER_ALT + r")\b)?(?![\w/²³'])")
+_WORD_PER = re.compile(r"(?<=[a-z])/(?P<per>km2|m2|mi2|sq km|sq mi|ha|capita|kg|km|hr|yr)(?![\w/])")
 _PER_ONLY = re.compile(r"(?<![\w.,$£€¥/])(?P<num>" + NUM + r")/(?P<per>" + _PER_ALT + r")(?![\w/])")
 # "a 10 kg bag", "the 100m sprint": a measure before a noun is singular, as a narrator says it
 _ARTICLE_BEFORE = re.compile(r"(?:^|\s)(?:a|an|the|A|An|The|this|that|each|every|one)\s$")
@@ -705,6 +709,7 @@ def expand_semiotic(text: str) -> str:
     if "/" in text:
         text = sub(_PER_ONLY, lambda m: f"{num_words(m.group('num'))} per {_PER_UNITS[m.group('per')]}", text,
                    "per unit (12/kg)")
+        text = sub(_WORD_PER, lambda m: f" per {_PER_UNITS[m.group('per')]}", text, "per unit (people/km2)")
     if "x" in text:
         text = sub(_TIMES_SUFFIX, lambda m: f"{num_words(m.group('num'))} x", text, "multiplier (4.4x)")
     if "e" in text or "E" in text:

@@ -174,6 +174,82 @@ HAND = [
     ("electronic", "Email me at john@example.com today.", "Email me at john at example dot com today."),
     ("percent", "She scored 98.6% on it.", "She scored ninety-eight point six percent on it."),
     ("roman", "Henry VIII had six wives.", "Henry the Eighth had six wives."),
+    # --- clock times with seconds, time zones, ranges of hours ---
+    ("time", "The race ended at 2:45:10.", "The race ended at two hours forty-five minutes and ten seconds."),
+    ("time", "The launch is at 9:30 a.m. EST.", "The launch is at nine thirty a m E S T."),
+    ("time", "We spoke at 4 p.m. GMT and then again.", "We spoke at four p m G M T and then again."),
+    ("time", "at 14:00 UTC", "at fourteen hundred U T C"),
+    ("time", "Open 10am-6pm on Sundays.", "Open ten a m to six p m on Sundays."),
+    ("time", "from 9 to 5 p.m. daily", "from nine to five p m daily"),
+    ("time", "the shift ran 11:30-7:30", "the shift ran eleven thirty to seven thirty"),
+    # --- measures: squares, kitchens, before a noun, ranges, per ---
+    ("measure", "an estate of 40 km² in all", "an estate of forty square kilometers in all"),
+    ("measure", "a flat of 85 m2", "a flat of eighty-five square meters"),
+    ("measure", "Add 2 tbsp of sugar and 1 tsp of salt.", "Add two tablespoons of sugar and one teaspoon of salt."),
+    ("measure", "He carried a 20 kg pack.", "He carried a twenty kilogram pack."),
+    ("measure", "the 400m hurdles", "the four hundred meter hurdles"),
+    ("measure", "It weighed 3-4 kg.", "It weighed three to four kilograms."),
+    ("measure", "from 10 to 12 km", "from ten to twelve kilometers"),
+    ("measure", "some 2 million km of road", "some two million kilometers of road"),
+    ("measure", "a density of 30 people/km2", "a density of thirty people per square kilometer"),
+    ("measure", "It costs 5/kg at market.", "It costs five per kilogram at market."),
+    ("measure", "It took 4 1/2 lbs of flour.", "It took four and a half pounds of flour."),
+    ("measure", "a 100 Mbps line", "a one hundred megabit per second line"),
+    ("measure", "The tyre was at 32 psi.", "The tyre was at thirty-two pounds per square inch."),
+    ("measure", "a zoom of 4.5x", "a zoom of four point five x"),
+    # --- money: cents, ranges with cents, before a noun ---
+    ("money", "It was $19.99 at the shop.", "It was nineteen dollars ninety-nine cents at the shop."),
+    ("money", "from $1.50 to $2.25", "from one dollar fifty cents to two dollars twenty-five cents"),
+    ("money", "He found a $20 note.", "He found a twenty dollar note."),
+    ("money", "They raised $.05 a share.", "They raised five cents a share."),
+    ("money", "£3.5 billion", "three point five billion pounds"),
+    # --- addresses ---
+    ("address", "They lived at 742 Maple Avenue.", "They lived at seven forty-two Maple Avenue."),
+    ("address", "Write to 1600 Elm Rd, Springfield, IL 62704.",
+     "Write to sixteen hundred Elm Road, Springfield, Illinois six two seven zero four."),
+    ("address", "the house at 31 W Oak St", "the house at thirty-one West Oak Street"),
+    ("address", "at 305 Old Mill Ln, Dover", "at three oh five Old Mill Lane, Dover"),
+    ("address", "on 5 Church St. He stopped.", "on five Church Street. He stopped."),
+    # --- letters ---
+    ("letters", "He worked for the BBC for years.", "He worked for the B B C for years."),
+    ("letters", "an FBI agent", "an F B I agent"),
+    ("letters", "She came back from the U.S. last spring.", "She came back from the U S last spring."),
+    ("letters", "He left for the U.S. It was cold.", "He left for the U S. It was cold."),
+    ("letters", "a Ph.D. in history", "a P h D in history"),
+    ("letters", "She owned 300 DVDs.", "She owned three hundred D V Ds."),
+    ("letters", "NASA sent it, and NATO agreed.", "NASA sent it, and NATO agreed."),
+    ("letters", "He shouted NEVER at them.", "He shouted NEVER at them."),
+    ("letters", "HMM, he said.", "HMM, he said."),
+    # --- telephone, electronic, digits ---
+    ("telephone", "Call 212.555.0187 today.", "Call two one two, five five five, zero one eight seven today."),
+    ("telephone", "Dial 1-800-555-0123 now.", "Dial one, eight hundred, five five five, zero one two three now."),
+    ("telephone", "His number was 078-05-1120.", "His number was zero seven eight, zero five, one one two zero."),
+    ("telephone", "Call 911 at once.", "Call nine one one at once."),
+    ("telephone", "Ring +44 7700 900461.", "Ring plus four four, seven seven zero zero, nine zero zero four six one."),
+    ("digits", "the card ending in 4412", "the card ending in four four one two"),
+    ("digits", "Her PIN was 0412.", "Her PIN was zero four one two."),
+    ("digits", "the zip code 10001", "the zip code one zero zero zero one"),
+    ("digits", "server 10.0.0.254", "server one zero dot zero dot zero dot two five four"),
+    ("electronic", "See wikipedia.org for more.", "See wikipedia dot org for more."),
+    ("electronic", "Go to example.com/help now.", "Go to example dot com slash help now."),
+    ("electronic", "Write to tom42@mail.com.", "Write to tom four two at mail dot com."),
+    ("electronic", "The tag #spring trended.", "The tag hash spring trended."),
+    # --- cardinals, years, fractions, powers ---
+    ("cardinal", "A crowd of 45 000 came.", "A crowd of forty-five thousand came."),
+    ("cardinal", "about 1,200,000,000,000,000,000 grains",
+     "about one quintillion two hundred quadrillion grains"),
+    ("year", "It was 2012.", "It was twenty twelve."),
+    ("year", "AD 43", "A D forty-three"),
+    ("year", "the 1960 s", "the nineteen sixties"),
+    ("date", "On 17 may 2010 she left.", "On the seventeenth of May, twenty ten she left."),
+    ("date", "Due Feb-28-2021.", "Due February twenty-eighth, twenty twenty-one."),
+    ("fraction", "3 1/3 cups", "three and a third cups"),
+    ("fraction", "the 5/16 bolt", "the five sixteenths bolt"),
+    ("fraction", "1/1000", "one one thousandth"),
+    ("notation", "the area is 5²", "the area is five squared"),
+    ("notation", "a volume of 2³", "a volume of two cubed"),
+    ("notation", "scores of 40/45/50", "scores of forty slash forty-five slash fifty"),
+
 ]
 
 # --- systematic sweeps: readings written out here, independent of the code under test ---------------------
@@ -280,3 +356,20 @@ def test_explain_names_the_rule_for_each_rewrite():
     assert "At eight forty-five p m he paid five pounds, ten shillings and sixpence for four pounds of tea." in out
     assert "time" in out and "pre-decimal British money" in out and "measure" in out
     assert "8.45 p.m." in out and "£5 10s. 6d." in out
+
+
+def test_the_readme_category_table_is_true():
+    """Every example in the README's table of categories is read as the table says."""
+    import re
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### What it reads, and how"):readme.index("Conventions, where a reading")]
+    rows = [r for r in section.splitlines() if r.startswith("| ") and "`" in r]
+    assert len(rows) >= 15
+    for row in rows:
+        _, written, read, _ = row.split(" | ", 1)[0], *row.split(" | ")[1:3], None
+        examples = [e for e in re.findall(r"`([^`]+)`", written) if e != "NASA"]
+        said = re.sub(r"[^a-z ]", " ", read.lower())
+        for example in examples:
+            out = re.sub(r"[^a-z ]", " ", normalize(example).lower())
+            assert " ".join(out.split()) in " ".join(said.split()), (example, normalize(example), read)
