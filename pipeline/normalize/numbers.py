@@ -247,7 +247,7 @@ _ANY_DIGITS = re.compile(r"\d+")
 _SLASHED = re.compile(r"(?<![\w./])\d+(?:/\d+){2,}(?![\w/]|[.,]\d)")       # 31/31/100: not a date, not a fraction
 _DIGITS_CONTEXT = re.compile(r"(?:\b(?:ending in|ends in|PIN|pin|code|OTP|otp|ZIP|zip|postcode|extension|ext\.|"
                              r"account|account number|card number|serial number|flight|reference)\s)(?P<n>\d{3,})(?![\w]|[.,]\d)")
-_SPACED_THOUSANDS = re.compile(r"(?<![\w.,])[1-9]\d{0,2}(?:[ \u00a0]\d{3})+(?![\w]|[.,]\d|[ \u00a0]\d)")
+_SPACED_THOUSANDS = re.compile(r"(?<![\w.,])(?<!\d[ \u00a0])[1-9]\d{0,2}(?:[ \u00a0]\d{3}){1,7}(?![\w]|[.,]\d|[ \u00a0]\d)")
 
 
 def _percent(m: re.Match) -> str:
