@@ -20,7 +20,8 @@ from .numbers import expand_numbers
 from .quotes import INNER_QUOTE, balance_quotes, fix_quotes
 from .semiotic import expand_semiotic
 from .trace import TRACE
-from .words import expand_abbreviations, expand_addresses, expand_blanks, expand_roman, expand_symbols
+from .words import (expand_abbreviations, expand_addresses, expand_blanks, expand_letters, expand_roman,
+                    expand_street_addresses, expand_symbols)
 
 _SPACES = re.compile(r"\s{2,}|[^\S ]")      # only whitespace that is not already one plain space
 _ODD_SPACE = re.compile(r"[^\S ]")
@@ -109,10 +110,12 @@ def normalize(text: str, lexicon: Lexicon | None = None, *, heading: bool = Fals
         text = lexicon.apply(text)
     text = expand_addresses(text)
     text = expand_blanks(text)
+    text = expand_street_addresses(text)
     text = expand_semiotic(text)
     text = expand_abbreviations(text)
     text = expand_roman(text, heading=heading, numbered_headings=numbered_headings)
     text = expand_numbers(text)
+    text = expand_letters(text)
     text = pauses(text)
     text = expand_symbols(text)
     if INNER_QUOTE in text:           # a quotation inside one: its marks go, with any space beside outer ones

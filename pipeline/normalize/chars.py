@@ -35,7 +35,7 @@ _MULTI = {
     "\u2248": " about ", "\u2260": " not equal to ", "\u2264": " at most ", "\u2265": " at least ",
     "\u2122": " ", "\u00ae": " ", "\u00a9": " copyright ", "\u2022": ", ", "\u00b7": ", ",
     "\u2020": " ", "\u2021": " ", "\u00a7": " section ", "\u00b6": " paragraph ", "\u2116": " number ",
-    "\u00a2": " cents", "\u2030": " per mille",
+    "\u00a2": " cents", "\u2030": " per mille", "\u00ba": "\u00b0", "\u02da": "\u00b0",
 }
 _ONE_TO_ONE = str.maketrans({
     **{c: "'" for c in SINGLE_QUOTES}, **{c: '"' for c in DOUBLE_QUOTES}, **{c: "-" for c in _HYPHENS},
@@ -44,6 +44,8 @@ _ONE_TO_ONE_ANY = re.compile("[" + re.escape(SINGLE_QUOTES + DOUBLE_QUOTES + _HY
 _MULTI_RE = re.compile("|".join(re.escape(k) for k in _MULTI))
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\u202a-\u202e\u2066-\u2069\ufe00-\ufe0f]")
 _UNSPEAKABLE = re.compile(r"[^A-Za-z .,;:!?'\"-]+")
+_SUPERSCRIPTS = str.maketrans("\u00b2\u00b3", "23")
+_POWER_AFTER_NUMBER = re.compile(r"(?<=[\d)])[\u00b2\u00b3]")      # "km²" stays "km2" (square kilometers)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -63,6 +65,8 @@ def clean_unicode(text: str) -> str:
         text = text.replace("\u200b", " ")     # a zero-width space separates words: "apple\u200bpie"
     text = _INVISIBLE.sub("", text)
     text = _MULTI_RE.sub(lambda m: _MULTI[m.group(0)], text)
+    if "\u00b2" in text or "\u00b3" in text:
+        text = _POWER_AFTER_NUMBER.sub(lambda m: "^" + m.group(0).translate(_SUPERSCRIPTS), text)   # 3² -> 3^2
     text = unicodedata.normalize("NFKC", text)
     text = _MULTI_RE.sub(lambda m: _MULTI[m.group(0)], text)     # NFKC can produce some of them
     return one_to_one(text)

@@ -25,7 +25,7 @@ MAX_CARDINAL_DIGITS = 15          # longer digit runs are read digit by digit
 YEAR_CONTEXT_WORDS = ("in", "of", "since", "until", "till", "by", "from", "year", "years", "to", "after",
                       "before", "circa", "c.", "ca.", "about", "around", "during", "early", "late", "mid",
                       "spring", "summer", "autumn", "fall", "winter", "between", "and", "through", "born",
-                      "died", "anno", "AD", "A.D.", "until", "christmas", "Christmas", "that", "the")
+                      "died", "anno", "AD", "A.D.", "A D", "until", "christmas", "Christmas", "that", "the")
 # `and`, `that`, `the` and `to` count only together with a 4-digit number in 1100..2099 (see _year_ok)
 
 
@@ -68,9 +68,13 @@ def _plural(words: str) -> str:
     return f"{head} {last}".strip()
 
 
+MAX_GROUPED_DIGITS = 24           # a number grouped with commas is read in words up to the septillions
+
+
 def _decimal(whole: str, frac: str | None) -> str:
+    grouped = "," in whole
     whole = whole.replace(",", "")
-    if len(whole) > MAX_CARDINAL_DIGITS:
+    if len(whole) > (MAX_GROUPED_DIGITS if grouped else MAX_CARDINAL_DIGITS):
         words = digits(whole)
     else:
         words = cardinal(int(whole)) if whole else ""
@@ -81,14 +85,20 @@ def _decimal(whole: str, frac: str | None) -> str:
 
 # --- digit strings read digit by digit --------------------------------------------------------------
 _DOTTED = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}")
-_PHONE = re.compile(r"(?<![\w+(-])\+\d{1,3}(?:[ -]\d{1,5}){2,}(?![\w-])|(?<![\w+(-])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\w-])"
+_PHONE = re.compile(r"(?<![\w+(-])\+\d{1,3}(?:[ -]\d{1,6}){2,}(?![\w-])|(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])|(?<![\w+(-])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\)[ -]?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\w-])"
                     r"|(?<![\w-])\d+(?:-\d+){3,}(?![\w-])|(?<![\w-])\d{3}-\d{4}(?![\w-])")
 _ID = re.compile(r"(?<![\w.,])(?:0\d+|\d{16,})(?![\w]|[.,]\d)")
 _ALNUM_ID = re.compile(r"(?<![\w-])(?=[A-Za-z]{0,6}\d)(?=\d{0,6}[A-Za-z])[A-Za-z\d]{2,}(?![\w])")
 
 
+_DOTTED_PHONE = re.compile(r"(?<![\w.])(?:\(\d{3}\)\s?|\d{3}\.)\d{3}\.\d{4}(?![\w]|\.\d)")
+_EMERGENCY = re.compile(r"(?<![\w.,-])911(?![\w]|[.,-]\d)")
+
+
 def _grouped_digits(m: re.Match) -> str:
     groups = re.findall(r"\d+", m.group(0))
+    if len(groups) >= 3 and groups[0] == "1" and groups[1] == "800":
+        return ", ".join(["one", "eight hundred"] + [digits(g) for g in groups[2:]])   # 1-800-555-0199
     spoken = ", ".join(digits(g) for g in groups)
     if m.group(0).startswith("+"):
         spoken = "plus " + spoken
@@ -98,6 +108,9 @@ def _grouped_digits(m: re.Match) -> str:
 def _dotted(m: re.Match) -> str:
     if len(m.group(0)) > 200:       # no one reads a 200-character version number; say it simply, fast
         return m.group(0).translate(_DIGIT_TABLE | {ord("."): "dot "}).rstrip()
+    groups = m.group(0).split(".")
+    if len(groups) == 4 and all(len(g) <= 3 for g in groups) and any(len(g) == 3 for g in groups):
+        return " dot ".join(digits(g) for g in groups)        # an IP address: 192.168.0.1, digit by digit
     return " dot ".join(cardinal(int(g)) if len(g) <= 3 else digits(g) for g in m.group(0).split("."))
 
 
@@ -120,6 +133,12 @@ def _alnum_id(m: re.Match) -> str:
 _AMPM = r"(?:\s?(?P<ap>[AaPp])\.?\s?[Mm]\b\.?)"
 _TIME = re.compile(r"(?<![\w:.])(?P<h>[01]?\d|2[0-4]):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?(?![\w:])" + _AMPM + "?"
                    r"|(?<![\w:.,])(?P<h2>1[0-2]|0?[1-9])" + _AMPM.replace("ap", "ap2"))
+
+
+_ZONES = ("EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "GMT", "UTC", "BST", "CET", "CEST", "IST", "JST",
+          "AEST", "ET", "PT")
+_ZONE_AFTER = re.compile(r"\b([ap]) m\.? ?(?P<tz>" + "|".join(_ZONES) + "|" + "|".join(z.lower() for z in _ZONES
+                         if len(z) > 2) + r"|[ecpm]\.[sd]\.t\.?)(?![\w])")
 
 
 def _time(m: re.Match) -> str:
@@ -209,22 +228,26 @@ def _money(m: re.Match) -> str:
         parts.append(f"{cardinal(w)} {one if w == 1 else many}")
     if cents:
         parts.append(f"{cardinal(cents)} {sub_one if cents == 1 else sub_many}")
-    return sign + " and ".join(parts)
+    return sign + " ".join(parts)
 
 
 # --- percentages, decades, ordinals, ranges, years, fractions, cardinals -------------------------------
 _NUM = r"\d{1,3}(?:,\d{3})+|\d+"
 _PERCENT = re.compile(r"(?<![\w.,])(?P<neg>-)?(?P<whole>" + _NUM + r")?(?:\.(?P<frac>\d+))?\s?(?:%|per\s?cent\b)")
-_DECADE = re.compile(r"(?<![\w.,])(?P<apos>')?(?P<d>1\d{2}0|20\d0|\d0)'?s(?!\w)")
+_DECADE = re.compile(r"(?<![\w.,])(?P<apos>')?(?P<d>1\d{2}0|20\d0|\d0)(?:'?s| s(?=[.,;:!?]|$))(?!\w)")
 _ORDINAL = re.compile(r"(?<![\w.,])(?P<n>" + _NUM + r")(?P<suf>st|nd|rd|th|ST|ND|RD|TH)(?!\w)")
 _RANGE = re.compile(r"(?<![\w.,-])(?P<a>\d+)\s?[-\u2013\u2014]\s?(?P<b>\d+)(?![\w-]|[.,]\d)")
-_YEAR = re.compile(r"(?<![\w.,$£€¥-])(?P<y>1\d{3}|20\d\d)(?![\w]|[.,]\d)")
+_YEAR = re.compile(r"(?<![\w.,$£€¥/-])(?P<y>1\d{3}|20\d\d)(?![\w]|[.,]\d)")
 _YEAR_BEFORE = re.compile(r"(?:\b(?:" + "|".join(re.escape(w) for w in YEAR_CONTEXT_WORDS if w[-1] != ".")
                           + r")|\b[cC]a?\.)\s$", re.IGNORECASE)
 _YEAR_AFTER = re.compile(r"^\s?(?:A\.? ?D\.?|B\.? ?C\.?(?: ?E\.?)?|C\.? ?E\.?)(?!\w)")
-_FRACTION = re.compile(r"(?<![\w./])(?:(?P<whole>\d+)\s)?(?P<a>\d{1,3})/(?P<b>\d{1,3})(?![\w/]|[.,]\d)")
+_FRACTION = re.compile(r"(?<![\w./-])(?:(?P<whole>\d+)\s)?(?P<a>\d{1,6})/(?P<b>\d{1,6})(?![\w/]|[.,]\d)")
 _CARDINAL = re.compile(r"(?<![\w.,])(?P<neg>-(?=\.?\d))?(?:(?P<whole>" + _NUM + r")(?:\.(?P<frac>\d+))?|\.(?P<frac2>\d+))(?![\w])")
 _ANY_DIGITS = re.compile(r"\d+")
+_SLASHED = re.compile(r"(?<![\w./])\d+(?:/\d+){2,}(?![\w/]|[.,]\d)")       # 31/31/100: not a date, not a fraction
+_DIGITS_CONTEXT = re.compile(r"(?:\b(?:ending in|ends in|PIN|pin|code|OTP|otp|ZIP|zip|postcode|extension|ext\.|"
+                             r"account|account number|card number|serial number|flight|reference)\s)(?P<n>\d{3,})(?![\w]|[.,]\d)")
+_SPACED_THOUSANDS = re.compile(r"(?<![\w.,])(?<!\d[ \u00a0])[1-9]\d{0,2}(?:[ \u00a0]\d{3}){1,7}(?![\w]|[.,]\d|[ \u00a0]\d)")
 
 
 def _percent(m: re.Match) -> str:
@@ -260,10 +283,8 @@ def _range(m: re.Match) -> str:
     return f"{cardinal(ia)} to {cardinal(ib)}"
 
 
-def _fraction(m: re.Match) -> str:
-    a, b = int(m.group("a")), int(m.group("b"))
-    if b == 0:
-        return m.group(0).replace("/", " slash ")
+def fraction_words(a: int, b: int, whole: int | None = None) -> str:
+    """3/4 -> "three quarters", 1 1/2 -> "one and a half", 2 1/3 -> "two and a third", 5/1 -> "five over one"."""
     if b == 1:
         words = f"{cardinal(a)} over one"
     elif b == 2:
@@ -273,9 +294,18 @@ def _fraction(m: re.Match) -> str:
     else:
         o = ordinal(b)
         words = f"{cardinal(a)} {o if a == 1 else _plural(o)}"
-    if m.group("whole"):
-        words = f"{cardinal(int(m.group('whole')))} and {words}"
+    if whole is not None:
+        if a == 1 and b > 1:
+            words = "a " + words.split(" ", 1)[1]          # "two and a half", "three and a third"
+        words = f"{cardinal(whole)} and {words}"
     return words
+
+
+def _fraction(m: re.Match) -> str:
+    a, b = int(m.group("a")), int(m.group("b"))
+    if b == 0:
+        return m.group(0).replace("/", " slash ")
+    return fraction_words(a, b, int(m.group("whole")) if m.group("whole") else None)
 
 
 def _cardinal(m: re.Match) -> str:
@@ -292,7 +322,7 @@ def _years_in_context(text: str) -> str:
         y = int(m.group("y"))
         # a bare 1100..1999 is a year unless a word follows it ("1500 men", "1859 pounds"): books write
         # counts with separators (1,500) far more often than they print a bare four-digit count
-        bare_year = 1100 <= y <= 1999 and not (after[:1] == " " and after[1:2].isalpha() and after[1:2].islower())
+        bare_year = 1100 <= y <= 2099 and not (after[:1] == " " and after[1:2].isalpha() and after[1:2].islower())
         if bare_year or _YEAR_BEFORE.search(before) or _YEAR_AFTER.match(after):
             return year_words(int(m.group("y")))
         return m.group(0)
@@ -310,12 +340,20 @@ def expand_numbers(text: str) -> str:
     has = _HAS_DIGIT.search
     if not has(text):
         return text
+    text = sub(_DIGITS_CONTEXT, lambda m: m.group(0)[:m.start("n") - m.start()] + digits(m.group("n")), text,
+               "digits (PIN, code, card)")
+    if "911" in text:
+        text = sub(_EMERGENCY, lambda m: "nine one one", text, "emergency number")
     if "." in text:
+        text = sub(_DOTTED_PHONE, _grouped_digits, text, "telephone")
         text = sub(_DOTTED, _dotted, text, "dotted number")
     if ("-" in text or "(" in text or "+" in text) and has(text):
         text = sub(_PHONE, _grouped_digits, text, "telephone or ID")
     if (":" in text or "m" in text or "M" in text) and has(text):
         text = sub(_TIME, _time, text, "time")
+        if " m" in text:
+            text = sub(_ZONE_AFTER, lambda m: f"{m.group(1)} m " + " ".join(c for c in m.group("tz").upper()
+                                                                          if c.isalpha()), text, "time zone")
     if _MONTH_ANY.search(text) or "-" in text:
         text = sub(_DATE_ISO, _date_iso, text, "date (ISO)")
         text = sub(_DATE_MDY, _date_mdy, text, "date (month day)")
@@ -325,7 +363,7 @@ def expand_numbers(text: str) -> str:
         text = sub(_MONEY, _money, text, "money")
     if "%" in text or "per" in text:
         text = sub(_PERCENT, _percent, text, "percent")
-    if "0s" in text or "0's" in text:
+    if "0s" in text or "0's" in text or "0 s" in text:
         text = sub(_DECADE, _decade, text, "decade")
     if any(s in text for s in ("st", "nd", "rd", "th", "ST", "ND", "RD", "TH")):
         text = sub(_ORDINAL, _ordinal, text, "ordinal")
@@ -333,8 +371,13 @@ def expand_numbers(text: str) -> str:
         text = sub(_RANGE, _range, text, "range")
     if not has(text):
         return text
+    if " " in text:
+        text = sub(_SPACED_THOUSANDS, lambda m: cardinal(int(m.group(0).replace(" ", "").replace("\u00a0", ""))),
+                   text, "number (spaced thousands)")
     text = _years_in_context(text)
     if "/" in text:
+        text = sub(_SLASHED, lambda m: " slash ".join(cardinal(int(g)) if len(g) <= 4 else digits(g)
+                                                      for g in m.group(0).split("/")), text, "numbers with slashes")
         text = sub(_FRACTION, _fraction, text, "fraction")
     text = _ID.sub(lambda m: digits(m.group(0)), text)
     if not has(text):

@@ -10,8 +10,10 @@ measures (with or without a space, any case: 12kg, 2.5cm, 4 lbs., 3 ft 6 in, 6'2
 
 Conventions (a narrator's, documented in the README): a numeric date is month first unless the day is over
 12 or the separator is a dot (European); times read "eight forty-five p m", "seven oh five", "one o'clock"
-("13:00" is "thirteen hundred"); "a m" and "p m" always as two letters; an abbreviation that ends the
-sentence keeps its period. Every pattern is anchored by a lookbehind that refuses to start inside its own
+("13:00" is "thirteen hundred", "14:10:30" is "fourteen hours ten minutes and thirty seconds"); "a m" and
+"p m" always as two letters, a time zone as letters ("E S T"); money without "and" before its cents ("three
+dollars fifty cents"); a measure or an amount before its noun is singular ("a ten kilogram bag", "a five
+dollar bill"); an abbreviation that ends the sentence keeps its period. Every pattern is anchored by a lookbehind that refuses to start inside its own
 run, so each is linear in the text's length.
 
 `explain(text)` runs normalization and returns which rule rewrote which span, for `render --normalize
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from .numbers import MONTHS, _decimal, cardinal, digits, ordinal, year_words
+from .numbers import MONTHS, _decimal, cardinal, digits, fraction_words, ordinal, year_words
 from .trace import sub
 
 # --- numbers ---------------------------------------------------------------------------------------------
@@ -61,19 +63,43 @@ def _clock(h: int, mins: int, secs: int | None, ap: str | None, h_text: str) -> 
             words = cardinal(h) + " hundred"
         else:
             words = cardinal(h) + " o'clock"
+    elif secs is not None:         # 14:10:30: hours, minutes and seconds, as a clock with seconds is said
+        words = (f"{cardinal(h)} {'hour' if h == 1 else 'hours'} {cardinal(mins)} "
+                 f"{'minute' if mins == 1 else 'minutes'} and {cardinal(secs)} {'second' if secs == 1 else 'seconds'}")
     elif mins < 10:
         words = f"{cardinal(h)} oh {cardinal(mins)}"
     else:
         words = f"{cardinal(h)} {cardinal(mins)}"
-    if secs:
-        words += f" and {cardinal(secs)} {'second' if secs == 1 else 'seconds'}"
     if ap:
         words += " a m" if ap in "Aa" else " p m"
     return words
 
 
+TIME_ZONES = ("EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "AKST", "HST", "GMT", "UTC", "BST", "CET",
+              "CEST", "EET", "IST", "JST", "AEST", "AEDT", "NZST", "ET", "PT", "CT", "MT")
+_TZ = (r"(?:\.?\s?(?P<tz{n}>" + "|".join(TIME_ZONES) + "|" + "|".join(z.lower() for z in TIME_ZONES if len(z) > 2)
+       + r"|[eEpPcCmM]\.[sSdD]\.[tT])(?P<tzdot{n}>\.)?(?![\w]))")
 _T1 = (r"(?P<h{n}>[01]?\d|2[0-4])(?P<sep{n}>[:.])(?P<m{n}>[0-5]\d)(?::(?P<s{n}>[0-5]\d))?(?!\d)"
-       r"(?:\s?" + _AP + r")?")
+       r"(?:\s?" + _AP + r")?" + _TZ + "?")
+_HOUR_RANGE = re.compile(r"(?<![\w:.,$£€])(?P<h1>1[0-2]|0?[1-9])(?::(?P<m1>[0-5]\d))?\s?(?:" + _AP.replace("{n}", "1")
+                         + r")?\s?(?:-|\u2013|to)\s?(?P<h2>1[0-2]|0?[1-9])(?::(?P<m2>[0-5]\d))?\s?"
+                         + _AP.replace("{n}", "2") + _TZ.replace("{n}", "2") + "?")
+
+
+def _zone(m: re.Match, n: int) -> str:
+    tz = m.group(f"tz{n}")
+    return " " + " ".join(c for c in tz.upper() if c.isalpha()) if tz else ""
+
+
+def _hour_range(m: re.Match) -> str:
+    """ "2pm-5pm", "5pm-7 pm", "9 to 5 p.m.": both ends are hours of the clock."""
+    ap1, ap2 = m.group("ap1") or m.group("ap2"), m.group("ap2")
+    a = _clock(int(m.group("h1")), int(m.group("m1") or 0), None, ap1, m.group("h1"))
+    b = _clock(int(m.group("h2")), int(m.group("m2") or 0), None, ap2, m.group("h2"))
+    if not m.group("ap1"):
+        a = a[:-4]                 # "9 to 5 p.m.": the p m is said once, at the end
+    end = _end_period(m, bool(m.group("tzdot2") if m.group("tz2") else m.group("apdot2")))
+    return f"{a} to {b}{_zone(m, 2)}{end}"
 _TIME_RANGE = re.compile(r"(?<![\w:.,$£€])" + _T1.replace("{n}", "1") + r"\s?(?:-|\u2013|\u2014|to)\s?" + _T1.replace("{n}", "2"))
 _TIME_COLON = re.compile(r"(?<![\w:.,$£€])" + _T1.replace("{n}", "1"))
 _TIME_CONTEXT = re.compile(r"(?:\b(?:at|by|till|until|before|after|from|past|about|around|since|the|and|or)"
@@ -105,7 +131,8 @@ def _time_range(m: re.Match) -> str:
     a, b = _one_time(m, 1, ctx and m.group("sep1") == "."), _one_time(m, 2, ctx and m.group("sep2") == ".")
     if a is None or b is None:
         return m.group(0)
-    return f"{a} to {b}" + _end_period(m, bool(m.group("apdot2")))
+    end = _end_period(m, bool(m.group("tzdot2") if m.group("tz2") else m.group("apdot2")))
+    return f"{a} to {b}{_zone(m, 2)}{end}"
 
 
 def _time(m: re.Match) -> str:
@@ -113,7 +140,8 @@ def _time(m: re.Match) -> str:
     words = _one_time(m, 1, m.group("sep1") == "." and not _TIME_CONTEXT.search(before))
     if words is None:
         return m.group(0)
-    return words + _end_period(m, bool(m.group("apdot1")))
+    end = _end_period(m, bool(m.group("tzdot1") if m.group("tz1") else m.group("apdot1")))
+    return words + _zone(m, 1) + end
 
 
 # --- dates -----------------------------------------------------------------------------------------------
@@ -125,10 +153,24 @@ _MONTH_FIX = re.compile(r"(?<![\w.])(?P<mon>(?i:" + _MONTH_WORD + r"))(?P<dot>\.
 _MONTH_BY_KEY = {m[:3].lower(): m for m in MONTHS} | {"sep": "September", "sept": "September"}
 
 
+_MONTH_HYPHEN = re.compile(r"(?<![\w.-])(?P<mon>(?i:" + _MONTH_WORD + r"))-(?P<d>[0-3]?\d)(?:-(?P<y>\d{4}))?(?![\w-])")
+
+
+def _month_hyphen(m: re.Match) -> str:
+    d = int(m.group("d"))
+    if not 1 <= d <= 31:
+        return m.group(0)
+    out = f"{_MONTH_BY_KEY[m.group('mon').lower()[:3]]} {ordinal(d)}"
+    return out + (f", {year_words(int(m.group('y')))}" if m.group("y") else "")
+
+
+_TIMES_SUFFIX = re.compile(r"(?<![\w.,])(?P<num>" + NUM + r")x(?![\w])")
+
+
 def _month_fix(m: re.Match) -> str:
     word = m.group("mon") or m.group("mon2") or m.group("mon3")
-    if word in ("may", "mar") and not m.group("mon"):
-        return m.group(0)                  # "5 may", "3 mar": the verbs, too likely
+    if word in ("may", "mar") and not m.group("mon") and not re.match(r",?\s\d{4}(?!\d)", m.string[m.end():m.end() + 6]):
+        return m.group(0)                  # "5 may", "3 mar": the verbs, too likely ("17 may 2010" is a date)
     if word.lower() == "may" and m.group("mon"):
         nxt = m.string[m.end():m.end() + 12]
         dated = r",?\s\d{1,2}(?:st|nd|rd|th|d)?,?\s\d{4}(?!\d)|\s\d{1,2}(?:st|nd|rd|th|d)\b"
@@ -228,13 +270,13 @@ _SCALE_WORDS = {"k": "thousand", "K": "thousand", "m": "million", "M": "million"
 _PER = {"mo": "month", "month": "month", "yr": "year", "year": "year", "y": "year", "wk": "week", "week": "week",
         "day": "day", "d": "day", "hr": "hour", "h": "hour", "hour": "hour", "night": "night", "kg": "kilogram",
         "lb": "pound", "person": "person", "head": "head", "ea": "each", "min": "minute", "month.": "month",
-        "sq ft": "square foot", "ft": "foot", "m": "metre", "km": "kilometre", "mi": "mile", "litre": "litre",
-        "l": "litre", "gal": "gallon", "oz": "ounce", "share": "share", "unit": "unit", "page": "page",
+        "sq ft": "square foot", "ft": "foot", "m": "meter", "km": "kilometer", "mi": "mile", "liter": "liter",
+        "l": "liter", "gal": "gallon", "oz": "ounce", "share": "share", "unit": "unit", "page": "page",
         "word": "word", "visit": "visit", "GB": "gigabyte", "MB": "megabyte", "user": "user", "seat": "seat"}
 
 _SIGNS = "".join(re.escape(c) for c in CURRENCY_SIGNS)
 _PREFIX = "|".join(re.escape(p) for p in sorted(_PREFIXED, key=len, reverse=True))
-_AMOUNT = r"(?P<num{n}>" + NUM + r")(?:[eE](?P<exp{n}>[+-]?\d{1,3}))?(?:\s?(?P<scale{n}>thousand|million|billion|trillion|mn|bn|tn|[kKmMbB])(?![\w]))?"
+_AMOUNT = r"(?P<num{n}>" + NUM + r"|\.\d+)(?:[eE](?P<exp{n}>[+-]?\d{1,3}))?(?:\s?(?P<scale{n}>thousand|million|billion|trillion|mn|bn|tn|[kKmMbB])(?![\w]))?"
 _MONEY = re.compile(r"(?<![\w$£€¥])(?P<neg>[-\u2212])?(?:(?P<pre>" + _PREFIX + r")|(?P<cur>[" + _SIGNS + r"])|"
                     r"(?P<code>" + "|".join(CURRENCY_CODES) + r")\s)\s?" + _AMOUNT.replace("{n}", "1")
                     + r"(?:\s?(?:-|\u2013|to)\s?(?:[" + _SIGNS + r"]|" + _PREFIX + r")?\s?" + _AMOUNT.replace("{n}", "2") + r")?"
@@ -262,6 +304,30 @@ def _amount(m: re.Match, n: int) -> tuple[str, bool]:
     return words, is_one(num) and not scale and not exp
 
 
+_CENTED = {"dollar": ("cent", "cents"), "US dollar": ("cent", "cents"), "euro": ("cent", "cents"),
+           "pound": ("penny", "pence"), "Canadian dollar": ("cent", "cents"), "Australian dollar": ("cent", "cents"),
+           "New Zealand dollar": ("cent", "cents"), "Hong Kong dollar": ("cent", "cents"),
+           "Singapore dollar": ("cent", "cents")}
+
+
+def _with_cents(m: re.Match, n: int, one: str) -> str | None:
+    """ "$3.50" -> "three dollars fifty cents" (as standard readings have it, no "and"); None when the amount is
+    not whole units and cents (a scale, an exponent, three decimals)."""
+    num = m.group(f"num{n}").replace(",", "")
+    whole, _, frac = num.partition(".")
+    if one not in _CENTED or len(frac) not in (1, 2) or m.group(f"scale{n}") or m.group(f"exp{n}") or len(whole) > 15:
+        return None
+    many = _unit_plural(one)
+    cents = int(frac.ljust(2, "0"))
+    sub_one, sub_many = _CENTED[one]
+    parts = []
+    if int(whole or "0") or not cents:
+        parts.append(f"{cardinal(int(whole or '0'))} {one if whole == '1' else many}")
+    if cents:
+        parts.append(f"{cardinal(cents)} {sub_one if cents == 1 else sub_many}")
+    return " ".join(parts)
+
+
 def _money(m: re.Match) -> str:
     if m.group("pre"):
         one = _PREFIXED[m.group("pre")]
@@ -275,19 +341,17 @@ def _money(m: re.Match) -> str:
     per = f" per {_PER[m.group('per')]}" if m.group("per") else ""
     if m.group("num2"):
         b, _ = _amount(m, 2)
+        ca, cb = _with_cents(m, 1, one), _with_cents(m, 2, one)
+        if ca and cb and ("." in m.group("num1") or "." in m.group("num2")):
+            if m.group("num1").endswith((".00", ".0")) and m.group("num2").endswith((".00", ".0")):
+                return f"{sign}{ca} to {cb}".replace(f" {many} to ", " to ", 1) + per
+            return f"{sign}{ca} to {cb}{per}"        # $150.25-$250.67: each amount whole
         return f"{sign}{a} to {b} {many}{per}"
-    num = m.group("num1").replace(",", "")
-    whole, _, frac = num.partition(".")
-    if (one in ("dollar", "US dollar", "euro", "pound", "Canadian dollar", "Australian dollar") and len(frac) == 2
-            and not m.group("scale1") and not m.group("exp1") and len(whole) <= 15):
-        cents = int(frac)
-        sub_one, sub_many = ("penny", "pence") if one == "pound" else ("cent", "cents")
-        parts = []
-        if int(whole) or not cents:
-            parts.append(f"{cardinal(int(whole))} {one if int(whole) == 1 else many}")
-        if cents:
-            parts.append(f"{cardinal(cents)} {sub_one if cents == 1 else sub_many}")
-        return sign + " and ".join(parts) + per
+    cents = _with_cents(m, 1, one)
+    if cents:
+        return sign + cents + per
+    if not per and _before_noun(m):
+        return f"{sign}{a} {one}"                    # "a $5 bill": a five dollar bill
     return f"{sign}{a} {one if a_one else many}{per}"
 
 
@@ -322,15 +386,15 @@ def _old_ordinal(m: re.Match) -> str:
 
 # --- measures ------------------------------------------------------------------------------------------------
 UNITS: dict[str, tuple[str, str]] = {
-    "mm": ("millimetre", "millimetres"), "cm": ("centimetre", "centimetres"), "m": ("metre", "metres"),
-    "km": ("kilometre", "kilometres"), "mg": ("milligram", "milligrams"), "g": ("gram", "grams"),
-    "kg": ("kilogram", "kilograms"), "kgs": ("kilogram", "kilograms"), "ml": ("millilitre", "millilitres"),
-    "mL": ("millilitre", "millilitres"), "cl": ("centilitre", "centilitres"), "l": ("litre", "litres"),
-    "L": ("litre", "litres"), "ft": ("foot", "feet"), "yd": ("yard", "yards"), "yds": ("yard", "yards"),
+    "mm": ("millimeter", "millimeters"), "cm": ("centimeter", "centimeters"), "m": ("meter", "meters"),
+    "km": ("kilometer", "kilometers"), "mg": ("milligram", "milligrams"), "g": ("gram", "grams"),
+    "kg": ("kilogram", "kilograms"), "kgs": ("kilogram", "kilograms"), "ml": ("milliliter", "milliliters"),
+    "mL": ("milliliter", "milliliters"), "cl": ("centiliter", "centiliters"), "l": ("liter", "liters"),
+    "L": ("liter", "liters"), "ft": ("foot", "feet"), "yd": ("yard", "yards"), "yds": ("yard", "yards"),
     "mi": ("mile", "miles"), "oz": ("ounce", "ounces"), "lb": ("pound", "pounds"), "lbs": ("pound", "pounds"),
-    "mph": ("mile per hour", "miles per hour"), "kph": ("kilometre per hour", "kilometres per hour"),
-    "km/h": ("kilometre per hour", "kilometres per hour"), "kmh": ("kilometre per hour", "kilometres per hour"),
-    "m/s": ("metre per second", "metres per second"), "gal": ("gallon", "gallons"), "qt": ("quart", "quarts"),
+    "mph": ("mile per hour", "miles per hour"), "kph": ("kilometer per hour", "kilometers per hour"),
+    "km/h": ("kilometer per hour", "kilometers per hour"), "kmh": ("kilometer per hour", "kilometers per hour"),
+    "m/s": ("meter per second", "meters per second"), "gal": ("gallon", "gallons"), "qt": ("quart", "quarts"),
     "ms": ("millisecond", "milliseconds"), "sec": ("second", "seconds"), "secs": ("second", "seconds"),
     "min": ("minute", "minutes"), "mins": ("minute", "minutes"), "hr": ("hour", "hours"), "hrs": ("hour", "hours"),
     "KB": ("kilobyte", "kilobytes"), "kB": ("kilobyte", "kilobytes"), "MB": ("megabyte", "megabytes"),
@@ -339,31 +403,85 @@ UNITS: dict[str, tuple[str, str]] = {
     "kHz": ("kilohertz", "kilohertz"), "MHz": ("megahertz", "megahertz"), "GHz": ("gigahertz", "gigahertz"),
     "W": ("watt", "watts"), "kW": ("kilowatt", "kilowatts"), "MW": ("megawatt", "megawatts"),
     "kWh": ("kilowatt hour", "kilowatt hours"), "V": ("volt", "volts"), "kV": ("kilovolt", "kilovolts"),
-    "mAh": ("milliamp hour", "milliamp hours"), "ha": ("hectare", "hectares"), "cc": ("cubic centimetre",
-    "cubic centimetres"), "sq ft": ("square foot", "square feet"), "sq mi": ("square mile", "square miles"),
-    "sq m": ("square metre", "square metres"), "km²": ("square kilometre", "square kilometres"),
-    "m²": ("square metre", "square metres"), "m³": ("cubic metre", "cubic metres"), "ac": ("acre", "acres"),
+    "mAh": ("milliamp hour", "milliamp hours"), "ha": ("hectare", "hectares"), "cc": ("cubic centimeter",
+    "cubic centimeters"), "sq ft": ("square foot", "square feet"), "sq mi": ("square mile", "square miles"),
+    "sq m": ("square meter", "square meters"), "km²": ("square kilometer", "square kilometers"),
+    "m²": ("square meter", "square meters"), "m³": ("cubic meter", "cubic meters"), "ac": ("acre", "acres"),
     "mpg": ("mile per gallon", "miles per gallon"), "rpm": ("revolution per minute", "revolutions per minute"),
     "psi": ("pound per square inch", "pounds per square inch"), "kcal": ("kilocalorie", "kilocalories"),
-    "cal": ("calorie", "calories"), "µm": ("micrometre", "micrometres"), "nm": ("nanometre", "nanometres"),
+    "cal": ("calorie", "calories"), "µm": ("micrometer", "micrometers"), "nm": ("nanometer", "nanometers"),
     "mV": ("millivolt", "millivolts"), "mA": ("milliamp", "milliamps"), "kN": ("kilonewton", "kilonewtons"),
     "dB": ("decibel", "decibels"), "st": ("stone", "stone"),
+    # squares and cubes ("km²" arrives as "km2" after NFKC), spelled or with a power
+    "mm2": ("square millimeter", "square millimeters"), "cm2": ("square centimeter", "square centimeters"),
+    "m2": ("square meter", "square meters"), "km2": ("square kilometer", "square kilometers"),
+    "ft2": ("square foot", "square feet"), "mi2": ("square mile", "square miles"), "in2": ("square inch",
+    "square inches"), "sq km": ("square kilometer", "square kilometers"), "sq. km": ("square kilometer",
+    "square kilometers"), "sq. ft.": ("square foot", "square feet"), "sq. ft": ("square foot", "square feet"),
+    "sq. mi.": ("square mile", "square miles"), "sq in": ("square inch", "square inches"),
+    "sq yd": ("square yard", "square yards"), "cm3": ("cubic centimeter", "cubic centimeters"),
+    "m3": ("cubic meter", "cubic meters"), "km3": ("cubic kilometer", "cubic kilometers"),
+    "ft3": ("cubic foot", "cubic feet"), "cu ft": ("cubic foot", "cubic feet"), "cu in": ("cubic inch",
+    "cubic inches"),
+    # kitchen, pressure, energy, data, power and the rest a book prints
+    "tbsp": ("tablespoon", "tablespoons"), "Tbsp": ("tablespoon", "tablespoons"), "tsp": ("teaspoon", "teaspoons"),
+    "fl oz": ("fluid ounce", "fluid ounces"), "pt": ("pint", "pints"), "dl": ("deciliter", "deciliters"),
+    "dL": ("deciliter", "deciliters"), "µl": ("microliter", "microliters"), "µg": ("microgram", "micrograms"),
+    "mcg": ("microgram", "micrograms"), "µs": ("microsecond", "microseconds"), "ns": ("nanosecond", "nanoseconds"),
+    "Pa": ("pascal", "pascals"), "kPa": ("kilopascal", "kilopascals"), "hPa": ("hectopascal", "hectopascals"),
+    "MPa": ("megapascal", "megapascals"), "atm": ("atmosphere", "atmospheres"), "mmHg": ("millimeter of mercury",
+    "millimeters of mercury"), "ppm": ("part per million", "parts per million"), "ppb": ("part per billion",
+    "parts per billion"), "kJ": ("kilojoule", "kilojoules"), "MJ": ("megajoule", "megajoules"),
+    "mbps": ("megabit per second", "megabits per second"), "kbps": ("kilobit per second", "kilobits per second"),
+    "Kbps": ("kilobit per second", "kilobits per second"), "Mb": ("megabit", "megabits"), "Gb": ("gigabit",
+    "gigabits"), "MB/s": ("megabyte per second", "megabytes per second"), "hp": ("horsepower", "horsepower"),
+    "bhp": ("brake horsepower", "brake horsepower"), "mW": ("milliwatt", "milliwatts"), "GW": ("gigawatt",
+    "gigawatts"), "GWh": ("gigawatt hour", "gigawatt hours"), "MWh": ("megawatt hour", "megawatt hours"),
+    "km/s": ("kilometer per second", "kilometers per second"), "ft/s": ("foot per second", "feet per second"),
+    "mi/h": ("mile per hour", "miles per hour"), "cwt": ("hundredweight", "hundredweight"),
+    "nmi": ("nautical mile", "nautical miles"), "kt": ("knot", "knots"), "kn": ("knot", "knots"),
+    "mol": ("mole", "moles"), "Ah": ("amp hour", "amp hours"), "kV": ("kilovolt", "kilovolts"),
+    "yr": ("year", "years"), "yrs": ("year", "years"), "wk": ("week", "weeks"), "wks": ("week", "weeks"),
+    "lm": ("lumen", "lumens"), "MP": ("megapixel", "megapixels"), "mA": ("milliamp", "milliamps"),
 }
 # capitals as people type them ("12KG"); "M", "G", "L", "ST" and other single letters stay out (million, ...)
 _UNIT_CAPS = {"KG": "kg", "KGS": "kg", "KM": "km", "CM": "cm", "MM": "mm", "MG": "mg", "ML": "ml", "LBS": "lbs",
               "LB": "lb", "OZ": "oz", "FT": "ft", "MPH": "mph", "KPH": "kph", "KM/H": "km/h", "YDS": "yds",
               "HRS": "hrs", "MINS": "mins", "SECS": "secs", "KMH": "kmh", "GAL": "gal", "Km": "km", "Kg": "kg",
-              "Cm": "cm", "Mm": "mm", "Lbs": "lbs", "Ft": "ft"}
+              "Cm": "cm", "Mm": "mm", "Lbs": "lbs", "Ft": "ft", "MBPS": "Mbps", "Mbit/s": "Mbps", "TBSP": "tbsp",
+              "TSP": "tsp", "KW": "kW", "KWH": "kWh", "Kwh": "kWh", "kwh": "kWh", "GHZ": "GHz", "MHZ": "MHz",
+              "KHZ": "kHz", "Hrs": "hrs", "Mins": "mins", "KM2": "km2", "SQ FT": "sq ft", "Sq ft": "sq ft",
+              "Sq km": "sq km", "Sq mi": "sq mi", "Sq. ft.": "sq. ft."}
 _ALL_UNITS = sorted([*UNITS, *_UNIT_CAPS], key=len, reverse=True)
 _UNIT_ALT = "|".join(re.escape(u) for u in _ALL_UNITS if u not in ("st", "m", "g", "l", "L", "W", "V", "ac", "cal"))
 # single-letter and word-like units only glued to the number or before punctuation ("5 m." not "5 m away"?)
 _SHORT_ALT = "|".join(re.escape(u) for u in ("m", "g", "l", "L", "ac", "cal"))
 _SHORT_AFTER = (r"(?=[.,;:!?)]|$|\s(?:long|high|tall|deep|wide|away|of|above|below|from|in|on|and|or|to|"
-                r"race|run|dash|sprint|drop|per|[A-Z(]))")
-_MEASURE = re.compile(r"(?<![\w.,$£€¥])(?P<neg>[-\u2212])?(?P<num>" + NUM + r")(?:(?P<sp>\s?)(?P<unit>" + _UNIT_ALT
+                r"race|run|dash|sprint|drop|per|hurdles|relay|freestyle|butterfly|backstroke|breaststroke|medley|swim|"
+                r"mark|event|final|record|[A-Z(]))")
+_PER_UNITS = {"s": "second", "sec": "second", "h": "hour", "hr": "hour", "day": "day", "d": "day", "yr": "year",
+              "year": "year", "week": "week", "wk": "week", "min": "minute", "mo": "month", "month": "month",
+              "kg": "kilogram", "g": "gram", "lb": "pound", "km": "kilometer", "m": "meter", "mi": "mile",
+              "l": "liter", "L": "liter", "ml": "milliliter", "gal": "gallon", "km2": "square kilometer",
+              "m2": "square meter", "sq km": "square kilometer", "sq mi": "square mile", "mi2": "square mile",
+              "ft2": "square foot", "sq ft": "square foot", "ha": "hectare", "person": "person", "capita": "capita",
+              "cm": "centimeter", "mm": "millimeter", "ft": "foot", "oz": "ounce", "kWh": "kilowatt hour",
+              "kW": "kilowatt", "GB": "gigabyte", "MB": "megabyte", "kcal": "kilocalorie", "cm2": "square centimeter",
+              "cm3": "cubic centimeter", "m3": "cubic meter"}
+_PER_ALT = "|".join(re.escape(u) for u in sorted(_PER_UNITS, key=len, reverse=True))
+_SCALE_BEFORE_UNIT = r"(?:\s(?P<scale>thousand|million|billion|trillion))?"
+_MEASURE = re.compile(r"(?<![\w.,$£€¥/])(?P<neg>[-\u2212])?(?P<num>" + NUM + r"(?:\s\d{1,3}/\d{1,3})?|\d{1,3}/\d{1,3})(?:\s?(?:-|\u2013|to)\s?(?P<num2>" + NUM
+                      + r"))?" + _SCALE_BEFORE_UNIT + r"(?:(?P<sp>\s?)(?P<unit>" + _UNIT_ALT
                       + r")|(?P<unit2>" + _SHORT_ALT + r")" + _SHORT_AFTER + r"|(?P<unit4>W|V|kcal)(?=[\s.,;:!?)]|$)"
                       r"|\s(?P<unit3>m|g|l|L|W|V|ac|cal)" + _SHORT_AFTER + ")"
-                      r"(?P<dot>\.)?(?:/(?P<per>s|h|hr|day|yr|week|min|mo)\b)?(?![\w/²³'])")
+                      r"(?P<dot>\.)?(?:\s?(?:/|\bper\s)(?P<per>" + _PER_ALT + r")\b)?(?![\w/²³'])")
+_WORD_PER = re.compile(r"(?<=[a-z])/(?P<per>km2|m2|mi2|sq km|sq mi|ha|capita|kg|km|hr|yr)(?![\w/])")
+_PER_ONLY = re.compile(r"(?<![\w.,$£€¥/])(?P<num>" + NUM + r")/(?P<per>" + _PER_ALT + r")(?![\w/])")
+# "a 10 kg bag", "the 100m sprint": a measure before a noun is singular, as a narrator says it
+_ARTICLE_BEFORE = re.compile(r"(?:^|\s)(?:a|an|the|A|An|The|this|that|each|every|one)\s$")
+_NOT_A_NOUN = frozenset("""of and or to from away in on at per each for more less was were is are had has would
+will could behind ahead further farther north south east west down up off out long high tall deep wide thick
+apart above below over under into than across by with""".split())
 _FEET_INCHES = re.compile(r"(?<![\w.])(?P<f>\d{1,2})\s?(?:ft\.?|feet|foot|['\u2032\u2019])\s?(?P<i>\d{1,2}(?:\.\d+)?)"
                           r"\s?(?:in\b\.?|inches\b|inch\b|[\"\u2033\u201d]|''|\u2019\u2019)")
 _INCHES = re.compile(r"(?<![\w.])(?P<n>\d{1,3}(?:\.\d+)?)\s?(?:in\.)(?![\w])|(?<![\w.])(?P<n2>\d{1,3}(?:\.\d+)?)\s?in"
@@ -382,13 +500,43 @@ def _unit_words(unit: str, num: str) -> str:
     return one if is_one(num) else many
 
 
+def _quantity(s: str) -> str:
+    """ "4 1/2" -> "four and a half", "3/4" -> "three quarters", "2.5" -> "two point five"."""
+    if "/" not in s:
+        return num_words(s)
+    head, _, frac = s.rpartition(" ")
+    a, b = (int(x) for x in frac.split("/"))
+    if b == 0:
+        return num_words(head) + " " + digits(str(a)) + " slash zero" if head else digits(str(a)) + " slash zero"
+    return fraction_words(a, b, int(head.replace(",", "")) if head and "." not in head else None)
+
+
+def _attributive(m: re.Match) -> bool:
+    """Whether a measure stands before the noun it describes ("a 10 kg bag"): then its unit is singular."""
+    return not m.group("dot") and not m.group("per") and _before_noun(m)
+
+
+def _before_noun(m: re.Match) -> bool:
+    before = m.string[max(0, m.start() - 8):m.start()]
+    if not _ARTICLE_BEFORE.search(before):
+        return False
+    nxt = re.match(r" ([a-z]+)\b", m.string[m.end():m.end() + 16])
+    return bool(nxt) and nxt.group(1) not in _NOT_A_NOUN
+
+
 def _measure(m: re.Match) -> str:
     unit = m.group("unit") or m.group("unit2") or m.group("unit3") or m.group("unit4")
-    num = m.group("num")
-    words = ("minus " if m.group("neg") else "") + num_words(num) + " " + _unit_words(unit, num)
+    num, num2, scale = m.group("num"), m.group("num2"), m.group("scale")
+    last = num2 or num
+    words = ("minus " if m.group("neg") else "") + _quantity(num)
+    if num2:
+        words += " to " + num_words(num2)
+    if scale:
+        words += " " + scale
+    one, many = UNITS[_UNIT_CAPS.get(unit, unit)]
+    words += " " + (one if (is_one(last) and not scale) or _attributive(m) else many)
     if m.group("per"):
-        words += " per " + {"s": "second", "h": "hour", "hr": "hour", "yr": "year", "mo": "month"}.get(
-            m.group("per"), m.group("per"))
+        words += " per " + _PER_UNITS[m.group("per")]
     return words + _end_period(m, bool(m.group("dot")))
 
 
@@ -432,7 +580,7 @@ _EQUATION = re.compile(r"(?<![\w.=])(?P<a>" + NUM + r")\s?(?P<op>[-+\u2212\u00d7
                        + r")\s?=\s?(?P<c>-?" + NUM + r")(?![\w])")
 _OPS = {"-": "minus", "\u2212": "minus", "+": "plus", "\u00d7": "times", "x": "times", "*": "times", "/": "divided by",
         "\u00f7": "divided by"}
-_ORDINAL_FRACTION = re.compile(r"(?<![\w./])(?P<a>\d{1,3})/(?P<b>\d{1,3})(?:st|nd|rd|th)s?(?![\w])")
+_ORDINAL_FRACTION = re.compile(r"(?<![\w./])(?P<a>\d{1,3})/(?P<b>\d{1,3})(?:st|nd|rd|th|ST|ND|RD|TH)[sS]?(?![\w])")
 
 
 def _ordinal_fraction(m: re.Match) -> str:
@@ -449,7 +597,8 @@ _ALWAYS = re.compile(r"(?<![\w/])24/7(?![\w/])")
 _EVEN = re.compile(r"(?<![\w/.])50/50(?![\w/])")
 _PERCENT_RANGE = re.compile(r"(?<![\w.,])(?P<a>" + NUM + r")\s?%?\s?(?:-|\u2013|to)\s?(?P<b>" + NUM + r")\s?%")
 _DECADE_RANGE = re.compile(r"(?<![\w'])(?P<a>'?\d{2,4}s)\s?(?:-|\u2013)\s?(?P<b>'?\d{2,4}s)(?![\w])")
-_ERA = re.compile(r"(?<=\d)(?P<sp>\s?)(?P<era>A\.D\.|AD|B\.C\.E\.|BCE|B\.C\.|BC|C\.E\.|CE)(?![\w])")
+_ERA = re.compile(r"(?<=\d)(?P<sp>\s?)(?P<era>A\.D\.|A\.D|AD|B\.C\.E\.|BCE|B\.C\.|B\.C|BC|C\.E\.|CE)(?![\w])")
+_ERA_BEFORE = re.compile(r"(?<![\w.])(?P<era>A\.D\.|AD)(?=\s\d)")
 
 
 def _era(m: re.Match) -> str:
@@ -517,13 +666,18 @@ def expand_semiotic(text: str) -> str:
         text = sub(_DIMENSION, lambda m: num_words(m.group("a")) + " by ", text, "dimensions (12 x 14)")
     if "D" in text or "C" in text:
         text = sub(_ERA, _era, text, "era (AD, BC)")
+        text = sub(_ERA_BEFORE, lambda m: "A D", text, "era (AD, BC)")
     if "^" in text:
         text = sub(_POWER, _power, text, "power")
+    if "m" in text or "M" in text:
+        text = sub(_HOUR_RANGE, _hour_range, text, "time range (hours)")
     if ":" in text or "." in text:
         text = sub(_TIME_RANGE, _time_range, text, "time range")
         text = sub(_TIME_COLON, _time, text, "time")
         text = sub(_RATIO, lambda m: f"{cardinal(int(m.group('a')))} to {cardinal(int(m.group('b')))}", text,
                    "ratio (3:1)")
+    if "-" in text:
+        text = sub(_MONTH_HYPHEN, _month_hyphen, text, "date (Jan-15)")
     text = sub(_MONTH_FIX, _month_fix, text, "month name")
     if "/" in text or "." in text or "-" in text:
         text = sub(_YMD_DATE, _ymd_date, text, "date (year first)")
@@ -552,6 +706,12 @@ def expand_semiotic(text: str) -> str:
     text = sub(_FEET_INCHES, _feet_inches, text, "feet and inches")
     text = sub(_INCHES, _inches, text, "inches")
     text = sub(_MEASURE, _measure, text, "measure")
+    if "/" in text:
+        text = sub(_PER_ONLY, lambda m: f"{num_words(m.group('num'))} per {_PER_UNITS[m.group('per')]}", text,
+                   "per unit (12/kg)")
+        text = sub(_WORD_PER, lambda m: f" per {_PER_UNITS[m.group('per')]}", text, "per unit (people/km2)")
+    if "x" in text:
+        text = sub(_TIMES_SUFFIX, lambda m: f"{num_words(m.group('num'))} x", text, "multiplier (4.4x)")
     if "e" in text or "E" in text:
         text = sub(_SCIENTIFIC, _scientific, text, "scientific notation")
     if any(c in text for c in CURRENCY_SIGNS):

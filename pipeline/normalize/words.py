@@ -25,13 +25,13 @@ ABBREVIATIONS = {
     "Mt.": "Mount", "Ft.": "Fort", "ft.": "feet", "in.": "inches", "lb.": "pounds", "lbs.": "pounds",
     "oz.": "ounces", "yd.": "yards", "yds.": "yards", "mi.": "miles", "hr.": "hour", "hrs.": "hours",
     "min.": "minutes", "sec.": "seconds", "mph": "miles per hour", "yrs.": "years", "yr.": "year",
-    "mos.": "months", "mo.": "month", "wks.": "weeks", "wk.": "week", "km": "kilometres", "kg": "kilograms",
-    "cm": "centimetres", "mm": "millimetres",
+    "mos.": "months", "mo.": "month", "wks.": "weeks", "wk.": "week", "km": "kilometers", "kg": "kilograms",
+    "cm": "centimeters", "mm": "millimeters",
 }
 # these only before a number: "No. 5" is "Number five", "No." alone is the word no
 _BEFORE_NUMBER = {"No.": "Number", "no.": "number", "Nos.": "Numbers", "nos.": "numbers", "p.": "page",
                   "pp.": "pages", "in.": "inches", "ft.": "feet", "min.": "minutes", "sec.": "seconds",
-                  "km": "kilometres", "kg": "kilograms", "cm": "centimetres", "mm": "millimetres",
+                  "km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "millimeters",
                   "mph": "miles per hour", "mi.": "miles", "hr.": "hour", "hrs.": "hours", "lb.": "pounds",
                   "lbs.": "pounds", "oz.": "ounces", "yd.": "yards", "yds.": "yards", "yrs.": "years",
                   "yr.": "year", "mos.": "months", "mo.": "month", "wks.": "weeks", "wk.": "week"}
@@ -248,6 +248,7 @@ SYMBOLS = {"&": " and ", "%": " percent ", "@": " at ", "+": " plus ", "=": " eq
            "_": " ", "\\": " ", "{": ", ", "}": ", ", "[": ", ", "]": ", ", "(": ", ", ")": ", "}
 _DEGREES = re.compile(r"\s?°\s?(?P<u>[CF]\b)?")
 _SLASH = re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])|/")
+_HASHTAG = re.compile(r"#(?=[A-Za-z])")
 _SYMBOL_RE = re.compile("|".join(re.escape(s) for s in SYMBOLS))
 
 
@@ -258,11 +259,28 @@ def _slash(m: re.Match) -> str:
     return " slash "
 
 
+# top-level domains that are not also English words ("so.it was" is a missing space, not an address)
+_TLDS = ("com", "org", "net", "edu", "gov", "io", "uk", "de", "fr", "nl", "ca", "au", "jp", "info", "biz", "tv",
+         "eu", "ru", "cn", "ch", "nz")
+_DOMAIN = re.compile(r"(?<![\w@./:-])[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:" + "|".join(_TLDS)
+                     + r")(?:/[^\s<>\"']*)?(?![\w@-]|\.\w)")
+
+
+def _say_email(addr: str) -> str:
+    """An e-mail address: its digits one by one (asdf123@abc.com -> "asdf one two three at abc dot com")."""
+    return _say_address(re.sub(r"\d+", lambda m: " " + " ".join(m.group(0)) + " ", addr))
+
+
 def expand_addresses(text: str) -> str:
     if "@" in text:
-        text = _EMAIL.sub(lambda m: _say_address(m.group(0)), text)
+        text = sub(_EMAIL, lambda m: _say_email(m.group(0)), text, "e-mail address")
     if "//" in text or "www." in text:
-        text = _URL.sub(lambda m: _say_address(m.group(0)), text)
+        text = sub(_URL, lambda m: _say_address(m.group(0)), text, "web address")
+    if "#" in text:
+        text = _HASHTAG.sub(" hash ", text)          # "#mytext": a hashtag; "#5" stays "number five"
+    if "." in text:
+        text = sub(_DOMAIN, lambda m: _say_address(m.group(0)) if not m.group(0)[:1].isdigit() else m.group(0),
+                   text, "web address")
     return text
 
 
@@ -273,3 +291,126 @@ def expand_symbols(text: str) -> str:
     if "/" in text:
         text = _SLASH.sub(_slash, text)
     return _SYMBOL_RE.sub(lambda m: SYMBOLS[m.group(0)], text)
+
+
+# --- letters: initialisms a narrator spells out ------------------------------------------------------------
+# capitals with no vowel cannot be read as a word (BBC, DVD, HTML); these others are said letter by letter too
+# (NASA, NATO, UNESCO, AIDS stay words). The pronoun-like "US", "IT", "OK" and "AM" are left alone.
+LETTER_WORDS = frozenset("""FBI CIA CEO CFO COO USA UK EU UN IBM ABC UFO IOU IQ AI UAE USSR NYPD LAPD ISBN URL USB CPU
+GPU API ID IRA IRS EPA FAQ AOL ATM BMW CBS DIY DOA EEG ECG ESPN FYI ICU ICBM IMF IPO ISP KGB LED MIT MVP NAACP NBA
+NFL NHL NCAA PTA RAF SUV TBA TNT UCLA UPS USAF USN VIP YMCA DOJ DOE FDA GOP HIV HBO NHS ITV SOS IOC OECD GDP EU
+UEFA AP BA MA MBA PE PA PO RSVP TA UAW VA AWOL CEO EST EDT PST PDT GMT UTC BST AU EV OED OAP""".split())
+_INTERJECTIONS = frozenset("HMM HM SHH SH PSST PST BRR GRR ZZZ TSK PFFT MMM MM NTH CWM ST DR MR MRS MS MSS LTD JR SR "
+                           "PP NB TV".split()) - {"TV"}
+_CAPS_TOKEN = re.compile(r"(?<![\w'.&-])(?P<w>[A-Z]{2,6})(?P<pl>s|'s)?(?![\w'&]|\.\w|-\w)")
+_INITIALS = re.compile(r"(?<![\w.])(?P<w>(?:[A-Z]\.){2,}|Ph\.D\.|Ph\.D(?![\w.])|PhD|[A-Z]\.[a-z]\.)(?P<pl>'?s)?(?![\w])")
+_VOWEL = re.compile(r"[AEIOUY]")
+
+
+def _spell(word: str, plural: str | None) -> str:
+    letters = " ".join(c for c in word if c.isalpha())
+    return letters + (plural or "")
+
+
+def _caps(m: re.Match) -> str:
+    w = m.group("w")
+    if w in _INTERJECTIONS or (_VOWEL.search(w) and w not in LETTER_WORDS):
+        return m.group(0)
+    return _spell(w, m.group("pl"))
+
+
+def _initials(m: re.Match) -> str:
+    out = _spell(m.group("w"), m.group("pl"))
+    after = m.string[m.end():m.end() + 12]
+    if m.group("w").endswith(".") and not m.group("pl") and (not after.strip() or _looks_like_sentence_start(after)):
+        out += "."                       # "in the U.S. It was": the period ends the sentence too
+    return out
+
+
+def expand_letters(text: str) -> str:
+    """Initialisms read as letters: "the BBC" -> "the B B C", "U.S." -> "U S", "Ph.D." -> "P h D", "DVDs" ->
+    "D V Ds". Words in capitals (NASA, NEVER) are left as they are."""
+    if "." in text:
+        text = sub(_INITIALS, _initials, text, "initials (U.S.)")
+    return sub(_CAPS_TOKEN, _caps, text, "letters (BBC)")
+
+
+# --- street addresses: 221B Baker Street, 1211 E Arques Ave, 123 Main St, Springfield, IL 62704 -----------------
+STREET_TYPES = {"Street": "Street", "St": "Street", "Avenue": "Avenue", "Ave": "Avenue", "Av": "Avenue",
+                "Road": "Road", "Rd": "Road", "Boulevard": "Boulevard", "Blvd": "Boulevard", "Lane": "Lane",
+                "Ln": "Lane", "Drive": "Drive", "Dr": "Drive", "Court": "Court", "Ct": "Court", "Place": "Place",
+                "Pl": "Place", "Way": "Way", "Terrace": "Terrace", "Ter": "Terrace", "Highway": "Highway",
+                "Hwy": "Highway", "Expressway": "Expressway", "Expy": "Expressway", "Parkway": "Parkway",
+                "Pkwy": "Parkway", "Square": "Square", "Sq": "Square", "Crescent": "Crescent", "Close": "Close",
+                "Circle": "Circle", "Cir": "Circle", "Row": "Row", "Gardens": "Gardens", "Alley": "Alley",
+                "Plaza": "Plaza", "Trail": "Trail", "Mews": "Mews"}
+US_STATES = {"AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+             "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia",
+             "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+             "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
+             "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+             "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
+             "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+             "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
+             "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+             "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+             "DC": "D C"}
+_DIRECTIONS = {"N": "North", "S": "South", "E": "East", "W": "West", "NE": "Northeast", "NW": "Northwest",
+               "SE": "Southeast", "SW": "Southwest"}
+_STREET = re.compile(
+    r"(?<![\w.,$£€#-])(?P<n>[1-9]\d{0,4})(?P<l>[A-Z])?\s(?:(?P<dir>NE|NW|SE|SW|[NSEW])\.?\s)?"
+    r"(?P<name>(?:[A-Z][A-Za-z'-]*|\d{1,3}(?:st|nd|rd|th))(?:\s[A-Z][A-Za-z'-]*){0,3}?)\s"
+    r"(?P<type>" + "|".join(sorted(STREET_TYPES, key=len, reverse=True)) + "|" +
+    "|".join(sorted((t.lower() for t in STREET_TYPES), key=len, reverse=True)) + r")(?P<dot>\.)?(?![\w])")
+_TYPE_OF = {t.lower(): full for t, full in STREET_TYPES.items()}
+_STATE_ZIP = re.compile(r"(?<=[A-Za-z]),\s(?P<st>" + "|".join(US_STATES) + r")(?:(?P<c>,?)\s(?P<zip>\d{5})(?:-(?P<z4>\d{4}))?)?"
+                        r"(?![\w])")
+
+
+def house_number(n: str) -> str:
+    """How a house number is said: 12 -> "twelve", 221 -> "two twenty-one", 708 -> "seven oh eight",
+    1428 -> "fourteen twenty-eight", 1600 -> "sixteen hundred", 12345 -> "one two three four five"."""
+    if len(n) <= 2:
+        return cardinal(int(n))
+    if len(n) == 5:
+        return " ".join(cardinal(int(c)) for c in n)
+    head, tail = n[:-2], int(n[-2:])
+    said = cardinal(int(head))
+    if tail == 0:
+        return said + " hundred"
+    return f"{said} {'oh ' + cardinal(tail) if tail < 10 else cardinal(tail)}"
+
+
+def _street(m: re.Match) -> str:
+    name = m.group("name")
+    if m.group("type") in ("St", "Dr", "st", "dr") and m.group("dot") and _looks_like_sentence_start(" " + name):
+        return m.group(0)
+    out = [house_number(m.group("n")) + (" " + m.group("l") if m.group("l") else "")]
+    if m.group("dir"):
+        out.append(_DIRECTIONS[m.group("dir")])
+    out.append(name)
+    out.append(_TYPE_OF[m.group("type").lower()])
+    said = " ".join(out)
+    after = m.string[m.end():m.end() + 12]
+    if m.group("dot") and (not after.strip() or _looks_like_sentence_start(after) or re.match(r" \d", after)):
+        said += "."                     # "1428 Elm St. It was": the period ends the sentence too
+    return said
+
+
+def _state_zip(m: re.Match) -> str:
+    out = ", " + US_STATES[m.group("st")]
+    if m.group("zip"):
+        out += f"{m.group('c')} " + " ".join(cardinal(int(c)) for c in m.group("zip"))
+        if m.group("z4"):
+            out += ", " + " ".join(cardinal(int(c)) for c in m.group("z4"))
+    return out
+
+
+def expand_street_addresses(text: str) -> str:
+    """House numbers, compass points, street types and US state codes of a street address in words."""
+    if not any(c.isdigit() for c in text):
+        return text
+    text = sub(_STREET, _street, text, "street address")
+    if ", " in text:
+        text = sub(_STATE_ZIP, _state_zip, text, "state and ZIP code")
+    return text

@@ -9,12 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.normalize import SPEAKABLE, normalize
+from pipeline.normalize.semiotic import UNITS
 from pipeline.normalize.words import ABBREVIATIONS, NUMBERED_WORDS
 
 _ROMAN_LOWER = re.compile(r"^m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$")
 _RESERVED = {a.rstrip(".").lower() for a in ABBREVIATIONS} | {"no", "nos", "st", "dr", "www", "http", "https",
                                                               "ftp", "per", "cent", "and", "or", "ad", "bc"}
 _RESERVED |= set(NUMBERED_WORDS)
+_RESERVED |= {u.lower() for u in UNITS}   # "42 mol" is read "forty-two moles"
 PLAIN_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=9).filter(
     lambda w: w not in _RESERVED and not _ROMAN_LOWER.match(w))
 SEPARATOR = st.sampled_from([" ", "  ", "\n", "\t", ", ", ". ", "; ", " — ", " – ", "...", "…", " “", "” ", " ‘",
@@ -54,6 +56,8 @@ ADVERSARIAL = {
     "digits and dots": "1.", "dots": ".", "digits": "1", "spaces": " ", "quotes": "'", "double quotes": '"',
     "dashes": "-", "em dashes": "—", "digit comma": "1,", "slashes": "1/", "pronoun": "I ", "colons": "1:",
     "letters and dots": "a.", "at signs": "a@", "mixed": "1.-'\" ", "ellipses": ". ", "url-ish": "www.",
+    "spaced thousands": "111 ", "capitals and dots": "A.", "capitals": "AB ", "house numbers": "1 Main ",
+    "hour ranges": "1-", "mixed fractions": "1 1/2 ", "domains": "x.com/", "hyphened months": "Jan-1",
 }
 
 
