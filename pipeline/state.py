@@ -16,6 +16,7 @@ import logging
 from pathlib import Path
 
 from .cache import atomic_write
+from .errors import OutputError
 from .records import Book, Chapter, Segment
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,9 @@ class RenderState:
             self.chapters = chapters
         except FileNotFoundError:
             pass
+        except IsADirectoryError:
+            raise OutputError(f"{self.path}: a folder stands where the render keeps its resume state; move it "
+                              "away and run the same command again") from None
         except (OSError, ValueError, AttributeError, TypeError) as e:
             log.warning("ignoring a damaged %s (%s); its chapters will be made again", self.path.name, e)
 

@@ -12,11 +12,14 @@
 """
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 from ..records import Book, Chapter, Paragraph, ParagraphKind
 from .xhtml import clean_space
+
+log = logging.getLogger(__name__)
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\n]{1,40})\]:[ \t]*(.*(?:\n(?:[ \t]{2,}|\t)\S.*)*)", re.M)
@@ -49,7 +52,8 @@ def _html_text(fragment: str) -> str:
     from lxml.etree import ParserError
     try:
         el = lhtml.fragment_fromstring(fragment, create_parent="div")
-    except (ParserError, ValueError):
+    except (ParserError, ValueError) as e:
+        log.warning("an HTML block could not be parsed (%s); its text is not read: %r", e, fragment[:60])
         return ""
     for bad in el.xpath(".//script|.//style|.//code|.//pre"):
         bad.drop_tree()
