@@ -25,7 +25,12 @@ XHTML_PIECES = st.sampled_from(["<p>", "</p>", "<br/>", "<div>", "</div>", "<sup
 TEXT_PIECES = st.sampled_from(["CHAPTER I", "Chapter 1", "\n\n", "\r\n", "# Heading\n", "---\n", "*** START OF "
                                "THE PROJECT GUTENBERG EBOOK X ***", "*** END OF THE PROJECT GUTENBERG EBOOK X ***",
                                "Title: A\n", "Author: B\n", "\ufeff", "\x00", "\x1b[0m", "$3.50", "1859", "Dr.",
-                               "“", "”", "—", "…", "I.", "II.", "\t", " "])
+                               "“", "”", "—", "…", "I.", "II.", "\t", " ", "A\n", "B\n", "1\n", "ONE\n",
+                               "CONTENTS\n", "ILLUSTRATIONS\n", "STAVE I.\n", "PREFACE\n", "BY\n", "by X\n",
+                               "[Illustration: x]", "[Illustration:", "]", "[Pg 1]", "_", "___", "=====\n",
+                               "Transcriber's Note\n", "[Transcriber's Note:", "Produced by Y\n",
+                               "*END*THE SMALL PRINT! X*END*", "End of the Project Gutenberg EBook", "Book the First",
+                               "The Project Gutenberg EBook of T, by A\n", "I. The Period\n", "       "])
 MD_PIECES = st.sampled_from(["---\n", "title: T\n", "author:\n  - A\n", "date: 1911\n", "...\n", "# H\n",
                              "## Chapter\n", "### Sub\n", "\n\n", "- item\n", "1. item\n", "> quote\n",
                              "```\n", "~~~py\n", "    code\n", "| a | b |\n", "|---|---|\n", "[^1]", "[^1]: note\n",
