@@ -3,18 +3,21 @@
 Bytes are decoded by `decode_text` (BOMs, UTF-16/32, UTF-8, else cp1252), the same for files and stdin.
 
 Front matter is not read as a chapter (unless `include_front_matter`): a Project Gutenberg wrapper (its
-header with Title, Author, Language and Release/Original publication dates, the START/END markers, the
-licence, "Produced by" credits), and before the first chapter heading a title block (the title, "by
-AUTHOR", an edition line, a dedication) and a contents list ("CONTENTS" and the entries under it). The title
-and author found there become the book's metadata; the title from the file name is the last resort.
+header with Title, Author, Language and Release/Original publication dates, the START/END markers old and
+new, the 1990s "SMALL PRINT" header, the licence, "Produced by" credits), transcriber's notes, and before the
+first chapter heading a title block (the title, "by AUTHOR" or "BY" over the name, an edition or imprint
+line, a dedication) and contents or illustrations lists ("CONTENTS" and the entries under it, up to the
+first heading the list names). The title and author found there become the book's metadata; the title from
+the file name is the last resort. "[Illustration: ...]" placeholders, "[Pg 12]" page marks and "_italics_"
+marks are never read.
 
-Chapters start at heading lines ("CHAPTER IV", "Chapter 12: Title", "# Title", "PART ONE", a Roman numeral
-alone on its line); a heading line followed by a short title line becomes one title ("Chapter I: The
-Beginning"). Paragraphs are separated by blank lines; hard-wrapped lines are joined (a word hyphenated
-across a line break is joined whole); blocks of short lines are verse; "* * *" is a scene break. A Project
-Gutenberg licence header and footer are stripped, and the header's Title and Author kept. A file with no
-headings is one chapter titled by the book. In Markdown, the chapter level is the highest heading level
-used more than once; a single heading above it is the book's title, deeper ones are sections.
+Chapters start at heading lines ("CHAPTER IV", "Chapter 12: Title", "# Title", "PART ONE", "STAVE I.",
+"Book the First", "I. The Period", a Roman numeral alone on its line, and runs of lone letters, numbers or
+number words the book counts up with); a heading followed by a short title line, in its block or the next,
+becomes one title ("Chapter I: The Beginning"); a heading with nothing under it heads the chapters after it
+(their `parents`, and read before the first). Paragraphs are separated by blank lines; hard-wrapped lines
+are joined (a word hyphenated across a line break is joined whole); blocks of short lines are verse;
+"* * *" is a scene break. A file with no headings is one chapter titled by the book.
 """
 from __future__ import annotations
 
@@ -447,8 +450,10 @@ def _subtitle_like(block: str, heading) -> bool:
     if _SCENE_BREAK.match(line) or _CONTENTS.match(line) or _BY_LINE.match(line):
         return False
     bare = line.rstrip("\"'\u201d\u2019)")
-    if line.isupper() and bare.endswith("."):
-        bare = bare[:-1]
+    words = bare.rstrip(".").split()
+    title_case = all(w[:1].isupper() or not w[:1].isalpha() or w.lower() in _SMALL_WORDS for w in words)
+    if bare.endswith(".") and not bare.endswith("..") and (line.isupper() or title_case and 2 <= len(words) <= 8):
+        bare = bare[:-1]                      # "MARLEY'S GHOST.", "The Storm." (not "It rained.")
     return bool(bare) and bare[-1] not in ".!?,;:\u2014-"
 
 
