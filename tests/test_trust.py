@@ -385,3 +385,12 @@ def test_an_unreadable_file_is_a_one_line_error(tmp_path, sample_epub, what, cod
     assert proc.returncode == code, proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "Permission denied" in proc.stderr, proc.stderr
     assert "internal error" not in proc.stderr and "Usage:" not in proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--bogus"], ["book.epub", "--speed", "abc"], ["book.epub", "--out"],
+                                  ["book.epub", "--batch-size", "many"]])
+def test_a_usage_error_is_one_line_and_exit_2(args):
+    proc = run_cli(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("render: error: ") and proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "Usage:" not in proc.stderr
