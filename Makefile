@@ -14,7 +14,7 @@ help:
 	@echo "make demo      install, build the sample EPUB, render it to out/sample/ (embedded engine)"
 	@echo "make test      install dev dependencies, run the test suite (book-length tests excluded)"
 	@echo "make test-slow the book-length tests"
-	@echo "make fuzz      the deep random fuzz campaign (FUZZ_MINUTES=20): ingest, normalize, segment, lexicon, config"
+	@echo "make fuzz      the deep random fuzz campaign (FUZZ_MINUTES=20): ingest, normalize, segment, lexicon, config, cache"
 	@echo "make bench     end-to-end vs standalone parts on a corpus book (ratio, peak RSS)"
 	@echo "make bench-quick  the same on a 10-chapter slice (a few minutes)"
 	@echo "make bench-soprano  the Soprano engine vs the soprano-tts 0.2.0 reference on CPU (ratio)"

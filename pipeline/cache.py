@@ -4,7 +4,8 @@ The key covers everything that changes a segment's audio: the normalized text an
 (engine, model and version, voice, sampling settings, seed policy, sample rate). An entry is one `.npz`
 file (audio + metadata + a SHA-256 of both), written atomically: a temporary file in the same folder, fsync,
 `os.replace`. An entry verifies itself on read: one that cannot be opened or whose checksum does not match
-(truncated, bytes flipped by a disk or a copy) is removed, logged once with its key, and reported as a miss,
+(truncated, bytes flipped by a disk or a copy), or whose content is not a segment record (audio that is not
+mono and finite, metadata of the wrong shape), is removed, logged once with its key, and reported as a miss,
 so the segment is synthesized again. Reading an entry touches its mtime; when the cache grows past its cap
 the least recently used entries go.
 """
@@ -15,6 +16,7 @@ import io
 import json
 import logging
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +37,38 @@ def _checksum(audio: np.ndarray, meta_bytes: bytes) -> str:
     h.update(meta_bytes)
     h.update(np.ascontiguousarray(audio, dtype="<f4").data)
     return h.hexdigest()
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _entry_problem(audio: np.ndarray, meta) -> str:
+    """Why an entry that opened and matched its checksum is still not a segment the worker wrote, or "".
+    The metadata is the worker's record: seed, attempts, finish reason, repetition, checks."""
+    if audio.ndim != 1:
+        return f"audio has shape {audio.shape}, not mono"
+    if not np.isfinite(audio).all():
+        return "audio holds NaN or infinite samples"
+    if not isinstance(meta, dict):
+        return "metadata is not an object"
+    if not isinstance(meta.get("seed", 0), int) or isinstance(meta.get("seed", 0), bool):
+        return "seed is not an integer"
+    attempts = meta.get("attempts", 1)
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
+        return "attempts is not a positive integer"
+    if not isinstance(meta.get("finish_reason", "stop"), str):
+        return "finish_reason is not text"
+    if meta.get("repetition") is not None and not _number(meta["repetition"]):
+        return "repetition is not a number"
+    checks = meta.get("checks", [])
+    if not isinstance(checks, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("name"), str) and isinstance(c.get("passed"), bool)
+            and (c.get("value") is None or _number(c["value"]))
+            and (c.get("detail") is None or isinstance(c["detail"], str))
+            and set(c) <= {"name", "passed", "value", "detail"} for c in checks):
+        return "checks are not a list of checks"
+    return ""
 
 
 class DiskCache:
@@ -63,8 +97,6 @@ class DiskCache:
                 meta_bytes = bytes(z["meta"])
                 stored = str(z["sha256"]) if "sha256" in z.files else ""
             meta = json.loads(meta_bytes.decode("utf-8"))
-            if not isinstance(meta, dict):
-                raise ValueError("metadata is not an object")
         except FileNotFoundError:
             return None
         except Exception as e:  # noqa: BLE001 - zip, zlib, numpy and JSON each raise their own on a damaged file
@@ -72,6 +104,10 @@ class DiskCache:
             return None
         if stored != _checksum(audio, meta_bytes):
             self._discard(key, path, "checksum mismatch" if stored else "no checksum")
+            return None
+        wrong = _entry_problem(audio, meta)
+        if wrong:              # a whole, checksummed entry that is not a segment (another program, a bug)
+            self._discard(key, path, wrong)
             return None
         try:
             os.utime(path)
@@ -85,9 +121,12 @@ class DiskCache:
             log.warning("segment cache: entry %s is damaged (%s); removed, the segment is rendered again",
                         key, why)
         try:
-            path.unlink()
-        except OSError:
-            pass
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)     # a folder where an entry belongs: the entry can never be written
+            else:
+                path.unlink()
+        except OSError as e:
+            log.warning("segment cache: could not remove the damaged entry %s (%s)", path, e.strerror or e)
 
     def put(self, key: str, audio: np.ndarray, meta: dict) -> None:
         buf = io.BytesIO()

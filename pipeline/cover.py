@@ -30,7 +30,8 @@ def _to_embeddable(data: bytes) -> tuple[bytes, str] | None:
     try:
         img = Image.open(io.BytesIO(data))
         img.load()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
+        log.info("cover image unreadable (%s: %s)", type(e).__name__, str(e)[:120])
         return None
     if img.format in ("JPEG", "PNG") and max(img.size) <= COVER_MAX_PX:
         return data, "image/jpeg" if img.format == "JPEG" else "image/png"
@@ -50,7 +51,8 @@ def render_svg(svg: bytes) -> tuple[bytes, str] | None:
         return None
     try:
         import resvg_py
-    except ImportError:
+    except ImportError as e:
+        log.info("the SVG cover is not drawn: resvg-py is not installed (%s)", e)
         return None
     from PIL import Image
     fonts_off = b"<text" not in svg          # system fonts only when the SVG has text to draw

@@ -8,6 +8,7 @@ files, which the next run in that folder removes.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -15,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import OutputError
+
+log = logging.getLogger(__name__)
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -78,5 +81,5 @@ def remove_stale_temporaries(out: Path) -> None:
     for tmp in out.glob(".*.part"):
         try:
             tmp.unlink()
-        except OSError:
-            pass
+        except OSError as e:
+            log.warning("could not remove the half-written %s (%s)", tmp, e.strerror or e)

@@ -58,8 +58,8 @@ class OutputLock:
             try:                   # for the message another render prints; informational only
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-            except OSError:
-                pass
+            except OSError as e:
+                log.debug("could not write the pid into %s (%s)", self.path, e)
             self._fd = fd
             try:
                 _probe_writable(folder)
@@ -89,8 +89,8 @@ class OutputLock:
             fd, self._fd = self._fd, None
             try:
                 self.path.unlink()     # while still holding it: a waiter that locked this inode retries
-            except OSError:
-                pass
+            except OSError as e:
+                log.debug("could not remove %s (%s)", self.path, e)
             os.close(fd)           # closing the only descriptor drops the flock
 
     def __enter__(self) -> "OutputLock":

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import io
+import logging
 import uuid
 import zipfile
 from datetime import datetime, timezone
@@ -27,6 +28,8 @@ from pathlib import Path
 
 from .records import Book, ChapterRecord, ParagraphKind
 from .timecode import clock
+
+log = logging.getLogger(__name__)
 
 ACTIVE_CLASS = "-epub-media-overlay-active"
 _CSS = f"""body {{ font-family: serif; line-height: 1.5; margin: 1em; }}
@@ -299,7 +302,9 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
         opf_path = next(el.get("full-path") for el in container.iter() if isinstance(el.tag, str)
                         and el.tag.endswith("rootfile"))
         opf = etree.fromstring(zin.read(opf_path), parser)
-    except (KeyError, StopIteration, zipfile.BadZipFile, etree.XMLSyntaxError, OSError):
+    except (KeyError, StopIteration, zipfile.BadZipFile, etree.XMLSyntaxError, OSError) as e:
+        log.warning("read-along: the source EPUB could not be re-read (%s: %s); generating its pages",
+                    type(e).__name__, str(e)[:120])
         return None
     if not (opf.get("version") or "").startswith("3"):
         return None

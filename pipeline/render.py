@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -76,7 +77,34 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
             if e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
                 raise OutputError(f"{out}: disk full ({e.strerror}); finished chapters are intact; free some "
                                   "space and run the same command again to resume") from e
+            blocked = _output_blocked(e, [out, library] if library is not None else [out])
+            if blocked:
+                raise OutputError(blocked) from e
             raise
+
+
+_BLOCKED = {errno.EISDIR: "a folder stands where the render writes a file",
+            errno.ENOTDIR: "a file stands where the render makes a folder",
+            errno.EEXIST: "a file stands where the render makes a folder",
+            errno.ENOTEMPTY: "a folder stands where the render writes a file",
+            errno.EACCES: "not writable (permission denied)", errno.EPERM: "not writable (operation not permitted)",
+            errno.EROFS: "not writable (read-only filesystem)"}
+
+
+def _output_blocked(e: OSError, folders: list[Path]) -> str:
+    """The one-line message for an OSError on a path inside the output folder that the user's files cause
+    (a folder named like a chapter file, a file named `.parts`, a read-only file), or "" for anything else."""
+    if e.errno not in _BLOCKED:
+        return ""
+    target = e.filename2 if e.filename2 is not None else e.filename
+    if target is None:
+        return ""
+    target = Path(os.fsdecode(target))
+    roots = [Path(f).absolute() for f in folders]
+    if not any(target.absolute() == r or r in target.absolute().parents for r in roots):
+        return ""
+    return (f"{target}: {_BLOCKED[e.errno]}; move it away (or fix its permissions) and run the same command "
+            "again; finished chapters are intact")
 
 
 def _render_locked(plan: Plan, path, out: Path, cfg: Config, progress: bool, engine, worker,

@@ -18,6 +18,7 @@ from pathlib import Path
 from .files import atomic_write
 from .records import Book, Chapter, ChapterRecord, ChapterState, RenderState, Segment
 from .serialize import from_json, to_json
+from .errors import OutputError
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,9 @@ class StateStore:
             self.state = from_json(RenderState, data)
         except FileNotFoundError:
             pass
+        except IsADirectoryError:
+            raise OutputError(f"{self.path}: a folder stands where the render keeps its resume state; move it "
+                              "away and run the same command again") from None
         except (OSError, ValueError, AttributeError, TypeError, KeyError) as e:
             log.warning("ignoring a damaged %s (%s); its chapters will be made again", self.path.name, e)
             self.state = RenderState(STATE_VERSION)

@@ -25,7 +25,17 @@ XHTML_PIECES = st.sampled_from(["<p>", "</p>", "<br/>", "<div>", "</div>", "<sup
 TEXT_PIECES = st.sampled_from(["CHAPTER I", "Chapter 1", "\n\n", "\r\n", "# Heading\n", "---\n", "*** START OF "
                                "THE PROJECT GUTENBERG EBOOK X ***", "*** END OF THE PROJECT GUTENBERG EBOOK X ***",
                                "Title: A\n", "Author: B\n", "\ufeff", "\x00", "\x1b[0m", "$3.50", "1859", "Dr.",
-                               "“", "”", "—", "…", "I.", "II.", "\t", " "])
+                               "“", "”", "—", "…", "I.", "II.", "\t", " ", "A\n", "B\n", "1\n", "ONE\n",
+                               "CONTENTS\n", "ILLUSTRATIONS\n", "STAVE I.\n", "PREFACE\n", "BY\n", "by X\n",
+                               "[Illustration: x]", "[Illustration:", "]", "[Pg 1]", "_", "___", "=====\n",
+                               "Transcriber's Note\n", "[Transcriber's Note:", "Produced by Y\n",
+                               "*END*THE SMALL PRINT! X*END*", "End of the Project Gutenberg EBook", "Book the First",
+                               "The Project Gutenberg EBook of T, by A\n", "I. The Period\n", "       "])
+MD_PIECES = st.sampled_from(["---\n", "title: T\n", "author:\n  - A\n", "date: 1911\n", "...\n", "# H\n",
+                             "## Chapter\n", "### Sub\n", "\n\n", "- item\n", "1. item\n", "> quote\n",
+                             "```\n", "~~~py\n", "    code\n", "| a | b |\n", "|---|---|\n", "[^1]", "[^1]: note\n",
+                             "<div>", "</div>", "<!-- c -->", "<script>x</script>", "[t](http://x)", "![i](x.png)",
+                             "*", "**", "_", "`", "\\", "&amp;", "&#xD800;", "\x00", "\ufeff", "\r\n", ": ", "{", "["])
 TOML_PIECES = st.sampled_from(["[words]\n", "[engine]\n", "[text]\n", "[cache]\n", "[limits]\n", "\"a\" = \"b\"\n",
                                "\"\" = \"x\"\n", "speed = 1.5\n", "speed = 99\n", "name = \"hibari\"\n",
                                "batch_size = -1\n", "max_gb = \"lots\"\n", "x = [1, 2]\n", "= = =\n", "\"Dr.\" = 1\n",
@@ -138,6 +148,50 @@ def config_file(pieces: list[str]) -> None:
         _cleanup(p)
 
 
+def markdown_book(pieces: list[str]) -> None:
+    """A random Markdown book: read, or InputError; no markup characters of front matter or HTML read."""
+    from pipeline.ingest import read_book
+    p = _tmp(".md", "".join(pieces).encode("utf-8", "surrogatepass"))
+    try:
+        book = read_book(p)
+        for ch in book.chapters:
+            assert ch.title.strip()
+            for para in ch.paragraphs:
+                assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", para.text), para.text
+    except InputError:
+        pass
+    finally:
+        _cleanup(p)
+
+
+def cache_entry(data: bytes, cut: int, flip: int) -> None:
+    """A cache entry cut, flipped, or replaced by random bytes: the cache answers a miss or the entry it
+    stored, never raises, and never returns audio other than what was stored."""
+    import numpy as np
+
+    from pipeline.cache import DiskCache
+    d = Path(tempfile.mkdtemp(prefix="render-fuzz-"))
+    try:
+        cache = DiskCache(d)
+        audio = np.linspace(-0.5, 0.5, 64, dtype=np.float32)
+        key = cache.key("a", {"engine": "fuzz"})
+        cache.put(key, audio, {"seed": 1, "attempts": 1, "checks": []})
+        path = cache._path(key)
+        raw = bytearray(path.read_bytes())
+        if data:
+            raw = bytearray(data)
+        else:
+            raw = raw[: cut % (len(raw) + 1)]
+            if raw:
+                raw[flip % len(raw)] ^= 0xFF
+        path.write_bytes(bytes(raw))
+        got = cache.get(key)
+        assert got is None or np.array_equal(got[0], audio)
+    finally:
+        import shutil
+        shutil.rmtree(d, ignore_errors=True)
+
+
 # name -> (target, strategies as keyword arguments)
 TARGETS = {
     "ingest-epub-bytes": (ingest_epub_bytes, {"data": st.binary(max_size=4096)}),
@@ -149,4 +203,7 @@ TARGETS = {
     "lexicon": (lexicon_file, {"pieces": st.lists(st.one_of(TOML_PIECES, st.text(max_size=15)), max_size=12),
                                "probe": st.text(max_size=60)}),
     "config": (config_file, {"pieces": st.lists(st.one_of(TOML_PIECES, st.text(max_size=15)), max_size=12)}),
+    "markdown": (markdown_book, {"pieces": st.lists(st.one_of(MD_PIECES, st.text(max_size=20)), max_size=40)}),
+    "cache-entry": (cache_entry, {"data": st.one_of(st.just(b""), st.binary(max_size=600)),
+                                  "cut": st.integers(0, 10_000), "flip": st.integers(0, 10_000)}),
 }

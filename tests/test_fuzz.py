@@ -67,6 +67,20 @@ def test_fuzz_config(pieces):
     TARGETS["config"][0](pieces)
 
 
+@CI
+@given(**strategies("markdown"))
+def test_fuzz_markdown(pieces):
+    TARGETS["markdown"][0](pieces)
+
+
+@CI
+@given(**strategies("cache-entry"))
+@example(data=b"", cut=10_000, flip=300)           # whole, one byte flipped mid-file
+@example(data=b"", cut=0, flip=0)                  # zero length
+def test_fuzz_cache_entry(data, cut, flip):
+    TARGETS["cache-entry"][0](data, cut, flip)
+
+
 def test_every_target_has_a_ci_test():
     tested = {n.removeprefix("test_fuzz_").replace("_", "-") for n in globals() if n.startswith("test_fuzz_")}
     assert tested == set(TARGETS)

@@ -59,9 +59,41 @@ def _garbage(p: Path) -> None:
     p.write_bytes(os.urandom(p.stat().st_size))
 
 
+def _folder(p: Path) -> None:
+    """A folder where the entry belongs (a restore from a backup, a stray `mkdir`): it must go, or the
+    segment could never be stored again."""
+    p.unlink()
+    p.mkdir()
+    (p / "stray").write_bytes(b"x")
+
+
+def _resave(p: Path, audio=None, meta: dict | None = None) -> None:
+    """Re-save the entry with a checksum that matches its (changed) content: whole, but not a segment."""
+    from pipeline.cache import _checksum
+    with np.load(p) as z:
+        audio = z["audio"] if audio is None else audio(z["audio"])
+        meta_bytes = bytes(z["meta"]) if meta is None else json.dumps(meta).encode()
+    with open(p, "wb") as f:
+        np.savez(f, audio=audio, meta=np.frombuffer(meta_bytes, dtype=np.uint8),
+                 sha256=np.array(_checksum(audio, meta_bytes)))
+
+
+def _wrong_metadata(p: Path) -> None:
+    _resave(p, meta={"seed": "seven", "attempts": "1", "checks": [{"bogus": 1}], "finish_reason": 5})
+
+
+def _stereo(p: Path) -> None:
+    _resave(p, audio=lambda a: np.stack([a, a]))
+
+
+def _nan_audio(p: Path) -> None:
+    _resave(p, audio=lambda a: np.where(np.arange(a.size) == 10, np.nan, a).astype(np.float32))
+
+
 @pytest.mark.parametrize("damage", [_truncate, _flip_middle, _flip_one_sample, _garbage,
-                                    lambda p: p.write_bytes(b"")],
-                         ids=["truncated", "bytes-flipped", "sample-changed", "garbage", "empty"])
+                                    lambda p: p.write_bytes(b""), _folder, _wrong_metadata, _stereo, _nan_audio],
+                         ids=["truncated", "bytes-flipped", "sample-changed", "garbage", "empty", "a-folder",
+                              "wrong-metadata", "stereo", "nan"])
 def test_a_damaged_cache_entry_is_a_logged_miss_and_removed(tmp_path, caplog, damage):
     cache, key, audio = _entry(tmp_path)
     got = cache.get(key)
@@ -89,47 +121,47 @@ def test_a_cache_entry_from_before_checksums_is_not_trusted(tmp_path):
 
 
 def _pcm(out: Path) -> dict[str, np.ndarray]:
-    return {p.name: decode_pcm(str(p))[0] for p in sorted(out.glob("*.mp3"))}
+    return {p.name: decode_pcm(str(p))[0] for p in sorted([*out.glob("*.mp3"), *out.glob("*.m4b")])}
 
 
 def test_damaged_cache_and_truncated_chapter_render_like_a_clean_run(tmp_path):
-    """Three cache entries damaged three ways and a finished chapter cut in half: the next run exits 0,
-    says what it repaired, and decodes to the same PCM as a clean render."""
+    """The held-out check: three cache entries damaged three ways (and a fourth replaced by a folder) and a
+    finished chapter cut in half; the next run exits 0, names each entry and the chapter file it repaired,
+    and decodes to the same PCM as a clean render."""
     book = story_book(tmp_path / "ferry.epub", chapters=3)
+    args = ["--engine", "hibari", "--quiet", "--format", "mp3,m4b"]
     clean = tmp_path / "clean"
-    proc = run_cli(str(book), "--out", str(clean), "--engine", "hibari", "--quiet", "--cache-dir",
-                   str(tmp_path / "cache-clean"))
+    proc = run_cli(str(book), "--out", str(clean), *args, "--cache-dir", str(tmp_path / "cache-clean"))
     assert proc.returncode == 0, proc.stderr
     expected = _pcm(clean)
 
     out, cache = tmp_path / "out", tmp_path / "cache"
-    proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--cache-dir", str(cache))
+    proc = run_cli(str(book), "--out", str(out), *args, "--chapters", "2", "--cache-dir", str(cache))
     assert proc.returncode == 0, proc.stderr
-    entries = sorted(cache.glob("??/*.npz"))
-    assert len(entries) >= 3
-    for path, damage in zip(entries, (_truncate, _flip_middle, _flip_one_sample)):
-        damage(path)
-    victim = sorted(out.glob("*.mp3"))[1]
+    second = sorted(cache.glob("??/*.npz"))         # chapter 2's entries: the ones its re-export must read
+    proc = run_cli(str(book), "--out", str(out), *args, "--cache-dir", str(cache))
+    assert proc.returncode == 0, proc.stderr
+    assert len(second) >= 4
+    damaged = dict(zip((p.stem for p in second), (_truncate, _flip_middle, lambda p: p.write_bytes(b""), _folder)))
+    for path in second:
+        if path.stem in damaged:
+            damaged[path.stem](path)
+    victim = next(out.glob("02 - *.mp3"))
     _truncate(victim)
-    # a different chapter's entries must be rendered again too: drop the chapter state so every chapter is
-    # assembled from the cache, reaching the damaged entries
-    state = json.loads((out / STATE_NAME).read_text())
-    state["chapters"].pop("1")
-    from pipeline.state import _state_checksum
-    state["sha256"] = _state_checksum(state["chapters"])
-    (out / STATE_NAME).write_text(json.dumps(state))
 
-    proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", "--cache-dir", str(cache))
+    proc = run_cli(str(book), "--out", str(out), *args, "--cache-dir", str(cache))
     assert proc.returncode == 0, proc.stderr
     assert "internal error" not in proc.stderr
     assert f"{victim.name} changed since it was written" in proc.stderr
-    assert proc.stderr.count("is damaged") >= 1
+    for key in damaged:
+        assert f"entry {key} is damaged" in proc.stderr, key
     got = _pcm(out)
-    assert got.keys() == expected.keys()
+    assert got.keys() == expected.keys() and len(got) == 4          # three chapters and the M4B
     for name in expected:
         assert np.array_equal(got[name], expected[name]), name
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["stats"]["chapters_reused"] < 3
+    assert manifest["stats"]["chapters_reused"] == 2
+    assert all((cache / k[:2] / f"{k}.npz").is_file() for k in damaged)     # stored again, whole
 
 
 def _record(files: dict[str, str], extra_files: list[str]) -> ChapterRecord:
@@ -242,6 +274,18 @@ def test_a_lock_is_released_by_the_kernel_when_its_holder_dies(tmp_path):
         assert lock.held
 
 
+def test_a_lock_file_naming_a_live_unrelated_pid_does_not_block(tmp_path):
+    """After a reboot the pid in a left-over lock file may belong to any live process; only the kernel lock
+    counts."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / LOCK_NAME).write_text(f"{os.getppid()}\n")        # alive, and not a render
+    with OutputLock(folder) as lock:
+        assert lock.held
+        assert (folder / LOCK_NAME).read_text().strip() == str(os.getpid())
+    assert not (folder / LOCK_NAME).exists()
+
+
 def test_two_renders_started_together_give_one_result_and_busy_never_not_writable(tmp_path, sample_epub):
     import subprocess
     import sys
@@ -290,3 +334,71 @@ def test_control_characters_past_the_first_4kb_never_reach_the_subtitles(tmp_pat
     subs = [p.read_text() for p in out.glob("*.srt")] + [p.read_text() for p in out.glob("*.vtt")]
     assert subs and all("\x00" not in s and "\x07" not in s for s in subs)
     assert any("A bell rang once" in s for s in subs)
+
+
+@pytest.mark.parametrize("obstacle", ["01 - Chapter 1 Week 1.mp3", ".parts", ".render-state.json", "manifest.json"])
+def test_something_standing_where_an_output_goes_is_a_one_line_output_error(tmp_path, obstacle):
+    """A folder where a chapter file, the state or the manifest goes, a file where `.parts/` goes: exit 5,
+    one line naming the path; never an internal error."""
+    book = story_book(tmp_path / "ferry.epub", chapters=1)
+    out = tmp_path / "out"
+    out.mkdir()
+    if obstacle == ".parts":
+        (out / obstacle).write_bytes(b"not a folder")
+    else:
+        (out / obstacle).mkdir()
+        (out / obstacle / "keep.txt").write_text("the user's")
+    proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "mp3,m4b",
+                   "--cache-dir", str(tmp_path / "cache"))
+    assert proc.returncode == 5, proc.stderr
+    assert "internal error" not in proc.stderr and proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert obstacle in proc.stderr and "move it away" in proc.stderr
+    assert (out / obstacle).exists()                     # nothing of the user's removed
+    if obstacle != ".parts":
+        assert (out / obstacle / "keep.txt").read_text() == "the user's"
+
+
+def _without_file_permissions_override() -> list[str] | None:
+    """A command prefix under which file permissions apply (as root they do not), or None."""
+    import shutil
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    caps = "-dac_override,-dac_read_search,-fowner"
+    return [setpriv, "--bounding-set", caps, "--inh-caps", caps, "--"]
+
+
+@pytest.mark.parametrize("what, code", [("book", 3), ("txt", 3), ("--lexicon", 2), ("--config", 2)])
+def test_an_unreadable_file_is_a_one_line_error(tmp_path, sample_epub, what, code):
+    import shutil
+    import subprocess
+    import sys
+    prefix = _without_file_permissions_override()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: file permissions cannot be made to apply")
+    locked = tmp_path / {"book": "book.epub", "txt": "story.txt", "--lexicon": "lex.toml",
+                         "--config": "cfg.toml"}[what]
+    if what == "book":
+        shutil.copy(sample_epub, locked)
+    else:
+        locked.write_text("Chapter 1\n\nA line.\n" if what == "txt" else '[words]\nNguyen = "win"\n'
+                          if what == "--lexicon" else '[engine]\nname = "hibari"\n')
+    locked.chmod(0)
+    args = [str(locked), "--dry-run"] if what in ("book", "txt") else [str(sample_epub), "--dry-run", what,
+                                                                      str(locked)]
+    render = str(Path(sys.executable).with_name("render"))
+    proc = subprocess.run([*prefix, render, *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == code, proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "Permission denied" in proc.stderr, proc.stderr
+    assert "internal error" not in proc.stderr and "Usage:" not in proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--bogus"], ["book.epub", "--speed", "abc"], ["book.epub", "--out"],
+                                  ["book.epub", "--batch-size", "many"]])
+def test_a_usage_error_is_one_line_and_exit_2(args):
+    proc = run_cli(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("render: error: ") and proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "Usage:" not in proc.stderr

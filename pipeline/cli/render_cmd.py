@@ -92,19 +92,19 @@ def _overrides(**kw) -> dict:
 def render(
     books: Annotated[Optional[list[Path]], typer.Argument(
         help="Books: .epub, .txt or .md files, folders (searched recursively) or globs. One file renders into "
-             "--out; several, or a folder, render a shelf into --out/<author-title>/.", show_default=False)] = None,
+             "--out; several, or a folder, render a shelf into --out/<author-title>/.", show_default=False, readable=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: out/<book name>).")] = None,
     engine: Annotated[Optional[str], typer.Option(help=f"TTS engine: {', '.join(D.ENGINES)} [default: {D.ENGINE}]; "
                                                   "auto picks Soprano when its weights are found, hibari otherwise.")] = None,
     chapters: Annotated[Optional[str], typer.Option(help="Chapters to render, e.g. 1-3,7 (numbers as --dry-run lists them).")] = None,
     format: Annotated[Optional[str], typer.Option("--format", "-f", help=f"Output formats, comma-separated: {', '.join(D.FORMAT_CHOICES)} [default: {','.join(D.FORMATS)}].")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="A TOML config file (see configs/default.toml).")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="A TOML config file (see configs/default.toml).", readable=False)] = None,
     voice: Annotated[Optional[str], typer.Option(help=f"Engine voice (hibari: heart, emma, fenrir, fable, kore) [default: {D.HIBARI_VOICE}].")] = None,
     speed: Annotated[Optional[float], typer.Option(help=f"Speaking speed, 0.5-2.0 (hibari) [default: {D.HIBARI_SPEED}].")] = None,
     model_path: Annotated[Optional[str], typer.Option(help="Soprano weights folder (or SOPRANO_MODEL_PATH).")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help=f"Segments per engine batch [default: the engine's own, hibari {D.HIBARI_BATCH_SIZE}, Soprano {D.SOPRANO_BATCH_SIZE}].")] = None,
     threads: Annotated[Optional[int], typer.Option(help=f"Engine threads [default: {D.HIBARI_THREADS}].")] = None,
-    lexicon: Annotated[Optional[list[Path]], typer.Option(help="Extra pronunciation lexicon (TOML); repeatable.")] = None,
+    lexicon: Annotated[Optional[list[Path]], typer.Option(help="Extra pronunciation lexicon (TOML); repeatable.", readable=False)] = None,
     include_front_matter: Annotated[Optional[bool], typer.Option("--include-front-matter", help="Also read title page, imprint, colophon and the like.")] = None,
     cache_dir: Annotated[Optional[Path], typer.Option(help="Segment cache folder [default: RENDER_CACHE_DIR or ~/.cache/render/segments].")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the segment cache.")] = False,

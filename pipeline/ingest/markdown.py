@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -19,9 +20,14 @@ from ..records import Book, Chapter, Paragraph, ParagraphKind
 from .text import assemble_chapters, smart_title
 from .xhtml import clean_space
 
+log = logging.getLogger(__name__)
+
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\n]{1,40})\]:[ \t]*(.*(?:\n(?:[ \t]{2,}|\t)\S.*)*)", re.M)
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\n]{1,40})\]")
+_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*)")
+_BREAKING_TAGS = frozenset("br p div li tr td th hr section article blockquote h1 h2 h3 h4 h5 h6".split())
+_NOTE_MARK = re.compile(r"[\d*\u2020\u2021\u00a7\[\]()]{1,4}")
 
 
 def _front_matter(text: str, warnings: list[str]) -> tuple[str, dict]:
@@ -50,7 +56,8 @@ def _html_text(fragment: str) -> str:
     from lxml.etree import ParserError
     try:
         el = lhtml.fragment_fromstring(fragment, create_parent="div")
-    except (ParserError, ValueError):
+    except (ParserError, ValueError) as e:
+        log.warning("an HTML block could not be parsed (%s); its text is not read: %r", e, fragment[:60])
         return ""
     for bad in el.xpath(".//script|.//style|.//code|.//pre"):
         bad.drop_tree()
@@ -60,16 +67,29 @@ def _html_text(fragment: str) -> str:
 def _inline_text(token) -> str:
     """An inline token's words: text, code spans, link text; no markup, no images, HTML reduced to text."""
     out: list[str] = []
+    sup: list[str] | None = None          # the text inside <sup>...</sup>, while in one
     for child in token.children or []:
         t = child.type
         if t in ("text", "code_inline"):
-            out.append(child.content)
+            (out if sup is None else sup).append(child.content)
         elif t in ("softbreak", "hardbreak"):
             out.append(" ")
-        elif t == "html_inline":
-            continue                      # tags go; the text between them is its own text token
+        elif t == "html_inline":          # tags go; the text between them is its own text token
+            tag = _TAG.match(child.content)
+            name = tag.group(2).lower() if tag else ""
+            if name in _BREAKING_TAGS:
+                out.append(" ")           # <br>, <p>, <div>...: words on either side are apart
+            elif name == "sup" and not tag.group(1):
+                sup = []
+            elif name == "sup" and sup is not None:
+                marker = "".join(sup)     # a note marker (<sup>2</sup>, <sup>*</sup>) is not read
+                if not _NOTE_MARK.fullmatch(marker.strip()):
+                    out.append(marker)
+                sup = None
         elif t == "image":
             continue
+    if sup:
+        out.extend(sup)
     return "".join(out)
 
 

@@ -3,22 +3,26 @@
 Bytes are decoded by `decode_text` (BOMs, UTF-16/32, UTF-8, else cp1252), the same for files and stdin.
 
 Front matter is not read as a chapter (unless `include_front_matter`): a Project Gutenberg wrapper (its
-header with Title, Author, Language and Release/Original publication dates, the START/END markers, the
-licence, "Produced by" credits), and before the first chapter heading a title block (the title, "by
-AUTHOR", an edition line, a dedication) and a contents list ("CONTENTS" and the entries under it). The title
-and author found there become the book's metadata; the title from the file name is the last resort.
+header with Title, Author, Language and Release/Original publication dates, the START/END markers old and
+new, the 1990s "SMALL PRINT" header, the licence, "Produced by" credits), transcriber's notes, and before the
+first chapter heading a title block (the title, "by AUTHOR" or "BY" over the name, an edition or imprint
+line, a dedication) and contents or illustrations lists ("CONTENTS" and the entries under it, up to the
+first heading the list names). The title and author found there become the book's metadata; the title from
+the file name is the last resort. "[Illustration: ...]" placeholders, "[Pg 12]" page marks and "_italics_"
+marks are never read.
 
-Chapters start at heading lines ("CHAPTER IV", "Chapter 12: Title", "# Title", "PART ONE", a Roman numeral
-alone on its line); a heading line followed by a short title line becomes one title ("Chapter I: The
-Beginning"). Paragraphs are separated by blank lines; hard-wrapped lines are joined (a word hyphenated
-across a line break is joined whole); blocks of short lines are verse; "* * *" is a scene break. A Project
-Gutenberg licence header and footer are stripped, and the header's Title and Author kept. A file with no
-headings is one chapter titled by the book. In Markdown, the chapter level is the highest heading level
-used more than once; a single heading above it is the book's title, deeper ones are sections.
+Chapters start at heading lines ("CHAPTER IV", "Chapter 12: Title", "# Title", "PART ONE", "STAVE I.",
+"Book the First", "I. The Period", a Roman numeral alone on its line, and runs of lone letters, numbers or
+number words the book counts up with); a heading followed by a short title line, in its block or the next,
+becomes one title ("Chapter I: The Beginning"); a heading with nothing under it heads the chapters after it
+(their `parents`, and read before the first). Paragraphs are separated by blank lines; hard-wrapped lines
+are joined (a word hyphenated across a line break is joined whole); blocks of short lines are verse;
+"* * *" is a scene break. A file with no headings is one chapter titled by the book.
 """
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 from ..errors import InputError
@@ -30,43 +34,75 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
                  r"eighth|ninth|tenth|last")
 _ROMAN = r"(?=[MDCLXVI])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
 _WORD_HEADING = re.compile(
-    r"^(?:(?:chapter|part|book|volume|act|canto|stave|letter)\s+(?:\d{1,4}|" + _ROMAN + r"|(?i:" + _ROMAN + r")|"
-    r"(?i:" + _NUMBER_WORDS + r")(?:[- ](?i:" + _NUMBER_WORDS + r"))?)\b"
+    r"^(?:(?:chapter|part|book|volume|act|canto|stave|letter|section)\s+(?:\d{1,4}|" + _ROMAN + r"|(?i:" + _ROMAN + r")|"
+    r"(?:the\s+)?(?i:" + _NUMBER_WORDS + r")(?:[- ](?i:" + _NUMBER_WORDS + r"))?)\b"
     r"(?:[.:]?|\s*[.:\u2014-]\s*\S.{0,100}|\s+(?-i:[A-Z\"\u201c\u2018'])\S*(?:\s.{0,100})?)"
-    r"|(?:prologue|epilogue|preface|introduction|interlude|afterword|foreword|appendix|postscript)\b[.:]?"
+    r"|(?:prologue|epilogue|preface|introduction|interlude|afterword|foreword|appendix|postscript|conclusion)"
+    r"\b[.:]?"
     r"(?:\s*[:.\u2014-]\s*\S.{0,100})?)$",
     re.IGNORECASE,
 )
 _ROMAN_LINE = re.compile(r"^(?:" + _ROMAN + r")\.?$")
+# "I. The Period", "XII. A Night Alone": a numeral and a short title on a line of its own
+_ROMAN_TITLED = re.compile(r"^(" + _ROMAN + r")\.[ \t]+([A-Z\"'\u201c\u2018][^.!?;:\n]{0,80})\.?$")
+_LETTER_LINE = re.compile(r"^[A-Z]\.?$")
+_UNDERLINE = re.compile(r"^[ \t]*([=~^-])\1{2,}[ \t]*$")
+_PAGE_MARK = re.compile(r"[ \t]*\[(?:Pg|Page|p\.)[ \t]*[\dIVXLCivxlc]{1,6}\][ \t]*|[ \t]*\{\d{1,4}\}[ \t]*")
+_COUNT_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                "sixteen seventeen eighteen nineteen twenty").split()
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(\S.{0,200}?)[ \t#]*$")
 _SCENE_BREAK = re.compile(r"^(?:[*#~\u2022\u00b7=_-][ \t]*){1,9}$")
-_GUTENBERG_START = re.compile(r"^\*\*\* ?START OF (?:THE|THIS) PROJECT GUTENBERG[^\n]*$", re.M | re.I)
-_GUTENBERG_END = re.compile(r"^\*\*\* ?END OF (?:THE|THIS) PROJECT GUTENBERG[^\n]*$", re.M | re.I)
-_GUTENBERG_END_OLD = re.compile(r"^End of (?:the )?Project Gutenberg[^\n]*$", re.M | re.I)
-_META = re.compile(r"^(Title|Author):[ \t]*(\S[^\n]*)$", re.M)
-_PRODUCED = re.compile(r"^(?:Produced by|E-text prepared by|Transcribed by)[^\n]*(?:\n[^\n]+)*", re.I)
+# the start: "*** START OF THE PROJECT GUTENBERG EBOOK X ***" (and "THIS", no spaces, one asterisk), or the
+# 1990s header's last line "*END*THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS*Ver.04.29.93*END*"
+_GUTENBERG_START = re.compile(r"^[ \t]*(?:\*+ ?START OF (?:THE |THIS )?PROJECT GUTENBERG[^\n]*"
+                              r"|\*+ ?END\*? ?THE SMALL PRINT[^\n]*)$", re.M | re.I)
+_GUTENBERG_END = re.compile(r"^[ \t]*\*+ ?END OF (?:THE |THIS )?PROJECT GUTENBERG[^\n]*$", re.M | re.I)
+_GUTENBERG_END_OLD = re.compile(r"^[ \t]*End of (?:the |this )?Project Gutenberg[^\n]*$", re.M | re.I)
+_GUTENBERG_FIRST = re.compile(r"^\W{0,3}The Project Gutenberg (?:e-?book|e-?text|etext)s? of (.{1,200}?)"
+                              r"(?:,? by ([^\n,]{1,120}))?\W{0,3}$", re.M | re.I)
+_PRODUCED = re.compile(r"^(?:Produced by|E-?text prepared by|Etext prepared by|Prepared by|Transcribed (?:by|from)"
+                       r"|This (?:e-?text|e-?book|file) was (?:prepared|produced|created|made)|Scanned by"
+                       r"|HTML version by|Digitized by)\b", re.I)
+_ILLUSTRATION = re.compile(r"\[(?:Illustration|Ill\.|Frontispiece)\b(?:[^\[\]]|\[[^\[\]]{0,500}\]){0,2000}\]", re.I)
+# Gutenberg's italics: "_To Mrs. Saville, England._" (never a blank written as underscores: "Miss ___")
+_ITALICS = re.compile(r"(?<![\w_])_(?=[^\s_])|(?<=[^\s_])_(?![\w_])")
+_TRANSCRIBER = re.compile(r"^\[?\s*(?:Transcriber'?s?|Transcription|Editor'?s)\s+Notes?\b", re.I)
 _MD_INLINE = [(re.compile(r"!\[[^\]\n]{0,300}\]\([^)\n]{0,500}\)"), ""),          # images
               (re.compile(r"\[([^\]\n]{0,300})\]\([^)\n]{0,500}\)"), r"\1"),      # links: their text
               (re.compile(r"(?<!\w)[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?!\w)"), ""),  # emphasis marks
               (re.compile(r"`"), "")]
 
 
-_GUTENBERG_FIELD = re.compile(r"^(Title|Author|Authors|Editor|Translator|Language|Release [Dd]ate|"
-                              r"Original publication|Credits)[ \t]*:[ \t]*(\S[^\n]*(?:\n[ \t]+\S[^\n]*)*)$", re.M)
+_GUTENBERG_FIELD = re.compile(r"^(Title|Author|Authors|Editor|Translator|Illustrator|Language|Release [Dd]ate|"
+                              r"Posting [Dd]ate|Original publication|Credits)[ \t]*:[ \t]*(\S[^\n]*(?:\n[ \t]+\S[^\n]*)*)$",
+                              re.M)
 _LANGUAGES = {"english": "en", "french": "fr", "german": "de", "spanish": "es", "italian": "it", "dutch": "nl",
               "portuguese": "pt", "latin": "la", "finnish": "fi", "swedish": "sv", "danish": "da"}
 
 
 def strip_gutenberg(text: str) -> tuple[str, dict[str, str]]:
     """Text between the Gutenberg START and END markers (the licence after END goes), and the header's
-    fields, lower-cased: title, author, language, release date, original publication, credits."""
+    fields, lower-cased: title (its first line; "subtitle" the lines under it), author, language, release
+    date, original publication, credits. Without a Title field, the first line ("The Project Gutenberg
+    EBook of X, by Y") gives title and author."""
     meta: dict[str, str] = {}
-    start = _GUTENBERG_START.search(text)
+    end = min((m.start() for m in (_GUTENBERG_END.search(text), _GUTENBERG_END_OLD.search(text)) if m),
+              default=len(text))
+    starts = [m for m in _GUTENBERG_START.finditer(text, 0, min(end, 400_000))]
+    start = starts[-1] if starts else None      # a 1990s SMALL PRINT header may precede a later START line
     if start:
-        for m in _GUTENBERG_FIELD.finditer(text[: start.start()]):
-            meta.setdefault(m.group(1).lower(), " ".join(m.group(2).split()))
+        header = text[: start.start()]
+        for m in _GUTENBERG_FIELD.finditer(header):
+            key, lines = m.group(1).lower(), [ln.strip() for ln in m.group(2).split("\n")]
+            if key == "title" and len(lines) > 1:
+                meta.setdefault("subtitle", " ".join(" ".join(lines[1:]).split()))
+            meta.setdefault(key, " ".join((lines[0] if key == "title" else " ".join(lines)).split()))
+        first = _GUTENBERG_FIRST.search(header[:2000])
+        if first:
+            meta.setdefault("title", first.group(1).strip())
+            if first.group(2):
+                meta.setdefault("author", first.group(2).strip())
         text = text[start.end():]
-        text = _PRODUCED.sub("", text.lstrip("\n"), count=1)
     ends = [m.start() for m in (_GUTENBERG_END.search(text), _GUTENBERG_END_OLD.search(text)) if m]
     if ends:
         text = text[: min(ends)]            # older files say "End of the Project Gutenberg EBook" first
@@ -95,10 +131,14 @@ def smart_title(text: str) -> str:
     return " ".join(out)
 
 
-_CONTENTS = re.compile(r"^(?:table of )?contents\.?$|^list of (?:illustrations|plates)\.?$", re.I)
+_CONTENTS = re.compile(r"^(?:(?:table of )?contents(?: of (?:the )?(?:volume|vol\.|book|part)\b.{0,30})?"
+                       r"|(?:list of )?(?:illustrations|plates|maps|full-page illustrations)(?: in (?:the )?text)?)"
+                       r"[.:]?$", re.I)
 _BY_LINE = re.compile(r"^(?:by|written by)\s+(\S.{0,120})$", re.I)
-_EDITION = re.compile(r"edition|published|printed|copyright|all rights|illustrat|translated|\[illustration",
-                      re.I)
+_BY_ALONE = re.compile(r"^(?:by|written by)[.:]?$", re.I)
+_TITLE_BY = re.compile(r"^(\S.{1,80}?),?\s+(?:by|BY)\s+([A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,4})$")
+_EDITION = re.compile(r"edition|published|printed|copyright|all rights|illustrat|translated|\[illustration|"
+                      r"author of|\bpress\b|publishers?\b|\b(?:1[4-9]|20)\d\d\b", re.I)
 
 
 def _is_prose(block: str) -> bool:
@@ -152,8 +192,10 @@ def _md_inline(text: str) -> str:
     return text
 
 
-def _heading_of(block: str, markdown: bool) -> tuple[str, int] | None:
-    """(title, markdown level or 0) when `block` is a heading: one line, or a heading line and a title line."""
+def _heading_of(block: str, markdown: bool, marks: frozenset[str] = frozenset()) -> tuple[str, int] | None:
+    """(title, markdown level or 0) when `block` is a heading: one line, or a heading line and a title line.
+    `marks`: lone lines this book uses as headings (a run of "A", "B", "C", of "1", "2", "3", of "ONE",
+    "TWO"; see `_run_headings`)."""
     lines = [ln.strip() for ln in block.strip().split("\n")]
     if len(lines) > 2 or len(block) > 240:
         return None
@@ -161,7 +203,10 @@ def _heading_of(block: str, markdown: bool) -> tuple[str, int] | None:
     m = _MD_HEADING.match(first) if markdown or first.startswith("#") else None
     if m and len(lines) == 1:
         return _md_inline(m.group(2)).strip(), len(m.group(1))
-    if _WORD_HEADING.match(first) or _ROMAN_LINE.match(first):
+    titled = _ROMAN_TITLED.match(first) if len(lines) == 1 else None
+    if titled and len(titled.group(2).split()) <= 10:
+        return f"{titled.group(1)}: {titled.group(2).strip()}", 0
+    if _WORD_HEADING.match(first) or _ROMAN_LINE.match(first) or first in marks:
         title = first.rstrip(".")
         if len(lines) == 2:
             sub = lines[1]
@@ -199,17 +244,16 @@ def read_text(path: str | Path, title: str | None = None, *, include_front_matte
     p = Path(path)
     text = read_text_file(p)
     text, meta = strip_gutenberg(text)
-    blocks = []
-    for b in re.split(r"\n[ \t]*\n", text):
-        if not b.strip():
-            continue
-        first, _, rest = b.strip().partition("\n")
-        if rest and _heading_of(b, False) is None and _heading_of(first, False) is not None:
-            blocks.extend([first, rest])       # a heading line with its first paragraph under it
-        else:
-            blocks.append(b)
+    text = _ILLUSTRATION.sub("", text)         # "[Illustration: ...]" placeholders of the printed pictures
+    text = _PAGE_MARK.sub(" ", text)          # page numbers of the printed book: "[Pg 12]", "{12}"
+    blocks, gaps = _blocks(text)
+    if not meta:
+        blocks, gaps, meta = _field_header(blocks, gaps)
+    heading = partial(_heading_of, markdown=False, marks=_run_headings(blocks))
+    blocks, gaps = _drop_notes_and_credits(blocks, gaps, heading)
+    blocks = _merge_subtitles(blocks, heading)
     warnings: list[str] = []
-    blocks, front = _front_matter(blocks)
+    blocks, front = _front_matter(blocks, heading)
     found = _title_block(front)
     book_title = smart_title(meta.get("title") or title or found.get("title") or "") or \
         smart_title(re.sub(r"[-_.]+", " ", p.stem).strip())
@@ -217,19 +261,31 @@ def read_text(path: str | Path, title: str | None = None, *, include_front_matte
     authors = [smart_title(a.strip()) for a in re.split(r"\s+and\s+|;|&", author) if a.strip()] if author else []
     language = meta.get("language", "en").split(",")[0].strip()
     language = _LANGUAGES.get(language.lower(), language.lower() if len(language) <= 3 else "en")
-    year = re.search(r"\b(1[4-9]\d\d|20\d\d)\b", meta.get("original publication", ""))
+    year = None
+    for source in (meta.get("original publication", ""), found.get("year", ""), meta.get("release date", ""),
+                   meta.get("posting date", "")):
+        year = re.search(r"\b(1[4-9]\d\d|20\d\d)\b", source)
+        if year:
+            break
 
-    headings = [_heading_of(b, False) for b in blocks]
+    headings = [heading(b) for b in blocks]
     chapters: list[Chapter] = []
     current: Chapter | None = None
     preamble: list[Paragraph] = []
     scene_break = False
-    for block, heading in zip(blocks, headings):
+    part: list[str] = []          # the title of an empty heading ("BOOK THE FIRST") over the chapters after it
+    for block, found in zip(blocks, headings):
         if not block.strip():
             continue
-        if heading:
-            current = Chapter(index=len(chapters) + 1, title=heading[0], paragraphs=[], source=p.name)
-            current.paragraphs.append(Paragraph(current.title, ParagraphKind.TITLE))
+        if found:
+            said: list[str] = []
+            if current is not None and len(current.paragraphs) == 1:
+                chapters.pop()                 # a heading with nothing under it: the part the next ones are in
+                part = [current.title]
+                said = [current.title]
+            current = Chapter(index=len(chapters) + 1, title=_ITALICS.sub("", found[0]), paragraphs=[], source=p.name,
+                              parents=list(part))
+            current.paragraphs += [Paragraph(t, ParagraphKind.TITLE) for t in (*said, current.title)]
             chapters.append(current)
             scene_break = False
             continue
@@ -237,7 +293,7 @@ def read_text(path: str | Path, title: str | None = None, *, include_front_matte
         if _SCENE_BREAK.match(block.strip()):
             scene_break = True
             continue
-        para = _paragraph(block)
+        para = _paragraph(_ITALICS.sub("", block))
         if not para.text:
             continue
         para.section_break_before = scene_break
@@ -269,6 +325,158 @@ def assemble_chapters(chapters: list[Chapter], preamble: list[Paragraph], book_t
     return chapters
 
 
+def _blocks(text: str) -> tuple[list[str], list[int]]:
+    """The blank-line separated blocks of `text`, and how many blank lines stand before each (Gutenberg
+    files put one between paragraphs, more between sections). A heading line with its first paragraph
+    right under it is two blocks."""
+    blocks: list[str] = []
+    gaps: list[int] = []
+    cur: list[str] = []
+    blank = 0
+    for ln in text.split("\n"):
+        if cur and _UNDERLINE.match(ln) and not _UNDERLINE.match(cur[-1]):
+            continue                           # "Chapter 1" underlined with "=====" or "-----"
+        if ln.strip():
+            if not cur:
+                gaps.append(blank)
+                blank = 0
+            cur.append(ln)
+            continue
+        if cur:
+            blocks.append("\n".join(cur))
+            cur = []
+        blank += 1
+    if cur:
+        blocks.append("\n".join(cur))
+    out: list[str] = []
+    out_gaps: list[int] = []
+    for k, (b, gap) in enumerate(zip(blocks, gaps)):
+        first, _, rest = b.strip().partition("\n")
+        if k == 0 and rest and first.isupper() and len(first) <= 80 and _is_prose(rest):
+            out += [first, rest]               # the title line right above the story's first paragraph
+            out_gaps += [gap, 0]
+        elif rest and _heading_of(b, False) is None and _heading_of(first, False) is not None:
+            out += [first, rest]
+            out_gaps += [gap, 0]
+        else:
+            out.append(b)
+            out_gaps.append(gap)
+    return out, out_gaps
+
+
+_FIELD_LINE = re.compile(r"^(Title|Author|Authors|Language|Date|Year|Translator)[ \t]*:[ \t]*(\S.{0,200})$", re.I)
+
+
+def _field_header(blocks: list[str], gaps: list[int]) -> tuple[list[str], list[int], dict[str, str]]:
+    """A header of "Title: X" / "Author: Y" lines at the very top (as Gutenberg's, without its markers):
+    the fields as metadata, the header not read."""
+    meta: dict[str, str] = {}
+    n = 0
+    while n < min(len(blocks), 6):
+        lines = [ln.strip() for ln in blocks[n].split("\n") if ln.strip()]
+        fields = [_FIELD_LINE.match(ln) for ln in lines]
+        if not all(fields):
+            break
+        for m in fields:
+            meta.setdefault(m.group(1).lower().replace("year", "original publication")
+                            .replace("date", "original publication"), m.group(2).strip())
+        n += 1
+    if "title" not in meta:
+        return blocks, gaps, {}
+    return blocks[n:], gaps[n:], meta
+
+
+def _run_headings(blocks: list[str]) -> frozenset[str]:
+    """Lone lines that are this book's chapter headings because they count up through it: capital letters
+    (a dictionary: "A", "B", "C"; not only the Roman-numeral letters I, V, X), numbers ("1", "2."), or
+    number words ("ONE", "Two"). A run is at least three (two for numbers from 1), mostly rising."""
+    lone = [b.strip() for b in blocks if "\n" not in b.strip() and len(b.strip()) <= 12]
+
+    def rising(vals: list) -> bool:
+        return sum(1 for a, b in zip(vals, vals[1:]) if b > a) >= 0.8 * (len(vals) - 1)
+
+    out: set[str] = set()
+    letters = [b for b in lone if _LETTER_LINE.match(b)]
+    keys = [b.rstrip(".") for b in letters]
+    if len(set(keys)) >= 3 and not set(keys) <= set("IVXLCDM") and rising(keys):
+        out.update(letters)
+    numbers = [b for b in lone if re.fullmatch(r"\d{1,3}\.?", b)]
+    values = [int(b.rstrip(".")) for b in numbers]
+    if (len(set(values)) >= 3 or values[:2] == [1, 2]) and rising(values) and values[0] <= 2:
+        out.update(numbers)
+    words = [b for b in lone if b.rstrip(".").lower() in _COUNT_WORDS and (b.isupper() or b.istitle())]
+    ranks = [_COUNT_WORDS.index(b.rstrip(".").lower()) for b in words]
+    if len(set(ranks)) >= 3 and rising(ranks) and ranks[0] <= 1:
+        out.update(words)
+    return frozenset(out)
+
+
+def _drop_notes_and_credits(blocks: list[str], gaps: list[int], heading) -> tuple[list[str], list[int]]:
+    """Without the blocks no reader of the book reads aloud: transcriber's notes ("[Transcriber's Note: ...]",
+    or a "TRANSCRIBER'S NOTES" line and what follows it up to the next heading or section gap) and, before
+    the first heading, the e-text's credits ("Produced by ...")."""
+    out: list[str] = []
+    out_gaps: list[int] = []
+    i = 0
+    seen_heading = False
+    while i < len(blocks):
+        b = blocks[i].strip()
+        if _TRANSCRIBER.match(b):
+            j = i
+            if b.startswith("["):
+                while j < min(len(blocks) - 1, i + 40) and not blocks[j].rstrip().endswith("]"):
+                    j += 1
+            elif len(b) <= 40 and "\n" not in b:       # a heading line: the notes are the blocks under it
+                while j + 1 < len(blocks) and heading(blocks[j + 1]) is None and gaps[j + 1] < 2:
+                    j += 1
+            i = j + 1
+            continue
+        if not seen_heading and _PRODUCED.match(b):
+            i += 1
+            continue
+        if heading(blocks[i]) is not None:
+            seen_heading = True
+        out.append(blocks[i])
+        out_gaps.append(gaps[i])
+        i += 1
+    return out, out_gaps
+
+
+def _subtitle_like(block: str, heading) -> bool:
+    """A short title line under a chapter heading ("MARLEY'S GHOST", "The Storm"), not a first sentence."""
+    line = block.strip()
+    if "\n" in line or len(line) > 70 or len(line.split()) > 12 or heading(line) is not None:
+        return False
+    if not (line[:1].isupper() or line[:1].isdigit() or line[:1] in "\"'\u201c\u2018("):
+        return False
+    if _SCENE_BREAK.match(line) or _CONTENTS.match(line) or _BY_LINE.match(line):
+        return False
+    bare = line.rstrip("\"'\u201d\u2019)")
+    words = bare.rstrip(".").split()
+    title_case = all(w[:1].isupper() or not w[:1].isalpha() or w.lower() in _SMALL_WORDS for w in words)
+    if bare.endswith(".") and not bare.endswith("..") and (line.isupper() or title_case and 2 <= len(words) <= 8):
+        bare = bare[:-1]                      # "MARLEY'S GHOST.", "The Storm." (not "It rained.")
+    return bool(bare) and bare[-1] not in ".!?,;:\u2014-"
+
+
+def _merge_subtitles(blocks: list[str], heading) -> list[str]:
+    """A one-line heading and the short title line in the block after it become one two-line heading
+    block ("STAVE I." / "MARLEY'S GHOST" -> "STAVE I: MARLEY'S GHOST") when text follows."""
+    out: list[str] = []
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        if "\n" not in b.strip() and i + 2 < len(blocks) and heading(b) is not None \
+                and _heading_of(b, False) is not None and _ROMAN_TITLED.match(b.strip()) is None \
+                and _subtitle_like(blocks[i + 1], heading):
+            out.append(f"{b.strip()}\n{blocks[i + 1].strip()}")
+            i += 2
+            continue
+        out.append(b)
+        i += 1
+    return out
+
+
 def _paragraph(block: str) -> Paragraph:
     raw_lines = block.split("\n")
     lines = [ln.strip() for ln in raw_lines if ln.strip()]
@@ -280,9 +488,15 @@ def _paragraph(block: str) -> Paragraph:
     return Paragraph(clean_space(_join_lines(lines)))
 
 
-def _front_matter(blocks: list[str]) -> tuple[list[str], list[str]]:
+def _named(key: str, listed: set[str]) -> bool:
+    """Whether a contents entry names the heading `key` ("stave i" names "stave i. marley's ghost 1")."""
+    return any(e == key or e.startswith(key) and not e[len(key)].isalnum() for e in listed)
+
+
+def _front_matter(blocks: list[str], heading=None) -> tuple[list[str], list[str]]:
     """(the book's blocks, its front matter): a contents list wherever it stands, and the title block
     before the first chapter heading or the first running text."""
+    heading = heading or partial(_heading_of, markdown=False)
     front: list[str] = []
     out: list[str] = []
     i = 0
@@ -298,11 +512,11 @@ def _front_matter(blocks: list[str]) -> tuple[list[str], list[str]]:
                 nb = blocks[i]
                 nxt = blocks[i + 1] if i + 1 < len(blocks) else ""
                 key = " ".join(nb.split()).rstrip(".").lower()
-                if _heading_of(nb, False) is not None and (key in listed or nxt and _heading_of(nxt, False) is None
+                if heading(nb) is not None and (_named(key, listed) or nxt and heading(nxt) is None
                                                            and not _toc_like(nxt)):
                     break
                 listed.update(" ".join(ln.split()).rstrip(".").lower() for ln in nb.split("\n") if ln.strip())
-                if _heading_of(nb, False) is None and not _toc_like(nb):
+                if heading(nb) is None and not _toc_like(nb):
                     break
                 front.append(nb)
                 i += 1
@@ -311,9 +525,9 @@ def _front_matter(blocks: list[str]) -> tuple[list[str], list[str]]:
         i += 1
     # the title block: what stands before the first heading or the first running text
     lead = 0
-    while lead < len(out) and _heading_of(out[lead], False) is None and not _is_prose(out[lead]):
+    while lead < len(out) and heading(out[lead]) is None and not _is_prose(out[lead]):
         lead += 1
-    if lead < len(out) or any(_heading_of(b, False) for b in out):
+    if lead < len(out) or any(heading(b) for b in out):
         front = out[:lead] + front
         out = out[lead:]
     return out, front
@@ -327,10 +541,20 @@ def _title_block(front: list[str]) -> dict[str, str]:
             break
         lines += [ln.strip() for ln in b.split("\n") if ln.strip()]
     found: dict[str, str] = {}
-    for ln in lines:
+    if lines and not any(_BY_LINE.match(ln) or _BY_ALONE.match(ln) for ln in lines):
+        m = _TITLE_BY.match(lines[0])              # "The Lighthouse Keeper, by Ada Finch" on one line
+        if m:
+            lines = [m.group(1), f"by {m.group(2)}", *lines[1:]]
+    for i, ln in enumerate(lines):
         m = _BY_LINE.match(ln)
         if m:
             found.setdefault("author", m.group(1).strip(" ."))
-        elif "title" not in found and len(ln) <= 80 and not _EDITION.search(ln) and ln[:1].isalnum():
+        elif _BY_ALONE.match(ln) and i + 1 < len(lines):         # "BY" on its own line, the name under it
+            found.setdefault("author", lines[i + 1].strip(" ."))
+        elif "title" not in found and len(ln) <= 80 and not _EDITION.search(ln) and ln[:1].isalnum() \
+                and not (i and _BY_ALONE.match(lines[i - 1])):
             found["title"] = ln.strip(" .")
+        year = re.search(r"\b(1[4-9]\d\d|20\d\d)\b", ln)
+        if year and "title" in found and not _BY_LINE.match(ln):
+            found.setdefault("year", year.group(1))     # an imprint's year: "LONDON: 1843"
     return found

@@ -235,23 +235,32 @@ def test_blanked_names_read_as_blank(text, said):
 
 def test_a_plain_text_story_round_trips_through_asr_at_the_engine_baseline(tmp_path):
     """Title line, by-line and two chapters rendered with --qc asr: nothing of the title block is read, and
-    pocketsphinx hears the chapters at the engine's usual word error rate (the demo book's is 9-19%)."""
+    pocketsphinx hears the chapters at the engine's baseline: the word error rate of the same chapters
+    rendered from an EPUB (measured: 0.144 for both)."""
+    from tests.epubs import write_epub
+    chapters = [("CHAPTER I", ["The river ran high that spring, and the ferryman counted the days until the "
+                               "water fell.", "Every morning he walked down to the landing and looked at the old "
+                               "marker post."]),
+                ("CHAPTER II", ["The village baker sent bread across on the last good crossing of the week.",
+                                "By the end of the month the water was low again, and the boats went back to work."])]
     path = tmp_path / "ferry.txt"
-    path.write_text(
-        "THE FERRYMAN\n\nby Ada Finch\n\n\nCHAPTER I\n\n"
-        "The river ran high that spring, and the ferryman counted the days until the water fell. "
-        "Every morning he walked to the landing and looked at the marker post.\n\n"
-        "CHAPTER II\n\n"
-        "The village baker sent bread across on the last good crossing of the week. "
-        "By the end of the month the water was low again, and the boats went back to work.\n")
-    out = tmp_path / "out"
-    proc = run_cli(str(path), "--out", str(out), "--engine", "hibari", "--quiet", "--qc", "asr", "--format", "wav")
-    assert proc.returncode == 0, proc.stderr
-    report = json.loads((out / "report.json").read_text())
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert [c["title"] for c in manifest["chapters"]] == ["CHAPTER I", "CHAPTER II"]
-    assert manifest["book"]["title"] == "The Ferryman" and manifest["book"]["authors"] == ["Ada Finch"]
-    assert report["summary"]["wer"] is not None and report["summary"]["wer"] <= 0.30, report["summary"]
+    path.write_text("THE FERRYMAN\n\nby Ada Finch\n\n\n" + "\n\n".join(
+        f"{t}\n\n" + "\n\n".join(ps) for t, ps in chapters) + "\n")
+    epub = write_epub(tmp_path / "ferry.epub", chapters, title="The Ferryman")
+    wer = {}
+    for book in (path, epub):
+        out = tmp_path / f"out-{book.suffix[1:]}"
+        proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--qc", "asr", "--format",
+                       "wav", "--no-cache")
+        assert proc.returncode == 0, proc.stderr
+        wer[book.suffix] = json.loads((out / "report.json").read_text())["summary"]["wer"]
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert [c["title"] for c in manifest["chapters"]] == ["CHAPTER I", "CHAPTER II"]
+        assert manifest["book"]["title"] == "The Ferryman"
+    assert manifest and json.loads((tmp_path / "out-txt" / "manifest.json").read_text())["book"]["authors"] == [
+        "Ada Finch"]
+    assert wer[".txt"] is not None and wer[".epub"] is not None
+    assert wer[".txt"] <= wer[".epub"] + 0.02 and wer[".txt"] <= 0.30, wer
 
 
 def test_an_older_gutenberg_layout_with_a_contents_list_that_names_its_headings(tmp_path):
@@ -275,3 +284,234 @@ def test_an_older_gutenberg_layout_with_a_contents_list_that_names_its_headings(
     words = _words(book)
     for wrapper in ("Gutenberg", "A Romance", "CONTENTS", "Produced", "This file", "SERINGAPATAM (1799) CHAPTER"):
         assert wrapper not in words, wrapper
+
+
+# ---- more of the layouts people have: older Gutenberg headers, staves, parts, dictionaries, title lines ----
+
+P_A = ("Marley was dead: to begin with. There is no doubt whatever about that. The register of his burial was "
+       "signed by the clergyman, the clerk, the undertaker, and the chief mourner.")
+P_B = ("Oh! But he was a tight-fisted hand at the grindstone, Scrooge! a squeezing, wrenching, grasping, "
+       "scraping, clutching, covetous, old sinner! Hard and sharp as flint, and solitary as an oyster.")
+
+
+def _wrap(text: str) -> str:
+    import textwrap
+    return "\n".join(textwrap.wrap(text, 70))
+
+
+def carol() -> str:
+    """The pre-2020 header with a two-line Title field, a centred title page with "BY" on its own line and an
+    imprint year, a PREFACE, a contents list with page numbers, an ILLUSTRATIONS list, headings whose title
+    stands in the block under them, [Illustration] placeholders, and a transcriber's note at the end."""
+    return f"""The Project Gutenberg EBook of A Christmas Carol, by Charles Dickens
+
+This eBook is for the use of anyone anywhere at no cost and with
+almost no restrictions whatsoever.
+
+Title: A Christmas Carol
+       A Ghost Story of Christmas
+
+Author: Charles Dickens
+
+Release Date: August 11, 2004 [EBook #46]
+
+Language: English
+
+*** START OF THIS PROJECT GUTENBERG EBOOK A CHRISTMAS CAROL ***
+
+
+
+
+Produced by Jose Menendez
+
+
+
+
+                             A CHRISTMAS CAROL
+
+                         BEING A GHOST STORY OF CHRISTMAS
+
+                                     BY
+                              CHARLES DICKENS
+
+                                   LONDON
+                    CHAPMAN & HALL, 193, PICCADILLY
+                                   1843
+
+
+                                  PREFACE
+
+{_wrap("I have endeavoured in this Ghostly little book, to raise the Ghost of an Idea, which shall not "
+       "put my readers out of humour with themselves, with each other, with the season, or with me.")}
+
+
+                                 CONTENTS
+
+     STAVE I.   MARLEY'S GHOST                                        1
+     STAVE II.  THE FIRST OF THE THREE SPIRITS                       29
+
+
+                              ILLUSTRATIONS
+
+     MR. FEZZIWIG'S BALL                                 _Frontispiece_
+     MARLEY'S GHOST                                                  25
+
+
+
+                                 STAVE I.
+
+                              MARLEY'S GHOST
+
+[Illustration: MARLEY'S GHOST
+
+[_Drawn by John Leech._]]
+
+{_wrap(P_A)}
+
+{_wrap(P_B)}
+
+
+                                 STAVE II.
+
+                     THE FIRST OF THE THREE SPIRITS
+
+
+{_wrap(P_B)}
+
+
+
+                             TRANSCRIBER'S NOTE
+
+ Page 12: "remarkd" changed to "remarked".
+ Page 45: "teh" changed to "the".
+
+
+End of the Project Gutenberg EBook of A Christmas Carol, by Charles Dickens
+
+*** END OF THIS PROJECT GUTENBERG EBOOK A CHRISTMAS CAROL ***
+
+Updated editions will replace the previous one--the old editions
+will be renamed.
+"""
+
+
+@pytest.mark.parametrize("encoding, newline", [("utf-8", "\n"), ("latin-1", "\r\n"), ("cp1252", "\r\n")])
+def test_an_older_gutenberg_book_with_staves_a_preface_and_an_illustrations_list(tmp_path, encoding, newline):
+    path = tmp_path / "46.txt"
+    path.write_bytes(carol().replace("\n", newline).encode(encoding))
+    book = read_book(path)
+    assert book.title == "A Christmas Carol" and book.authors == ["Charles Dickens"]
+    assert book.language == "en" and book.date == "1843"          # the imprint's year, not the release
+    assert [c.title for c in book.chapters] == ["PREFACE", "STAVE I: MARLEY'S GHOST",
+                                                "STAVE II: THE FIRST OF THE THREE SPIRITS"]
+    words = _words(book)
+    for never in ("Gutenberg", "Produced by", "CONTENTS", "ILLUSTRATIONS", "FEZZIWIG", "Illustration", "Leech",
+                  "PICCADILLY", "CHAPMAN", "BEING A GHOST", "remarkd", "TRANSCRIBER", "Updated editions", "]"):
+        assert never not in words, never
+    stave1 = [p.text for p in book.chapters[1].paragraphs]
+    assert stave1[1].startswith("Marley was dead") and stave1[2].startswith("Oh! But he was")
+
+
+def test_the_1990s_small_print_header_and_its_first_line_title(tmp_path):
+    text = ("The Project Gutenberg Etext of The Jungle Tale, by Mary Brook\n\nCopyright laws are changing all "
+            "over the world, be sure to check\nthe laws for your country before posting these files!!\n\n"
+            "**The Project Gutenberg Etext of The Jungle Tale, by Mary Brook**\n\nProject Gutenberg Etexts are "
+            "usually created from multiple editions.\n\n*END THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS*Ver.04.29"
+            ".93*END*\n\n\n\nTHE JUNGLE TALE\n\nBY MARY BROOK\n\n\nTo my sister, who listened.\n\n\n"
+            f"CHAPTER 1\n\n{_wrap(P_A)}\n\nCHAPTER 2\n\n{_wrap(P_B)}\n\n\n"
+            "End of The Project Gutenberg Etext of The Jungle Tale, by Mary Brook\n")
+    path = tmp_path / "jngle10.txt"
+    path.write_text(text)
+    book = read_book(path)
+    assert book.title == "The Jungle Tale" and book.authors == ["Mary Brook"]
+    assert [c.title for c in book.chapters] == ["CHAPTER 1", "CHAPTER 2"]
+    for never in ("Gutenberg", "SMALL PRINT", "Copyright", "JUNGLE", "To my sister"):
+        assert never not in _words(book), never
+
+
+def test_parts_with_nothing_under_them_lead_their_chapters(tmp_path):
+    """ "Book the First--Recalled to Life" heads the chapters after it (spoken once, before its first
+    chapter; their parents), and "I. The Period" on a line of its own is a heading."""
+    text = ("Title: A Tale of Two Cities\n       A Story of the French Revolution\n\nAuthor: Charles Dickens\n\n"
+            "*** START OF THE PROJECT GUTENBERG EBOOK A TALE OF TWO CITIES ***\n\n\n\n"
+            "A TALE OF TWO CITIES\n\nA STORY OF THE FRENCH REVOLUTION\n\nBy Charles Dickens\n\n\nCONTENTS\n\n"
+            "     Book the First--Recalled to Life\n\n     Chapter I      The Period\n     Chapter II     The Mail"
+            "\n\n     Book the Second--the Golden Thread\n\n     Chapter I      Five Years Later\n\n\n\n\n"
+            f"Book the First--Recalled to Life\n\n\n\n\nI. The Period\n\n\n{_wrap(P_A)}\n\n\n\nII. The Mail\n\n\n"
+            f"{_wrap(P_B)}\n\n\n\n\nBook the Second--the Golden Thread\n\n\n\n\nI. Five Years Later\n\n\n{_wrap(P_A)}"
+            "\n\n*** END OF THE PROJECT GUTENBERG EBOOK A TALE OF TWO CITIES ***\n")
+    path = tmp_path / "98.txt"
+    path.write_text(text)
+    book = read_book(path)
+    assert book.title == "A Tale of Two Cities" and book.authors == ["Charles Dickens"]
+    assert [(c.title, c.parents) for c in book.chapters] == [
+        ("I: The Period", ["Book the First--Recalled to Life"]), ("II: The Mail", ["Book the First--Recalled to Life"]),
+        ("I: Five Years Later", ["Book the Second--the Golden Thread"])]
+    assert [p.text for p in book.chapters[0].paragraphs[:2]] == ["Book the First--Recalled to Life", "I: The Period"]
+    assert book.chapters[1].paragraphs[0].text == "II: The Mail"
+    assert "CONTENTS" not in _words(book) and "FRENCH" not in _words(book)
+
+
+def test_a_dictionary_with_letter_headings_and_a_novel_with_numbered_ones(tmp_path):
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    path = tmp_path / "dictionary.txt"
+    path.write_text("A LITTLE DICTIONARY\n\n" + "\n\n".join(f"{c}\n\n{c}bble, a word. {P_B}" for c in letters) + "\n")
+    book = read_book(path)
+    assert book.title == "A Little Dictionary" and [c.title for c in book.chapters] == list(letters)
+    assert not roman_numbered_headings(book)           # "I", "V", "X" here are letters, read as letters
+    novel = tmp_path / "river.txt"
+    romans = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+    novel.write_text("THE RIVER\n\nBY JOHN DOE\n\n\n" + "\n\n".join(f"{r}\n\n{P_A}" for r in romans) + "\n")
+    book = read_book(novel)
+    assert (book.title, book.authors) == ("The River", ["John Doe"]) and [c.title for c in book.chapters] == romans
+    assert roman_numbered_headings(book)
+    seg = Segmenter(SentenceSplitter(), numbered_headings=True)
+    assert [seg.chapter_segments(c)[0].normalized for c in book.chapters[:5]] == ["One", "Two", "Three", "Four",
+                                                                                 "Five"]
+
+
+STORY = ("The storm came in at dusk, and the keeper climbed the stairs with the lamp oil, counting each step as "
+         "his father had taught him, until the glass room opened above him and the sea lay black below.")
+
+
+@pytest.mark.parametrize("text, title, author, chapters", [
+    (f"THE LIGHTHOUSE KEEPER\n{STORY}\n\n{STORY}\n", "The Lighthouse Keeper", [], ["The Lighthouse Keeper"]),
+    (f"The Lighthouse Keeper, by Ada Finch\n\n{STORY}\n", "The Lighthouse Keeper", ["Ada Finch"],
+     ["The Lighthouse Keeper"]),
+    (f"The Lighthouse Keeper\n=====================\n\nChapter 1\n---------\n\n{STORY}\n\nChapter 2\n---------\n\n"
+     f"{STORY}\n", "The Lighthouse Keeper", [], ["Chapter 1", "Chapter 2"]),
+    (f"THE LIGHTHOUSE KEEPER\n\n1\n\n{STORY}\n\n2\n\n{STORY}\n\n3\n\n{STORY}\n", "The Lighthouse Keeper", [],
+     ["1", "2", "3"]),
+    (f"Title: The Lighthouse Keeper\nAuthor: Ada Finch\n\nONE\n\n{STORY}\n\nTWO\n\n{STORY}\n\nTHREE\n\n{STORY}\n",
+     "The Lighthouse Keeper", ["Ada Finch"], ["ONE", "TWO", "THREE"]),
+    (f"THE LIGHTHOUSE KEEPER\n\nCHAPTER ONE\n\nThe Storm\n\n{STORY}\n\nCHAPTER TWO\n\nThe Calm\n\n{STORY}\n",
+     "The Lighthouse Keeper", [], ["CHAPTER ONE: The Storm", "CHAPTER TWO: The Calm"]),
+    (f"    THE LIGHTHOUSE KEEPER\n\n        A Story in Two Parts\n\n    by Ada Finch\n\n\n    PART ONE\n\n"
+     f"    {STORY}\n\n    PART TWO\n\n    {STORY}\n", "The Lighthouse Keeper", ["Ada Finch"], ["PART ONE", "PART TWO"]),
+    (f"THE LIGHTHOUSE KEEPER\n\nCHAPTER I\n\n\u201cWho is there?\u201d\n\n{STORY}\n\nCHAPTER II\n\n{STORY}\n",
+     "The Lighthouse Keeper", [], ["CHAPTER I", "CHAPTER II"]),
+], ids=["title-over-text", "title-by-author", "underlined", "numbered", "fields", "titled-chapters", "indented",
+        "dialogue-first"])
+def test_a_plain_story_with_a_title_line(tmp_path, text, title, author, chapters):
+    path = tmp_path / "lighthouse.txt"
+    path.write_text(text)
+    book = read_book(path)
+    assert (book.title, book.authors) == (title, author)
+    assert [c.title for c in book.chapters] == chapters
+    words = " ".join(p.text for c in book.chapters for p in c.paragraphs[1:])
+    for never in ("LIGHTHOUSE", "Ada Finch", "Title:", "A Story in Two Parts", "===", "---"):
+        assert never not in words, never
+    assert words.count("The storm came in at dusk") == text.count("The storm came in at dusk")   # none lost
+    if "Who is there" in text:
+        assert book.chapters[0].paragraphs[1].text == "\u201cWho is there?\u201d"      # a first line, not a title
+
+
+def test_gutenberg_italics_page_marks_and_blanks(tmp_path):
+    path = tmp_path / "letters.txt"
+    path.write_text("Letter 1\n\n_To Mrs. Saville, England._\n\nYou will rejoice [Pg 12] to hear that no disaster "
+                    "has accompanied the commencement of an enterprise which you have regarded with such evil "
+                    "forebodings. Miss ___ wrote to me of it.\n\nLetter 2\n\nHow slowly the time passes here.\n")
+    book = read_book(path)
+    texts = [p.text for p in book.chapters[0].paragraphs]
+    assert texts[1] == "To Mrs. Saville, England."
+    assert "[Pg" not in texts[2] and "You will rejoice to hear" in texts[2] and "Miss ___ wrote" in texts[2]
