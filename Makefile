@@ -32,6 +32,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q "$(TORCH_PIN)"
 	$(BIN)/pip install -q -e ".[dev,soprano]" "$(TORCH_PIN)"
+	# the reference package for the decoder parity test, without its server/UI dependencies
+	$(BIN)/pip install -q --no-deps soprano-tts==0.2.0
+	$(BIN)/pip install -q unidecode inflect
 	@touch $@
 
 install: $(VENV)/.installed
