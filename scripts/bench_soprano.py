@@ -176,9 +176,10 @@ def engine_worker() -> None:
             natives = ["float32"] + [p for p, ok in (("int8", feats.int8_native), ("bfloat16", feats.bf16_native))
                                      if ok]
             eng = engine("auto")
-            engines[eng.lm_precision] = eng
+            if eng.lm_precision == eng.decoder_precision:
+                engines[eng.lm_precision] = eng
             reply({"capability": feats.capability, "features": feats.describe(), "natives": natives,
-                   "auto": eng.lm_precision, "threads": torch.get_num_threads(), "torch": torch.__version__,
+                   "auto": [eng.lm_precision, eng.decoder_precision], "threads": torch.get_num_threads(), "torch": torch.__version__,
                    "slots": eng.lm_slots, "decoder_frames": eng.decoder_frames, "stop_id": eng.stop_id,
                    "sampling": {"temperature": eng.sampling.temperature, "top_p": eng.sampling.top_p,
                                 "repetition_penalty": eng.sampling.repetition_penalty},
@@ -357,8 +358,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sentences: {len(texts)} from {Path(args.book).name} ({sum(map(len, texts))} characters); forced "
               f"tokens per sentence: min {min(tokens)}, median {sorted(tokens)[len(tokens) // 2]}, max {max(tokens)}")
         info = eng.ask(op="init", model_path=str(ckpt), threads=args.threads)
+        auto_lm, auto_dec = info["auto"]
         print(f"engine ran: torch {info['torch']} capability {info['capability']}, CPU features {info['features']}; "
-              f"auto precision: {info['auto']}; {info['threads']} threads, {info['slots']} LM slots")
+              f"auto precision: LM {auto_lm}, decoder {auto_dec}; {info['threads']} threads, {info['slots']} LM slots")
         peaks = eng.ask(op="peak", n=1024, precisions=info["natives"])
         print("matmul peak here (1024^3, " + f"{args.threads} threads): "
               + ", ".join(f"{p} {v:.0f} G{'OP' if p == 'int8' else 'FLOP'}/s" for p, v in peaks.items()))
@@ -369,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
                             decoder_batch_size=args.reference_decoder_batch)
             print(f"reference ran: soprano-tts 0.2.0, torch {rinfo['torch']} capability {rinfo['capability']}, "
                   f"LM {rinfo['dtype']}, {rinfo['threads']} threads, decoder batch {args.reference_decoder_batch}")
-        auto = info["auto"]
+        auto = "auto"
         eng.ask(op="run", precision=auto, warm=True, texts=texts[:8], tokens=tokens[:8])
         # the sentences in `rounds` parts; each part through both sides, in the order R E, E R, R E, ...
         parts = [(texts[i::args.rounds], tokens[i::args.rounds]) for i in range(args.rounds)]
@@ -383,17 +385,18 @@ def main(argv: list[str] | None = None) -> int:
                     x = eng_runs[-1]
                 else:
                     continue
-                print(f"  part {r + 1}/{args.rounds} {'reference' if side == 'ref' else 'engine (' + auto + ')'}: "
+                print(f"  part {r + 1}/{args.rounds} {'reference' if side == 'ref' else 'engine (auto)'}: "
                       f"{sum(tk)} tokens, {x['wall']:.1f} s wall, {x['cpu']:.1f} s CPU, load {x['load']:.1f}", flush=True)
         assert [t for x in eng_runs for t in x["tokens"]] == [t for _, tk in parts for t in tk], \
             "the engine did not honour the forced token counts"
         others = {}
         for p in info["natives"]:
-            if p != auto:
+            if [p, p] != info["auto"]:
                 others[p] = eng.ask(op="run", precision=p, warm=True, **common)
                 print(f"  engine ({p}): {others[p]['wall']:.1f} s wall, load {others[p]['load']:.1f}", flush=True)
         n_snr = min(args.snr_sentences, len(texts))
-        snr = eng.ask(op="snr", texts=texts[:n_snr], tokens=tokens[:n_snr], precisions=info["natives"])
+        labels = ["auto"] + [p for p in info["natives"] if [p, p] != info["auto"]]
+        snr = eng.ask(op="snr", texts=texts[:n_snr], tokens=tokens[:n_snr], precisions=labels)
     finally:
         eng.close()
         if ref is not None:
@@ -411,12 +414,16 @@ def main(argv: list[str] | None = None) -> int:
 
     eng_tokens = sum(tokens)
     e = total(eng_runs)
+    lm_rate = e["lm_flops"] / max(e["lm"], 1e-9) / 1e9
+    dec_rate = e["decoder_flops"] / max(e["decoder"], 1e-9) / 1e9
+    best_peak = max(peaks.values())
+    best_dtype = max(peaks, key=peaks.get)
     useful = eng_tokens * per_token / e["wall"] / 1e9
-    print(f"engine ({auto}): {speed(e):.1f} audio-s per wall-s ({sum(e['samples']) / sr:.1f} s of audio in "
-          f"{e['wall']:.1f} s; CPU {e['cpu']:.1f} s); LM {e['lm']:.1f} s, decoder "
-          f"{e['decoder']:.1f} s; {useful:.0f} G{'OP' if auto == 'int8' else 'FLOP'}/s useful = "
-          f"{100 * useful / peaks[auto]:.0f}% of the {auto} matmul peak (LM {e['lm_flops'] / max(e['lm'], 1e-9) / 1e9:.0f}, "
-          f"decoder {e['decoder_flops'] / max(e['decoder'], 1e-9) / 1e9:.0f})")
+    print(f"engine (LM {auto_lm}, decoder {auto_dec}): {speed(e):.1f} audio-s per wall-s ({sum(e['samples']) / sr:.1f} s "
+          f"of audio in {e['wall']:.1f} s; CPU {e['cpu']:.1f} s); LM {e['lm']:.1f} s at {lm_rate:.0f} G/s = "
+          f"{100 * lm_rate / peaks[auto_lm]:.0f}% of the {auto_lm} peak, decoder {e['decoder']:.1f} s at {dec_rate:.0f} G/s = "
+          f"{100 * dec_rate / peaks[auto_dec]:.0f}% of the {auto_dec} peak; overall {useful:.0f} G/s useful = "
+          f"{100 * useful / best_peak:.0f}% of the best native dtype's peak ({best_dtype})")
     ratio, ref_tokens = float("nan"), 0
     if ref_runs:
         x = total(ref_runs)
@@ -431,16 +438,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"precisions (audio SNR against float32 on the same {snr['tokens']} forced tokens of "
           f"{snr['sentences']} sentences; the decode loop against teacher forcing: "
           f"{snr['loop_vs_teacher_forced_db']:.0f} dB):")
-    for p in info["natives"]:
-        run = e if p == auto else others[p]
+    for p in labels[:1] + (["float32"] if "float32" not in labels else []) + labels[1:]:
+        run = e if p == "auto" or [p, p] == info["auto"] else others[p]
         vs = f", {speed(run) / speed(total(ref_runs)):.2f}x the reference" if ref_runs else ""
+        name = f"auto (LM {auto_lm}, decoder {auto_dec})" if p == "auto" else f"{p} (LM and decoder)"
         if p == "float32":
-            print(f"  float32: {speed(run):.1f} audio-s per wall-s{vs}; the baseline")
+            print(f"  {name}: {speed(run):.1f} audio-s per wall-s{vs}; the baseline")
         else:
             s = snr["precisions"][p]
-            print(f"  {p}: {speed(run):.1f} audio-s per wall-s{vs}; audio SNR {s['audio_db']:.1f} dB "
-                  f"(LM hidden states {s['lm_hidden_db']:.1f} dB, decoder alone {s['decoder_db']:.1f} dB)"
-                  f"{'  <- auto' if p == auto else ''}")
+            print(f"  {name}: {speed(run):.1f} audio-s per wall-s{vs}; audio SNR {s['audio_db']:.1f} dB "
+                  f"(LM hidden states {s['lm_hidden_db']:.1f} dB, decoder alone {s['decoder_db']:.1f} dB)")
     print(f"bench took {time.perf_counter() - t_start:.0f} s; load average now "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"reference tokens: {ref_tokens}")

@@ -377,9 +377,10 @@ def _int8_or_skip():
 
 def test_cpu_features_follow_the_caps_a_process_is_given():
     """Capped to AVX2 (as the benchmark emulates the common CPU), the engine sees no AVX-512 and no native
-    bf16, and `auto` picks int8 there; what the host really has is read from /proc/cpuinfo."""
+    bf16, and `auto` picks a float32 LM and an int8 decoder there; the host's own features come from /proc/cpuinfo."""
     code = ("import torch; from pipeline.synthesize.soprano.precision import cpu_features, choose; f = cpu_features(); "
-            "print(f.isa, f.bf16_native, f.int8_native, choose('auto', torch.device('cpu')), "
+            "print(f.isa, f.bf16_native, f.int8_native, choose('auto', torch.device('cpu'), 'decoder'), "
+            "choose('auto', torch.device('cpu'), 'lm'), "
             "any(x.startswith('avx512') for x in f.flags))")
     flags = open("/proc/cpuinfo").read() if sys.platform.startswith("linux") else ""
     if " avx2 " not in flags:
@@ -387,9 +388,9 @@ def test_cpu_features_follow_the_caps_a_process_is_given():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT),
                           env={**__import__("os").environ, "ATEN_CPU_CAPABILITY": "avx2"})
     assert proc.returncode == 0, proc.stderr
-    isa, bf16, int8, auto, avx512 = proc.stdout.split()
-    assert (isa, bf16, avx512) == ("AVX2", "False", "False")
-    assert auto == ("int8" if int8 == "True" else "float32")
+    isa, bf16, int8, decoder, lm, avx512 = proc.stdout.split()
+    assert (isa, bf16, avx512, lm) == ("AVX2", "False", "False", "float32")
+    assert decoder == ("int8" if int8 == "True" else "float32")
 
 
 def test_int8_linear_is_per_row_and_close_to_float32():

@@ -113,8 +113,9 @@ class SopranoEngine(Engine):
             raise EngineError(f"device '{device}' asked for but CUDA is not available; use --device cpu")
         # precisions: float32 | bfloat16 | float16 (CUDA) | int8 (CPU, FBGEMM); auto from what the device
         # runs natively (precision.choose). lm_dtype/decoder_dtype: the torch dtype activations are held in.
-        self.lm_precision = choose(dtype, self.device)
-        self.decoder_precision = self.lm_precision if decoder_dtype == "auto" else choose(decoder_dtype, self.device)
+        self.lm_precision = choose(dtype, self.device, "lm")
+        self.decoder_precision = (choose("auto", self.device, "decoder") if dtype == "auto" else self.lm_precision) \
+            if decoder_dtype == "auto" else choose(decoder_dtype, self.device, "decoder")
         self.lm_dtype, self.decoder_dtype = torch_dtype(self.lm_precision), torch_dtype(self.decoder_precision)
         if backend == "auto":
             backend = "torch"
