@@ -8,7 +8,7 @@ OUT    ?= out
 CORPUS ?= ../shared/corpus
 BOOK   ?= ../shared/corpus/wodehouse-love-among-the-chickens.epub
 
-.PHONY: help install dev browser demo test test-slow test-all fuzz bench bench-quick bench-soprano corpus nightly clean
+.PHONY: help install dev browser demo test test-slow test-all fuzz bench bench-quick bench-soprano parity bench-gpu corpus nightly clean
 
 help:
 	@echo "make demo      install, build the sample EPUB, render it to out/sample/ (embedded engine)"
@@ -17,7 +17,9 @@ help:
 	@echo "make fuzz      the deep random fuzz campaign (FUZZ_MINUTES=20): ingest, normalize, segment, lexicon, config, cache"
 	@echo "make bench     end-to-end vs standalone parts on a corpus book (ratio, peak RSS)"
 	@echo "make bench-quick  the same on a 10-chapter slice (a few minutes)"
-	@echo "make bench-soprano  the Soprano engine vs the soprano-tts 0.2.0 reference on CPU (ratio)"
+	@echo "make bench-soprano  the Soprano engine vs the soprano-tts 0.2.0 reference on CPU (ratio, precision SNRs)"
+	@echo "make parity    the Soprano LM and decoder against the soprano-tts 0.2.0 package itself (SNRs)"
+	@echo "make bench-gpu the Soprano engine on CUDA: torch and lmdeploy backends, a whole book (x-real-time, memory)"
 	@echo "make corpus CORPUS=dir OUT=dir    render a shelf of books"
 	@echo "make nightly   re-render what is new or changed (configs/nightly.toml)"
 
@@ -29,9 +31,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	@touch $@
 
+# soprano-tts (without its server/UI dependencies): the reference decoder the decoder parity test runs
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q "$(TORCH_PIN)"
 	$(BIN)/pip install -q -e ".[dev,soprano]" "$(TORCH_PIN)"
+	$(BIN)/pip install -q --no-deps soprano-tts==0.2.0
+	$(BIN)/pip install -q unidecode inflect
 	@touch $@
 
 install: $(VENV)/.installed
@@ -75,6 +80,16 @@ $(BENCH_VENV)/.installed:
 
 bench-soprano: $(VENV)/.installed-dev $(BENCH_VENV)/.installed
 	$(BIN)/python scripts/bench_soprano.py --reference-python $(BENCH_VENV)/bin/python --book $(BOOK)
+
+# the reference package itself, side by side, on a random checkpoint of the published shape: LM and decoder SNRs
+parity: $(VENV)/.installed-dev $(BENCH_VENV)/.installed
+	$(BIN)/python scripts/parity_soprano.py --reference-python $(BENCH_VENV)/bin/python
+
+# for the day a GPU is lent: torch and lmdeploy backends over a whole book in one pass (x-real-time, memory)
+bench-gpu: $(VENV)/.installed-dev
+	$(BIN)/pip install -q -e ".[gpu]" || echo "make: lmdeploy did not install; the torch backend only"
+	$(BIN)/python scripts/bench_gpu.py --book $(BOOK)
+	$(BIN)/python -m pytest -m gpu -q -p no:cacheprovider tests
 
 BENCH_CHAPTERS ?=
 bench: $(VENV)/.installed

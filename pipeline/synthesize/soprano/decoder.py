@@ -14,23 +14,32 @@ import torch
 import torch.nn.functional as F
 
 from ... import defaults as D
+from .precision import Linear, linear, torch_dtype
 
 
 class VocosDecoder:
     """(T, dim) hidden states per sequence -> mono float32 audio, shape ((T-1) * 2048,), at 32 kHz."""
 
-    def __init__(self, state: dict[str, torch.Tensor], device: torch.device, dtype: torch.dtype):
-        self.device, self.dtype = device, dtype
+    def __init__(self, state: dict[str, torch.Tensor], device: torch.device, dtype: torch.dtype | str):
+        """`dtype`: a torch dtype or a precision name; under "int8" the input and pointwise projections of
+        the backbone run in int8, the rest (convolutions, norms, the head) in float32."""
+        self.precision = dtype if isinstance(dtype, str) else str(dtype).split(".")[-1]
+        self.device, self.dtype = device, torch_dtype(self.precision)
+        dtype = self.dtype
         st = {k: v.to(device) for k, v in state.items()}
+
+        def lin(w: torch.Tensor, b: torch.Tensor) -> Linear:
+            return linear(w.float(), b.float(), self.precision, device)
 
         def get(name: str, dt: torch.dtype = dtype) -> torch.Tensor:
             return st[name].to(dt).contiguous()
 
-        self.embed_w = get("decoder.embed.weight")[:, :, 0]                # (dim, in), 1x1 conv
         if st["decoder.embed.weight"].shape[-1] != 1:
             raise ValueError("decoder.embed is not a 1x1 convolution")
-        self.embed_b = get("decoder.embed.bias")
-        self.dim = self.embed_w.shape[0]
+        embed_w = st["decoder.embed.weight"][:, :, 0]                      # (dim, in), 1x1 conv
+        self.embed = lin(embed_w, st["decoder.embed.bias"])
+        self.dim, self.in_dim = embed_w.shape
+        self.inter = st["decoder.convnext.0.pwconv1.weight"].shape[0] if "decoder.convnext.0.pwconv1.weight" in st else 0
         self.norm = (get("decoder.norm.weight"), get("decoder.norm.bias"))
         self.blocks = []
         i = 0
@@ -43,10 +52,9 @@ class VocosDecoder:
             self.blocks.append({
                 "dw": [dw[:, j].contiguous() for j in range(3)], "dw_b": get(p + "dwconv.bias"),
                 "norm": (get(p + "norm.weight"), get(p + "norm.bias")),
-                "w1": get(p + "pwconv1.weight"), "b1": get(p + "pwconv1.bias"),
+                "pw1": lin(st[p + "pwconv1.weight"], st[p + "pwconv1.bias"]),
                 # the layer scale folded into the second projection
-                "w2": (st[p + "pwconv2.weight"].float() * gamma[:, None]).to(dtype).contiguous(),
-                "b2": (st[p + "pwconv2.bias"].float() * gamma).to(dtype),
+                "pw2": lin(st[p + "pwconv2.weight"].float() * gamma[:, None], st[p + "pwconv2.bias"].float() * gamma),
             })
             i += 1
         self.final_norm = (get("decoder.final_layer_norm.weight"), get("decoder.final_layer_norm.bias"))
@@ -68,8 +76,7 @@ class VocosDecoder:
 
     def flops_per_token(self) -> float:
         """Multiply-adds x 2 per token ( `upscale` frames) in the backbone and head, ISTFT excluded."""
-        inter = self.blocks[0]["w1"].shape[0] if self.blocks else 0
-        per_frame = self.embed_w.numel() + len(self.blocks) * (2 * self.dim * inter + 3 * self.dim) \
+        per_frame = self.dim * self.in_dim + len(self.blocks) * (2 * self.dim * self.inter + 3 * self.dim) \
             + self.out_w.numel()
         return 2.0 * self.upscale * per_frame
 
@@ -96,7 +103,7 @@ class VocosDecoder:
         up = torch.zeros((len(hidden), max(frames), x.shape[2]), device=self.device, dtype=torch.float32)
         for i, h in enumerate(hidden):
             up[i, :frames[i]] = self._upsample(x[i:i + 1, :h.shape[0]])[0]
-        x = F.linear(up.to(self.dtype), self.embed_w, self.embed_b)
+        x = self.embed(up.to(self.dtype))
         x = F.layer_norm(x, (self.dim,), *self.norm, eps=1e-6)
         ends = [(i, f) for i, f in enumerate(frames) if f < x.shape[1]]
         for blk in self.blocks:
@@ -105,8 +112,7 @@ class VocosDecoder:
             p = F.pad(x, (0, 0, 1, 1))
             y = p[:, :-2] * blk["dw"][0] + x * blk["dw"][1] + p[:, 2:] * blk["dw"][2] + blk["dw_b"]
             y = F.layer_norm(y, (self.dim,), *blk["norm"], eps=1e-6)
-            y = F.gelu(F.linear(y, blk["w1"], blk["b1"]))
-            x = x + F.linear(y, blk["w2"], blk["b2"])
+            x = x + blk["pw2"](F.gelu(blk["pw1"](y)))
         x = F.layer_norm(x, (self.dim,), *self.final_norm, eps=1e-6)
         return x, frames
 

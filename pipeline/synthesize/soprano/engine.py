@@ -25,14 +25,16 @@ from ...pace import SOPRANO
 from ...records import EngineOutput
 from ..base import Engine, SynthRequest
 from .decoder import VocosDecoder
-from .generate import Job, LoopStats, Sampling, generate
+from .generate import Job, LogitsProcessor, LoopStats, Sampling, generate
 from .lm import LMShape, QwenLM
 from .planner import BatchPlan, is_oom, plan
+from .precision import choose, cpu_features, torch_dtype
 from .sampling import repetition_score
 from .weights import WHERE, find_weights, read_config
 
 log = logging.getLogger(__name__)
-ENGINE_VERSION = "2"          # bump when a change here changes the audio (2: soprano-tts text preparation)
+ENGINE_VERSION = "3"          # bump when a change here changes the audio (2: soprano-tts text preparation,
+                              # 3: int8 on CPUs without native bf16)
 
 
 # What soprano-tts 0.2.0 does to text before tokenizing it (its utils/text_normalizer.clean_text, after
@@ -80,18 +82,6 @@ def prompt(text: str) -> str:
     return f"[STOP][TEXT]{text}[START]"
 
 
-def _dtype(name: str, device: torch.device) -> torch.dtype:
-    if name == "auto":
-        if device.type == "cuda":
-            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        # measured on an AVX512-BF16 CPU: bf16 matmuls 4-7x the float32 rate (scripts/bench_soprano.py)
-        return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else torch.float32
-    try:
-        return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
-    except KeyError:
-        raise EngineError(f"unknown dtype '{name}'; use auto, float32, bfloat16 or float16") from None
-
-
 @dataclass(slots=True)
 class EngineStats:
     """Where the time went, for benchmarks."""
@@ -124,10 +114,12 @@ class SopranoEngine(Engine):
         self.device = torch.device(device)
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise EngineError(f"device '{device}' asked for but CUDA is not available; use --device cpu")
-        self.lm_dtype = _dtype(dtype, self.device)
-        self.decoder_dtype = self.lm_dtype if decoder_dtype == "auto" else _dtype(decoder_dtype, self.device)
-        if self.device.type == "cpu" and torch.float16 in (self.lm_dtype, self.decoder_dtype):
-            raise EngineError("float16 is for CUDA; on the CPU use bfloat16 or float32")
+        # precisions: float32 | bfloat16 | float16 (CUDA) | int8 (CPU, FBGEMM); auto from what the device
+        # runs natively (precision.choose). lm_dtype/decoder_dtype: the torch dtype activations are held in.
+        self.lm_precision = choose(dtype, self.device, "lm")
+        self.decoder_precision = (choose("auto", self.device, "decoder") if dtype == "auto" else self.lm_precision) \
+            if decoder_dtype == "auto" else choose(decoder_dtype, self.device, "decoder")
+        self.lm_dtype, self.decoder_dtype = torch_dtype(self.lm_precision), torch_dtype(self.decoder_precision)
         if backend == "auto":
             backend = "torch"
             if self.device.type == "cuda":
@@ -138,6 +130,12 @@ class SopranoEngine(Engine):
                     pass
         if backend == "lmdeploy" and self.device.type != "cuda":
             raise EngineError("the lmdeploy backend runs on CUDA only; use --config with backend = 'torch'")
+        if backend == "lmdeploy":
+            try:                                   # before any weights load: the missing extra, exit 7
+                import lmdeploy  # noqa: F401
+            except ImportError as e:
+                raise EngineError(f"the lmdeploy backend needs lmdeploy ({e}): install with: "
+                                  "pip install -e '.[gpu]'") from e
         self.backend = backend
         self.sampling = Sampling(temperature, top_p, repetition_penalty, top_k)
         self.max_new_tokens = min(max_new_tokens, D.SOPRANO_MAX_NEW_TOKENS)
@@ -148,11 +146,12 @@ class SopranoEngine(Engine):
             self.tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
             self.shape = LMShape.from_config(read_config(self.path))
             # TurboMind holds its own copy of the LM; the torch one is loaded only to run it here
-            self.lm = QwenLM.load(self.path, self.device, self.lm_dtype,
+            self.lm = QwenLM.load(self.path, self.device, self.lm_precision,
                                   max_positions=D.SOPRANO_MAX_NEW_TOKENS + 1024) if backend == "torch" else None
-            self.decoder = VocosDecoder.load(self.path, self.device, self.decoder_dtype)
+            self.decoder = VocosDecoder.load(self.path, self.device, self.decoder_precision)
         except ImportError as e:
-            raise ImportError("the soprano engine needs torch, safetensors and tokenizers: "
+            # a missing extra is an engine error (exit 7) that says what to install, not an internal error
+            raise EngineError(f"the soprano engine needs torch, safetensors and tokenizers ({e}): "
                               "install with: pip install -e '.[soprano]'") from e
         except (KeyError, ValueError, RuntimeError, OSError) as e:
             raise EngineError(f"Soprano checkpoint at {self.path} could not be loaded "
@@ -163,17 +162,22 @@ class SopranoEngine(Engine):
         self.stop_id = stop
         if self.shape.eos_id is not None and self.shape.eos_id != stop:
             log.warning("config.json eos_token_id %s is not [STOP] (%s); stopping at [STOP]", self.shape.eos_id, stop)
-        inter = self.decoder.blocks[0]["w1"].shape[0] if self.decoder.blocks else 0
-        self.plan: BatchPlan = plan(self.shape, 256 + self.max_new_tokens, self.lm_dtype, self.decoder.dim, inter,
+        self.plan: BatchPlan = plan(self.shape, 256 + self.max_new_tokens, self.lm_dtype, self.decoder.dim, self.decoder.inter,
                                self.decoder.n_fft, self.decoder_dtype, self.device, memory_fraction)
         self.lm_slots = lm_slots or self.plan.lm_slots
         self.decoder_frames = decoder_frames or self.plan.decoder_frames
         self._turbomind = None
         if backend == "lmdeploy":
             from .lmdeploy_backend import TurboMindLM
-            self._turbomind = TurboMindLM(self.path, kv_cache_fraction, self.lm_slots, 256 + self.max_new_tokens,
-                                          dtype if dtype != "auto" else "auto")
+            try:
+                self._turbomind = TurboMindLM(self.path, kv_cache_fraction, self.lm_slots,
+                                              256 + self.max_new_tokens, dtype if dtype != "auto" else "auto")
+            except ImportError as e:
+                raise EngineError(str(e)) from e
         self._identity: dict | None = None
+        # benchmarks and tests: edits each step's logits before sampling (torch backend only), e.g. to force
+        # a sequence's length; None in production
+        self.logits_processor: LogitsProcessor | None = None
 
     @classmethod
     def from_config(cls, cfg: EngineConfig) -> SopranoEngine:
@@ -197,19 +201,11 @@ class SopranoEngine(Engine):
     def prompt_ids(self, text: str) -> list[int]:
         return self.tokenizer.encode(prompt(model_text(text))).ids
 
-    def synthesize_batch(self, requests: list[SynthRequest], force_tokens: list[int] | None = None) -> list[EngineOutput]:
-        """Audio per request (mono float32, shape ((T-1) * 2048,), 32 kHz). `force_tokens` (benchmarks only)
-        makes request i generate exactly that many tokens before [STOP]."""
+    def synthesize_batch(self, requests: list[SynthRequest]) -> list[EngineOutput]:
+        """Audio per request (mono float32, shape ((T-1) * 2048,), 32 kHz)."""
         if not requests:
             return []
-        jobs = []
-        for i, req in enumerate(requests):
-            cap = self.cap_tokens(req)
-            force = None
-            if force_tokens is not None:
-                force = int(force_tokens[i])
-                cap = max(cap, min(force + 1, D.SOPRANO_MAX_NEW_TOKENS))
-            jobs.append(Job(self.prompt_ids(req.text), req.seed, cap, force))
+        jobs = [Job(self.prompt_ids(req.text), req.seed, self.cap_tokens(req)) for req in requests]
         t0 = time.perf_counter()
         self._generate(jobs, [model_text(r.text) for r in requests])
         t1 = time.perf_counter()
@@ -229,6 +225,8 @@ class SopranoEngine(Engine):
 
     def _generate(self, jobs: list[Job], texts: list[str]) -> None:
         if self._turbomind is not None:
+            if self.logits_processor is not None:
+                raise EngineError("a logits processor runs on the torch backend only")
             prompts = [prompt(t) for t in texts]
             self._turbomind.generate(prompts, jobs, self.stop_id, self.sampling, self.shape.vocab)
             return
@@ -236,7 +234,7 @@ class SopranoEngine(Engine):
         while True:
             loop = LoopStats()
             try:
-                generate(self.lm, jobs, self.stop_id, self.sampling, slots, loop)
+                generate(self.lm, jobs, self.stop_id, self.sampling, slots, loop, self.logits_processor)
                 self.stats.lm_flops += loop.flops
                 return
             except (RuntimeError, MemoryError) as e:
@@ -288,16 +286,17 @@ class SopranoEngine(Engine):
             self._identity = {
                 "engine": self.name, "engine_version": ENGINE_VERSION, "weights_sha256": h.hexdigest()[:16],
                 "config": json.loads((self.path / "config.json").read_text()),
-                "backend": self.backend, "device": self.device.type, "lm_dtype": str(self.lm_dtype).split(".")[-1],
-                "decoder_dtype": str(self.decoder_dtype).split(".")[-1], "temperature": self.sampling.temperature,
+                "backend": self.backend, "device": self.device.type, "lm_dtype": self.lm_precision,
+                "decoder_dtype": self.decoder_precision, "temperature": self.sampling.temperature,
                 "top_p": self.sampling.top_p, "top_k": self.sampling.top_k,
                 "repetition_penalty": self.sampling.repetition_penalty,
                 "max_new_tokens": self.max_new_tokens, "sample_rate": self.sample_rate}
         return self._identity
 
     def describe(self) -> str:
-        return (f"soprano ({self.backend} on {self.device.type}, LM {str(self.lm_dtype).split('.')[-1]}, "
-                f"decoder {str(self.decoder_dtype).split('.')[-1]}, {self.lm_slots} LM slots, weights {self.path})")
+        where = self.device.type if self.device.type != "cpu" else f"cpu {cpu_features().describe()}"
+        return (f"soprano ({self.backend} on {where}, LM {self.lm_precision}, decoder {self.decoder_precision}, "
+                f"{self.lm_slots} LM slots, weights {self.path})")
 
     def close(self) -> None:
         if self._turbomind is not None:

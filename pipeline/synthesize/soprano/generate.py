@@ -9,6 +9,7 @@ each generated token is kept.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +26,6 @@ class Job:
     prompt: list[int]
     seed: int
     cap: int                          # most tokens to generate (length guard)
-    force: int | None = None          # benchmarks: generate exactly this many tokens, then [STOP]
     tokens: list[int] = field(default_factory=list)
     hidden: torch.Tensor | None = None   # (T, hidden) float32: states of the kept tokens ([STOP] excluded)
     finish_reason: str = ""
@@ -48,9 +48,14 @@ class LoopStats:
     flops: float = 0.0
 
 
+# A logits processor, as transformers has them: (job indices, tokens each has generated so far, their logits
+# (n, vocab) float32) -> None, editing the logits in place before sampling. Benchmarks use one to force lengths.
+LogitsProcessor = Callable[[list[int], list[int], torch.Tensor], None]
+
+
 @torch.inference_mode()
 def generate(lm: QwenLM, jobs: list[Job], stop_id: int, sampling: Sampling, slots: int,
-             stats: LoopStats | None = None) -> None:
+             stats: LoopStats | None = None, processor: LogitsProcessor | None = None) -> None:
     """Run every job to [STOP] or its cap, filling `tokens`, `hidden`, `finish_reason` in place."""
     if not jobs:
         return
@@ -72,13 +77,8 @@ def generate(lm: QwenLM, jobs: list[Job], stop_id: int, sampling: Sampling, slot
     def take(rows: list[int], hidden: torch.Tensor, logits: torch.Tensor) -> None:
         """Sample the next token of `rows` from their logits; record states; finish ended jobs."""
         steps = np.array([count[r] for r in rows])
-        forced = [(i, count[r] >= jobs[owner[r]].force) for i, r in enumerate(rows) if jobs[owner[r]].force is not None]
-        if forced:                                 # benchmarks: exactly `force` tokens, then [STOP]
-            now = torch.tensor([i for i, done in forced if done], dtype=torch.int64, device=dev)
-            later = torch.tensor([i for i, done in forced if not done], dtype=torch.int64, device=dev)
-            logits[later, stop_id] = float("-inf")
-            logits[now] = float("-inf")
-            logits[now, stop_id] = 0.0
+        if processor is not None:
+            processor([owner[r] for r in rows], steps.tolist(), logits)
         rr = torch.tensor(rows, device=dev)
         tok = sample(logits, seen[rr], uniforms(seeds[rows], steps), sampling.temperature, sampling.top_p,
                      sampling.repetition_penalty, sampling.top_k)

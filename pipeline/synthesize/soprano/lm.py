@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from .precision import Linear, linear, torch_dtype
 from .weights import read_config
 
 
@@ -74,18 +75,27 @@ def _rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor
 
 
 class QwenLM:
-    """Qwen3 weights on one device in one dtype, and the prefill/step passes over a slot KV cache."""
+    """Qwen3 weights on one device in one precision, and the prefill/step passes over a slot KV cache.
 
-    def __init__(self, shape: LMShape, tensors: dict[str, torch.Tensor], device: torch.device, dtype: torch.dtype,
-                 max_positions: int = 4096):
-        self.shape, self.device, self.dtype = shape, device, dtype
+    `dtype` is a torch dtype or a precision name (`precision.PRECISIONS`); under "int8" the matrix products
+    run in int8 and everything else (embedding, norms, attention, KV cache, logits) in float32."""
+
+    def __init__(self, shape: LMShape, tensors: dict[str, torch.Tensor], device: torch.device,
+                 dtype: torch.dtype | str, max_positions: int = 4096):
+        self.precision = dtype if isinstance(dtype, str) else str(dtype).split(".")[-1]
+        self.shape, self.device, self.dtype = shape, device, torch_dtype(self.precision)
         s = shape
+        dtype = self.dtype
 
         def get(name: str) -> torch.Tensor:
             return tensors[name].to(device=device, dtype=dtype).contiguous()
 
+        def lin(*names: str) -> Linear:
+            return linear(torch.cat([tensors[n].float() for n in names]), None, self.precision, device)
+
         self.embed = get("model.embed_tokens.weight")
-        self.lm_head = self.embed if s.tie_embeddings or "lm_head.weight" not in tensors else get("lm_head.weight")
+        head = "model.embed_tokens.weight" if s.tie_embeddings or "lm_head.weight" not in tensors else "lm_head.weight"
+        self.lm_head: Linear = lin(head)
         self.norm = get("model.norm.weight")
         self.layers = []
         for i in range(s.layers):
@@ -93,13 +103,12 @@ class QwenLM:
             self.layers.append({
                 "in_norm": get(p + "input_layernorm.weight"),
                 "post_norm": get(p + "post_attention_layernorm.weight"),
-                "qkv": torch.cat([get(p + "self_attn.q_proj.weight"), get(p + "self_attn.k_proj.weight"),
-                                  get(p + "self_attn.v_proj.weight")]).contiguous(),
-                "o": get(p + "self_attn.o_proj.weight"),
+                "qkv": lin(p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"),
+                "o": lin(p + "self_attn.o_proj.weight"),
                 "q_norm": get(p + "self_attn.q_norm.weight"),
                 "k_norm": get(p + "self_attn.k_norm.weight"),
-                "gate_up": torch.cat([get(p + "mlp.gate_proj.weight"), get(p + "mlp.up_proj.weight")]).contiguous(),
-                "down": get(p + "mlp.down_proj.weight"),
+                "gate_up": lin(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
+                "down": lin(p + "mlp.down_proj.weight"),
             })
         inv = 1.0 / (s.rope_theta ** (torch.arange(0, s.head_dim, 2, dtype=torch.float64) / s.head_dim))
         ang = torch.arange(max_positions, dtype=torch.float64)[:, None] * inv[None, :]
@@ -124,7 +133,7 @@ class QwenLM:
     def _qkv(self, layer: dict, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor):
         """h (..., hidden) -> q (..., heads, hd), k and v (..., kv_heads, hd), normed and rotated."""
         s = self.shape
-        qkv = F.linear(_rms(h, layer["in_norm"], s.rms_eps), layer["qkv"])
+        qkv = layer["qkv"](_rms(h, layer["in_norm"], s.rms_eps))
         q, k, v = qkv.split([s.heads * s.head_dim, s.kv_heads * s.head_dim, s.kv_heads * s.head_dim], dim=-1)
         q = _rms(q.unflatten(-1, (s.heads, s.head_dim)), layer["q_norm"], s.rms_eps)
         k = _rms(k.unflatten(-1, (s.kv_heads, s.head_dim)), layer["k_norm"], s.rms_eps)
@@ -132,20 +141,19 @@ class QwenLM:
         return _rope(q, cos, sin), _rope(k, cos, sin), v
 
     def _mlp(self, layer: dict, h: torch.Tensor) -> torch.Tensor:
-        gate, up = F.linear(_rms(h, layer["post_norm"], self.shape.rms_eps), layer["gate_up"]).chunk(2, dim=-1)
-        return F.linear(F.silu(gate) * up, layer["down"])
+        gate, up = layer["gate_up"](_rms(h, layer["post_norm"], self.shape.rms_eps)).chunk(2, dim=-1)
+        return layer["down"](F.silu(gate) * up)
 
     def _head(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         hidden = _rms(h, self.norm, self.shape.rms_eps)
-        return hidden, F.linear(hidden, self.lm_head).float()
+        return hidden, self.lm_head(hidden).float()
 
-    @torch.inference_mode()
-    def prefill(self, ids: torch.Tensor, lengths: torch.Tensor, slots: torch.Tensor,
-                cache: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Prompts `ids` (n, P), right-padded, real lengths `lengths` (n,), into cache `slots` (n,) at
-        positions 0..P-1. Returns the last real position's hidden state (n, hidden) and logits (n, vocab) f32."""
+    def _prefill_layers(self, ids: torch.Tensor, slots: torch.Tensor,
+                        cache: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """The layers over prompts `ids` (n, P), writing K/V into cache `slots` at 0..P-1; (n, P, hidden)
+        before the final norm."""
         s = self.shape
-        n, P = ids.shape
+        P = ids.shape[1]
         kc, vc = cache
         h = F.embedding(ids, self.embed)                                    # (n, P, hidden)
         cos, sin = self.cos[:P, None, :], self.sin[:P, None, :]             # (P, 1, hd)
@@ -159,10 +167,27 @@ class QwenLM:
                 v = v.repeat_interleave(s.heads // s.kv_heads, dim=1)
             # right padding + causal mask: a real position never sees a pad
             a = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=self.scale)
-            h = h + F.linear(a.transpose(1, 2).flatten(2), layer["o"])
+            h = h + layer["o"](a.transpose(1, 2).flatten(2))
             h = h + self._mlp(layer, h)
-        last = h[torch.arange(n, device=h.device), lengths - 1]             # (n, hidden)
+        return h
+
+    @torch.inference_mode()
+    def prefill(self, ids: torch.Tensor, lengths: torch.Tensor, slots: torch.Tensor,
+                cache: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Prompts `ids` (n, P), right-padded, real lengths `lengths` (n,), into cache `slots` (n,) at
+        positions 0..P-1. Returns the last real position's hidden state (n, hidden) and logits (n, vocab) f32."""
+        h = self._prefill_layers(ids, slots, cache)
+        last = h[torch.arange(ids.shape[0], device=h.device), lengths - 1]  # (n, hidden)
         return self._head(last)
+
+    @torch.inference_mode()
+    def states(self, ids: list[int]) -> torch.Tensor:
+        """Teacher forcing: the last-layer hidden state (after the final norm) at every position of one
+        sequence `ids`, shape (len(ids), hidden), in the LM's dtype. For parity checks and benchmarks."""
+        t = torch.tensor([ids], dtype=torch.int64, device=self.device)
+        cache = self.new_cache(1, len(ids))
+        h = self._prefill_layers(t, torch.zeros(1, dtype=torch.int64, device=self.device), cache)[0]
+        return _rms(h, self.norm, self.shape.rms_eps)
 
     @torch.inference_mode()
     def step(self, ids: torch.Tensor, positions: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor],
@@ -188,6 +213,6 @@ class QwenLM:
             vals = vc[li, :S, :, :context]
             qg = q.unflatten(1, (s.kv_heads, g))                            # (S, KV, g, hd)
             a = F.scaled_dot_product_attention(qg, keys, vals, attn_mask=mask, scale=self.scale)
-            h = h + F.linear(a.flatten(1), layer["o"])
+            h = h + layer["o"](a.flatten(1))
             h = h + self._mlp(layer, h)
         return self._head(h)

@@ -34,8 +34,7 @@ class TurboMindLM:
             output_last_hidden_state="generation", do_sample=sampling.temperature > 0,
             temperature=max(sampling.temperature, 1e-3), top_p=sampling.top_p, top_k=sampling.top_k or vocab,
             repetition_penalty=sampling.repetition_penalty, random_seed=job.seed, max_new_tokens=job.cap,
-            stop_token_ids=[stop_id], skip_special_tokens=False,
-            min_new_tokens=job.force, ignore_eos=False) for job in jobs]
+            stop_token_ids=[stop_id], skip_special_tokens=False, ignore_eos=False) for job in jobs]
         responses = self._pipe(prompts, gen_config=configs)
         for job, r in zip(jobs, responses, strict=True):
             ids = list(r.token_ids)
