@@ -171,6 +171,8 @@ def _id3_frames(book: Book, title: str, track: int, total: int, comment: str,
         frames.append(TXXX(encoding=3, desc="series", text=book.series))
         if book.series_index:
             frames.append(TXXX(encoding=3, desc="series-part", text=book.series_index))
+    if isbn_of(book):
+        frames.append(TXXX(encoding=3, desc="isbn", text=isbn_of(book)))
     if cover:
         frames.append(APIC(encoding=3, mime=cover[1], type=3, desc="Cover", data=cover[0]))
     return frames
@@ -227,7 +229,7 @@ def tag_vorbis(path: Path, fmt: str, book: Book, title: str, track: int, total: 
         values["date"] = book.year
     for key, value in (("composer", narrator), ("publisher", book.publisher), ("language", book.language),
                        ("description", book.description), ("series", book.series),
-                       ("series-part", book.series_index)):
+                       ("series-part", book.series_index), ("isbn", isbn_of(book))):
         if value:
             values[key] = value
     for key, value in values.items():
@@ -262,8 +264,13 @@ def tag_m4b(path: Path, book: Book, comment: str, cover: tuple[bytes, str] | Non
     if book.description:
         f["desc"] = [book.description[:255]]
         f["ldes"] = [book.description]
+    # freeform atoms: ffprobe (what Audiobookshelf reads tags with) names them PUBLISHER, LANGUAGE, ISBN...
     if book.publisher:
         f["----:com.apple.iTunes:PUBLISHER"] = [book.publisher.encode("utf-8")]
+    if book.language:
+        f["----:com.apple.iTunes:LANGUAGE"] = [book.language.encode("utf-8")]
+    if isbn_of(book):
+        f["----:com.apple.iTunes:ISBN"] = [isbn_of(book).encode("utf-8")]
     if book.series:
         f["----:com.apple.iTunes:SERIES"] = [book.series.encode("utf-8")]
         if book.series_index:
@@ -321,10 +328,16 @@ def speech_gaps(audio: ChapterAudio) -> list[tuple[float, float]]:
 ABS_METADATA_NAME = "metadata.json"
 
 
+def isbn_of(book: Book) -> str:
+    """The book's ISBN when its identifier is one ("urn:isbn:978-...", "978..."), else ""."""
+    isbn = re.sub(r"^(?:urn:)?isbn:", "", book.identifier or "", flags=re.I).strip()
+    return isbn if re.fullmatch(r"(?:\d[- ]?){9}[\dXx]|(?:\d[- ]?){12}\d", isbn) else ""
+
+
 def abs_metadata(book: Book, chapters: list[dict], narrator: str, title_of) -> dict:
     """The book as Audiobookshelf's `metadata.json` sidecar reads it; chapters are the M4B's marks (the
     records' start/end, set by `BookExporter.finish`)."""
-    isbn = re.sub(r"^(?:urn:)?isbn:", "", book.identifier or "", flags=re.I)
+    isbn = isbn_of(book)
     year = book.year or None
     return {
         "title": book.title, "subtitle": None, "authors": list(book.authors),
@@ -333,7 +346,7 @@ def abs_metadata(book: Book, chapters: list[dict], narrator: str, title_of) -> d
         "genres": ["Audiobook"],
         "publishedYear": year, "publishedDate": book.date or None, "publisher": book.publisher or None,
         "description": book.description or None,
-        "isbn": isbn if re.fullmatch(r"[\dXx-]{10,17}", isbn) else None, "asin": None,
+        "isbn": isbn or None, "asin": None,
         "language": book.language or None, "explicit": False, "abridged": False, "tags": [],
         "chapters": [{"id": i, "start": rec["start"], "end": rec["end"], "title": title_of(rec)}
                      for i, rec in enumerate(chapters)],
@@ -467,12 +480,18 @@ class BookExporter:
             abs_metadata(self.book, chapters, self.narrator, self._title), indent=2, ensure_ascii=False) + "\n"
         ).encode("utf-8"))
         extra["metadata_file"] = ABS_METADATA_NAME
+        from .layout import COVER_NAME, cover_jpeg
+        jpeg = cover_jpeg(self.cover)
+        if jpeg:                                   # the folder's cover, as Audiobookshelf and players look for it
+            atomic_write(self._target(COVER_NAME), jpeg)
+            extra["cover_file"] = COVER_NAME
         if self.epub:
-            from .readalong import build_from_source, build_readalong
+            from .readalong import readalong_epub
             target = self._target(f"{safe_name(self.book.title or 'book')}.epub")
-            data = build_from_source(self.book, chapters, self.out, self.narrator)
-            atomic_write(target, data or build_readalong(self.book, chapters, self.out, self.narrator))
+            data, made = readalong_epub(self.book, chapters, self.out, self.narrator)
+            atomic_write(target, data)
             extra["readalong"] = target.name
+            extra["readalong_made_from"] = made
         return extra
 
     def _title(self, rec: dict) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,17 @@ from .export import inside, safe_name
 from .records import Book
 
 WORK_DIR = ".render"
+
+
+def narrator_name(identity: dict) -> str:
+    """The narrator as tags and `metadata.json` name it, from the engine identity: "hibari (voice heart)",
+    "Soprano-80M". Never a comma, ';', '&' or ' and ': Audiobookshelf splits a narrator tag into several
+    people at those."""
+    engine = str(identity.get("engine") or "render")
+    name = "Soprano-80M" if engine == "soprano" else engine
+    voice = identity.get("voice")
+    text = f"{name} (voice {voice})" if voice else name
+    return " ".join(re.sub(r"[,;&]| and ", " ", text).split())
 
 
 def work_folder(out: Path, slug: str) -> Path:
@@ -37,29 +49,36 @@ def book_folder(out: Path, book: Book) -> Path:
     return inside(Path(out), Path(out).joinpath(*parts))
 
 
-def _place(src: Path | None, data: bytes | None, target: Path) -> None:
+def _place(src: Path, target: Path) -> None:
+    """Copy `src` to `target` under a temporary name, then move it into place."""
     tmp = target.with_name(f".{target.name}.part")
     try:
-        if src is not None:
-            shutil.copyfile(src, tmp)
-        else:
-            tmp.write_bytes(data or b"")
+        shutil.copyfile(src, tmp)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
 
 
-def _cover_jpeg(book: Book) -> bytes | None:
-    from .cover import book_cover
-    data, mime, _ = book_cover(book)
+COVER_NAME = "cover.jpg"
+
+
+def cover_jpeg(cover: tuple[bytes | None, str]) -> bytes | None:
+    """The cover (bytes, MIME) as JPEG bytes for `cover.jpg`; None without a cover."""
+    data, mime = cover
     if not data:
         return None
     if mime == "image/jpeg":
         return data
     from PIL import Image
     buf = io.BytesIO()
-    Image.open(io.BytesIO(data)).convert("RGB").save(buf, "JPEG", quality=90)
+    img = Image.open(io.BytesIO(data))
+    if img.mode in ("RGBA", "LA", "P"):                  # transparency onto white, not black
+        img = img.convert("RGBA")
+        flat = Image.new("RGB", img.size, "white")
+        flat.paste(img, mask=img.getchannel("A"))
+        img = flat
+    img.convert("RGB").save(buf, "JPEG", quality=90)
     return buf.getvalue()
 
 
@@ -69,14 +88,13 @@ def publish_audiobookshelf(manifest: dict, work: Path, out: Path, book: Book) ->
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if manifest.get("m4b"):
-            _place(work / manifest["m4b"]["file"], None, folder / manifest["m4b"]["file"])
+            _place(work / manifest["m4b"]["file"], folder / manifest["m4b"]["file"])
         if manifest.get("readalong"):
-            _place(work / manifest["readalong"], None, folder / manifest["readalong"])
+            _place(work / manifest["readalong"], folder / manifest["readalong"])
         if manifest.get("metadata_file"):
-            _place(work / manifest["metadata_file"], None, folder / manifest["metadata_file"])
-        cover = _cover_jpeg(book)
-        if cover:
-            _place(None, cover, folder / "cover.jpg")
+            _place(work / manifest["metadata_file"], folder / manifest["metadata_file"])
+        if manifest.get("cover_file"):
+            _place(work / manifest["cover_file"], folder / COVER_NAME)
     except OSError as e:
         raise OutputError(f"{folder}: cannot publish the book folder ({e.strerror or e}); choose another --out") from e
     return folder

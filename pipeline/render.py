@@ -289,8 +289,9 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
     worker.on_done = on_done
 
     comment = f"Rendered by render from {Path(path).name} with {worker.describe()}"
+    from .layout import narrator_name
     exporter = BookExporter(book, out, cfg.output, comment, total_chapters, cfg.pauses,
-                            narrator=worker.describe())
+                            narrator=narrator_name(identity))
     records: dict[int, dict] = {}
     # Synthesis runs here; assembling and encoding a finished chapter runs beside it (ffmpeg in its own
     # processes), at most EXPORTS_IN_FLIGHT chapters at a time so memory stays flat with book length.
