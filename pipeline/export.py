@@ -223,8 +223,10 @@ def tag_vorbis(path: Path, fmt: str, book: Book, title: str, track: int, total: 
         from mutagen.oggopus import OggOpus
         f = OggOpus(path)
     values = {"title": title, "album": book.title, "artist": book.author, "albumartist": book.author,
-              "tracknumber": str(track), "tracktotal": str(total), "discnumber": "1", "genre": "Audiobook",
-              "comment": comment}
+              "tracknumber": str(track), "tracktotal": str(total), "discnumber": "1", "genre": "Audiobook"}
+    # readers (ffmpeg, so Audiobookshelf) take DESCRIPTION and COMMENT as one field: the book's description
+    # wins it, and our note then goes to ENCODEDBY (Mp3tag's and foobar2000's name for it)
+    values["encodedby" if book.description else "comment"] = comment
     if book.year:
         values["date"] = book.year
     for key, value in (("composer", narrator), ("publisher", book.publisher), ("language", book.language),

@@ -72,6 +72,8 @@ def test_two_partial_renders_leave_one_book_of_every_finished_chapter(sample_epu
     third_title = next(c for c in cues if c.text == titles[1])
     assert manifest["chapters"][1]["start"] <= third_title.start < manifest["chapters"][1]["start"] + 2.0
     assert [c.start for c in cues] == sorted(c.start for c in cues)
+    from tests.export.test_readalong import assert_metadata_json_matches_m4b
+    assert_metadata_json_matches_m4b(out, out / manifest["m4b"]["file"])
     # the third run fills the gap: every chapter, the first two reused as they were
     third = run_cli(*args)
     assert third.returncode == 0, third.stderr
@@ -79,6 +81,7 @@ def test_two_partial_renders_leave_one_book_of_every_finished_chapter(sample_epu
     assert [c["index"] for c in m3["chapters"]] == [1, 2, 3] and m3["stats"]["chapters_reused"] == 2
     assert "not rendered yet" not in third.stderr
     assert len(_m4b_titles(out / m3["m4b"]["file"])) == 3
+    assert_metadata_json_matches_m4b(out, out / m3["m4b"]["file"])
 
 
 def test_a_rerun_says_it_reused_rather_than_wrote(sample_epub, tmp_path):
