@@ -21,7 +21,8 @@ def test_version():
 
 @pytest.mark.parametrize("flag, value, words", [("--speed", "5", "less than or equal to 2"),
                                                 ("--threads", "0", "greater than or equal to 1"),
-                                                ("--batch-size", "-3", "greater than")])
+                                                ("--batch-size", "-3", "greater than"),
+                                                ("--voice", "nobody", "unknown hibari voice 'nobody'; choose from")])
 def test_a_bad_option_value_names_the_option(sample_epub, tmp_path, flag, value, words):
     proc = run_cli(str(sample_epub), "--out", str(tmp_path / "o"), flag, value)
     assert proc.returncode == 2
@@ -29,18 +30,19 @@ def test_a_bad_option_value_names_the_option(sample_epub, tmp_path, flag, value,
     assert "engine." not in proc.stderr and proc.stderr.count("\n") == 1
 
 
-def test_a_missing_optional_feature_stops_before_any_work(sample_epub, tmp_path):
-    """With pocketsphinx shadowed by a module that cannot be imported (as when the extra is missing or broken),
-    --qc asr fails at once with the install command: no progress bar,
-    nothing written."""
+@pytest.mark.parametrize("module, option, extra", [("pocketsphinx", ["--qc", "asr"], "asr"),
+                                                   ("ray", ["--executor", "ray"], "ray")])
+def test_a_missing_optional_feature_stops_before_any_work(sample_epub, tmp_path, module, option, extra):
+    """With the extra's module shadowed by one that cannot be imported (as when the extra is missing or
+    broken), the run fails at once with the install command: no progress bar, nothing written."""
     blocker = tmp_path / "block"
     blocker.mkdir()
-    (blocker / "pocketsphinx.py").write_text("raise ImportError('not installed here')\n")
+    (blocker / f"{module}.py").write_text("raise ImportError('not installed here')\n")
     out = tmp_path / "o"
-    proc = run_cli(str(sample_epub), "--out", str(out), "--qc", "asr",
+    proc = run_cli(str(sample_epub), "--out", str(out), *option,
                    env={"PYTHONPATH": f"{blocker}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
     assert proc.returncode == 7, proc.stderr
-    assert "pip install -e '.[asr]'" in proc.stderr and proc.stderr.count("\n") == 1
+    assert f"pip install -e '.[{extra}]'" in proc.stderr and proc.stderr.count("\n") == 1
     assert not out.exists() or not any(out.iterdir())
 
 
