@@ -463,8 +463,22 @@ class _Source:
     flats: dict[str, _Flat]
 
     def name(self, href: str) -> str:
+        """The zip member an item href names (hrefs are URLs: percent-escapes decoded)."""
         import posixpath
-        return posixpath.normpath(posixpath.join(self.base, href))
+        from urllib.parse import unquote
+        return posixpath.normpath(posixpath.join(self.base, unquote(href)))
+
+    def index_of(self, path: str) -> int | None:
+        """The spine position of the document a chapter's source path names (as the ingester wrote it:
+        relative to the package, maybe escaped differently), or None."""
+        import posixpath
+        from urllib.parse import unquote
+        want = posixpath.normpath(unquote(path))
+        for i, href in enumerate(self.order):
+            if posixpath.normpath(unquote(href)) == want:
+                return i
+        same = [i for i, href in enumerate(self.order) if posixpath.basename(unquote(href)) == posixpath.basename(want)]
+        return same[0] if len(same) == 1 else None
 
 
 def _open_source(book: Book) -> _Source | str:
@@ -549,7 +563,9 @@ def _place(src: _Source, book: Book, records: list[dict], audio_end: dict[int, t
         audio, end = audio_end[rec["index"]]
         ch = by_index.get(rec["index"])
         start_doc, _, fragment = (ch.source if ch and ch.source else "").partition("#")
-        di = order.index(start_doc) if start_doc in order else 0
+        found_doc = src.index_of(start_doc) if start_doc else None
+        di = found_doc if found_doc is not None else 0
+        window = 6 if found_doc is not None else len(order)       # unknown start: look everywhere after
         flat = src.flats[order[di]]
         pos = consumed.get(order[di], 0)
         if fragment:
@@ -561,7 +577,7 @@ def _place(src: _Source, book: Book, records: list[dict], audio_end: dict[int, t
             begin = float(seg["start"]) if k else 0.0
             needle = _norm(seg["text"])
             found = None
-            for dj in range(di, min(di + 6, len(order))):
+            for dj in range(di, min(di + window, len(order))):
                 hit = src.flats[order[dj]].find(needle, pos if dj == di else consumed.get(order[dj], 0))
                 if hit is not None:
                     found = (dj, hit)
