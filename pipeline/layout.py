@@ -10,6 +10,7 @@ names are sanitized and checked to stay inside `--out`.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,17 @@ from .files import atomic_path, inside
 from .records import Book, Manifest
 
 WORK_DIR = ".render"
+
+
+def narrator_name(identity: dict) -> str:
+    """The narrator as tags and `metadata.json` name it, from the engine identity: "hibari (voice heart)",
+    "Soprano-80M". Never a comma, ';', '&' or ' and ': Audiobookshelf splits a narrator tag into several
+    people at those."""
+    engine = str(identity.get("engine") or "render")
+    name = "Soprano-80M" if engine == "soprano" else engine
+    voice = identity.get("voice")
+    text = f"{name} (voice {voice})" if voice else name
+    return " ".join(re.sub(r"[,;&]| and ", " ", text).split())
 
 
 def work_folder(out: Path, slug: str) -> Path:
@@ -37,24 +49,31 @@ def book_folder(out: Path, book: Book) -> Path:
     return inside(Path(out), Path(out).joinpath(*parts))
 
 
-def _place(src: Path | None, data: bytes | None, target: Path) -> None:
+def _place(src: Path, target: Path) -> None:
+    """Copy `src` to `target` under a temporary name, then move it into place."""
     with atomic_path(target) as tmp:
-        if src is not None:
-            shutil.copyfile(src, tmp)
-        else:
-            tmp.write_bytes(data or b"")
+        shutil.copyfile(src, tmp)
 
 
-def _cover_jpeg(book: Book) -> bytes | None:
-    from .cover import book_cover
-    data, mime, _ = book_cover(book)
+COVER_NAME = "cover.jpg"
+
+
+def cover_jpeg(cover: tuple[bytes | None, str]) -> bytes | None:
+    """The cover (bytes, MIME) as JPEG bytes for `cover.jpg`; None without a cover."""
+    data, mime = cover
     if not data:
         return None
     if mime == "image/jpeg":
         return data
     from PIL import Image
     buf = io.BytesIO()
-    Image.open(io.BytesIO(data)).convert("RGB").save(buf, "JPEG", quality=90)
+    img = Image.open(io.BytesIO(data))
+    if img.mode in ("RGBA", "LA", "P"):                  # transparency onto white, not black
+        img = img.convert("RGBA")
+        flat = Image.new("RGB", img.size, "white")
+        flat.paste(img, mask=img.getchannel("A"))
+        img = flat
+    img.convert("RGB").save(buf, "JPEG", quality=90)
     return buf.getvalue()
 
 
@@ -65,10 +84,9 @@ def publish_audiobookshelf(manifest: Manifest, work: Path, out: Path, book: Book
         folder.mkdir(parents=True, exist_ok=True)
         for name in (manifest.m4b.file if manifest.m4b else None, manifest.readalong, manifest.metadata_file):
             if name:
-                _place(work / name, None, folder / name)
-        cover = _cover_jpeg(book)
-        if cover:
-            _place(None, cover, folder / "cover.jpg")
+                _place(work / name, folder / name)
+        if manifest.cover_file:
+            _place(work / manifest.cover_file, folder / COVER_NAME)
     except OSError as e:
         raise OutputError(f"{folder}: cannot publish the book folder ({e.strerror or e}); choose another --out") from e
     return folder

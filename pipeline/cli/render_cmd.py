@@ -60,17 +60,32 @@ def _load_config(config, overrides: dict):
         raise
 
 
-def _preflight(cfg) -> None:
-    """Optional features this run needs, checked before any work starts (one line, the install command)."""
+def _preflight(cfg, voice_given: bool = False) -> None:
+    """Optional features this run needs, checked before any work starts (one line, the install command);
+    and the voice, which only the engine knows (a bad one is bad usage, named by its option)."""
     import importlib
     from ..errors import EngineError
+    from ..synthesize import choose_engine
     needs = []
     if cfg.validate_.qc == "asr":
         needs.append(("pocketsphinx", "--qc asr", "asr"))
     if cfg.run.executor == "ray":
         needs.append(("ray", "--executor ray", "ray"))
-    if cfg.engine.name == "soprano":
-        needs.append(("torch", "--engine soprano", "soprano"))
+    engine = choose_engine(cfg.engine)[0]
+    if engine == "soprano":
+        feature = "--engine soprano" if cfg.engine.name == "soprano" else "Soprano (its weights were found)"
+        needs.append(("torch", feature, "soprano"))
+        if cfg.engine.backend == "lmdeploy":
+            needs.append(("lmdeploy", "Soprano's lmdeploy backend", "gpu"))
+    elif engine == "hibari":
+        try:
+            from hibari.voices import VOICES
+        except ImportError:
+            VOICES = None                      # the engine's own load says what to install
+        if VOICES is not None and cfg.engine.voice not in VOICES:
+            where = "--voice" if voice_given else "config 'engine.voice'"
+            raise UsageError(f"{where}: unknown hibari voice '{cfg.engine.voice}'; choose from "
+                             f"{', '.join(sorted(VOICES))}")
     for module, feature, extra in needs:
         try:
             importlib.import_module(module)
@@ -207,7 +222,7 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
     if not books:
         raise UsageError("no book given; usage: render BOOK.epub --out DIR (see render --help)")
     if not dry_run:
-        _preflight(cfg)
+        _preflight(cfg, voice_given=voice is not None)
     if len(books) > 1 or books[0].is_dir() or any(ch in str(books[0]) for ch in "*?["):
         if dry_run:
             raise UsageError("--dry-run takes one book")
@@ -281,7 +296,7 @@ def run_summary(manifest, out: Path) -> str:
     made.append(f"{st.chapters_reused} reused as they were")
     line = (f"render: {out} holds {n} chapter{'s' * (n != 1)} ({st.audio_seconds / 60:.1f} min of audio); this "
             f"run: {', '.join(made)} in {st.wall_seconds:.0f} s; {st.rendered} segments synthesized, "
-            f"{st.reused} from the cache, {st.failed} still failing")
+            f"{st.reused} reused, {st.failed} still failing")
     if st.chapters_missing:
         line += f"; not rendered yet: chapter{'s' * (len(st.chapters_missing) > 1)} {_ranges(st.chapters_missing)}"
     return line

@@ -24,7 +24,7 @@ from ..records import (Book, BookOutputs, ChapterAudio, ChapterRecord, CheckResu
                        SegmentRecord)
 from ..subtitles import chapter_cues
 from .book import (place_chapters, write_abs_metadata, write_book_subtitles, write_chapter_list, write_m4b,
-                   write_readalong, write_subtitles)
+                   write_cover, write_readalong, write_subtitles)
 from .encode import aac_samples, encode_to_target
 from .names import EXTENSIONS, chapter_stem, safe_name
 from .tags import tag_chapter
@@ -150,8 +150,10 @@ class BookExporter:
         if self.m4b and chapters:
             outputs.m4b = write_m4b(self.out, self.book, chapters, self.comment, self.cover, self.narrator)
         outputs.metadata_file = write_abs_metadata(self.out, self.book, chapters, self.narrator)
+        outputs.cover_file = write_cover(self.out, self.cover)
         if self.epub:
-            outputs.readalong = write_readalong(self.out, self.book, chapters, self.narrator)
+            outputs.readalong, outputs.readalong_made_from = write_readalong(self.out, self.book, chapters,
+                                                                             self.narrator)
         return outputs
 
 

@@ -21,7 +21,7 @@ from ..files import atomic_path, atomic_write, inside, json_bytes
 from ..records import Book, ChapterRecord, M4BInfo
 from ..subtitles import book_cues, chapters_txt, parse_vtt, to_srt, to_vtt
 from .names import book_stem
-from .tags import GENRE, tag_m4b
+from .tags import GENRE, isbn_of, tag_m4b
 
 
 def place_chapters(chapters: list[ChapterRecord], m4b: bool) -> None:
@@ -103,7 +103,7 @@ def write_m4b(out: Path, book: Book, chapters: list[ChapterRecord], comment: str
 def abs_metadata(book: Book, chapters: list[ChapterRecord], narrator: str) -> dict:
     """The book as Audiobookshelf's `metadata.json` sidecar reads it (its schema, so a plain dict);
     chapters are the M4B's marks (the records' start/end, set by `place_chapters`)."""
-    isbn = re.sub(r"^(?:urn:)?isbn:", "", book.identifier or "", flags=re.I)
+    isbn = isbn_of(book)
     year = book.year or None
     return {
         "title": book.title, "subtitle": None, "authors": list(book.authors),
@@ -112,7 +112,7 @@ def abs_metadata(book: Book, chapters: list[ChapterRecord], narrator: str) -> di
         "genres": [GENRE],
         "publishedYear": year, "publishedDate": book.date or None, "publisher": book.publisher or None,
         "description": book.description or None,
-        "isbn": isbn if re.fullmatch(r"[\dXx-]{10,17}", isbn) else None, "asin": None,
+        "isbn": isbn or None, "asin": None,
         "language": book.language or None, "explicit": False, "abridged": False, "tags": [],
         "chapters": [{"id": i, "start": rec.start, "end": rec.end, "title": rec.display_title}
                      for i, rec in enumerate(chapters)],
@@ -124,11 +124,21 @@ def write_abs_metadata(out: Path, book: Book, chapters: list[ChapterRecord], nar
     return D.METADATA_NAME
 
 
-def write_readalong(out: Path, book: Book, chapters: list[ChapterRecord], narrator: str) -> str:
+def write_cover(out: Path, cover: tuple[bytes | None, str]) -> str | None:
+    """`cover.jpg`, the folder's cover as Audiobookshelf and players look for it; None without a cover."""
+    from ..layout import COVER_NAME, cover_jpeg
+    jpeg = cover_jpeg(cover)
+    if not jpeg:
+        return None
+    atomic_write(inside(out, out / COVER_NAME), jpeg)
+    return COVER_NAME
+
+
+def write_readalong(out: Path, book: Book, chapters: list[ChapterRecord], narrator: str) -> tuple[str, dict]:
     """The read-along EPUB 3 (`pipeline.readalong`): from the source EPUB 3 itself where it can be, else
-    generated from the book's paragraphs."""
-    from ..readalong import build_from_source, build_readalong
+    generated from the book's paragraphs. Returns its file name and what it was made from (and why)."""
+    from ..readalong import readalong_epub
     target = inside(out, out / f"{book_stem(book.title)}.epub")
-    data = build_from_source(book, chapters, out, narrator)
-    atomic_write(target, data or build_readalong(book, chapters, out, narrator))
-    return target.name
+    data, made = readalong_epub(book, chapters, out, narrator)
+    atomic_write(target, data)
+    return target.name, made

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from pathlib import Path
 
 from ..records import Book
 
 GENRE = "Audiobook"
+
+
+def isbn_of(book: Book) -> str:
+    """The book's ISBN when its identifier is one ("urn:isbn:978-...", "978..."), else ""."""
+    isbn = re.sub(r"^(?:urn:)?isbn:", "", book.identifier or "", flags=re.I).strip()
+    return isbn if re.fullmatch(r"(?:\d[- ]?){9}[\dXx]|(?:\d[- ]?){12}\d", isbn) else ""
 
 
 def _id3_frames(book: Book, title: str, track: int, total: int, comment: str,
@@ -35,6 +42,8 @@ def _id3_frames(book: Book, title: str, track: int, total: int, comment: str,
         frames.append(TXXX(encoding=3, desc="series", text=book.series))
         if book.series_index:
             frames.append(TXXX(encoding=3, desc="series-part", text=book.series_index))
+    if isbn_of(book):
+        frames.append(TXXX(encoding=3, desc="isbn", text=isbn_of(book)))
     if cover:
         frames.append(APIC(encoding=3, mime=cover[1], type=3, desc="Cover", data=cover[0]))
     return frames
@@ -85,13 +94,15 @@ def tag_vorbis(path: Path, fmt: str, book: Book, title: str, track: int, total: 
         from mutagen.oggopus import OggOpus
         f = OggOpus(path)
     values = {"title": title, "album": book.title, "artist": book.author, "albumartist": book.author,
-              "tracknumber": str(track), "tracktotal": str(total), "discnumber": "1", "genre": GENRE,
-              "comment": comment}
+              "tracknumber": str(track), "tracktotal": str(total), "discnumber": "1", "genre": GENRE}
+    # readers (ffmpeg, so Audiobookshelf) take DESCRIPTION and COMMENT as one field: the book's description
+    # wins it, and our note then goes to ENCODEDBY (Mp3tag's and foobar2000's name for it)
+    values["encodedby" if book.description else "comment"] = comment
     if book.year:
         values["date"] = book.year
     for key, value in (("composer", narrator), ("publisher", book.publisher), ("language", book.language),
                        ("description", book.description), ("series", book.series),
-                       ("series-part", book.series_index)):
+                       ("series-part", book.series_index), ("isbn", isbn_of(book))):
         if value:
             values[key] = value
     for key, value in values.items():
@@ -126,8 +137,13 @@ def tag_m4b(path: Path, book: Book, comment: str, cover: tuple[bytes, str] | Non
     if book.description:
         f["desc"] = [book.description[:255]]
         f["ldes"] = [book.description]
+    # freeform atoms: ffprobe (what Audiobookshelf reads tags with) names them PUBLISHER, LANGUAGE, ISBN...
     if book.publisher:
         f["----:com.apple.iTunes:PUBLISHER"] = [book.publisher.encode("utf-8")]
+    if book.language:
+        f["----:com.apple.iTunes:LANGUAGE"] = [book.language.encode("utf-8")]
+    if isbn_of(book):
+        f["----:com.apple.iTunes:ISBN"] = [isbn_of(book).encode("utf-8")]
     if book.series:
         f["----:com.apple.iTunes:SERIES"] = [book.series.encode("utf-8")]
         if book.series_index:

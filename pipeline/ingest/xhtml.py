@@ -64,6 +64,12 @@ def _is_note_body(el) -> bool:
                 or (_local(el.tag) in ("aside", "div", "section", "p", "li") and _classes(el) & _NOTE_CLASSES))
 
 
+def is_unread(el) -> bool:
+    """An element whose text is never read wherever it stands: skipped tags, note references, page numbers,
+    captions, boilerplate (note bodies, read with `read_notes`, are not counted here)."""
+    return _local(el.tag) in _SKIP_TAGS or is_noteref(el) or _skipped(el)
+
+
 def is_noteref(el) -> bool:
     """A link to a note: epub:type/role noteref, or a superscript link or a superscript that is a number."""
     tag = _local(el.tag)

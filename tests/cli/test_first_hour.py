@@ -21,7 +21,8 @@ def test_version():
 
 @pytest.mark.parametrize("flag, value, words", [("--speed", "5", "less than or equal to 2"),
                                                 ("--threads", "0", "greater than or equal to 1"),
-                                                ("--batch-size", "-3", "greater than")])
+                                                ("--batch-size", "-3", "greater than"),
+                                                ("--voice", "nobody", "unknown hibari voice 'nobody'; choose from")])
 def test_a_bad_option_value_names_the_option(sample_epub, tmp_path, flag, value, words):
     proc = run_cli(str(sample_epub), "--out", str(tmp_path / "o"), flag, value)
     assert proc.returncode == 2
@@ -29,18 +30,19 @@ def test_a_bad_option_value_names_the_option(sample_epub, tmp_path, flag, value,
     assert "engine." not in proc.stderr and proc.stderr.count("\n") == 1
 
 
-def test_a_missing_optional_feature_stops_before_any_work(sample_epub, tmp_path):
-    """With pocketsphinx shadowed by a module that cannot be imported (as when the extra is missing or broken),
-    --qc asr fails at once with the install command: no progress bar,
-    nothing written."""
+@pytest.mark.parametrize("module, option, extra", [("pocketsphinx", ["--qc", "asr"], "asr"),
+                                                   ("ray", ["--executor", "ray"], "ray")])
+def test_a_missing_optional_feature_stops_before_any_work(sample_epub, tmp_path, module, option, extra):
+    """With the extra's module shadowed by one that cannot be imported (as when the extra is missing or
+    broken), the run fails at once with the install command: no progress bar, nothing written."""
     blocker = tmp_path / "block"
     blocker.mkdir()
-    (blocker / "pocketsphinx.py").write_text("raise ImportError('not installed here')\n")
+    (blocker / f"{module}.py").write_text("raise ImportError('not installed here')\n")
     out = tmp_path / "o"
-    proc = run_cli(str(sample_epub), "--out", str(out), "--qc", "asr",
+    proc = run_cli(str(sample_epub), "--out", str(out), *option,
                    env={"PYTHONPATH": f"{blocker}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
     assert proc.returncode == 7, proc.stderr
-    assert "pip install -e '.[asr]'" in proc.stderr and proc.stderr.count("\n") == 1
+    assert f"pip install -e '.[{extra}]'" in proc.stderr and proc.stderr.count("\n") == 1
     assert not out.exists() or not any(out.iterdir())
 
 
@@ -72,6 +74,8 @@ def test_two_partial_renders_leave_one_book_of_every_finished_chapter(sample_epu
     third_title = next(c for c in cues if c.text == titles[1])
     assert manifest["chapters"][1]["start"] <= third_title.start < manifest["chapters"][1]["start"] + 2.0
     assert [c.start for c in cues] == sorted(c.start for c in cues)
+    from tests.export.test_readalong import assert_metadata_json_matches_m4b
+    assert_metadata_json_matches_m4b(out, out / manifest["m4b"]["file"])
     # the third run fills the gap: every chapter, the first two reused as they were
     third = run_cli(*args)
     assert third.returncode == 0, third.stderr
@@ -79,6 +83,7 @@ def test_two_partial_renders_leave_one_book_of_every_finished_chapter(sample_epu
     assert [c["index"] for c in m3["chapters"]] == [1, 2, 3] and m3["stats"]["chapters_reused"] == 2
     assert "not rendered yet" not in third.stderr
     assert len(_m4b_titles(out / m3["m4b"]["file"])) == 3
+    assert_metadata_json_matches_m4b(out, out / m3["m4b"]["file"])
 
 
 def test_a_rerun_says_it_reused_rather_than_wrote(sample_epub, tmp_path):
@@ -145,3 +150,22 @@ def test_readme_run_lines_work_as_written():
         cmd = line.replace(".venv/bin/render", str(venv_bin / "render"), 1)
         proc = subprocess.run(cmd, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, (line, proc.stderr)
+
+
+def test_progress_counts_chapters_as_they_finish_and_names_those_encoding(sample_epub, tmp_path):
+    """The progress lines (tqdm on stderr): segments with x real time and an ETA, chapters counted up as they
+    finish, the chapters being encoded named while they are, and never a finished count that still names a
+    chapter as encoding."""
+    out = tmp_path / "book"
+    proc = run_cli(str(sample_epub), "--out", str(out), "--engine", "hibari", "--no-cache")
+    assert proc.returncode == 0, proc.stderr
+    frames = [f.strip() for f in re.split(r"[\r\n]", proc.stderr) if f.strip()]
+    seg = [f for f in frames if "seg" in f and "real time" in f]
+    assert seg and re.search(r"\[\d+:\d+<\d+:\d+", seg[-1]), seg[-1:]          # elapsed<ETA
+    assert re.search(r"\d+x real time", seg[-1])
+    done = [f for f in frames if f.startswith("chapters done")]
+    counts = [int(m.group(1)) for f in done if (m := re.search(r"\| (\d)/3 \[", f))]
+    assert counts == sorted(counts) and counts[-1] == 3 and counts[0] < 3
+    assert any("encoding ch" in f for f in done)
+    assert not any("3/3" in f and "encoding ch" in f for f in done), [f for f in done if "3/3" in f]
+    assert "3 rendered, 0 reused as they were" in proc.stderr
