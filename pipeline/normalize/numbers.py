@@ -137,7 +137,7 @@ _TIME = re.compile(r"(?<![\w:.])(?P<h>[01]?\d|2[0-4]):(?P<m>[0-5]\d)(?::(?P<s>[0
 
 _ZONES = ("EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "GMT", "UTC", "BST", "CET", "CEST", "IST", "JST",
           "AEST", "ET", "PT")
-_ZONE_AFTER = re.compile(r"\b([ap]) m\.? ?(?P<tz>" + "|".join(_ZONES) + "|" + "|".join(z.lower() for z in _ZONES
+_ZONE_AFTER = re.compile(r"(?<=\w )([AP]M)\.? ?(?P<tz>" + "|".join(_ZONES) + "|" + "|".join(z.lower() for z in _ZONES
                          if len(z) > 2) + r"|[ecpm]\.[sd]\.t\.?)(?![\w])")
 
 
@@ -157,7 +157,7 @@ def _time(m: re.Match) -> str:
         if secs and int(secs):
             words += f" and {cardinal(int(secs))} seconds"
     if ap:
-        words += " a m" if ap in "Aa" else " p m"
+        words += " AM" if ap in "Aa" else " PM"
         rest = m.string[m.end():m.end() + 2]
         if m.group(0).endswith(".") and (not rest.strip() or rest[:1].isspace() and rest[1:2].isupper()):
             words += "."      # "at 3 p.m." ends its sentence: the period was both
@@ -351,9 +351,9 @@ def expand_numbers(text: str) -> str:
         text = sub(_PHONE, _grouped_digits, text, "telephone or ID")
     if (":" in text or "m" in text or "M" in text) and has(text):
         text = sub(_TIME, _time, text, "time")
-        if " m" in text:
-            text = sub(_ZONE_AFTER, lambda m: f"{m.group(1)} m " + " ".join(c for c in m.group("tz").upper()
-                                                                          if c.isalpha()), text, "time zone")
+        if "M" in text:
+            text = sub(_ZONE_AFTER, lambda m: f"{m.group(1)} " + "".join(c for c in m.group("tz").upper()
+                                                                       if c.isalpha()), text, "time zone")
     if _MONTH_ANY.search(text) or "-" in text:
         text = sub(_DATE_ISO, _date_iso, text, "date (ISO)")
         text = sub(_DATE_MDY, _date_mdy, text, "date (month day)")

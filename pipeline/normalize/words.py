@@ -293,46 +293,65 @@ def expand_symbols(text: str) -> str:
     return _SYMBOL_RE.sub(lambda m: SYMBOLS[m.group(0)], text)
 
 
-# --- letters: initialisms a narrator spells out ------------------------------------------------------------
-# capitals with no vowel cannot be read as a word (BBC, DVD, HTML); these others are said letter by letter too
-# (NASA, NATO, UNESCO, AIDS stay words). The pronoun-like "US", "IT", "OK" and "AM" are left alone.
+# --- letters: initialisms -----------------------------------------------------------------------------------
+# An initialism is written as one word in capitals, as the standard text-normalization suites write it ("the BBC",
+# "U.S.A." -> "USA", "C. S. Lewis" -> "CS Lewis", "AM", "EST"): hibari's G2P reads a word in capitals that it does
+# not know as letters ("PM" -> p-m, "BBC" -> b-b-c), better than it reads spaced letters ("U S A" ends in the
+# article "a"). An engine that lowercases its text (Soprano) calls `spell_initialisms` first.
+# Capitals with no vowel cannot be a word (BBC, DVD, HTML); these others are initialisms too (NASA, NATO,
+# UNESCO, AIDS are words). The pronoun-like "US", "IT", "OK" and "AM" are left alone.
 LETTER_WORDS = frozenset("""FBI CIA CEO CFO COO USA UK EU UN IBM ABC UFO IOU IQ AI UAE USSR NYPD LAPD ISBN URL USB CPU
 GPU API ID IRA IRS EPA FAQ AOL ATM BMW CBS DIY DOA EEG ECG ESPN FYI ICU ICBM IMF IPO ISP KGB LED MIT MVP NAACP NBA
 NFL NHL NCAA PTA RAF SUV TBA TNT UCLA UPS USAF USN VIP YMCA DOJ DOE FDA GOP HIV HBO NHS ITV SOS IOC OECD GDP EU
 UEFA AP BA MA MBA PE PA PO RSVP TA UAW VA AWOL CEO EST EDT PST PDT GMT UTC BST AU EV OED OAP""".split())
 _INTERJECTIONS = frozenset("HMM HM SHH SH PSST PST BRR GRR ZZZ TSK PFFT MMM MM NTH CWM ST DR MR MRS MS MSS LTD JR SR "
-                           "PP NB TV".split()) - {"TV"}
-_CAPS_TOKEN = re.compile(r"(?<![\w'.&-])(?P<w>[A-Z]{2,6})(?P<pl>s|'s)?(?![\w'&]|\.\w|-\w)")
-_INITIALS = re.compile(r"(?<![\w.])(?P<w>(?:[A-Z]\.){2,}|Ph\.D\.|Ph\.D(?![\w.])|PhD|[A-Z]\.[a-z]\.)(?P<pl>'?s)?(?![\w])")
+                           "PP NB".split())
+_INITIALS = re.compile(r"(?<![\w.])(?P<w>(?:[A-Z]\.){2,}|Ph\.D\.|Ph\.D(?![\w.])|[A-Z]\.[a-z]\.)(?P<pl>'?s)?(?![\w])")
+# initials of a name, spaced: "C. S. Lewis", "J. R. R. Tolkien" (two or more, before a capitalized name)
+_NAME_INITIALS = re.compile(r"(?<![\w.])(?P<w>[A-Z]\.(?: [A-Z]\.){1,3})(?= [A-Z][a-z])")
 _VOWEL = re.compile(r"[AEIOUY]")
 
 
-def _spell(word: str, plural: str | None) -> str:
-    letters = " ".join(c for c in word if c.isalpha())
-    return letters + (plural or "")
-
-
-def _caps(m: re.Match) -> str:
-    w = m.group("w")
-    if w in _INTERJECTIONS or (_VOWEL.search(w) and w not in LETTER_WORDS):
-        return m.group(0)
-    return _spell(w, m.group("pl"))
-
-
 def _initials(m: re.Match) -> str:
-    out = _spell(m.group("w"), m.group("pl"))
+    w = m.group("w")
+    out = ("PhD" if w.startswith("Ph") else "".join(c for c in w if c.isalpha()).upper()) + (m.group("pl") or "")
     after = m.string[m.end():m.end() + 12]
-    if m.group("w").endswith(".") and not m.group("pl") and (not after.strip() or _looks_like_sentence_start(after)):
+    if w.endswith(".") and not m.group("pl") and (not after.strip() or _looks_like_sentence_start(after)):
         out += "."                       # "in the U.S. It was": the period ends the sentence too
     return out
 
 
 def expand_letters(text: str) -> str:
-    """Initialisms read as letters: "the BBC" -> "the B B C", "U.S." -> "U S", "Ph.D." -> "P h D", "DVDs" ->
-    "D V Ds". Words in capitals (NASA, NEVER) are left as they are."""
+    """Dotted initialisms written as one word in capitals: "U.S." -> "US", "U.S.A." -> "USA", "Ph.D." -> "PhD",
+    "C. S. Lewis" -> "CS Lewis". Initialisms already in capitals ("the BBC", "DVDs") stay as they are."""
     if "." in text:
         text = sub(_INITIALS, _initials, text, "initials (U.S.)")
-    return sub(_CAPS_TOKEN, _caps, text, "letters (BBC)")
+        if ". " in text:
+            text = sub(_NAME_INITIALS, lambda m: "".join(c for c in m.group("w") if c.isalpha()), text,
+                       "initials of a name (C. S. Lewis)")
+    return text
+
+
+_CAPS_TOKEN = re.compile(r"(?<![\w'.&-])(?P<w>[A-Z]{2,6})(?P<pl>s|'s)?(?![\w'&]|\.\w|-\w)")
+_AM_PM = re.compile(r"(?<=[a-z'] )(?P<w>[AP]M)(?![\w'])")
+
+
+def _spelled(m: re.Match) -> str:
+    w = m.group("w")
+    if w in _INTERJECTIONS or (_VOWEL.search(w) and w not in LETTER_WORDS):
+        return m.group(0)
+    return " ".join(w) + (m.group("pl") or "")
+
+
+def spell_initialisms(text: str) -> str:
+    """Initialisms as spaced letters, for an engine that lowercases its text (where "PM" would become the word
+    "pm"): "the BBC at ten PM EST" -> "the B B C at ten P M E S T", "DVDs" -> "D V Ds". A word in capitals with
+    a vowel is spelled only when it is a known initialism (USA, CEO); "NASA" and "NEVER" stay words, "AM" and
+    "PM" are spelled after a lowercase word (as `normalize` writes a time: "ten AM"). Linear time."""
+    if not any(c.isupper() for c in text):
+        return text
+    text = _AM_PM.sub(lambda m: " ".join(m.group("w")), text)
+    return _CAPS_TOKEN.sub(_spelled, text)
 
 
 # --- street addresses: 221B Baker Street, 1211 E Arques Ave, 123 Main St, Springfield, IL 62704 -----------------
