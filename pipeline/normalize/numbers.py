@@ -167,9 +167,9 @@ def _time(m: re.Match) -> str:
 # --- dates ------------------------------------------------------------------------------------------
 _MONTH = (r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December"
           r"|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)")
-_DATE_MDY = re.compile(r"\b" + _MONTH + r"\s(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?![\w:])(?:,?\s(?P<y>\d{4})(?!\w))?")
+_DATE_MDY = re.compile(r"\b" + _MONTH + r"\s(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?![\w:])(?:(?:,?\s|,)(?P<y>\d{4})(?!\w))?")
 _DATE_DMY = re.compile(r"(?<![\w.,])(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s(?:of\s)?" + _MONTH +
-                       r"(?:,?\s(?P<y>\d{4})(?!\w))?")
+                       r"(?:(?:,?\s|,)(?P<y>\d{4})(?!\w))?")
 _DATE_ISO = re.compile(r"(?<![\w.-])(?P<y>1\d{3}|20\d{2})-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])(?![\w-])")
 _MONTH_YEAR = re.compile(r"\b" + _MONTH + r",?\s(?P<y>1\d{3}|20\d{2})(?!\w)")
 

@@ -100,8 +100,8 @@ def _hour_range(m: re.Match) -> str:
         a = a[:-3]                 # "9 to 5 p.m.": the PM is said once, at the end
     end = _end_period(m, bool(m.group("tzdot2") if m.group("tz2") else m.group("apdot2")))
     return f"{a} to {b}{_zone(m, 2)}{end}"
-_TIME_RANGE = re.compile(r"(?<![\w:.,$£€])" + _T1.replace("{n}", "1") + r"\s?(?:-|\u2013|\u2014|to)\s?" + _T1.replace("{n}", "2"))
-_TIME_COLON = re.compile(r"(?<![\w:.,$£€])" + _T1.replace("{n}", "1"))
+_TIME_RANGE = re.compile(r"(?<![\w:.,$£€])(?<!\d,)" + _T1.replace("{n}", "1") + r"\s?(?:-|\u2013|\u2014|to)\s?" + _T1.replace("{n}", "2"))
+_TIME_COLON = re.compile(r"(?<![\w:.$£€])(?<!\d,)" + _T1.replace("{n}", "1"))
 _TIME_CONTEXT = re.compile(r"(?:\b(?:at|by|till|until|before|after|from|past|about|around|since|the|and|or)"
                            r"|\bo'clock|[,(])\s$", re.I)
 
@@ -285,6 +285,14 @@ _MONEY = re.compile(r"(?<![\w$£€¥])(?P<neg>[-\u2212])?(?:(?P<pre>" + _PREFIX
 _MONEY_AFTER = re.compile(r"(?<![\w.,])(?P<num1>" + NUM + r")(?:\s?(?P<scale1>thousand|million|billion|trillion|mn|bn|[kmb])\b)?"
                           r"\s?(?P<code>" + "|".join(CURRENCY_CODES) + r")(?![\w])")
 _LONE_SIGN = re.compile(r"[" + "".join(re.escape(c) for c in CURRENCY_SIGNS) + r"]")
+_HOW_MANY = re.compile(r"\b(?:few|many|more|some|several|extra|spare|those|these|thousands|millions|of)\s$", re.I)
+
+
+def _lone_sign(m: re.Match) -> str:
+    """A currency sign not before a number is named: "the $ sign", "test$" (singular, as the standard suites
+    read it), but "a few $ more" (after a word of quantity, plural)."""
+    one, many = CURRENCY_SIGNS[m.group(0)]
+    return f" {many if _HOW_MANY.search(m.string[max(0, m.start() - 12):m.start()]) else one} "
 
 
 def _unit_plural(one: str) -> str:
@@ -645,7 +653,7 @@ def expand_semiotic(text: str) -> str:
     number rules. Text without digits comes back unchanged."""
     if not _DIGIT.search(text):
         if any(c in text for c in CURRENCY_SIGNS):
-            text = _LONE_SIGN.sub(lambda m: " " + CURRENCY_SIGNS[m.group(0)][1] + " ", text)
+            text = sub(_LONE_SIGN, _lone_sign, text, "currency sign")
         return text
     if "(" in text:
         text = sub(_PLAN, _plan, text, "plan name (401(k))")
@@ -715,5 +723,5 @@ def expand_semiotic(text: str) -> str:
     if "e" in text or "E" in text:
         text = sub(_SCIENTIFIC, _scientific, text, "scientific notation")
     if any(c in text for c in CURRENCY_SIGNS):
-        text = _LONE_SIGN.sub(lambda m: " " + CURRENCY_SIGNS[m.group(0)][1] + " ", text)
+        text = sub(_LONE_SIGN, _lone_sign, text, "currency sign")
     return text

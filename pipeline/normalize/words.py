@@ -216,31 +216,41 @@ def expand_roman(text: str, heading: bool = False, numbered_headings: bool = Fal
 
 
 # --- URLs, e-mail addresses, symbols --------------------------------------------------------------------
-_URL = re.compile(r"(?<![\w@./:-])(?:(?:https?|ftp)://|www\.)[^\s<>\"']+")
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"(?<![\w@./:-])(?:(?:https?|ftp|HTTPS?|FTP)://|file:///?|www\.|WWW\.)[^\s<>\"']+")
+_EMAIL = re.compile(r"(?<![\w.+&-])[\w.+&-]+@[\w-]+(?:\.[\w-]+)+(?:/[^\s<>\"']*)?")
 _URL_PARTS = re.compile(r"[A-Za-z]+|\d+|[./:@_~?=&#%+-]")
 _URL_SAY = {".": "dot", "/": "slash", ":": "colon", "@": "at", "_": "underscore", "~": "tilde", "?": "question mark",
             "=": "equals", "&": "and", "#": "hash", "%": "percent", "+": "plus", "-": "dash"}
+_SCHEME = re.compile(r"^(?P<s>https?|ftp|file)(?P<sl>:/{2,3})", re.I)
+_SAID_AS = {"www": "WWW", "jpg": "jpeg"}
 
 
 def _say_address(addr: str) -> str:
+    """A web or e-mail address read out as the standard suites read it: the scheme in capitals and its
+    slashes ("HTTPS colon slash slash"), "WWW", every mark by name, digits one by one ("slash one two three")."""
     trail = ""
     while addr and addr[-1] in ".,;:!?)":
         trail = addr[-1] + trail
         addr = addr[:-1]
-    addr = re.sub(r"^(?:https?|ftp)://", "", addr)
-    addr = addr.rstrip("/")
     words = []
+    scheme = _SCHEME.match(addr)
+    if scheme:
+        s = scheme.group("s").lower()
+        words.append(s if s == "file" else s.upper())
+        words.append("colon " + " ".join(["slash"] * (len(scheme.group("sl")) - 1)))
+        addr = addr[scheme.end():]
     for tok in _URL_PARTS.findall(addr):
-        if tok.isdigit():
-            words.append(cardinal(int(tok)) if len(tok) <= 4 else " ".join(tok))
+        if tok.isdigit():           # "rtx-6000": a round number is said as one; others digit by digit
+            round_number = len(tok) <= 6 and tok[0] != "0" and tok.endswith("00") and len(tok) > 2
+            words.append(cardinal(int(tok)) if round_number else " ".join(DIGIT_NAMES[int(c)] for c in tok))
         elif tok in _URL_SAY:
             words.append(_URL_SAY[tok])
-        elif tok.lower() == "www":
-            words.append("w w w")
         else:
-            words.append(tok)
+            words.append(_SAID_AS.get(tok.lower(), tok))
     return " ".join(words) + trail
+
+
+DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
 SYMBOLS = {"&": " and ", "%": " percent ", "@": " at ", "+": " plus ", "=": " equals ", "#": " number ",
@@ -248,7 +258,7 @@ SYMBOLS = {"&": " and ", "%": " percent ", "@": " at ", "+": " plus ", "=": " eq
            "_": " ", "\\": " ", "{": ", ", "}": ", ", "[": ", ", "]": ", ", "(": ", ", ")": ", "}
 _DEGREES = re.compile(r"\s?°\s?(?P<u>[CF]\b)?")
 _SLASH = re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])|/")
-_HASHTAG = re.compile(r"#(?=[A-Za-z])")
+_HASHTAG = re.compile(r"#(?!\s?\d)")          # "#mytext", "a # b"; "#5" is "number five"
 _SYMBOL_RE = re.compile("|".join(re.escape(s) for s in SYMBOLS))
 
 
@@ -268,16 +278,16 @@ _DOMAIN = re.compile(r"(?<![\w@./:-])[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)
 
 def _say_email(addr: str) -> str:
     """An e-mail address: its digits one by one (asdf123@abc.com -> "asdf one two three at abc dot com")."""
-    return _say_address(re.sub(r"\d+", lambda m: " " + " ".join(m.group(0)) + " ", addr))
+    return _say_address(addr)
 
 
 def expand_addresses(text: str) -> str:
     if "@" in text:
         text = sub(_EMAIL, lambda m: _say_email(m.group(0)), text, "e-mail address")
-    if "//" in text or "www." in text:
+    if "//" in text or "www." in text or "WWW." in text:
         text = sub(_URL, lambda m: _say_address(m.group(0)), text, "web address")
     if "#" in text:
-        text = _HASHTAG.sub(" hash ", text)          # "#mytext": a hashtag; "#5" stays "number five"
+        text = _HASHTAG.sub(" hash ", text)
     if "." in text:
         text = sub(_DOMAIN, lambda m: _say_address(m.group(0)) if not m.group(0)[:1].isdigit() else m.group(0),
                    text, "web address")
@@ -314,7 +324,7 @@ _VOWEL = re.compile(r"[AEIOUY]")
 
 def _initials(m: re.Match) -> str:
     w = m.group("w")
-    out = ("PhD" if w.startswith("Ph") else "".join(c for c in w if c.isalpha()).upper()) + (m.group("pl") or "")
+    out = ("PhD" if w.startswith("Ph") else w.replace(".", "").upper()) + (m.group("pl") or "")
     after = m.string[m.end():m.end() + 12]
     if w.endswith(".") and not m.group("pl") and (not after.strip() or _looks_like_sentence_start(after)):
         out += "."                       # "in the U.S. It was": the period ends the sentence too
@@ -327,7 +337,7 @@ def expand_letters(text: str) -> str:
     if "." in text:
         text = sub(_INITIALS, _initials, text, "initials (U.S.)")
         if ". " in text:
-            text = sub(_NAME_INITIALS, lambda m: "".join(c for c in m.group("w") if c.isalpha()), text,
+            text = sub(_NAME_INITIALS, lambda m: m.group("w").replace(". ", "").rstrip("."), text,
                        "initials of a name (C. S. Lewis)")
     return text
 
@@ -425,9 +435,12 @@ def _state_zip(m: re.Match) -> str:
     return out
 
 
+_ANY_DIGIT = re.compile(r"\d")
+
+
 def expand_street_addresses(text: str) -> str:
     """House numbers, compass points, street types and US state codes of a street address in words."""
-    if not any(c.isdigit() for c in text):
+    if not _ANY_DIGIT.search(text):
         return text
     text = sub(_STREET, _street, text, "street address")
     if ", " in text:

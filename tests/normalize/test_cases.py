@@ -172,9 +172,9 @@ CASES = [
     ("symbol", "#1 fan", "number one fan"),
     ("symbol", "3 × 4", "three times four"),
     # --- URLs and e-mail ---
-    ("url", "see https://www.example.com/path.", "see w w w dot example dot com slash path."),
-    ("url", "visit www.gutenberg.org today", "visit w w w dot gutenberg dot org today"),
-    ("url", "http://example.org", "example dot org"),
+    ("url", "see https://www.example.com/path.", "see HTTPS colon slash slash WWW dot example dot com slash path."),
+    ("url", "visit www.gutenberg.org today", "visit WWW dot gutenberg dot org today"),
+    ("url", "http://example.org", "HTTP colon slash slash example dot org"),
     ("email", "mail jane.doe@example.com now", "mail jane dot doe at example dot com now"),
     ("email", "bob@mail.co.uk.", "bob at mail dot co dot uk."),
     # --- quotes ---
