@@ -115,7 +115,9 @@ def _dotted(m: re.Match) -> str:
 
 
 def _alnum_id(m: re.Match) -> str:
-    """B12 -> "B twelve", 4x4 -> "four x four", A1B2 -> "A one B two"; 21st and 1920s are not IDs."""
+    """B12 -> "B twelve", 4x4 -> "four x four", A1B2 -> "A one B two", ab9453 -> "ab nine four five three" (four
+    digits or more one by one, unless round: X1000 -> "X one thousand"); capitals stay one initialism
+    (COVID19 -> "COVID nineteen"); 21st and 1920s are not IDs."""
     token = m.group(0)
     if re.fullmatch(r"\d+(?:st|nd|rd|th|s|am|pm|AM|PM)", token):
         return token
@@ -123,9 +125,10 @@ def _alnum_id(m: re.Match) -> str:
     out = []
     for p in parts:
         if p.isdigit():
-            out.append(cardinal(int(p)) if len(p) <= 4 and not p.startswith("0") else digits(p))
+            whole = not p.startswith("0") and (len(p) <= 3 or (len(p) <= 6 and p.endswith("00")))
+            out.append(cardinal(int(p)) if whole else digits(p))
         else:
-            out.append(" ".join(p) if p.isupper() or len(p) == 1 else p)
+            out.append(p)
     return " ".join(out)
 
 

@@ -190,11 +190,9 @@ _YMD_DATE = re.compile(r"(?<![\w/.:-])(?P<y>1\d{3}|20\d{2})(?P<sep>[/.])(?P<m>\d
 
 def _say_date(day: int, month: int, year: str | None, day_first: bool) -> str:
     y = ""
-    if year:
+    if year:                      # a two-digit year is said as written: 7/4/76 -> "seventy-six", 11/17/05 -> "oh five"
         yi = int(year)
-        if len(year) == 2:
-            yi += 1900 if yi > 30 else 2000
-        y = f", {year_words(yi)}"
+        y = f", {year_words(yi)}" if len(year) == 4 else f", {cardinal(yi) if yi >= 10 else 'oh ' + cardinal(yi)}"
     if day_first:
         return f"the {ordinal(day)} of {MONTHS[month - 1]}{y}"
     return f"{MONTHS[month - 1]} {ordinal(day)}{y}"

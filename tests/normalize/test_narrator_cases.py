@@ -41,7 +41,7 @@ HAND = [
     ("date", "By 15-01-2020 it was done.", "By the fifteenth of January, twenty twenty it was done."),
     ("date", "due 31/12/1999", "due the thirty-first of December, nineteen ninety-nine"),
     ("date", "on 12/25/2019", "on December twenty-fifth, twenty nineteen"),
-    ("date", "on 7/4/76", "on July fourth, nineteen seventy-six"),
+    ("date", "on 7/4/76", "on July fourth, seventy-six"),
     ("date", "On 2001-09-11 it began.", "On September eleventh, two thousand one it began."),
     ("date", "On july 25 2012 it rained.", "On July twenty-fifth, twenty twelve it rained."),
     ("date", "Jan 15 2020 was a Wednesday.", "January fifteenth, twenty twenty was a Wednesday."),

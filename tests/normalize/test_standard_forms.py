@@ -50,6 +50,14 @@ CASES = [
     # --- dates: a year glued to the month by a comma ---
     ("date", "born 4th june,1890 in Leeds", "born the fourth of June, eighteen ninety in Leeds"),
     ("date", "on March 3,1921 it snowed", "on March third, nineteen twenty-one it snowed"),
+    ("date", "dated 3/9/07 in pencil", "dated March ninth, oh seven in pencil"),
+    ("date", "the note of 12/24/99", "the note of December twenty-fourth, ninety-nine"),
+    ("date", "on 25/12/10 we", "on the twenty-fifth of December, ten we"),
+    # --- letters and digits: long runs one by one, capitals one initialism ---
+    ("serial", "the code was xk7731", "the code was xk seven seven three one"),
+    ("serial", "a COVID19 ward", "a COVID nineteen ward"),
+    ("serial", "the TX5000 model", "the TX five thousand model"),
+    ("serial", "the B29 flew", "the B twenty-nine flew"),
 ]
 
 
