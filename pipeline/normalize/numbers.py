@@ -125,6 +125,10 @@ def _alnum_id(m: re.Match) -> str:
     out = []
     for p in parts:
         if p.isdigit():
+            if len(p) == 3 and p[0] != "0" and p[1:] != "00":      # BA123, A380: "one twenty-three", "three eighty"
+                tail = int(p[1:])
+                out.append(f"{cardinal(int(p[0]))} {'oh ' + cardinal(tail) if tail < 10 else cardinal(tail)}")
+                continue
             whole = not p.startswith("0") and (len(p) <= 3 or (len(p) <= 6 and p.endswith("00")))
             out.append(cardinal(int(p)) if whole else digits(p))
         else:
@@ -247,6 +251,7 @@ _YEAR_AFTER = re.compile(r"^\s?(?:A\.? ?D\.?|B\.? ?C\.?(?: ?E\.?)?|C\.? ?E\.?)(?
 _FRACTION = re.compile(r"(?<![\w./-])(?:(?P<whole>\d+)\s)?(?P<a>\d{1,6})/(?P<b>\d{1,6})(?![\w/]|[.,]\d)")
 _CARDINAL = re.compile(r"(?<![\w.,])(?P<neg>-(?=\.?\d))?(?:(?P<whole>" + _NUM + r")(?:\.(?P<frac>\d+))?|\.(?P<frac2>\d+))(?![\w])")
 _ANY_DIGITS = re.compile(r"\d+")
+_ELLIPSIS_DIGIT = re.compile(r"(?<!\.)\.{2,}(?=\d)")
 _SLASHED = re.compile(r"(?<![\w./])\d+(?:/\d+){2,}(?![\w/]|[.,]\d)")       # 31/31/100: not a date, not a fraction
 _DIGITS_CONTEXT = re.compile(r"(?:\b(?:ending in|ends in|PIN|pin|code|OTP|otp|ZIP|zip|postcode|extension|ext\.|"
                              r"account|account number|card number|serial number|flight|reference)\s)(?P<n>\d{3,})(?![\w]|[.,]\d)")
@@ -343,6 +348,8 @@ def expand_numbers(text: str) -> str:
     has = _HAS_DIGIT.search
     if not has(text):
         return text
+    if ".." in text:                  # "114...48": the number after an ellipsis is a number, not decimals
+        text = _ELLIPSIS_DIGIT.sub(lambda m: m.group(0) + " ", text)
     text = sub(_DIGITS_CONTEXT, lambda m: m.group(0)[:m.start("n") - m.start()] + digits(m.group("n")), text,
                "digits (PIN, code, card)")
     if "911" in text:

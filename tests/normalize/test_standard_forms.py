@@ -58,6 +58,11 @@ CASES = [
     ("serial", "a COVID19 ward", "a COVID nineteen ward"),
     ("serial", "the TX5000 model", "the TX five thousand model"),
     ("serial", "the B29 flew", "the B twenty-nine flew"),
+    ("serial", "on flight LH404 home", "on flight LH four oh four home"),
+    ("serial", "an A320 jet", "an A three twenty jet"),
+    ("serial", "the R100 airship", "the R one hundred airship"),
+    # --- a number after an ellipsis ---
+    ("cardinal", "he counted 12...36 and stopped", "he counted twelve, thirty-six and stopped"),
 ]
 
 
