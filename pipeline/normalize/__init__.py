@@ -21,7 +21,7 @@ from .quotes import INNER_QUOTE, balance_quotes, fix_quotes
 from .semiotic import expand_semiotic
 from .trace import TRACE
 from .words import (expand_abbreviations, expand_addresses, expand_blanks, expand_letters, expand_roman,
-                    expand_street_addresses, expand_symbols)
+                    expand_street_addresses, expand_symbols, spell_initialisms)
 
 _SPACES = re.compile(r"\s{2,}|[^\S ]")      # only whitespace that is not already one plain space
 _ODD_SPACE = re.compile(r"[^\S ]")
@@ -143,7 +143,7 @@ def is_speakable(text: str) -> bool:
 
 
 __all__ = ["normalize", "clean_unicode", "fix_quotes", "balance_quotes", "Lexicon", "load_lexicon", "SPEAKABLE",
-           "is_speakable", "unsupported_scripts", "tidy", "pauses"]
+           "is_speakable", "unsupported_scripts", "tidy", "pauses", "spell_initialisms"]
 
 
 def explain(text: str, lexicon=None) -> tuple[str, list[tuple[str, str, str]]]:

@@ -115,7 +115,9 @@ def _dotted(m: re.Match) -> str:
 
 
 def _alnum_id(m: re.Match) -> str:
-    """B12 -> "B twelve", 4x4 -> "four x four", A1B2 -> "A one B two"; 21st and 1920s are not IDs."""
+    """B12 -> "B twelve", 4x4 -> "four x four", A1B2 -> "A one B two", ab9453 -> "ab nine four five three" (four
+    digits or more one by one, unless round: X1000 -> "X one thousand"); capitals stay one initialism
+    (COVID19 -> "COVID nineteen"); 21st and 1920s are not IDs."""
     token = m.group(0)
     if re.fullmatch(r"\d+(?:st|nd|rd|th|s|am|pm|AM|PM)", token):
         return token
@@ -123,9 +125,14 @@ def _alnum_id(m: re.Match) -> str:
     out = []
     for p in parts:
         if p.isdigit():
-            out.append(cardinal(int(p)) if len(p) <= 4 and not p.startswith("0") else digits(p))
+            if len(p) == 3 and p[0] != "0" and p[1:] != "00":      # BA123, A380: "one twenty-three", "three eighty"
+                tail = int(p[1:])
+                out.append(f"{cardinal(int(p[0]))} {'oh ' + cardinal(tail) if tail < 10 else cardinal(tail)}")
+                continue
+            whole = not p.startswith("0") and (len(p) <= 3 or (len(p) <= 6 and p.endswith("00")))
+            out.append(cardinal(int(p)) if whole else digits(p))
         else:
-            out.append(" ".join(p) if p.isupper() or len(p) == 1 else p)
+            out.append(p)
     return " ".join(out)
 
 
@@ -137,7 +144,7 @@ _TIME = re.compile(r"(?<![\w:.])(?P<h>[01]?\d|2[0-4]):(?P<m>[0-5]\d)(?::(?P<s>[0
 
 _ZONES = ("EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "GMT", "UTC", "BST", "CET", "CEST", "IST", "JST",
           "AEST", "ET", "PT")
-_ZONE_AFTER = re.compile(r"\b([ap]) m\.? ?(?P<tz>" + "|".join(_ZONES) + "|" + "|".join(z.lower() for z in _ZONES
+_ZONE_AFTER = re.compile(r"(?<=\w )([AP]M)\.? ?(?P<tz>" + "|".join(_ZONES) + "|" + "|".join(z.lower() for z in _ZONES
                          if len(z) > 2) + r"|[ecpm]\.[sd]\.t\.?)(?![\w])")
 
 
@@ -157,7 +164,7 @@ def _time(m: re.Match) -> str:
         if secs and int(secs):
             words += f" and {cardinal(int(secs))} seconds"
     if ap:
-        words += " a m" if ap in "Aa" else " p m"
+        words += " AM" if ap in "Aa" else " PM"
         rest = m.string[m.end():m.end() + 2]
         if m.group(0).endswith(".") and (not rest.strip() or rest[:1].isspace() and rest[1:2].isupper()):
             words += "."      # "at 3 p.m." ends its sentence: the period was both
@@ -167,9 +174,9 @@ def _time(m: re.Match) -> str:
 # --- dates ------------------------------------------------------------------------------------------
 _MONTH = (r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December"
           r"|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)")
-_DATE_MDY = re.compile(r"\b" + _MONTH + r"\s(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?![\w:])(?:,?\s(?P<y>\d{4})(?!\w))?")
+_DATE_MDY = re.compile(r"\b" + _MONTH + r"\s(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?![\w:])(?:(?:,?\s|,)(?P<y>\d{4})(?!\w))?")
 _DATE_DMY = re.compile(r"(?<![\w.,])(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s(?:of\s)?" + _MONTH +
-                       r"(?:,?\s(?P<y>\d{4})(?!\w))?")
+                       r"(?:(?:,?\s|,)(?P<y>\d{4})(?!\w))?")
 _DATE_ISO = re.compile(r"(?<![\w.-])(?P<y>1\d{3}|20\d{2})-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])(?![\w-])")
 _MONTH_YEAR = re.compile(r"\b" + _MONTH + r",?\s(?P<y>1\d{3}|20\d{2})(?!\w)")
 
@@ -244,6 +251,7 @@ _YEAR_AFTER = re.compile(r"^\s?(?:A\.? ?D\.?|B\.? ?C\.?(?: ?E\.?)?|C\.? ?E\.?)(?
 _FRACTION = re.compile(r"(?<![\w./-])(?:(?P<whole>\d+)\s)?(?P<a>\d{1,6})/(?P<b>\d{1,6})(?![\w/]|[.,]\d)")
 _CARDINAL = re.compile(r"(?<![\w.,])(?P<neg>-(?=\.?\d))?(?:(?P<whole>" + _NUM + r")(?:\.(?P<frac>\d+))?|\.(?P<frac2>\d+))(?![\w])")
 _ANY_DIGITS = re.compile(r"\d+")
+_ELLIPSIS_DIGIT = re.compile(r"(?<!\.)\.{2,}(?=\d)")
 _SLASHED = re.compile(r"(?<![\w./])\d+(?:/\d+){2,}(?![\w/]|[.,]\d)")       # 31/31/100: not a date, not a fraction
 _DIGITS_CONTEXT = re.compile(r"(?:\b(?:ending in|ends in|PIN|pin|code|OTP|otp|ZIP|zip|postcode|extension|ext\.|"
                              r"account|account number|card number|serial number|flight|reference)\s)(?P<n>\d{3,})(?![\w]|[.,]\d)")
@@ -340,6 +348,8 @@ def expand_numbers(text: str) -> str:
     has = _HAS_DIGIT.search
     if not has(text):
         return text
+    if ".." in text:                  # "114...48": the number after an ellipsis is a number, not decimals
+        text = _ELLIPSIS_DIGIT.sub(lambda m: m.group(0) + " ", text)
     text = sub(_DIGITS_CONTEXT, lambda m: m.group(0)[:m.start("n") - m.start()] + digits(m.group("n")), text,
                "digits (PIN, code, card)")
     if "911" in text:
@@ -351,9 +361,9 @@ def expand_numbers(text: str) -> str:
         text = sub(_PHONE, _grouped_digits, text, "telephone or ID")
     if (":" in text or "m" in text or "M" in text) and has(text):
         text = sub(_TIME, _time, text, "time")
-        if " m" in text:
-            text = sub(_ZONE_AFTER, lambda m: f"{m.group(1)} m " + " ".join(c for c in m.group("tz").upper()
-                                                                          if c.isalpha()), text, "time zone")
+        if "M" in text:
+            text = sub(_ZONE_AFTER, lambda m: f"{m.group(1)} " + "".join(c for c in m.group("tz").upper()
+                                                                       if c.isalpha()), text, "time zone")
     if _MONTH_ANY.search(text) or "-" in text:
         text = sub(_DATE_ISO, _date_iso, text, "date (ISO)")
         text = sub(_DATE_MDY, _date_mdy, text, "date (month day)")

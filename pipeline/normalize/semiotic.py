@@ -9,9 +9,9 @@ measures (with or without a space, any case: 12kg, 2.5cm, 4 lbs., 3 ft 6 in, 6'2
 33' N.) -> powers and scientific notation (10^40, 1.5e10), equations (1-2=5), "401(k)".
 
 Conventions (a narrator's, documented in the README): a numeric date is month first unless the day is over
-12 or the separator is a dot (European); times read "eight forty-five p m", "seven oh five", "one o'clock"
-("13:00" is "thirteen hundred", "14:10:30" is "fourteen hours ten minutes and thirty seconds"); "a m" and
-"p m" always as two letters, a time zone as letters ("E S T"); money without "and" before its cents ("three
+12 or the separator is a dot (European); times read "eight forty-five PM", "seven oh five", "one o'clock"
+("13:00" is "thirteen hundred", "14:10:30" is "fourteen hours ten minutes and thirty seconds"); "AM" and
+"PM" always as an initialism in capitals, a time zone likewise ("EST"), which the engine reads as letters; money without "and" before its cents ("three
 dollars fifty cents"); a measure or an amount before its noun is singular ("a ten kilogram bag", "a five
 dollar bill"); an abbreviation that ends the sentence keeps its period. Every pattern is anchored by a lookbehind that refuses to start inside its own
 run, so each is linear in the text's length.
@@ -71,7 +71,7 @@ def _clock(h: int, mins: int, secs: int | None, ap: str | None, h_text: str) -> 
     else:
         words = f"{cardinal(h)} {cardinal(mins)}"
     if ap:
-        words += " a m" if ap in "Aa" else " p m"
+        words += " AM" if ap in "Aa" else " PM"
     return words
 
 
@@ -88,7 +88,7 @@ _HOUR_RANGE = re.compile(r"(?<![\w:.,$£€])(?P<h1>1[0-2]|0?[1-9])(?::(?P<m1>[0
 
 def _zone(m: re.Match, n: int) -> str:
     tz = m.group(f"tz{n}")
-    return " " + " ".join(c for c in tz.upper() if c.isalpha()) if tz else ""
+    return " " + "".join(c for c in tz.upper() if c.isalpha()) if tz else ""
 
 
 def _hour_range(m: re.Match) -> str:
@@ -97,11 +97,11 @@ def _hour_range(m: re.Match) -> str:
     a = _clock(int(m.group("h1")), int(m.group("m1") or 0), None, ap1, m.group("h1"))
     b = _clock(int(m.group("h2")), int(m.group("m2") or 0), None, ap2, m.group("h2"))
     if not m.group("ap1"):
-        a = a[:-4]                 # "9 to 5 p.m.": the p m is said once, at the end
+        a = a[:-3]                 # "9 to 5 p.m.": the PM is said once, at the end
     end = _end_period(m, bool(m.group("tzdot2") if m.group("tz2") else m.group("apdot2")))
     return f"{a} to {b}{_zone(m, 2)}{end}"
-_TIME_RANGE = re.compile(r"(?<![\w:.,$£€])" + _T1.replace("{n}", "1") + r"\s?(?:-|\u2013|\u2014|to)\s?" + _T1.replace("{n}", "2"))
-_TIME_COLON = re.compile(r"(?<![\w:.,$£€])" + _T1.replace("{n}", "1"))
+_TIME_RANGE = re.compile(r"(?<![\w:.,$£€])(?<!\d,)" + _T1.replace("{n}", "1") + r"\s?(?:-|\u2013|\u2014|to)\s?" + _T1.replace("{n}", "2"))
+_TIME_COLON = re.compile(r"(?<![\w:.$£€])(?<!\d,)" + _T1.replace("{n}", "1"))
 _TIME_CONTEXT = re.compile(r"(?:\b(?:at|by|till|until|before|after|from|past|about|around|since|the|and|or)"
                            r"|\bo'clock|[,(])\s$", re.I)
 
@@ -190,11 +190,9 @@ _YMD_DATE = re.compile(r"(?<![\w/.:-])(?P<y>1\d{3}|20\d{2})(?P<sep>[/.])(?P<m>\d
 
 def _say_date(day: int, month: int, year: str | None, day_first: bool) -> str:
     y = ""
-    if year:
+    if year:                      # a two-digit year is said as written: 7/4/76 -> "seventy-six", 11/17/05 -> "oh five"
         yi = int(year)
-        if len(year) == 2:
-            yi += 1900 if yi > 30 else 2000
-        y = f", {year_words(yi)}"
+        y = f", {year_words(yi)}" if len(year) == 4 else f", {cardinal(yi) if yi >= 10 else 'oh ' + cardinal(yi)}"
     if day_first:
         return f"the {ordinal(day)} of {MONTHS[month - 1]}{y}"
     return f"{MONTHS[month - 1]} {ordinal(day)}{y}"
@@ -285,6 +283,14 @@ _MONEY = re.compile(r"(?<![\w$£€¥])(?P<neg>[-\u2212])?(?:(?P<pre>" + _PREFIX
 _MONEY_AFTER = re.compile(r"(?<![\w.,])(?P<num1>" + NUM + r")(?:\s?(?P<scale1>thousand|million|billion|trillion|mn|bn|[kmb])\b)?"
                           r"\s?(?P<code>" + "|".join(CURRENCY_CODES) + r")(?![\w])")
 _LONE_SIGN = re.compile(r"[" + "".join(re.escape(c) for c in CURRENCY_SIGNS) + r"]")
+_HOW_MANY = re.compile(r"\b(?:few|many|more|some|several|extra|spare|those|these|thousands|millions|of)\s$", re.I)
+
+
+def _lone_sign(m: re.Match) -> str:
+    """A currency sign not before a number is named: "the $ sign", "test$" (singular, as the standard suites
+    read it), but "a few $ more" (after a word of quantity, plural)."""
+    one, many = CURRENCY_SIGNS[m.group(0)]
+    return f" {many if _HOW_MANY.search(m.string[max(0, m.start() - 12):m.start()]) else one} "
 
 
 def _unit_plural(one: str) -> str:
@@ -602,7 +608,7 @@ _ERA_BEFORE = re.compile(r"(?<![\w.])(?P<era>A\.D\.|AD)(?=\s\d)")
 
 
 def _era(m: re.Match) -> str:
-    letters = " ".join(c for c in m.group("era") if c.isalpha())
+    letters = "".join(c for c in m.group("era") if c.isalpha())
     end = "." if m.group("era").endswith(".") and not m.string[m.end():].strip() else ""
     return f" {letters}{end}"
 
@@ -645,7 +651,7 @@ def expand_semiotic(text: str) -> str:
     number rules. Text without digits comes back unchanged."""
     if not _DIGIT.search(text):
         if any(c in text for c in CURRENCY_SIGNS):
-            text = _LONE_SIGN.sub(lambda m: " " + CURRENCY_SIGNS[m.group(0)][1] + " ", text)
+            text = sub(_LONE_SIGN, _lone_sign, text, "currency sign")
         return text
     if "(" in text:
         text = sub(_PLAN, _plan, text, "plan name (401(k))")
@@ -666,7 +672,7 @@ def expand_semiotic(text: str) -> str:
         text = sub(_DIMENSION, lambda m: num_words(m.group("a")) + " by ", text, "dimensions (12 x 14)")
     if "D" in text or "C" in text:
         text = sub(_ERA, _era, text, "era (AD, BC)")
-        text = sub(_ERA_BEFORE, lambda m: "A D", text, "era (AD, BC)")
+        text = sub(_ERA_BEFORE, lambda m: "AD", text, "era (AD, BC)")
     if "^" in text:
         text = sub(_POWER, _power, text, "power")
     if "m" in text or "M" in text:
@@ -715,5 +721,5 @@ def expand_semiotic(text: str) -> str:
     if "e" in text or "E" in text:
         text = sub(_SCIENTIFIC, _scientific, text, "scientific notation")
     if any(c in text for c in CURRENCY_SIGNS):
-        text = _LONE_SIGN.sub(lambda m: " " + CURRENCY_SIGNS[m.group(0)][1] + " ", text)
+        text = sub(_LONE_SIGN, _lone_sign, text, "currency sign")
     return text

@@ -216,31 +216,41 @@ def expand_roman(text: str, heading: bool = False, numbered_headings: bool = Fal
 
 
 # --- URLs, e-mail addresses, symbols --------------------------------------------------------------------
-_URL = re.compile(r"(?<![\w@./:-])(?:(?:https?|ftp)://|www\.)[^\s<>\"']+")
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"(?<![\w@./:-])(?:(?:https?|ftp|HTTPS?|FTP)://|file:///?|www\.|WWW\.)[^\s<>\"']+")
+_EMAIL = re.compile(r"(?<![\w.+&-])[\w.+&-]+@[\w-]+(?:\.[\w-]+)+(?:/[^\s<>\"']*)?")
 _URL_PARTS = re.compile(r"[A-Za-z]+|\d+|[./:@_~?=&#%+-]")
 _URL_SAY = {".": "dot", "/": "slash", ":": "colon", "@": "at", "_": "underscore", "~": "tilde", "?": "question mark",
             "=": "equals", "&": "and", "#": "hash", "%": "percent", "+": "plus", "-": "dash"}
+_SCHEME = re.compile(r"^(?P<s>https?|ftp|file)(?P<sl>:/{2,3})", re.I)
+_SAID_AS = {"www": "WWW", "jpg": "jpeg"}
 
 
 def _say_address(addr: str) -> str:
+    """A web or e-mail address read out as the standard suites read it: the scheme in capitals and its
+    slashes ("HTTPS colon slash slash"), "WWW", every mark by name, digits one by one ("slash one two three")."""
     trail = ""
     while addr and addr[-1] in ".,;:!?)":
         trail = addr[-1] + trail
         addr = addr[:-1]
-    addr = re.sub(r"^(?:https?|ftp)://", "", addr)
-    addr = addr.rstrip("/")
     words = []
+    scheme = _SCHEME.match(addr)
+    if scheme:
+        s = scheme.group("s").lower()
+        words.append(s if s == "file" else s.upper())
+        words.append("colon " + " ".join(["slash"] * (len(scheme.group("sl")) - 1)))
+        addr = addr[scheme.end():]
     for tok in _URL_PARTS.findall(addr):
-        if tok.isdigit():
-            words.append(cardinal(int(tok)) if len(tok) <= 4 else " ".join(tok))
+        if tok.isdigit():           # "rtx-6000": a round number is said as one; others digit by digit
+            round_number = len(tok) <= 6 and tok[0] != "0" and tok.endswith("00") and len(tok) > 2
+            words.append(cardinal(int(tok)) if round_number else " ".join(DIGIT_NAMES[int(c)] for c in tok))
         elif tok in _URL_SAY:
             words.append(_URL_SAY[tok])
-        elif tok.lower() == "www":
-            words.append("w w w")
         else:
-            words.append(tok)
+            words.append(_SAID_AS.get(tok.lower(), tok))
     return " ".join(words) + trail
+
+
+DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
 SYMBOLS = {"&": " and ", "%": " percent ", "@": " at ", "+": " plus ", "=": " equals ", "#": " number ",
@@ -248,7 +258,7 @@ SYMBOLS = {"&": " and ", "%": " percent ", "@": " at ", "+": " plus ", "=": " eq
            "_": " ", "\\": " ", "{": ", ", "}": ", ", "[": ", ", "]": ", ", "(": ", ", ")": ", "}
 _DEGREES = re.compile(r"\s?°\s?(?P<u>[CF]\b)?")
 _SLASH = re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])|/")
-_HASHTAG = re.compile(r"#(?=[A-Za-z])")
+_HASHTAG = re.compile(r"#(?!\s?\d)")          # "#mytext", "a # b"; "#5" is "number five"
 _SYMBOL_RE = re.compile("|".join(re.escape(s) for s in SYMBOLS))
 
 
@@ -268,16 +278,16 @@ _DOMAIN = re.compile(r"(?<![\w@./:-])[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)
 
 def _say_email(addr: str) -> str:
     """An e-mail address: its digits one by one (asdf123@abc.com -> "asdf one two three at abc dot com")."""
-    return _say_address(re.sub(r"\d+", lambda m: " " + " ".join(m.group(0)) + " ", addr))
+    return _say_address(addr)
 
 
 def expand_addresses(text: str) -> str:
     if "@" in text:
         text = sub(_EMAIL, lambda m: _say_email(m.group(0)), text, "e-mail address")
-    if "//" in text or "www." in text:
+    if "//" in text or "www." in text or "WWW." in text:
         text = sub(_URL, lambda m: _say_address(m.group(0)), text, "web address")
     if "#" in text:
-        text = _HASHTAG.sub(" hash ", text)          # "#mytext": a hashtag; "#5" stays "number five"
+        text = _HASHTAG.sub(" hash ", text)
     if "." in text:
         text = sub(_DOMAIN, lambda m: _say_address(m.group(0)) if not m.group(0)[:1].isdigit() else m.group(0),
                    text, "web address")
@@ -293,46 +303,65 @@ def expand_symbols(text: str) -> str:
     return _SYMBOL_RE.sub(lambda m: SYMBOLS[m.group(0)], text)
 
 
-# --- letters: initialisms a narrator spells out ------------------------------------------------------------
-# capitals with no vowel cannot be read as a word (BBC, DVD, HTML); these others are said letter by letter too
-# (NASA, NATO, UNESCO, AIDS stay words). The pronoun-like "US", "IT", "OK" and "AM" are left alone.
+# --- letters: initialisms -----------------------------------------------------------------------------------
+# An initialism is written as one word in capitals, as the standard text-normalization suites write it ("the BBC",
+# "U.S.A." -> "USA", "C. S. Lewis" -> "CS Lewis", "AM", "EST"): hibari's G2P reads a word in capitals that it does
+# not know as letters ("PM" -> p-m, "BBC" -> b-b-c), better than it reads spaced letters ("U S A" ends in the
+# article "a"). An engine that lowercases its text (Soprano) calls `spell_initialisms` first.
+# Capitals with no vowel cannot be a word (BBC, DVD, HTML); these others are initialisms too (NASA, NATO,
+# UNESCO, AIDS are words). The pronoun-like "US", "IT", "OK" and "AM" are left alone.
 LETTER_WORDS = frozenset("""FBI CIA CEO CFO COO USA UK EU UN IBM ABC UFO IOU IQ AI UAE USSR NYPD LAPD ISBN URL USB CPU
 GPU API ID IRA IRS EPA FAQ AOL ATM BMW CBS DIY DOA EEG ECG ESPN FYI ICU ICBM IMF IPO ISP KGB LED MIT MVP NAACP NBA
 NFL NHL NCAA PTA RAF SUV TBA TNT UCLA UPS USAF USN VIP YMCA DOJ DOE FDA GOP HIV HBO NHS ITV SOS IOC OECD GDP EU
 UEFA AP BA MA MBA PE PA PO RSVP TA UAW VA AWOL CEO EST EDT PST PDT GMT UTC BST AU EV OED OAP""".split())
 _INTERJECTIONS = frozenset("HMM HM SHH SH PSST PST BRR GRR ZZZ TSK PFFT MMM MM NTH CWM ST DR MR MRS MS MSS LTD JR SR "
-                           "PP NB TV".split()) - {"TV"}
-_CAPS_TOKEN = re.compile(r"(?<![\w'.&-])(?P<w>[A-Z]{2,6})(?P<pl>s|'s)?(?![\w'&]|\.\w|-\w)")
-_INITIALS = re.compile(r"(?<![\w.])(?P<w>(?:[A-Z]\.){2,}|Ph\.D\.|Ph\.D(?![\w.])|PhD|[A-Z]\.[a-z]\.)(?P<pl>'?s)?(?![\w])")
+                           "PP NB".split())
+_INITIALS = re.compile(r"(?<![\w.])(?P<w>(?:[A-Z]\.){2,}|Ph\.D\.|Ph\.D(?![\w.])|[A-Z]\.[a-z]\.)(?P<pl>'?s)?(?![\w])")
+# initials of a name, spaced: "C. S. Lewis", "J. R. R. Tolkien" (two or more, before a capitalized name)
+_NAME_INITIALS = re.compile(r"(?<![\w.])(?P<w>[A-Z]\.(?: [A-Z]\.){1,3})(?= [A-Z][a-z])")
 _VOWEL = re.compile(r"[AEIOUY]")
 
 
-def _spell(word: str, plural: str | None) -> str:
-    letters = " ".join(c for c in word if c.isalpha())
-    return letters + (plural or "")
-
-
-def _caps(m: re.Match) -> str:
-    w = m.group("w")
-    if w in _INTERJECTIONS or (_VOWEL.search(w) and w not in LETTER_WORDS):
-        return m.group(0)
-    return _spell(w, m.group("pl"))
-
-
 def _initials(m: re.Match) -> str:
-    out = _spell(m.group("w"), m.group("pl"))
+    w = m.group("w")
+    out = ("PhD" if w.startswith("Ph") else w.replace(".", "").upper()) + (m.group("pl") or "")
     after = m.string[m.end():m.end() + 12]
-    if m.group("w").endswith(".") and not m.group("pl") and (not after.strip() or _looks_like_sentence_start(after)):
+    if w.endswith(".") and not m.group("pl") and (not after.strip() or _looks_like_sentence_start(after)):
         out += "."                       # "in the U.S. It was": the period ends the sentence too
     return out
 
 
 def expand_letters(text: str) -> str:
-    """Initialisms read as letters: "the BBC" -> "the B B C", "U.S." -> "U S", "Ph.D." -> "P h D", "DVDs" ->
-    "D V Ds". Words in capitals (NASA, NEVER) are left as they are."""
+    """Dotted initialisms written as one word in capitals: "U.S." -> "US", "U.S.A." -> "USA", "Ph.D." -> "PhD",
+    "C. S. Lewis" -> "CS Lewis". Initialisms already in capitals ("the BBC", "DVDs") stay as they are."""
     if "." in text:
         text = sub(_INITIALS, _initials, text, "initials (U.S.)")
-    return sub(_CAPS_TOKEN, _caps, text, "letters (BBC)")
+        if ". " in text:
+            text = sub(_NAME_INITIALS, lambda m: m.group("w").replace(". ", "").rstrip("."), text,
+                       "initials of a name (C. S. Lewis)")
+    return text
+
+
+_CAPS_TOKEN = re.compile(r"(?<![\w'.&-])(?P<w>[A-Z]{2,6})(?P<pl>s|'s)?(?![\w'&]|\.\w|-\w)")
+_AM_PM = re.compile(r"(?<=[a-z'] )(?P<w>[AP]M)(?![\w'])")
+
+
+def _spelled(m: re.Match) -> str:
+    w = m.group("w")
+    if w in _INTERJECTIONS or (_VOWEL.search(w) and w not in LETTER_WORDS):
+        return m.group(0)
+    return " ".join(w) + (m.group("pl") or "")
+
+
+def spell_initialisms(text: str) -> str:
+    """Initialisms as spaced letters, for an engine that lowercases its text (where "PM" would become the word
+    "pm"): "the BBC at ten PM EST" -> "the B B C at ten P M E S T", "DVDs" -> "D V Ds". A word in capitals with
+    a vowel is spelled only when it is a known initialism (USA, CEO); "NASA" and "NEVER" stay words, "AM" and
+    "PM" are spelled after a lowercase word (as `normalize` writes a time: "ten AM"). Linear time."""
+    if not any(c.isupper() for c in text):
+        return text
+    text = _AM_PM.sub(lambda m: " ".join(m.group("w")), text)
+    return _CAPS_TOKEN.sub(_spelled, text)
 
 
 # --- street addresses: 221B Baker Street, 1211 E Arques Ave, 123 Main St, Springfield, IL 62704 -----------------
@@ -406,9 +435,12 @@ def _state_zip(m: re.Match) -> str:
     return out
 
 
+_ANY_DIGIT = re.compile(r"\d")
+
+
 def expand_street_addresses(text: str) -> str:
     """House numbers, compass points, street types and US state codes of a street address in words."""
-    if not any(c.isdigit() for c in text):
+    if not _ANY_DIGIT.search(text):
         return text
     text = sub(_STREET, _street, text, "street address")
     if ", " in text:

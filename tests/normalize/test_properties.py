@@ -57,7 +57,7 @@ ADVERSARIAL = {
     "dashes": "-", "em dashes": "—", "digit comma": "1,", "slashes": "1/", "pronoun": "I ", "colons": "1:",
     "letters and dots": "a.", "at signs": "a@", "mixed": "1.-'\" ", "ellipses": ". ", "url-ish": "www.",
     "spaced thousands": "111 ", "capitals and dots": "A.", "capitals": "AB ", "house numbers": "1 Main ",
-    "hour ranges": "1-", "mixed fractions": "1 1/2 ", "domains": "x.com/", "hyphened months": "Jan-1",
+    "hour ranges": "1-", "mixed fractions": "1 1/2 ", "domains": "x.com/", "hyphened months": "Jan-1", "spaced initials": "A. B. ", "dots before a digit": "...1",
 }
 
 
