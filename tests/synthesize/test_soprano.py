@@ -279,6 +279,7 @@ def test_render_cli_with_soprano(sample_epub, ckpt, tmp_path):
     ("Naïve café — here", "naive cafe - here."),
     ("and so on,", "and so on,"),                                              # a continuation stays one
     ("Hmmmmm, so", "hmm, so."),
+    ("At ten PM EST the BBC called.", "at ten p m e s t the b b c called."),   # capitals spelled before lower case
 ])
 def test_model_text_is_the_references_preparation(text, prepared):
     from pipeline.synthesize.soprano.engine import model_text

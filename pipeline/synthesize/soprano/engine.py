@@ -21,6 +21,7 @@ import torch
 from ... import defaults as D
 from ...config import EngineConfig
 from ...errors import EngineError
+from ...normalize import spell_initialisms
 from ...pace import SOPRANO
 from ...records import EngineOutput
 from ..base import Engine, SynthRequest
@@ -54,12 +55,13 @@ def model_text(text: str) -> str:
     """The text in the form the model was trained on (soprano-tts's own preparation, applied after our
     normalization): ASCII, symbols as words, ':' as '.', ';' as ',', lower case, double quotes and other
     characters outside its training set dropped, punctuation deduplicated, and a sentence end (a period) when
-    the text has none; a piece cut at a comma keeps its comma."""
+    the text has none; a piece cut at a comma keeps its comma. Initialisms in capitals ("PM", "BBC") are
+    spelled as letters first, since lower case would make them words."""
     text = unicodedata.normalize("NFKD", text.replace("\u2014", " - ")).encode("ascii", "ignore").decode("ascii")
     for sym, words in _SYMBOL_WORDS:
         if sym in text:
             text = text.replace(sym, words)
-    text = _UNKNOWN.sub("", text.lower())
+    text = _UNKNOWN.sub("", spell_initialisms(text).lower())   # "PM" would be a word once lower-cased
     text = _SPACE_PUNCT.sub(r"\1", re.sub(r"\s+", " ", text)).strip()
     text = re.sub(r"\.\.\.+", "\x00", text)
     text = re.sub(r",+", ",", text)
