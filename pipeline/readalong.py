@@ -364,16 +364,7 @@ def _wrap_range(flat: _Flat, a: int, b: int, sid: str) -> None:
 def _whole_element(flat: _Flat, pieces, a: int, b: int):
     """The element, without an id of its own, whose words are exactly those of flat range [a, b) (the
     lowest one holding both ends), or None."""
-    el_s, attr_s = pieces[0][:2]
-    el_e, attr_e = pieces[-1][:2]
-    chain = set()
-    node = _owner(el_s, attr_s)
-    while node is not None:
-        chain.add(node)
-        node = node.getparent()
-    common = _owner(el_e, attr_e)
-    while common is not None and common not in chain:
-        common = common.getparent()
+    common = _common_owner(pieces)
     if common is None or common.get("id") or _local(common) in ("body", "html") or common not in flat.first_at:
         return None
     outside = flat.text[flat.first_at[common]:a] + flat.text[b:flat.last_at[common]]
@@ -384,20 +375,26 @@ def _owner(el, attr: str):
     return el if attr == "text" else el.getparent()
 
 
+def _common_owner(pieces):
+    """The lowest element holding both the first and the last of `pieces` (element, "text"|"tail", ...)."""
+    chain = set()
+    node = _owner(*pieces[0][:2])
+    while node is not None:
+        chain.add(node)
+        node = node.getparent()
+    common = _owner(*pieces[-1][:2])
+    while common is not None and common not in chain:
+        common = common.getparent()
+    return common
+
+
 def _one_span_spot(flat: _Flat, pieces, a: int, b: int):
     """(element, start boundary, end boundary) where one span can hold flat range [a, b), boundaries being
     (child index or -1 for the element's own text, offset in that text node); None when it cannot: the
     range crosses blocks, or begins (ends) inside an inline element that holds more than the range."""
     el_s, attr_s, off_s, _ = pieces[0]
     el_e, attr_e, _, end_e = pieces[-1]
-    chain = []
-    node = _owner(el_s, attr_s)
-    while node is not None:
-        chain.append(node)
-        node = node.getparent()
-    common = _owner(el_e, attr_e)
-    while common is not None and common not in chain:
-        common = common.getparent()
+    common = _common_owner(pieces)
     if common is None or _local(common) in _NO_SPAN_INSIDE:
         return None
 

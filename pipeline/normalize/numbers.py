@@ -185,12 +185,18 @@ def _month(name: str) -> str:
     return _MONTH_ABBR.get(name.rstrip(".").lower()[:4], None) or _MONTH_ABBR.get(name.lower()[:3], name)
 
 
-def _date_mdy(m: re.Match) -> str:
+def month_day_year(m: re.Match, month: str) -> str:
+    """"May fifth, nineteen ten" from a match with groups `d` and (optional) `y`; the match unchanged when
+    the day is no day of a month."""
     d = int(m.group("d"))
     if not 1 <= d <= 31:
         return m.group(0)
-    out = f"{_month(m.group('mon'))} {ordinal(d)}"
+    out = f"{month} {ordinal(d)}"
     return out + (f", {year_words(int(m.group('y')))}" if m.group("y") else "")
+
+
+def _date_mdy(m: re.Match) -> str:
+    return month_day_year(m, _month(m.group("mon")))
 
 
 def _date_dmy(m: re.Match) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from .numbers import MONTHS, _decimal, cardinal, digits, fraction_words, ordinal, year_words
+from .numbers import MONTHS, _decimal, cardinal, digits, fraction_words, month_day_year, ordinal, year_words
 from .trace import sub
 
 # --- numbers ---------------------------------------------------------------------------------------------
@@ -157,11 +157,7 @@ _MONTH_HYPHEN = re.compile(r"(?<![\w.-])(?P<mon>(?i:" + _MONTH_WORD + r"))-(?P<d
 
 
 def _month_hyphen(m: re.Match) -> str:
-    d = int(m.group("d"))
-    if not 1 <= d <= 31:
-        return m.group(0)
-    out = f"{_MONTH_BY_KEY[m.group('mon').lower()[:3]]} {ordinal(d)}"
-    return out + (f", {year_words(int(m.group('y')))}" if m.group("y") else "")
+    return month_day_year(m, _MONTH_BY_KEY[m.group("mon").lower()[:3]])
 
 
 _TIMES_SUFFIX = re.compile(r"(?<![\w.,])(?P<num>" + NUM + r")x(?![\w])")
