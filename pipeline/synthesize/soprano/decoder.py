@@ -22,7 +22,8 @@ class VocosDecoder:
 
     def __init__(self, state: dict[str, torch.Tensor], device: torch.device, dtype: torch.dtype | str):
         """`dtype`: a torch dtype or a precision name; under "int8" the input and pointwise projections of
-        the backbone run in int8, the rest (convolutions, norms, the head) in float32."""
+        the backbone run in int8, the head's projection with float16 weights (float32 arithmetic), the rest
+        (convolutions, norms, the ISTFT) in float32."""
         self.precision = dtype if isinstance(dtype, str) else str(dtype).split(".")[-1]
         self.device, self.dtype = device, torch_dtype(self.precision)
         dtype = self.dtype
@@ -60,6 +61,8 @@ class VocosDecoder:
         self.final_norm = (get("decoder.final_layer_norm.weight"), get("decoder.final_layer_norm.bias"))
         self.out_w = get("head.out.weight", torch.float32)
         self.out_b = get("head.out.bias", torch.float32)
+        # the head's projection: float32, or under int8 float16 weights with float32 arithmetic (FBGEMM)
+        self.out = linear(self.out_w, self.out_b, "fp16w" if self.precision == "int8" else "float32", device)
         self.n_fft = self.out_w.shape[0] - 2
         self.hop = D.SOPRANO_HOP
         self.upscale = D.SOPRANO_UPSCALE
@@ -110,7 +113,9 @@ class VocosDecoder:
             for i, f in ends:                      # the frame after a sequence's end reads as zero padding
                 x[i, f].zero_()
             p = F.pad(x, (0, 0, 1, 1))
-            y = p[:, :-2] * blk["dw"][0] + x * blk["dw"][1] + p[:, 2:] * blk["dw"][2] + blk["dw_b"]
+            # three fused multiply-adds over the frames (not six passes of mul and add)
+            y = torch.addcmul(blk["dw_b"], p[:, :-2], blk["dw"][0])
+            y.addcmul_(x, blk["dw"][1]).addcmul_(p[:, 2:], blk["dw"][2])
             y = F.layer_norm(y, (self.dim,), *blk["norm"], eps=1e-6)
             x = x + blk["pw2"](F.gelu(blk["pw1"](y)))
         x = F.layer_norm(x, (self.dim,), *self.final_norm, eps=1e-6)
@@ -119,7 +124,7 @@ class VocosDecoder:
     @torch.inference_mode()
     def head(self, feats: torch.Tensor) -> torch.Tensor:
         """Features (F, dim) of one sequence -> audio ((F-1) * hop,) float32 via the ISTFT (centered)."""
-        x = F.linear(feats.float(), self.out_w, self.out_b)                 # (F, n_fft + 2)
+        x = self.out(feats.float())                                         # (F, n_fft + 2)
         logmag, phase = x.chunk(2, dim=-1)
         mag = torch.exp(torch.clamp(logmag, max=math.log(D.SOPRANO_MAX_MAGNITUDE)))
         spec = torch.polar(mag, phase).T.contiguous()                      # (bins, F)
