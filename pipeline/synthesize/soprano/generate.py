@@ -2,8 +2,8 @@
 
 `slots` sequences decode together, each in its own cache row from position 0 (left-aligned, its own
 positions and attention span). When one ends, its row is handed at once to the next waiting prompt, which
-is prefilled into it and joins the following step. When the queue is empty and few rows are still busy,
-the busy rows are packed to the front so the steps shrink with them. Only the last-layer hidden state of
+is prefilled into it and joins the following step. Once the queue is empty, every row that ends is filled
+by the last busy row (only that row's cache is copied), so each step computes busy rows only. Only the last-layer hidden state of
 each generated token is kept.
 """
 from __future__ import annotations
@@ -130,19 +130,25 @@ def generate(lm: QwenLM, jobs: list[Job], stop_id: int, sampling: Sampling, slot
                 continue
             break
         n = len(owner)
-        if not queue and len(busy) <= n // 2 and busy != list(range(len(busy))):
-            # pack the busy rows to the front and shrink the step
-            keep = torch.tensor(busy, device=dev)
-            cache = (cache[0][:, keep].contiguous(), cache[1][:, keep].contiguous())
-            hid, seen, pos, nxt = hid[keep].clone(), seen[keep].clone(), pos[keep].clone(), nxt[keep].clone()
-            owner = [owner[r] for r in busy]
-            count = [count[r] for r in busy]
-            seeds = seeds[busy].copy()
-            busy = list(range(len(busy)))
-        elif not queue and len(busy) <= n // 2:
-            cache = (cache[0][:, :len(busy)], cache[1][:, :len(busy)])
-            hid, seen, pos, nxt = hid[:len(busy)], seen[:len(busy)], pos[:len(busy)], nxt[:len(busy)]
-            owner, count, seeds = owner[:len(busy)], count[:len(busy)], seeds[:len(busy)]
+        if not queue and len(busy) < n:
+            # no prompt is waiting: every idle row would compute for nothing from now on. Move the busy rows
+            # beyond len(busy) into the idle rows before it (copying only those rows) and shrink the step.
+            m = len(busy)
+            holes = [r for r in range(m) if owner[r] is None]
+            movers = [r for r in busy if r >= m]
+            if holes:
+                dst, src = torch.tensor(holes, device=dev), torch.tensor(movers, device=dev)
+                span = int(pos[src].max()) + 1
+                for c in cache:
+                    c[:, dst, :, :span] = c[:, src, :, :span]
+                for t in (hid, seen, pos, nxt):
+                    t[dst] = t[src]
+                for d, r in zip(holes, movers):
+                    owner[d], count[d], seeds[d] = owner[r], count[r], seeds[r]
+            cache = (cache[0][:, :m], cache[1][:, :m])
+            hid, seen, pos, nxt = hid[:m], seen[:m], pos[:m], nxt[:m]
+            owner, count, seeds = owner[:m], count[:m], seeds[:m]
+            busy = list(range(m))
         context = int(pos.max()) + 1
         hidden, logits = lm.step(nxt, pos, cache, context)
         st.steps += 1

@@ -78,7 +78,8 @@ class QwenLM:
     """Qwen3 weights on one device in one precision, and the prefill/step passes over a slot KV cache.
 
     `dtype` is a torch dtype or a precision name (`precision.PRECISIONS`); under "int8" the matrix products
-    run in int8 and everything else (embedding, norms, attention, KV cache, logits) in float32."""
+    run in int8 and everything else (embedding, norms, attention, KV cache, logits) in float32; under "mixed"
+    the MLP's gate/up product runs in two-pass int8 and the other products with float16 weights."""
 
     def __init__(self, shape: LMShape, tensors: dict[str, torch.Tensor], device: torch.device,
                  dtype: torch.dtype | str, max_positions: int = 4096):
@@ -90,8 +91,8 @@ class QwenLM:
         def get(name: str) -> torch.Tensor:
             return tensors[name].to(device=device, dtype=dtype).contiguous()
 
-        def lin(*names: str) -> Linear:
-            return linear(torch.cat([tensors[n].float() for n in names]), None, self.precision, device)
+        def lin(*names: str, kind: str = self.precision) -> Linear:
+            return linear(torch.cat([tensors[n].float() for n in names]), None, kind, device)
 
         self.embed = get("model.embed_tokens.weight")
         head = "model.embed_tokens.weight" if s.tie_embeddings or "lm_head.weight" not in tensors else "lm_head.weight"
@@ -107,7 +108,9 @@ class QwenLM:
                 "o": lin(p + "self_attn.o_proj.weight"),
                 "q_norm": get(p + "self_attn.q_norm.weight"),
                 "k_norm": get(p + "self_attn.k_norm.weight"),
-                "gate_up": lin(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
+                # mixed: the widest product (half the FLOPs) in two-pass int8, the rest fp16-weight
+                "gate_up": lin(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight",
+                               kind="int8x2" if self.precision == "mixed" else self.precision),
                 "down": lin(p + "mlp.down_proj.weight"),
             })
         inv = 1.0 / (s.rope_theta ** (torch.arange(0, s.head_dim, 2, dtype=torch.float64) / s.head_dim))

@@ -2,8 +2,11 @@
 
 Precisions: `float32`, `bfloat16`, `float16` (CUDA) and `int8`: int8 weights (per output channel) times
 int8 activations quantized per call (FBGEMM's dynamic linear, 7-bit activations so AVX2's 16-bit pair sums
-cannot saturate), float32 in and out. Everything that is not a matrix product (norms, attention, the ISTFT
-head) stays in float32 under `int8`.
+cannot saturate), float32 in and out; and `mixed` (the LM on AVX2 CPUs): the MLP's gate/up product in int8
+with a second int8 pass over the activations' rounding residual, every other product with float16 weights
+and float32 arithmetic (FBGEMM's fp16 GEMM, faster than MKL's fp32 at these batch sizes, 60 dB from it).
+Everything that is not a matrix product (norms, attention, the ISTFT head) stays in float32 under `int8`
+and `mixed`.
 
 The CPU's features come from /proc/cpuinfo, less what the process was told not to use: torch's own
 `ATEN_CPU_CAPABILITY` (seen through `torch.backends.cpu.get_cpu_capability()`) and oneDNN's
@@ -23,8 +26,12 @@ import torch.nn.functional as F
 
 from ...errors import EngineError
 
-PRECISIONS = ("float32", "bfloat16", "float16", "int8")
-_TORCH = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16, "int8": torch.float32}
+PRECISIONS = ("float32", "bfloat16", "float16", "int8", "mixed")
+_TORCH = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16, "int8": torch.float32,
+          "mixed": torch.float32}
+# the kinds of matrix product `linear` makes, beyond the precisions: int8 in two passes (the activations'
+# rounding residual quantized again: ~14-bit activations, 8-bit weights) and float16 weights computed in float32
+KINDS = PRECISIONS + ("int8x2", "fp16w")
 _BELOW_AVX512 = ("sse41", "avx", "avx2", "avx2_vnni", "avx2_vnni_2", "default")
 _BELOW_BF16 = ("avx512_core", "avx512_core_vnni")
 
@@ -97,23 +104,28 @@ def cpu_features() -> CpuFeatures:
 def choose(name: str, device: torch.device, part: str = "lm") -> str:
     """The precision `name` ("auto" or one of PRECISIONS) resolves to on `device`, for `part` "lm" or "decoder".
 
-    auto: bf16 (fp16 without it) on CUDA; on the CPU bf16 where the CPU has it natively; else the LM in
-    float32 and the decoder in int8 where FBGEMM runs (every AVX2 CPU). Measured by `make bench-soprano` on
-    the published shape: int8 decoder audio about 34 dB from float32, an int8 LM about 25 dB (17 layers
-    compound its rounding), so the LM stays float32 (README, "Soprano precision")."""
+    auto: bf16 (fp16 without it) on CUDA; on the CPU bf16 where the CPU has it natively; else, where FBGEMM
+    runs (every AVX2 CPU), the LM `mixed` and the decoder int8; float32 elsewhere. Measured by
+    `make bench-soprano` on the published shape: an all-int8 LM is about 25 dB from float32 in audio (its
+    weights' rounding compounds over 17 layers), `mixed` about 37 dB, the int8 decoder about 34 dB, the two
+    together about 32 dB (README, "Soprano precision")."""
     if name == "auto":
         if device.type == "cuda":
             return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
         feats = cpu_features()
         if feats.bf16_native:
             return "bfloat16"
-        return "int8" if part == "decoder" and feats.int8_native else "float32"
+        if feats.int8_native:
+            return "int8" if part == "decoder" else "mixed"
+        return "float32"
     if name not in PRECISIONS:
         raise EngineError(f"unknown dtype '{name}'; use auto, {', '.join(PRECISIONS)}")
     if name == "float16" and device.type == "cpu":
         raise EngineError("float16 is for CUDA; on the CPU use bfloat16, int8 or float32")
-    if name == "int8" and (device.type != "cpu" or not cpu_features().int8_native):
-        raise EngineError("int8 runs on x86 CPUs with AVX2 (FBGEMM); use float32 or bfloat16")
+    if name in ("int8", "mixed") and (device.type != "cpu" or not cpu_features().int8_native):
+        raise EngineError(f"{name} runs on x86 CPUs with AVX2 (FBGEMM); use float32 or bfloat16")
+    if name == "mixed" and part == "decoder":
+        return "int8"                 # the decoder has no mixed form: its products are all int8 there
     return name
 
 
@@ -126,12 +138,33 @@ Linear = Callable[[torch.Tensor], torch.Tensor]
 
 
 def linear(weight: torch.Tensor, bias: torch.Tensor | None, precision: str, device: torch.device) -> Linear:
-    """x (..., in) -> (..., out) in `precision`, from a float32 `weight` (out, in) and optional `bias` (out,)."""
-    if precision != "int8":
-        w = weight.to(device=device, dtype=_TORCH[precision]).contiguous()
-        b = None if bias is None else bias.to(device=device, dtype=_TORCH[precision])
-        return lambda x: F.linear(x, w, b)
-    return _Int8Linear(weight, bias)
+    """x (..., in) -> (..., out) of kind `precision` (one of KINDS; `mixed` alone means fp16w), from a float32
+    `weight` (out, in) and optional `bias` (out,)."""
+    if precision == "int8":
+        return _Int8Linear(weight, bias)
+    if precision == "int8x2":
+        return _Int8Linear(weight, bias, passes=2)
+    if precision in ("fp16w", "mixed"):
+        return _Fp16WeightLinear(weight, bias)
+    w = weight.to(device=device, dtype=_TORCH[precision]).contiguous()
+    b = None if bias is None else bias.to(device=device, dtype=_TORCH[precision])
+    return lambda x: F.linear(x, w, b)
+
+
+class _Fp16WeightLinear:
+    """FBGEMM's fp16 GEMM: weights stored in float16 (F16C converts them), float32 activations, arithmetic and
+    result. Each output row depends on its input row alone."""
+
+    __slots__ = ("packed", "bias")
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None):
+        w = weight.detach().float().cpu().contiguous()
+        self.packed = torch.ops.quantized.linear_prepack_fp16(w, None)
+        self.bias = None if bias is None else bias.detach().float().cpu()
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        y = torch.ops.quantized.linear_dynamic_fp16(x.float(), self.packed)
+        return y if self.bias is None else y.add_(self.bias)
 
 
 class _Int8Linear:
@@ -140,11 +173,16 @@ class _Int8Linear:
     (1/127) for every batch. A row's result never depends on the rows beside it (a segment sounds the same
     in any batch), and every row uses the whole 7-bit range.
 
-    W x = r (W z) + m (W 1) + b, with z = (x - m) / r, m and r the row's min and range."""
+    W x = r (W z) + m (W 1) + b, with z = (x - m) / r, m and r the row's min and range.
 
-    __slots__ = ("packed", "wsum", "bias", "out_features")
+    `passes=2`: the part of z its 7-bit rounding loses, e = z - round(127 z) / 127, goes through the same
+    product once more (scaled per row the same way), so the activations carry about 14 bits: what is left
+    is the weights' own 8-bit rounding."""
 
-    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None):
+    __slots__ = ("packed", "wsum", "bias", "out_features", "passes")
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, passes: int = 1):
+        self.passes = passes
         w = weight.detach().float().cpu().contiguous()
         scale = (w.abs().amax(dim=1) / 127.0).clamp_min(1e-12).double()
         previous = torch.backends.quantized.engine
@@ -161,12 +199,20 @@ class _Int8Linear:
         self.bias = None if bias is None else bias.detach().float().cpu()
         self.out_features = w.shape[0]
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.float()
-        lo, hi = torch.aminmax(x, dim=-1, keepdim=True)
-        r = (hi - lo).clamp_min_(1e-30)
+    def _product(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """W x without the bias; z (x mapped per row onto [0, 1]) and the rows' ranges r."""
+        # amin and amax apart: torch's CPU aminmax over the last dim is 6-17x slower than the two of them
+        lo = x.amin(dim=-1, keepdim=True)
+        r = (x.amax(dim=-1, keepdim=True) - lo).clamp_min_(1e-30)
         z = (x - lo).div_(r)
         # reduce_range: 7-bit activations, so u8 x s8 pair sums stay inside AVX2's int16 (no saturation)
         y = torch.ops.quantized.linear_dynamic(z, self.packed, True)
-        y = y.mul_(r).addcmul_(lo, self.wsum)
+        return y.mul_(r).addcmul_(lo, self.wsum), z, r
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        y, z, r = self._product(x.float())
+        if self.passes == 2:
+            # what the 7-bit rounding of z lost, in x's units
+            e = z.sub_(torch.round(z * 127.0).div_(127.0)).mul_(r)
+            y = y.add_(self._product(e)[0])
         return y if self.bias is None else y.add_(self.bias)
