@@ -184,6 +184,7 @@ def test_hostile_book_in_a_shelf_is_skipped(tmp_path):
     assert list((tmp_path / "out").glob("*/manifest.json"))
 
 
+@pytest.mark.slow          # book-length: 10 MB of input (make test-slow); the adversarial-run checks cover linear time in make test
 def test_normalizer_reads_a_10_mb_line_of_dots_and_digits_in_linear_time():
     """The limit stops such a chapter at ingest; the normalizer itself still gets through it."""
     line = _dots_and_digits()
