@@ -33,7 +33,7 @@ class EngineConfig(StrictModel):
     repetition_penalty: float = Field(D.SOPRANO_REPETITION_PENALTY, ge=1.0, le=3.0)
     max_new_tokens: int = Field(D.SOPRANO_MAX_NEW_TOKENS, ge=8, le=D.SOPRANO_MAX_NEW_TOKENS)
     device: str = "auto"                      # auto | cpu | cuda | cuda:N
-    dtype: str = "auto"                       # auto | float32 | bfloat16 | float16 | int8 | mixed (README: Soprano precision)
+    dtype: str = "auto"                       # auto | float32 | bfloat16 | float16 | int8 | fp16w (README: Soprano precision)
     decoder_dtype: str = D.SOPRANO_DECODER_DTYPE
     memory_fraction: float = Field(D.SOPRANO_MEMORY_FRACTION, gt=0.0, le=0.95)
     kv_cache_fraction: float = Field(D.SOPRANO_KV_CACHE_FRACTION, gt=0.0, le=0.95)

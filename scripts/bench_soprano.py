@@ -178,8 +178,9 @@ def engine_worker() -> None:
             ckpt, threads = msg["model_path"], msg["threads"]
             torch.set_num_threads(threads)
             feats = cpu_features()
-            natives = ["float32"] + [p for p, ok in (("int8", feats.int8_native), ("bfloat16", feats.bf16_native))
-                                     if ok]
+            # what runs natively here: float32, FBGEMM's int8 and fp16-weight products (AVX2), bf16 (AVX512-BF16)
+            natives = ["float32"] + [p for p, ok in (("int8", feats.int8_native), ("fp16w", feats.int8_native),
+                                                     ("bfloat16", feats.bf16_native)) if ok]
             eng = engine("auto")
             if eng.lm_precision == eng.decoder_precision:
                 engines[eng.lm_precision] = eng
@@ -424,8 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     best_peak = max(peaks.values())
     best_dtype = max(peaks, key=peaks.get)
     useful = eng_tokens * per_token / e["wall"] / 1e9
-    # mixed (two-pass int8 gate/up, fp16-weight elsewhere) has no peak of its own: measured against int8's
-    lm_peak_name = auto_lm if auto_lm in peaks else "int8"
+    lm_peak_name = auto_lm if auto_lm in peaks else "float32"
     print(f"engine (LM {auto_lm}, decoder {auto_dec}): {speed(e):.1f} audio-s per wall-s ({sum(e['samples']) / sr:.1f} s "
           f"of audio in {e['wall']:.1f} s; CPU {e['cpu']:.1f} s); LM {e['lm']:.1f} s at {lm_rate:.0f} G/s = "
           f"{100 * lm_rate / peaks[lm_peak_name]:.0f}% of the {lm_peak_name} peak, decoder {e['decoder']:.1f} s at {dec_rate:.0f} G/s = "

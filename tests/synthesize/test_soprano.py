@@ -378,7 +378,8 @@ def _int8_or_skip():
 
 def test_cpu_features_follow_the_caps_a_process_is_given():
     """Capped to AVX2 (as the benchmark emulates the common CPU), the engine sees no AVX-512 and no native
-    bf16, and `auto` picks a mixed LM (two-pass int8 MLP gate/up, fp16 weights elsewhere) and an int8 decoder there; the host's own features come from /proc/cpuinfo."""
+    bf16, and `auto` picks an fp16-weight LM and an int8 decoder there; the host's own features come from
+    /proc/cpuinfo."""
     code = ("import torch; from pipeline.synthesize.soprano.precision import cpu_features, choose; f = cpu_features(); "
             "print(f.isa, f.bf16_native, f.int8_native, choose('auto', torch.device('cpu'), 'decoder'), "
             "choose('auto', torch.device('cpu'), 'lm'), "
@@ -391,7 +392,7 @@ def test_cpu_features_follow_the_caps_a_process_is_given():
     assert proc.returncode == 0, proc.stderr
     isa, bf16, int8, decoder, lm, avx512 = proc.stdout.split()
     assert (isa, bf16, avx512) == ("AVX2", "False", "False")
-    assert (lm, decoder) == (("mixed", "int8") if int8 == "True" else ("float32", "float32"))
+    assert (lm, decoder) == (("fp16w", "int8") if int8 == "True" else ("float32", "float32"))
 
 
 def test_int8_linear_is_per_row_and_close_to_float32():
@@ -407,8 +408,8 @@ def test_int8_linear_is_per_row_and_close_to_float32():
 
 
 def test_two_pass_int8_and_fp16_weight_linears_are_per_row_and_closer_to_float32():
-    """The kinds `mixed` is made of: two-pass int8 (activations to ~14 bits) is much closer to float32 than
-    one pass, fp16 weights closer still; both give a row the same result in any batch."""
+    """Two-pass int8 (activations to ~14 bits) is much closer to float32 than one pass, fp16 weights closer
+    still; both give a row the same result in any batch."""
     _int8_or_skip()
     from pipeline.synthesize.soprano.precision import linear
     g = torch.Generator().manual_seed(1)
@@ -424,13 +425,14 @@ def test_two_pass_int8_and_fp16_weight_linears_are_per_row_and_closer_to_float32
     assert snr["int8x2"] > snr["int8"] + 5 and snr["int8x2"] > 40 and snr["fp16w"] > 60, snr
 
 
-@pytest.mark.parametrize("precision", ["int8", "mixed"])
+@pytest.mark.parametrize("precision", ["int8", "fp16w"])
 def test_int8_engine_batch_invariance_and_audio_against_float32(ckpt, engine, precision):
-    """int8 and mixed: a segment alone and in a batch gives the same tokens and audio (to 60 dB); on the same
-    forced tokens its audio stays close to float32's (the published-shape figure is `make bench-soprano`'s)."""
+    """An int8 or fp16-weight LM with the int8 decoder (what `auto` runs on AVX2 CPUs): a segment alone and
+    in a batch gives the same tokens and audio (to 60 dB); on the same forced tokens its audio stays close to
+    float32's (the published-shape figure is `make bench-soprano`'s)."""
     _int8_or_skip()
     from pipeline.synthesize.soprano import SopranoEngine
-    eng = SopranoEngine(ckpt, device="cpu", dtype=precision, temperature=0.3)
+    eng = SopranoEngine(ckpt, device="cpu", dtype=precision, decoder_dtype="int8", temperature=0.3)
     assert (eng.lm_precision, eng.decoder_precision) == (precision, "int8")
     assert eng.identity()["lm_dtype"] == precision
     reqs = [request(t) for t in texts(12, seed=8)]

@@ -66,7 +66,7 @@ class VocosDecoder:
         self.out_w = get("head.out.weight", torch.float32)
         self.out_b = get("head.out.bias", torch.float32)
         # the head's projection: float32, or under int8 float16 weights with float32 arithmetic (FBGEMM)
-        self.out = linear(self.out_w, self.out_b, "fp16w" if self.precision == "int8" else "float32", device)
+        self.out = linear(self.out_w, self.out_b, "fp16w" if self.precision in ("int8", "fp16w") else "float32", device)
         self.n_fft = self.out_w.shape[0] - 2
         self.hop = D.SOPRANO_HOP
         self.upscale = D.SOPRANO_UPSCALE

@@ -34,8 +34,9 @@ from .sampling import repetition_score
 from .weights import WHERE, find_weights, read_config
 
 log = logging.getLogger(__name__)
-ENGINE_VERSION = "4"          # bump when a change here changes the audio (2: soprano-tts text preparation,
-                              # 3: int8 on CPUs without native bf16, 4: the mixed LM there)
+ENGINE_VERSION = "5"          # bump when a change here changes the audio (2: soprano-tts text preparation,
+                              # 3: int8 on CPUs without native bf16, 4: the mixed LM there, 5: fp16w LM there
+                              # and packed prompts)
 
 
 # What soprano-tts 0.2.0 does to text before tokenizing it (its utils/text_normalizer.clean_text, after
@@ -116,7 +117,7 @@ class SopranoEngine(Engine):
         self.device = torch.device(device)
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise EngineError(f"device '{device}' asked for but CUDA is not available; use --device cpu")
-        # precisions: float32 | bfloat16 | float16 (CUDA) | int8 | mixed (CPU, FBGEMM; mixed decodes in int8); auto from what the device
+        # precisions: float32 | bfloat16 | float16 (CUDA) | int8 | fp16w (CPU, FBGEMM); auto from what the device
         # runs natively (precision.choose). lm_dtype/decoder_dtype: the torch dtype activations are held in.
         self.lm_precision = choose(dtype, self.device, "lm")
         self.decoder_precision = choose(dtype if decoder_dtype == "auto" else decoder_dtype, self.device, "decoder")

@@ -78,8 +78,8 @@ class QwenLM:
     """Qwen3 weights on one device in one precision, and the prefill/step passes over a slot KV cache.
 
     `dtype` is a torch dtype or a precision name (`precision.PRECISIONS`); under "int8" the matrix products
-    run in int8 and everything else (embedding, norms, attention, KV cache, logits) in float32; under "mixed"
-    the MLP's gate/up product runs in two-pass int8 and the other products with float16 weights."""
+    run in int8 and everything else (embedding, norms, attention, KV cache, logits) in float32; under "fp16w"
+    the products read float16 weights and compute in float32."""
 
     def __init__(self, shape: LMShape, tensors: dict[str, torch.Tensor], device: torch.device,
                  dtype: torch.dtype | str, max_positions: int = 4096):
@@ -91,8 +91,8 @@ class QwenLM:
         def get(name: str) -> torch.Tensor:
             return tensors[name].to(device=device, dtype=dtype).contiguous()
 
-        def lin(*names: str, kind: str = self.precision) -> Linear:
-            return linear(torch.cat([tensors[n].float() for n in names]), None, kind, device)
+        def lin(*names: str) -> Linear:
+            return linear(torch.cat([tensors[n].float() for n in names]), None, self.precision, device)
 
         self.embed = get("model.embed_tokens.weight")
         head = "model.embed_tokens.weight" if s.tie_embeddings or "lm_head.weight" not in tensors else "lm_head.weight"
@@ -108,9 +108,7 @@ class QwenLM:
                 "o": lin(p + "self_attn.o_proj.weight"),
                 "q_norm": get(p + "self_attn.q_norm.weight"),
                 "k_norm": get(p + "self_attn.k_norm.weight"),
-                # mixed: the widest product (half the FLOPs) in two-pass int8, the rest fp16-weight
-                "gate_up": lin(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight",
-                               kind="int8x2" if self.precision == "mixed" else self.precision),
+                "gate_up": lin(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
                 "down": lin(p + "mlp.down_proj.weight"),
             })
         inv = 1.0 / (s.rope_theta ** (torch.arange(0, s.head_dim, 2, dtype=torch.float64) / s.head_dim))
@@ -151,26 +149,37 @@ class QwenLM:
         hidden = _rms(h, self.norm, self.shape.rms_eps)
         return hidden, self.lm_head(hidden).float()
 
-    def _prefill_layers(self, ids: torch.Tensor, slots: torch.Tensor,
+    def _prefill_layers(self, ids: torch.Tensor, lengths: list[int], slots: torch.Tensor,
                         cache: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        """The layers over prompts `ids` (n, P), writing K/V into cache `slots` at 0..P-1; (n, P, hidden)
-        before the final norm."""
+        """The layers over prompts packed end to end, `ids` (sum(lengths),), prompt i of `lengths[i]` tokens
+        written into cache row `slots[i]` at positions 0..lengths[i]-1; (sum(lengths), hidden) before the final
+        norm. Packed, not padded: the products cost the real tokens only, and attention runs per prompt."""
         s = self.shape
-        P = ids.shape[1]
         kc, vc = cache
-        h = F.embedding(ids, self.embed)                                    # (n, P, hidden)
-        cos, sin = self.cos[:P, None, :], self.sin[:P, None, :]             # (P, 1, hd)
+        dev = ids.device
+        starts = [0]
+        for n in lengths:
+            starts.append(starts[-1] + n)
+        pos = torch.cat([torch.arange(n, device=dev) for n in lengths])                   # (N,)
+        row = torch.repeat_interleave(slots, torch.tensor(lengths, device=dev))           # (N,) cache row per token
+        h = F.embedding(ids, self.embed)                                                  # (N, hidden)
+        cos, sin = self.cos[pos][:, None, :], self.sin[pos][:, None, :]                   # (N, 1, hd)
+        g = s.heads // s.kv_heads
         for li, layer in enumerate(self.layers):
-            q, k, v = self._qkv(layer, h, cos, sin)                         # (n, P, H|KV, hd)
-            q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
-            kc[li, slots, :, :P] = k
-            vc[li, slots, :, :P] = v
-            if s.kv_heads != s.heads:
-                k = k.repeat_interleave(s.heads // s.kv_heads, dim=1)
-                v = v.repeat_interleave(s.heads // s.kv_heads, dim=1)
-            # right padding + causal mask: a real position never sees a pad
-            a = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=self.scale)
-            h = h + layer["o"](a.transpose(1, 2).flatten(2))
+            q, k, v = self._qkv(layer, h, cos, sin)                                       # (N, H|KV, hd)
+            kc[li, row, :, pos] = k
+            vc[li, row, :, pos] = v
+            a = torch.empty_like(q)
+            for i, n in enumerate(lengths):
+                a0, a1 = starts[i], starts[i + 1]
+                # (KV, g, n, hd) queries against (KV, 1, n, hd) keys: grouped heads share a key without copies
+                qi = q[a0:a1].unflatten(1, (s.kv_heads, g)).permute(1, 2, 0, 3)
+                ki = k[a0:a1].transpose(0, 1)[:, None]
+                vi = v[a0:a1].transpose(0, 1)[:, None]
+                o = F.scaled_dot_product_attention(qi, ki.expand(-1, g, -1, -1), vi.expand(-1, g, -1, -1),
+                                                   is_causal=True, scale=self.scale)
+                a[a0:a1] = o.permute(2, 0, 1, 3).flatten(1, 2)
+            h = h + layer["o"](a.flatten(1))
             h = h + self._mlp(layer, h)
         return h
 
@@ -179,17 +188,19 @@ class QwenLM:
                 cache: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Prompts `ids` (n, P), right-padded, real lengths `lengths` (n,), into cache `slots` (n,) at
         positions 0..P-1. Returns the last real position's hidden state (n, hidden) and logits (n, vocab) f32."""
-        h = self._prefill_layers(ids, slots, cache)
-        last = h[torch.arange(ids.shape[0], device=h.device), lengths - 1]  # (n, hidden)
-        return self._head(last)
+        lens = [int(n) for n in lengths.tolist()]
+        packed = torch.cat([ids[i, :n] for i, n in enumerate(lens)])
+        h = self._prefill_layers(packed, lens, slots, cache)
+        ends = torch.tensor(lens, device=h.device).cumsum(0) - 1
+        return self._head(h[ends])                                                        # (n, hidden)
 
     @torch.inference_mode()
     def states(self, ids: list[int]) -> torch.Tensor:
         """Teacher forcing: the last-layer hidden state (after the final norm) at every position of one
         sequence `ids`, shape (len(ids), hidden), in the LM's dtype. For parity checks and benchmarks."""
-        t = torch.tensor([ids], dtype=torch.int64, device=self.device)
+        t = torch.tensor(ids, dtype=torch.int64, device=self.device)
         cache = self.new_cache(1, len(ids))
-        h = self._prefill_layers(t, torch.zeros(1, dtype=torch.int64, device=self.device), cache)[0]
+        h = self._prefill_layers(t, [len(ids)], torch.zeros(1, dtype=torch.int64, device=self.device), cache)
         return _rms(h, self.norm, self.shape.rms_eps)
 
     @torch.inference_mode()

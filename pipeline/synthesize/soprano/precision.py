@@ -2,11 +2,11 @@
 
 Precisions: `float32`, `bfloat16`, `float16` (CUDA) and `int8`: int8 weights (per output channel) times
 int8 activations quantized per call (FBGEMM's dynamic linear, 7-bit activations so AVX2's 16-bit pair sums
-cannot saturate), float32 in and out; and `mixed` (the LM on AVX2 CPUs): the MLP's gate/up product in int8
-with a second int8 pass over the activations' rounding residual, every other product with float16 weights
-and float32 arithmetic (FBGEMM's fp16 GEMM, faster than MKL's fp32 at these batch sizes, 60 dB from it).
+cannot saturate), float32 in and out; and `fp16w` (the LM on AVX2 CPUs): every product with float16
+weights and float32 arithmetic (FBGEMM's fp16 GEMM: F16C widens the weights in registers, so it reads half
+the bytes of float32 and is faster than MKL's float32 at every batch size the LM runs, about 60 dB from it).
 Everything that is not a matrix product (norms, attention, the ISTFT head) stays in float32 under `int8`
-and `mixed`.
+and `fp16w`.
 
 The CPU's features come from /proc/cpuinfo, less what the process was told not to use: torch's own
 `ATEN_CPU_CAPABILITY` (seen through `torch.backends.cpu.get_cpu_capability()`) and oneDNN's
@@ -26,12 +26,12 @@ import torch.nn.functional as F
 
 from ...errors import EngineError
 
-PRECISIONS = ("float32", "bfloat16", "float16", "int8", "mixed")
+PRECISIONS = ("float32", "bfloat16", "float16", "int8", "fp16w")
 _TORCH = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16, "int8": torch.float32,
-          "mixed": torch.float32}
+          "fp16w": torch.float32}
 # the kinds of matrix product `linear` makes, beyond the precisions: int8 in two passes (the activations'
-# rounding residual quantized again: ~14-bit activations, 8-bit weights) and float16 weights computed in float32
-KINDS = PRECISIONS + ("int8x2", "fp16w")
+# rounding residual quantized again: ~14-bit activations, 8-bit weights)
+KINDS = PRECISIONS + ("int8x2",)
 _BELOW_AVX512 = ("sse41", "avx", "avx2", "avx2_vnni", "avx2_vnni_2", "default")
 _BELOW_BF16 = ("avx512_core", "avx512_core_vnni")
 
@@ -105,10 +105,11 @@ def choose(name: str, device: torch.device, part: str = "lm") -> str:
     """The precision `name` ("auto" or one of PRECISIONS) resolves to on `device`, for `part` "lm" or "decoder".
 
     auto: bf16 (fp16 without it) on CUDA; on the CPU bf16 where the CPU has it natively; else, where FBGEMM
-    runs (every AVX2 CPU), the LM `mixed` and the decoder int8; float32 elsewhere. Measured by
-    `make bench-soprano` on the published shape: an all-int8 LM is about 25 dB from float32 in audio (its
-    weights' rounding compounds over 17 layers), `mixed` about 37 dB, the int8 decoder about 34 dB, the two
-    together about 32 dB (README, "Soprano precision")."""
+    runs (every AVX2 CPU), the LM `fp16w` and the decoder int8; float32 elsewhere. Measured by
+    `make bench-soprano` on the published shape: an int8 LM is about 25 dB from float32 in audio (its
+    weights' 8-bit rounding compounds over 17 layers: int8 in any one of its four products costs 30-34 dB),
+    so the LM keeps 16-bit weights; the int8 decoder is about 34 dB, and `auto` as a whole about 34 dB
+    (README, "Soprano precision")."""
     if name == "auto":
         if device.type == "cuda":
             return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
@@ -116,16 +117,14 @@ def choose(name: str, device: torch.device, part: str = "lm") -> str:
         if feats.bf16_native:
             return "bfloat16"
         if feats.int8_native:
-            return "int8" if part == "decoder" else "mixed"
+            return "int8" if part == "decoder" else "fp16w"
         return "float32"
     if name not in PRECISIONS:
         raise EngineError(f"unknown dtype '{name}'; use auto, {', '.join(PRECISIONS)}")
     if name == "float16" and device.type == "cpu":
         raise EngineError("float16 is for CUDA; on the CPU use bfloat16, int8 or float32")
-    if name in ("int8", "mixed") and (device.type != "cpu" or not cpu_features().int8_native):
+    if name in ("int8", "fp16w") and (device.type != "cpu" or not cpu_features().int8_native):
         raise EngineError(f"{name} runs on x86 CPUs with AVX2 (FBGEMM); use float32 or bfloat16")
-    if name == "mixed" and part == "decoder":
-        return "int8"                 # the decoder has no mixed form: its products are all int8 there
     return name
 
 
@@ -138,13 +137,13 @@ Linear = Callable[[torch.Tensor], torch.Tensor]
 
 
 def linear(weight: torch.Tensor, bias: torch.Tensor | None, precision: str, device: torch.device) -> Linear:
-    """x (..., in) -> (..., out) of kind `precision` (one of KINDS; `mixed` alone means fp16w), from a float32
+    """x (..., in) -> (..., out) of kind `precision` (one of KINDS), from a float32
     `weight` (out, in) and optional `bias` (out,)."""
     if precision == "int8":
         return _Int8Linear(weight, bias)
     if precision == "int8x2":
         return _Int8Linear(weight, bias, passes=2)
-    if precision in ("fp16w", "mixed"):
+    if precision == "fp16w":
         return _Fp16WeightLinear(weight, bias)
     w = weight.to(device=device, dtype=_TORCH[precision]).contiguous()
     b = None if bias is None else bias.to(device=device, dtype=_TORCH[precision])
