@@ -139,13 +139,12 @@ def generate(lm: QwenLM, jobs: list[Job], stop_id: int, sampling: Sampling, slot
             if holes:
                 dst, src = torch.tensor(holes, device=dev), torch.tensor(movers, device=dev)
                 span = int(pos[src].max()) + 1
-                for c in cache:
-                    c[:, dst, :, :span] = c[:, src, :, :span]
+                lm.move_rows(cache, dst, src, span)
                 for t in (hid, seen, pos, nxt):
                     t[dst] = t[src]
                 for d, r in zip(holes, movers):
                     owner[d], count[d], seeds[d] = owner[r], count[r], seeds[r]
-            cache = (cache[0][:, :m], cache[1][:, :m])
+            cache = lm.shrink(cache, m)
             hid, seen, pos, nxt = hid[:m], seen[:m], pos[:m], nxt[:m]
             owner, count, seeds = owner[:m], count[:m], seeds[:m]
             busy = list(range(m))

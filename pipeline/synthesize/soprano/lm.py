@@ -125,11 +125,24 @@ class QwenLM:
         return cls(shape, load_file(str(path / "model.safetensors")), device, dtype, max_positions)
 
     def new_cache(self, slots: int, positions: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """K and V caches, each (layers, slots, kv_heads, positions, head_dim), zeroed."""
+        """K and V caches, zeroed: K (layers, slots, kv_heads, head_dim, positions), stored transposed so a
+        step's scores are one plain batched product q K (3x faster on the CPU than against K's transpose), and
+        V (layers, slots, kv_heads, positions, head_dim)."""
         s = self.shape
-        size = (s.layers, slots, s.kv_heads, positions, s.head_dim)
-        return (torch.zeros(size, device=self.device, dtype=self.dtype),
-                torch.zeros(size, device=self.device, dtype=self.dtype))
+        return (torch.zeros((s.layers, slots, s.kv_heads, s.head_dim, positions), device=self.device, dtype=self.dtype),
+                torch.zeros((s.layers, slots, s.kv_heads, positions, s.head_dim), device=self.device, dtype=self.dtype))
+
+    @staticmethod
+    def move_rows(cache: tuple[torch.Tensor, torch.Tensor], dst: torch.Tensor, src: torch.Tensor, span: int) -> None:
+        """Copy cache rows `src` into rows `dst`, positions 0..span-1 (what the rows have written)."""
+        kc, vc = cache
+        kc[:, dst, :, :, :span] = kc[:, src, :, :, :span]
+        vc[:, dst, :, :span] = vc[:, src, :, :span]
+
+    @staticmethod
+    def shrink(cache: tuple[torch.Tensor, torch.Tensor], rows: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The cache's first `rows` rows (views)."""
+        return cache[0][:, :rows], cache[1][:, :rows]
 
     def _qkv(self, layer: dict, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor):
         """h (..., hidden) -> q (..., heads, hd), k and v (..., kv_heads, hd), normed and rotated."""
@@ -167,7 +180,7 @@ class QwenLM:
         g = s.heads // s.kv_heads
         for li, layer in enumerate(self.layers):
             q, k, v = self._qkv(layer, h, cos, sin)                                       # (N, H|KV, hd)
-            kc[li, row, :, pos] = k
+            kc[li, row, :, :, pos] = k
             vc[li, row, :, pos] = v
             a = torch.empty_like(q)
             for i, n in enumerate(lengths):
@@ -215,18 +228,23 @@ class QwenLM:
         cos, sin = self.cos[positions][:, None, :], self.sin[positions][:, None, :]
         rows = torch.arange(S, device=h.device)
         span = torch.arange(context, device=h.device)
-        # additive mask: slot i sees positions 0..positions[i]
-        mask = torch.zeros((S, 1, 1, context), device=h.device, dtype=self.dtype)
-        mask.masked_fill_((span[None, :] > positions[:, None])[:, None, None, :], float("-inf"))
         g = s.heads // s.kv_heads
+        # additive mask: slot i sees positions 0..positions[i]; one (g, context) plane per slot and KV head
+        mask = torch.zeros((S, s.kv_heads, 1, context), device=h.device, dtype=self.dtype)
+        mask.masked_fill_((span[None, :] > positions[:, None])[:, None, None, :], float("-inf"))
+        mask = mask.flatten(0, 1)                                            # (S*KV, 1, C)
         for li, layer in enumerate(self.layers):
             q, k, v = self._qkv(layer, h, cos, sin)                         # (S, H|KV, hd)
-            kc[li, rows, :, positions] = k
+            kc[li, rows, :, :, positions] = k
             vc[li, rows, :, positions] = v
-            keys = kc[li, :S, :, :context]                                  # (S, KV, C, hd), a view
-            vals = vc[li, :S, :, :context]
-            qg = q.unflatten(1, (s.kv_heads, g))                            # (S, KV, g, hd)
-            a = F.scaled_dot_product_attention(qg, keys, vals, attn_mask=mask, scale=self.scale)
-            h = h + layer["o"](a.flatten(1))
+            # grouped-query attention as two batched products per (slot, KV head): the g query heads of a
+            # group against its keys (hd, C) and values (C, hd), views into the cache
+            keys = kc[li, :S, :, :, :context].flatten(0, 1)                 # (S*KV, hd, C)
+            vals = vc[li, :S, :, :context].flatten(0, 1)                    # (S*KV, C, hd)
+            qg = q.unflatten(1, (s.kv_heads, g)).flatten(0, 1)              # (S*KV, g, hd)
+            scores = torch.baddbmm(mask, qg, keys, alpha=self.scale)        # (S*KV, g, C)
+            probs = torch.softmax(scores.float(), dim=-1).to(self.dtype)
+            a = torch.bmm(probs, vals)                                       # (S*KV, g, hd)
+            h = h + layer["o"](a.reshape(S, -1))
             h = h + self._mlp(layer, h)
         return self._head(h)
