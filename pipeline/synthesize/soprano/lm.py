@@ -68,10 +68,11 @@ def _rms(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
     return F.rms_norm(x, (x.shape[-1],), w, eps)
 
 
-def _rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    half = x.shape[-1] // 2
-    rot = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
-    return x * cos + rot * sin
+def _rope(x: torch.Tensor, rot: torch.Tensor) -> torch.Tensor:
+    """Rotary embedding of x (..., hd) whose dims are laid out in pairs (d, d + hd/2 of the checkpoint's
+    layout side by side): one complex product by `rot` (..., hd/2), complex64, computed in float32."""
+    y = torch.view_as_complex(x.float().unflatten(-1, (-1, 2))) * rot
+    return torch.view_as_real(y).flatten(-2).to(x.dtype)
 
 
 class QwenLM:
@@ -94,6 +95,15 @@ class QwenLM:
         def lin(*names: str) -> Linear:
             return linear(torch.cat([tensors[n].float() for n in names]), None, self.precision, device)
 
+        # q and k head dims reordered so each rotary pair (d, d + hd/2) sits side by side: rotary embedding
+        # is then one complex product. q.k is a sum over dims, so the order changes no score; v keeps its own.
+        hd = s.head_dim
+        pair = torch.stack([torch.arange(hd // 2), torch.arange(hd // 2) + hd // 2], dim=1).flatten()
+
+        def paired(name: str, heads: int) -> torch.Tensor:
+            w = tensors[name].float()
+            return w.unflatten(0, (heads, hd))[:, pair].flatten(0, 1) if w.dim() == 2 else w[pair]
+
         self.embed = get("model.embed_tokens.weight")
         head = "model.embed_tokens.weight" if s.tie_embeddings or "lm_head.weight" not in tensors else "lm_head.weight"
         self.lm_head: Linear = lin(head)
@@ -101,22 +111,24 @@ class QwenLM:
         self.layers = []
         for i in range(s.layers):
             p = f"model.layers.{i}."
+            qkv = torch.cat([paired(p + "self_attn.q_proj.weight", s.heads), paired(p + "self_attn.k_proj.weight", s.kv_heads),
+                             tensors[p + "self_attn.v_proj.weight"].float()])
+            # q_norm for the query heads and k_norm for the key heads, as one (heads + kv_heads, hd) weight
+            qk_norm = torch.cat([paired(p + "self_attn.q_norm.weight", 1).expand(s.heads, hd),
+                                 paired(p + "self_attn.k_norm.weight", 1).expand(s.kv_heads, hd)])
             self.layers.append({
                 "in_norm": get(p + "input_layernorm.weight"),
                 "post_norm": get(p + "post_attention_layernorm.weight"),
-                "qkv": lin(p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight", p + "self_attn.v_proj.weight"),
+                "qkv": linear(qkv, None, self.precision, device),
                 "o": lin(p + "self_attn.o_proj.weight"),
-                "q_norm": get(p + "self_attn.q_norm.weight"),
-                "k_norm": get(p + "self_attn.k_norm.weight"),
+                "qk_norm": qk_norm.to(device=device, dtype=dtype).contiguous(),
                 "gate_up": lin(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
                 "down": lin(p + "mlp.down_proj.weight"),
             })
-        inv = 1.0 / (s.rope_theta ** (torch.arange(0, s.head_dim, 2, dtype=torch.float64) / s.head_dim))
+        inv = 1.0 / (s.rope_theta ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
         ang = torch.arange(max_positions, dtype=torch.float64)[:, None] * inv[None, :]
-        ang = torch.cat([ang, ang], dim=-1)
-        self.cos = ang.cos().to(device=device, dtype=dtype)
-        self.sin = ang.sin().to(device=device, dtype=dtype)
-        self.scale = s.head_dim ** -0.5
+        self.rot = torch.polar(torch.ones_like(ang), ang).to(device=device, dtype=torch.complex64)   # (P, hd/2)
+        self.scale = hd ** -0.5
 
     @classmethod
     def load(cls, path: Path, device: torch.device, dtype: torch.dtype, max_positions: int = 4096) -> QwenLM:
@@ -144,15 +156,16 @@ class QwenLM:
         """The cache's first `rows` rows (views)."""
         return cache[0][:, :rows], cache[1][:, :rows]
 
-    def _qkv(self, layer: dict, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor):
-        """h (..., hidden) -> q (..., heads, hd), k and v (..., kv_heads, hd), normed and rotated."""
+    def _qkv(self, layer: dict, h: torch.Tensor, rot: torch.Tensor):
+        """h (N, hidden) -> q (N, heads, hd), k and v (N, kv_heads, hd); q and k normed and rotated (by `rot`,
+        (N, 1, hd/2)), in the paired dim order."""
         s = self.shape
         qkv = layer["qkv"](_rms(h, layer["in_norm"], s.rms_eps))
-        q, k, v = qkv.split([s.heads * s.head_dim, s.kv_heads * s.head_dim, s.kv_heads * s.head_dim], dim=-1)
-        q = _rms(q.unflatten(-1, (s.heads, s.head_dim)), layer["q_norm"], s.rms_eps)
-        k = _rms(k.unflatten(-1, (s.kv_heads, s.head_dim)), layer["k_norm"], s.rms_eps)
-        v = v.unflatten(-1, (s.kv_heads, s.head_dim))
-        return _rope(q, cos, sin), _rope(k, cos, sin), v
+        qk, v = qkv.split([(s.heads + s.kv_heads) * s.head_dim, s.kv_heads * s.head_dim], dim=-1)
+        # q_norm and k_norm in one pass: the norm without weight, then each head's weight
+        qk = F.rms_norm(qk.unflatten(-1, (s.heads + s.kv_heads, s.head_dim)), (s.head_dim,), None, s.rms_eps)
+        qk = _rope(qk.mul_(layer["qk_norm"]), rot)
+        return qk[:, :s.heads], qk[:, s.heads:], v.unflatten(-1, (s.kv_heads, s.head_dim))
 
     def _mlp(self, layer: dict, h: torch.Tensor) -> torch.Tensor:
         gate, up = layer["gate_up"](_rms(h, layer["post_norm"], self.shape.rms_eps)).chunk(2, dim=-1)
@@ -176,10 +189,10 @@ class QwenLM:
         pos = torch.cat([torch.arange(n, device=dev) for n in lengths])                   # (N,)
         row = torch.repeat_interleave(slots, torch.tensor(lengths, device=dev))           # (N,) cache row per token
         h = F.embedding(ids, self.embed)                                                  # (N, hidden)
-        cos, sin = self.cos[pos][:, None, :], self.sin[pos][:, None, :]                   # (N, 1, hd)
+        rot = self.rot[pos][:, None, :]                                                   # (N, 1, hd/2)
         g = s.heads // s.kv_heads
         for li, layer in enumerate(self.layers):
-            q, k, v = self._qkv(layer, h, cos, sin)                                       # (N, H|KV, hd)
+            q, k, v = self._qkv(layer, h, rot)                                            # (N, H|KV, hd)
             kc[li, row, :, :, pos] = k
             vc[li, row, :, pos] = v
             a = torch.empty_like(q)
@@ -225,7 +238,7 @@ class QwenLM:
         S = ids.shape[0]
         kc, vc = cache
         h = F.embedding(ids, self.embed)                                    # (S, hidden)
-        cos, sin = self.cos[positions][:, None, :], self.sin[positions][:, None, :]
+        rot = self.rot[positions][:, None, :]                               # (S, 1, hd/2)
         rows = torch.arange(S, device=h.device)
         span = torch.arange(context, device=h.device)
         g = s.heads // s.kv_heads
@@ -234,14 +247,14 @@ class QwenLM:
         mask.masked_fill_((span[None, :] > positions[:, None])[:, None, None, :], float("-inf"))
         mask = mask.flatten(0, 1)                                            # (S*KV, 1, C)
         for li, layer in enumerate(self.layers):
-            q, k, v = self._qkv(layer, h, cos, sin)                         # (S, H|KV, hd)
+            q, k, v = self._qkv(layer, h, rot)                              # (S, H|KV, hd)
             kc[li, rows, :, :, positions] = k
             vc[li, rows, :, positions] = v
             # grouped-query attention as two batched products per (slot, KV head): the g query heads of a
             # group against its keys (hd, C) and values (C, hd), views into the cache
             keys = kc[li, :S, :, :, :context].flatten(0, 1)                 # (S*KV, hd, C)
             vals = vc[li, :S, :, :context].flatten(0, 1)                    # (S*KV, C, hd)
-            qg = q.unflatten(1, (s.kv_heads, g)).flatten(0, 1)              # (S*KV, g, hd)
+            qg = q.unflatten(1, (s.kv_heads, g)).flatten(0, 1).contiguous() # (S*KV, g, hd)
             scores = torch.baddbmm(mask, qg, keys, alpha=self.scale)        # (S*KV, g, C)
             probs = torch.softmax(scores.float(), dim=-1).to(self.dtype)
             a = torch.bmm(probs, vals)                                       # (S*KV, g, hd)
