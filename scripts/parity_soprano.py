@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         ref = dict(np.load(spec["out"]))
 
     feats = cpu_features()
-    precisions = ["float32"] + [p for p, ok in (("int8", feats.int8_native), ("bfloat16", feats.bf16_native)) if ok]
+    precisions = ["float32"] + [p for p, ok in (("fp16w", feats.int8_native), ("int8", feats.int8_native),
+                                                ("bfloat16", feats.bf16_native)) if ok]
     print(f"engine: CPU {feats.describe()}; precisions {', '.join(precisions)}")
     ok = True
     for precision in precisions:
