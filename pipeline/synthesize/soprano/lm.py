@@ -169,7 +169,7 @@ class QwenLM:
 
     def _mlp(self, layer: dict, h: torch.Tensor) -> torch.Tensor:
         gate, up = layer["gate_up"](_rms(h, layer["post_norm"], self.shape.rms_eps)).chunk(2, dim=-1)
-        return layer["down"](F.silu(gate) * up)
+        return layer["down"](F.silu(gate).mul_(up))
 
     def _head(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         hidden = _rms(h, self.norm, self.shape.rms_eps)
@@ -205,8 +205,8 @@ class QwenLM:
                 o = F.scaled_dot_product_attention(qi, ki.expand(-1, g, -1, -1), vi.expand(-1, g, -1, -1),
                                                    is_causal=True, scale=self.scale)
                 a[a0:a1] = o.permute(2, 0, 1, 3).flatten(1, 2)
-            h = h + layer["o"](a.flatten(1))
-            h = h + self._mlp(layer, h)
+            h = h.add_(layer["o"](a.flatten(1)))
+            h = h.add_(self._mlp(layer, h))
         return h
 
     @torch.inference_mode()
@@ -258,6 +258,6 @@ class QwenLM:
             scores = torch.baddbmm(mask, qg, keys, alpha=self.scale)        # (S*KV, g, C)
             probs = torch.softmax(scores.float(), dim=-1).to(self.dtype)
             a = torch.bmm(probs, vals)                                       # (S*KV, g, hd)
-            h = h + layer["o"](a.reshape(S, -1))
-            h = h + self._mlp(layer, h)
+            h = h.add_(layer["o"](a.reshape(S, -1)))
+            h = h.add_(self._mlp(layer, h))
         return self._head(h)
