@@ -407,9 +407,9 @@ def test_int8_linear_is_per_row_and_close_to_float32():
     assert _snr_db(torch.nn.functional.linear(x, w, b).numpy(), y.numpy()) > 33
 
 
-def test_two_pass_int8_and_fp16_weight_linears_are_per_row_and_closer_to_float32():
-    """Two-pass int8 (activations to ~14 bits) is much closer to float32 than one pass, fp16 weights closer
-    still; both give a row the same result in any batch."""
+def test_fp16_weight_linear_is_per_row_and_closer_to_float32_than_int8():
+    """fp16 weights (the LM's products on AVX2) are far closer to float32 than int8; both give a row the same
+    result in any batch."""
     _int8_or_skip()
     from pipeline.synthesize.soprano.precision import linear
     g = torch.Generator().manual_seed(1)
@@ -417,12 +417,12 @@ def test_two_pass_int8_and_fp16_weight_linears_are_per_row_and_closer_to_float32
     x = torch.randn(33, 64, generator=g) * torch.linspace(0.01, 10, 33)[:, None] + 2.0
     want = torch.nn.functional.linear(x, w, b).numpy()
     snr = {}
-    for kind in ("int8", "int8x2", "fp16w"):
+    for kind in ("int8", "fp16w"):
         f = linear(w, b, kind, torch.device("cpu"))
         y = f(x)
         assert torch.equal(f(x[7:8]), y[7:8]) and torch.equal(f(x[3:20]), y[3:20]), kind
         snr[kind] = _snr_db(want, y.numpy())
-    assert snr["int8x2"] > snr["int8"] + 5 and snr["int8x2"] > 40 and snr["fp16w"] > 60, snr
+    assert snr["fp16w"] > 60 and snr["fp16w"] > snr["int8"] + 20, snr
 
 
 @pytest.mark.parametrize("precision", ["int8", "fp16w"])

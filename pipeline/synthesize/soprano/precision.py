@@ -29,9 +29,6 @@ from ...errors import EngineError
 PRECISIONS = ("float32", "bfloat16", "float16", "int8", "fp16w")
 _TORCH = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16, "int8": torch.float32,
           "fp16w": torch.float32}
-# the kinds of matrix product `linear` makes, beyond the precisions: int8 in two passes (the activations'
-# rounding residual quantized again: ~14-bit activations, 8-bit weights)
-KINDS = PRECISIONS + ("int8x2",)
 _BELOW_AVX512 = ("sse41", "avx", "avx2", "avx2_vnni", "avx2_vnni_2", "default")
 _BELOW_BF16 = ("avx512_core", "avx512_core_vnni")
 
@@ -137,12 +134,10 @@ Linear = Callable[[torch.Tensor], torch.Tensor]
 
 
 def linear(weight: torch.Tensor, bias: torch.Tensor | None, precision: str, device: torch.device) -> Linear:
-    """x (..., in) -> (..., out) of kind `precision` (one of KINDS), from a float32
-    `weight` (out, in) and optional `bias` (out,)."""
+    """x (..., in) -> (..., out) in `precision` (one of PRECISIONS), from a float32 `weight` (out, in) and
+    optional `bias` (out,)."""
     if precision == "int8":
         return _Int8Linear(weight, bias)
-    if precision == "int8x2":
-        return _Int8Linear(weight, bias, passes=2)
     if precision == "fp16w":
         return _Fp16WeightLinear(weight, bias)
     w = weight.to(device=device, dtype=_TORCH[precision]).contiguous()
@@ -172,16 +167,11 @@ class _Int8Linear:
     (1/127) for every batch. A row's result never depends on the rows beside it (a segment sounds the same
     in any batch), and every row uses the whole 7-bit range.
 
-    W x = r (W z) + m (W 1) + b, with z = (x - m) / r, m and r the row's min and range.
+    W x = r (W z) + m (W 1) + b, with z = (x - m) / r, m and r the row's min and range."""
 
-    `passes=2`: the part of z its 7-bit rounding loses, e = z - round(127 z) / 127, goes through the same
-    product once more (scaled per row the same way), so the activations carry about 14 bits: what is left
-    is the weights' own 8-bit rounding."""
+    __slots__ = ("packed", "wsum", "bias", "out_features")
 
-    __slots__ = ("packed", "wsum", "bias", "out_features", "passes")
-
-    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, passes: int = 1):
-        self.passes = passes
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None):
         w = weight.detach().float().cpu().contiguous()
         scale = (w.abs().amax(dim=1) / 127.0).clamp_min(1e-12).double()
         previous = torch.backends.quantized.engine
@@ -198,20 +188,12 @@ class _Int8Linear:
         self.bias = None if bias is None else bias.detach().float().cpu()
         self.out_features = w.shape[0]
 
-    def _product(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """W x without the bias; z (x mapped per row onto [0, 1]) and the rows' ranges r."""
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.float()
         # amin and amax apart: torch's CPU aminmax over the last dim is 6-17x slower than the two of them
         lo = x.amin(dim=-1, keepdim=True)
         r = (x.amax(dim=-1, keepdim=True) - lo).clamp_min_(1e-30)
         z = (x - lo).div_(r)
         # reduce_range: 7-bit activations, so u8 x s8 pair sums stay inside AVX2's int16 (no saturation)
-        y = torch.ops.quantized.linear_dynamic(z, self.packed, True)
-        return y.mul_(r).addcmul_(lo, self.wsum), z, r
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        y, z, r = self._product(x.float())
-        if self.passes == 2:
-            # what the 7-bit rounding of z lost, in x's units
-            e = z.sub_(torch.round(z * 127.0).div_(127.0)).mul_(r)
-            y = y.add_(self._product(e)[0])
+        y = torch.ops.quantized.linear_dynamic(z, self.packed, True).mul_(r).addcmul_(lo, self.wsum)
         return y if self.bias is None else y.add_(self.bias)
