@@ -18,6 +18,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Tests never touch the user's segment cache: one fresh cache per test session unless a test sets its own.
 os.environ.setdefault("RENDER_CACHE_DIR", tempfile.mkdtemp(prefix="render-test-cache-"))
+os.environ.setdefault("RENDER_KERNEL_CACHE", tempfile.mkdtemp(prefix="render-test-kernels-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"

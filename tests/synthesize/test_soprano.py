@@ -198,6 +198,8 @@ def test_identity_names_weights_and_settings(engine, ckpt):
     assert ident["engine"] == "soprano" and ident["sample_rate"] == 32000
     assert ident["lm_dtype"] == "float32" and ident["backend"] == "torch"
     assert len(ident["weights_sha256"]) == 16 and ident["temperature"] == 0.3
+    # the fused CPU kernels round differently from torch's operations: a cache never mixes the two
+    assert ident["lm_kernels"] == ("fused" if engine.lm.kernels is not None else "torch")
     json.dumps(ident)
 
 

@@ -34,9 +34,9 @@ from .sampling import repetition_score
 from .weights import WHERE, find_weights, read_config
 
 log = logging.getLogger(__name__)
-ENGINE_VERSION = "5"          # bump when a change here changes the audio (2: soprano-tts text preparation,
+ENGINE_VERSION = "6"          # bump when a change here changes the audio (2: soprano-tts text preparation,
                               # 3: int8 on CPUs without native bf16, 4: the mixed LM there, 5: fp16w LM there
-                              # and packed prompts)
+                              # and packed prompts, 6: the fused CPU kernels, float32 rounding)
 
 
 # What soprano-tts 0.2.0 does to text before tokenizing it (its utils/text_normalizer.clean_text, after
@@ -289,7 +289,9 @@ class SopranoEngine(Engine):
                 "engine": self.name, "engine_version": ENGINE_VERSION, "weights_sha256": h.hexdigest()[:16],
                 "config": json.loads((self.path / "config.json").read_text()),
                 "backend": self.backend, "device": self.device.type, "lm_dtype": self.lm_precision,
-                "decoder_dtype": self.decoder_precision, "temperature": self.sampling.temperature,
+                "decoder_dtype": self.decoder_precision,
+                "lm_kernels": "fused" if self.lm is not None and self.lm.kernels is not None else "torch",
+                "temperature": self.sampling.temperature,
                 "top_p": self.sampling.top_p, "top_k": self.sampling.top_k,
                 "repetition_penalty": self.sampling.repetition_penalty,
                 "max_new_tokens": self.max_new_tokens, "sample_rate": self.sample_rate}

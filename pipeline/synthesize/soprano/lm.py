@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from . import kernels
 from .precision import Linear, linear, torch_dtype
 from .weights import read_config
 
@@ -129,6 +130,12 @@ class QwenLM:
         ang = torch.arange(max_positions, dtype=torch.float64)[:, None] * inv[None, :]
         self.rot = torch.polar(torch.ones_like(ang), ang).to(device=device, dtype=torch.complex64)   # (P, hd/2)
         self.scale = hd ** -0.5
+        # the fused CPU kernels for what lies between the products (float32 activations), where they build
+        self.kernels = None
+        if device.type == "cpu" and self.dtype == torch.float32 and s.hidden % 8 == 0 and hd % 8 == 0 \
+                and s.mlp % 8 == 0 and s.heads % s.kv_heads == 0:
+            self.kernels = kernels.load()
+        self.rot_pairs = torch.view_as_real(self.rot).contiguous()                      # (P, hd/2, 2) cos, sin
 
     @classmethod
     def load(cls, path: Path, device: torch.device, dtype: torch.dtype, max_positions: int = 4096) -> QwenLM:
@@ -178,7 +185,7 @@ class QwenLM:
     def _prefill_layers(self, ids: torch.Tensor, lengths: list[int], slots: torch.Tensor,
                         cache: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         """The layers over prompts packed end to end, `ids` (sum(lengths),), prompt i of `lengths[i]` tokens
-        written into cache row `slots[i]` at positions 0..lengths[i]-1; (sum(lengths), hidden) before the final
+        written into cache row `slots[i]` at positions 0..lengths[i]-1; (sum(lengths), hidden) after the final
         norm. Packed, not padded: the products cost the real tokens only, and attention runs per prompt."""
         s = self.shape
         kc, vc = cache
@@ -189,6 +196,10 @@ class QwenLM:
         pos = torch.cat([torch.arange(n, device=dev) for n in lengths])                   # (N,)
         row = torch.repeat_interleave(slots, torch.tensor(lengths, device=dev))           # (N,) cache row per token
         h = F.embedding(ids, self.embed)                                                  # (N, hidden)
+        if self.kernels is not None:
+            # each token attends to its own slot's positions 0..its position, which are all in the cache
+            # once the layer's keys are written: the decode kernels run prefill causally as well
+            return self._layers_native(h, row.contiguous(), pos.contiguous(), cache)
         rot = self.rot[pos][:, None, :]                                                   # (N, 1, hd/2)
         g = s.heads // s.kv_heads
         for li, layer in enumerate(self.layers):
@@ -207,7 +218,43 @@ class QwenLM:
                 a[a0:a1] = o.permute(2, 0, 1, 3).flatten(1, 2)
             h = h.add_(layer["o"](a.flatten(1)))
             h = h.add_(self._mlp(layer, h))
-        return h
+        return _rms(h, self.norm, s.rms_eps)
+
+    def _layers_native(self, h: torch.Tensor, slot: torch.Tensor, pos: torch.Tensor,
+                       cache: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """Every layer through the fused kernels: rows `h` (R, hidden), float32, each at cache row `slot[r]` and
+        position `pos[r]` (int64), attending to that row's positions 0..pos[r]. Returns the rows after the
+        final norm. Per layer: four products in torch, four kernel calls between them."""
+        s, K = self.shape, self.kernels
+        R, H, hd, eps = h.shape[0], s.hidden, s.head_dim, s.rms_eps
+        kc, vc = cache
+        if R and (int(pos.max()) >= min(kc.shape[-1], self.rot.shape[0]) or int(slot.max()) >= kc.shape[1]
+                  or int(pos.min()) < 0):
+            raise IndexError(f"position or cache row outside the cache ({kc.shape[1]} rows, {kc.shape[-1]} positions)")
+        threads = torch.get_num_threads()
+        x = torch.empty_like(h)
+        attn = torch.empty((R, s.heads * hd), dtype=torch.float32, device=h.device)
+        act = torch.empty((R, s.mlp), dtype=torch.float32, device=h.device)
+        hp, xp, ap, mp = h.data_ptr(), x.data_ptr(), attn.data_ptr(), act.data_ptr()
+        sp, pp, rp = slot.data_ptr(), pos.data_ptr(), self.rot_pairs.data_ptr()
+        ks, vs = kc.stride(), vc.stride()
+        K.rms_norm(hp, H, self.layers[0]["in_norm"].data_ptr(), xp, H, R, H, eps)
+        for li, layer in enumerate(self.layers):
+            kp, vp = kc.data_ptr() + 4 * li * ks[0], vc.data_ptr() + 4 * li * vs[0]
+            qkv = layer["qkv"](x)
+            qs = qkv.stride(0)
+            K.qk_rope_cache(qkv.data_ptr(), qs, layer["qk_norm"].data_ptr(), rp, sp, pp, R, s.heads, s.kv_heads, hd,
+                            eps, kp, ks[1], ks[2], ks[3], vp, vs[1], vs[2], vs[3])
+            K.attention(qkv.data_ptr(), qs, kp, ks[1], ks[2], ks[3], vp, vs[1], vs[2], vs[3], sp, pp, R, s.heads,
+                        s.kv_heads, hd, self.scale, ap, s.heads * hd, threads)
+            o = layer["o"](attn)
+            K.add_rms_norm(hp, o.data_ptr(), o.stride(0), layer["post_norm"].data_ptr(), xp, H, R, H, eps)
+            gu = layer["gate_up"](x)
+            K.silu_mul(gu.data_ptr(), gu.stride(0), mp, s.mlp, R, s.mlp, threads)
+            d = layer["down"](act)
+            after = self.layers[li + 1]["in_norm"] if li + 1 < len(self.layers) else self.norm
+            K.add_rms_norm(hp, d.data_ptr(), d.stride(0), after.data_ptr(), xp, H, R, H, eps)
+        return x
 
     @torch.inference_mode()
     def prefill(self, ids: torch.Tensor, lengths: torch.Tensor, slots: torch.Tensor,
@@ -218,7 +265,8 @@ class QwenLM:
         packed = torch.cat([ids[i, :n] for i, n in enumerate(lens)])
         h = self._prefill_layers(packed, lens, slots, cache)
         ends = torch.tensor(lens, device=h.device).cumsum(0) - 1
-        return self._head(h[ends])                                                        # (n, hidden)
+        hidden = h[ends]                                                                  # (n, hidden)
+        return hidden, self.lm_head(hidden).float()
 
     @torch.inference_mode()
     def states(self, ids: list[int]) -> torch.Tensor:
@@ -226,8 +274,7 @@ class QwenLM:
         sequence `ids`, shape (len(ids), hidden), in the LM's dtype. For parity checks and benchmarks."""
         t = torch.tensor(ids, dtype=torch.int64, device=self.device)
         cache = self.new_cache(1, len(ids))
-        h = self._prefill_layers(t, [len(ids)], torch.zeros(1, dtype=torch.int64, device=self.device), cache)
-        return _rms(h, self.norm, self.shape.rms_eps)
+        return self._prefill_layers(t, [len(ids)], torch.zeros(1, dtype=torch.int64, device=self.device), cache)
 
     @torch.inference_mode()
     def step(self, ids: torch.Tensor, positions: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor],
@@ -238,6 +285,9 @@ class QwenLM:
         S = ids.shape[0]
         kc, vc = cache
         h = F.embedding(ids, self.embed)                                    # (S, hidden)
+        if self.kernels is not None:
+            hidden = self._layers_native(h, torch.arange(S, device=h.device), positions.contiguous(), cache)
+            return hidden, self.lm_head(hidden).float()
         rot = self.rot[positions][:, None, :]                               # (S, 1, hd/2)
         rows = torch.arange(S, device=h.device)
         span = torch.arange(context, device=h.device)

@@ -1,0 +1,268 @@
+/* The Soprano LM's small per-layer operations on the CPU, fused: RMSNorm (with the residual add), q/k norm
+ * with rotary embedding and the KV-cache write, decode attention over a slot cache, and SiLU-gated
+ * products. The matrix products stay in torch (FBGEMM / MKL); these are what lies between them, which in
+ * torch takes about 35 small operations a layer and, at the few rows a decode step has, most of its time.
+ *
+ * float32 throughout, AVX2 + FMA. Every row is computed by one thread in a fixed order, so a row's result
+ * never depends on the rows beside it or on the thread count. Built and loaded by kernels.py (ctypes); the
+ * OpenMP pragmas use torch's own OpenMP runtime, which is already loaded when this library is. */
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KERNELS_ABI 1
+
+int kernels_abi(void) { return KERNELS_ABI; }
+
+static inline float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline float hmax8(__m256 v) {
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_max_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* e^x for 8 lanes: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two for an exact product), e^r by its
+ * Taylor series to r^7 (relative error below 1e-8 there), times 2^n built in the exponent bits. Inputs
+ * are clamped to [-87, 88], where 2^n stays a normal float. */
+static inline __m256 exp8(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.4426950408889634f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187e-06f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 5040.0f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+static inline float exp1(float x) {
+    float v[8] = {x, 0, 0, 0, 0, 0, 0, 0};
+    _mm256_storeu_ps(v, exp8(_mm256_loadu_ps(v)));
+    return v[0];
+}
+
+/* sum of squares of x[0..n), n a multiple of 8 */
+static inline float sumsq(const float *x, int64_t n) {
+    __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 u = _mm256_loadu_ps(x + i), v = _mm256_loadu_ps(x + i + 8);
+        a = _mm256_fmadd_ps(u, u, a);
+        b = _mm256_fmadd_ps(v, v, b);
+    }
+    for (; i < n; i += 8) {
+        __m256 u = _mm256_loadu_ps(x + i);
+        a = _mm256_fmadd_ps(u, u, a);
+    }
+    return hsum8(_mm256_add_ps(a, b));
+}
+
+/* out = x * (mean(x^2) + eps)^-1/2 * w, row by row (Qwen3's RMSNorm in float32); dim a multiple of 8 */
+static inline void rms_row(const float *x, const float *w, float *out, int64_t dim, float eps) {
+    __m256 inv = _mm256_set1_ps(1.0f / sqrtf(sumsq(x, dim) / (float)dim + eps));
+    for (int64_t i = 0; i < dim; i += 8)
+        _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), inv), _mm256_loadu_ps(w + i)));
+}
+
+void rms_norm(const float *x, int64_t xs, const float *w, float *out, int64_t os, int64_t rows, int64_t dim,
+              float eps) {
+    for (int64_t r = 0; r < rows; r++)
+        rms_row(x + r * xs, w, out + r * os, dim, eps);
+}
+
+/* h += y (the residual add), then out = RMSNorm(h) * w; both (rows, dim), h contiguous */
+void add_rms_norm(float *h, const float *y, int64_t ys, const float *w, float *out, int64_t os, int64_t rows,
+                  int64_t dim, float eps) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *hr = h + r * dim;
+        const float *yr = y + r * ys;
+        for (int64_t i = 0; i < dim; i += 8)
+            _mm256_storeu_ps(hr + i, _mm256_add_ps(_mm256_loadu_ps(hr + i), _mm256_loadu_ps(yr + i)));
+        rms_row(hr, w, out + r * os, dim, eps);
+    }
+}
+
+/* qkv rows (rows, (heads + 2 kvh) hd), q and k in the paired dim order (d, d + hd/2 side by side): each q and
+ * k head RMS-normed over hd with its weight qkw ((heads + kvh), hd) and rotated in place by rot (positions,
+ * hd/2) complex (cos, sin interleaved) at the row's position; then each row's k and v are written into its
+ * cache slot at its position: K (slot, kv head, hd, positions) and V (slot, kv head, positions, hd), by
+ * strides. */
+void qk_rope_cache(float *qkv, int64_t qs, const float *qkw, const float *rot, const int64_t *slot,
+                   const int64_t *pos, int64_t rows, int64_t heads, int64_t kvh, int64_t hd, float eps,
+                   float *kc, int64_t k_slot, int64_t k_head, int64_t k_dim,
+                   float *vc, int64_t v_slot, int64_t v_head, int64_t v_pos) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *row = qkv + r * qs;
+        const float *c = rot + pos[r] * hd;
+        for (int64_t j = 0; j < heads + kvh; j++) {
+            float *x = row + j * hd;
+            rms_row(x, qkw + j * hd, x, hd, eps);
+            for (int64_t i = 0; i < hd; i += 2) {
+                float a = x[i], b = x[i + 1];
+                x[i] = a * c[i] - b * c[i + 1];
+                x[i + 1] = a * c[i + 1] + b * c[i];
+            }
+        }
+        for (int64_t j = 0; j < kvh; j++) {
+            const float *k = row + (heads + j) * hd, *v = row + (heads + kvh + j) * hd;
+            float *kd = kc + slot[r] * k_slot + j * k_head + pos[r];
+            for (int64_t d = 0; d < hd; d++)
+                kd[d * k_dim] = k[d];
+            memcpy(vc + slot[r] * v_slot + j * v_head + pos[r] * v_pos, v, (size_t)hd * sizeof(float));
+        }
+    }
+}
+
+/* G query heads (G <= 4, a constant after inlining, so the accumulators stay in registers) q (G, hd) with
+ * head stride qh, against n positions: K (hd, n) with row stride kd, V (n, hd) with row stride vp; out
+ * (G, hd) with head stride oh; ss: scratch of G * n floats. */
+static inline __attribute__((always_inline)) void attend_g(const float *q, int64_t qh, const float *K,
+        int64_t kd, const float *V, int64_t vp, int64_t n, int64_t hd, float scale, float *out, int64_t oh,
+        float *ss, const int G) {
+    /* scores: 16 positions at a time for the G heads, each K row read once */
+    int64_t t = 0;
+    for (; t + 16 <= n; t += 16) {
+        __m256 a[8];
+        for (int h = 0; h < 2 * G; h++) a[h] = _mm256_setzero_ps();
+        for (int64_t d = 0; d < hd; d++) {
+            /* hd rows of K are read side by side, more streams than the hardware prefetcher follows: ask
+             * for each row's line four blocks ahead */
+            _mm_prefetch((const char *)(K + d * kd + t + 64), _MM_HINT_T0);
+            __m256 k0 = _mm256_loadu_ps(K + d * kd + t), k1 = _mm256_loadu_ps(K + d * kd + t + 8);
+            for (int h = 0; h < G; h++) {
+                __m256 b = _mm256_broadcast_ss(q + h * qh + d);
+                a[2 * h] = _mm256_fmadd_ps(b, k0, a[2 * h]);
+                a[2 * h + 1] = _mm256_fmadd_ps(b, k1, a[2 * h + 1]);
+            }
+        }
+        for (int h = 0; h < G; h++) {
+            _mm256_storeu_ps(ss + h * n + t, a[2 * h]);
+            _mm256_storeu_ps(ss + h * n + t + 8, a[2 * h + 1]);
+        }
+    }
+    for (; t < n; t++)
+        for (int h = 0; h < G; h++) {
+            float acc = 0.0f;
+            for (int64_t d = 0; d < hd; d++) acc += q[h * qh + d] * K[d * kd + t];
+            ss[h * n + t] = acc;
+        }
+    /* softmax numerators; the division is applied to the output */
+    float inv[4];
+    for (int h = 0; h < G; h++) {
+        float *sh = ss + h * n;
+        __m256 m8 = _mm256_set1_ps(-INFINITY);
+        int64_t i = 0;
+        for (; i + 8 <= n; i += 8) m8 = _mm256_max_ps(m8, _mm256_loadu_ps(sh + i));
+        float m = hmax8(m8);
+        for (; i < n; i++) m = sh[i] > m ? sh[i] : m;
+        __m256 sc = _mm256_set1_ps(scale), mm = _mm256_set1_ps(m * scale), z8 = _mm256_setzero_ps();
+        for (i = 0; i + 8 <= n; i += 8) {
+            __m256 e = exp8(_mm256_fmsub_ps(_mm256_loadu_ps(sh + i), sc, mm));
+            _mm256_storeu_ps(sh + i, e);
+            z8 = _mm256_add_ps(z8, e);
+        }
+        float z = hsum8(z8);
+        for (; i < n; i++) {
+            sh[i] = exp1(sh[i] * scale - m * scale);
+            z += sh[i];
+        }
+        inv[h] = 1.0f / z;
+    }
+    /* out = P V: 16 dims at a time for the G heads, V rows streamed once per block of dims */
+    for (int64_t d = 0; d < hd; d += 16) {
+        __m256 a[8];
+        for (int h = 0; h < 2 * G; h++) a[h] = _mm256_setzero_ps();
+        if (d + 16 <= hd) {
+            for (int64_t j = 0; j < n; j++) {
+                __m256 v0 = _mm256_loadu_ps(V + j * vp + d), v1 = _mm256_loadu_ps(V + j * vp + d + 8);
+                for (int h = 0; h < G; h++) {
+                    __m256 p = _mm256_broadcast_ss(ss + h * n + j);
+                    a[2 * h] = _mm256_fmadd_ps(p, v0, a[2 * h]);
+                    a[2 * h + 1] = _mm256_fmadd_ps(p, v1, a[2 * h + 1]);
+                }
+            }
+        } else {
+            for (int64_t j = 0; j < n; j++) {
+                __m256 v0 = _mm256_loadu_ps(V + j * vp + d);
+                for (int h = 0; h < G; h++)
+                    a[2 * h] = _mm256_fmadd_ps(_mm256_broadcast_ss(ss + h * n + j), v0, a[2 * h]);
+            }
+        }
+        for (int h = 0; h < G; h++) {
+            __m256 iv = _mm256_set1_ps(inv[h]);
+            _mm256_storeu_ps(out + h * oh + d, _mm256_mul_ps(a[2 * h], iv));
+            if (d + 16 <= hd) _mm256_storeu_ps(out + h * oh + d + 8, _mm256_mul_ps(a[2 * h + 1], iv));
+        }
+    }
+}
+
+/* One (row, kv head): its g query heads against the slot's first n positions, four heads at a time. */
+static void attend(const float *q, int64_t qh, const float *K, int64_t kd, const float *V, int64_t vp,
+                   int64_t n, int64_t g, int64_t hd, float scale, float *out, int64_t oh, float *s) {
+    for (int64_t h0 = 0; h0 < g; h0 += 4) {
+        const float *qq = q + h0 * qh;
+        float *oo = out + h0 * oh, *ss = s + h0 * n;
+        switch (g - h0 < 4 ? g - h0 : 4) {
+            case 4: attend_g(qq, qh, K, kd, V, vp, n, hd, scale, oo, oh, ss, 4); break;
+            case 3: attend_g(qq, qh, K, kd, V, vp, n, hd, scale, oo, oh, ss, 3); break;
+            case 2: attend_g(qq, qh, K, kd, V, vp, n, hd, scale, oo, oh, ss, 2); break;
+            default: attend_g(qq, qh, K, kd, V, vp, n, hd, scale, oo, oh, ss, 1); break;
+        }
+    }
+}
+
+/* Attention of every row (its q heads, at its position) over positions 0..pos[r] of its cache slot, grouped
+ * query heads sharing their kv head; q (rows, heads, hd) with row stride qs, out likewise with os. hd is a
+ * multiple of 8. Rows x kv heads are shared among `threads` threads. */
+void attention(const float *q, int64_t qs, const float *kc, int64_t k_slot, int64_t k_head, int64_t k_dim,
+               const float *vc, int64_t v_slot, int64_t v_head, int64_t v_pos, const int64_t *slot,
+               const int64_t *pos, int64_t rows, int64_t heads, int64_t kvh, int64_t hd, float scale,
+               float *out, int64_t os, int threads) {
+    int64_t g = heads / kvh, tasks = rows * kvh, longest = 0;
+    for (int64_t r = 0; r < rows; r++) longest = pos[r] + 1 > longest ? pos[r] + 1 : longest;
+    int nt = threads > 1 && tasks > 1 && tasks * longest * hd > 65536 ? threads : 1;
+    #pragma omp parallel num_threads(nt)
+    {
+        float *s = malloc((size_t)(g * longest) * sizeof(float));
+        #pragma omp for schedule(static)
+        for (int64_t task = 0; task < tasks; task++) {
+            int64_t r = task / kvh, j = task % kvh;
+            attend(q + r * qs + j * g * hd, hd, kc + slot[r] * k_slot + j * k_head, k_dim,
+                   vc + slot[r] * v_slot + j * v_head, v_pos, pos[r] + 1, g, hd, scale,
+                   out + r * os + j * g * hd, hd, s);
+        }
+        free(s);
+    }
+}
+
+/* out = silu(gate) * up, gate and up the two halves of each row of gu (rows, 2 inter); inter a multiple of 8 */
+void silu_mul(const float *gu, int64_t gs, float *out, int64_t os, int64_t rows, int64_t inter, int threads) {
+    int nt = threads > 1 && rows * inter > 65536 ? threads : 1;
+    #pragma omp parallel for schedule(static) num_threads(nt)
+    for (int64_t r = 0; r < rows; r++) {
+        const float *g = gu + r * gs, *u = g + inter;
+        float *o = out + r * os;
+        for (int64_t i = 0; i < inter; i += 8) {
+            __m256 x = _mm256_loadu_ps(g + i);
+            __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), x));
+            __m256 s = _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+            _mm256_storeu_ps(o + i, _mm256_mul_ps(s, _mm256_loadu_ps(u + i)));
+        }
+    }
+}

@@ -1,0 +1,154 @@
+"""The LM's fused CPU kernels (`soprano/kernels.c`) against the same LM run in torch operations."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("safetensors")
+
+from pipeline.synthesize.soprano import kernels  # noqa: E402
+from pipeline.synthesize.soprano.lm import LMShape, QwenLM  # noqa: E402
+
+
+def _kernels_or_skip():
+    if kernels.load() is None:
+        pytest.skip("the fused kernels need an x86 CPU with AVX2+FMA and a C compiler")
+
+
+def _snr_db(ref: torch.Tensor, got: torch.Tensor) -> float:
+    ref, got = ref.double(), got.double()
+    return float(10 * np.log10((ref ** 2).sum().item() / max(((ref - got) ** 2).sum().item(), 1e-300)))
+
+
+def _random_lm(heads: int, kv_heads: int, head_dim: int, hidden: int = 64, mlp: int = 96, layers: int = 2,
+               vocab: int = 300, seed: int = 0, precision: str = "float32") -> QwenLM:
+    """A Qwen3 of any shape, random weights (q/k norm weights too, so the paired order matters)."""
+    g = torch.Generator().manual_seed(seed)
+    shape = LMShape(vocab=vocab, hidden=hidden, mlp=mlp, layers=layers, heads=heads, kv_heads=kv_heads,
+                    head_dim=head_dim, rms_eps=1e-6, rope_theta=10000.0, eos_id=None, tie_embeddings=False)
+
+    def w(*size, scale=0.2):
+        return torch.randn(*size, generator=g) * scale
+
+    t = {"model.embed_tokens.weight": w(vocab, hidden, scale=1.0), "lm_head.weight": w(vocab, hidden),
+         "model.norm.weight": 1 + w(hidden, scale=0.1)}
+    for i in range(layers):
+        p = f"model.layers.{i}."
+        t.update({p + "input_layernorm.weight": 1 + w(hidden, scale=0.1),
+                  p + "post_attention_layernorm.weight": 1 + w(hidden, scale=0.1),
+                  p + "self_attn.q_proj.weight": w(heads * head_dim, hidden),
+                  p + "self_attn.k_proj.weight": w(kv_heads * head_dim, hidden),
+                  p + "self_attn.v_proj.weight": w(kv_heads * head_dim, hidden),
+                  p + "self_attn.o_proj.weight": w(hidden, heads * head_dim),
+                  p + "self_attn.q_norm.weight": 1 + w(head_dim, scale=0.1),
+                  p + "self_attn.k_norm.weight": 1 + w(head_dim, scale=0.1),
+                  p + "mlp.gate_proj.weight": w(mlp, hidden), p + "mlp.up_proj.weight": w(mlp, hidden),
+                  p + "mlp.down_proj.weight": w(hidden, mlp)})
+    return QwenLM(shape, t, torch.device("cpu"), precision, max_positions=128)
+
+
+@pytest.mark.parametrize("heads,kv_heads,head_dim", [(4, 1, 16), (6, 1, 24), (4, 2, 8), (8, 2, 32)])
+def test_kernels_equal_the_torch_operations(heads, kv_heads, head_dim):
+    """Prefill (prompts of several lengths into scattered cache rows), decode steps at uneven positions, and
+    teacher forcing: hidden states, logits and the KV cache agree with the torch path to float32 rounding,
+    for grouped heads in fours and not (6 = 4 + 2), head dims of 8, 16, 24 and 32 (the tails of the 16-wide
+    blocks) and several kv heads."""
+    _kernels_or_skip()
+    fast = _random_lm(heads, kv_heads, head_dim)
+    slow = _random_lm(heads, kv_heads, head_dim)
+    assert fast.kernels is not None
+    slow.kernels = None
+    g = torch.Generator().manual_seed(1)
+    lens = [7, 19, 1, 30, 16]
+    ids = torch.zeros(len(lens), max(lens), dtype=torch.long)
+    for i, n in enumerate(lens):
+        ids[i, :n] = torch.randint(0, fast.shape.vocab, (n,), generator=g)
+    slots = torch.tensor([4, 0, 2, 1, 5])
+    caches = [lm.new_cache(7, 64) for lm in (fast, slow)]
+    (hf, lf), (hs, ls) = [lm.prefill(ids, torch.tensor(lens), slots, c) for lm, c in zip((fast, slow), caches)]
+    assert _snr_db(hs, hf) > 110 and _snr_db(ls, lf) > 110
+    for a, b in zip(*caches):
+        assert _snr_db(b, a) > 110
+    pos = torch.zeros(7, dtype=torch.long)
+    pos[slots] = torch.tensor(lens)
+    tok = torch.randint(0, fast.shape.vocab, (7,), generator=g)
+    for _ in range(6):
+        (hf, lf), (hs, ls) = [lm.step(tok, pos, c, int(pos.max()) + 1) for lm, c in zip((fast, slow), caches)]
+        assert _snr_db(hs, hf) > 110 and _snr_db(ls, lf) > 110
+        pos += 1
+        tok = lf.argmax(-1)
+    seq = ids[3, :30].tolist()
+    assert _snr_db(slow.states(seq), fast.states(seq)) > 110
+
+
+def test_kernel_rows_are_independent_of_their_batch_and_threads():
+    """Attention and the gated activation compute each row alone, in a fixed order: a row's result is the
+    same bit for bit whatever rows are beside it and however many threads share them."""
+    _kernels_or_skip()
+    K = kernels.load()
+    g = torch.Generator().manual_seed(2)
+    rows, heads, kvh, hd, P = 6, 4, 1, 64, 300      # enough work for the threaded path
+    kc, vc = torch.randn(rows, kvh, hd, P, generator=g), torch.randn(rows, kvh, P, hd, generator=g)
+    qkv = torch.randn(rows, (heads + 2 * kvh) * hd, generator=g)
+    pos = torch.tensor([5, 290, 17, 100, 0, 64])
+    ks, vs = kc.stride(), vc.stride()
+
+    def attention(sel: list[int], threads: int) -> torch.Tensor:
+        q, sl, ps = qkv[sel].contiguous(), torch.tensor(sel), pos[sel].contiguous()
+        out = torch.empty(len(sel), heads * hd)
+        K.attention(q.data_ptr(), q.stride(0), kc.data_ptr(), ks[0], ks[1], ks[2], vc.data_ptr(), vs[0], vs[1],
+                    vs[2], sl.data_ptr(), ps.data_ptr(), len(sel), heads, kvh, hd, hd ** -0.5, out.data_ptr(),
+                    heads * hd, threads)
+        return out
+
+    def silu_mul(x: torch.Tensor, threads: int) -> torch.Tensor:
+        out = torch.empty(x.shape[0], x.shape[1] // 2)
+        K.silu_mul(x.data_ptr(), x.stride(0), out.data_ptr(), out.stride(0), x.shape[0], out.shape[1], threads)
+        return out
+
+    every = attention(list(range(rows)), 2)
+    for r in range(rows):
+        assert torch.equal(attention([r], 1)[0], every[r])
+    # against torch: softmax(q k / sqrt(hd)) v over positions 0..pos, per query head
+    for r in range(rows):
+        q = qkv[r, :heads * hd].view(heads, hd)
+        p = torch.softmax(q @ kc[r, 0, :, :pos[r] + 1] * hd ** -0.5, dim=-1)
+        assert torch.allclose(every[r].view(heads, hd), p @ vc[r, 0, :pos[r] + 1], atol=1e-5, rtol=1e-5)
+    gu = torch.randn(300, 2 * 512, generator=g) * 4
+    both = silu_mul(gu, 2)
+    assert torch.equal(silu_mul(gu[7:8].contiguous(), 1)[0], both[7])
+    gate, up = gu.chunk(2, dim=-1)
+    assert torch.allclose(both, torch.nn.functional.silu(gate) * up, atol=1e-5, rtol=1e-5)
+
+
+def test_positions_outside_the_cache_are_an_error_not_a_crash():
+    _kernels_or_skip()
+    lm = _random_lm(4, 1, 16)
+    cache = lm.new_cache(2, 8)
+    with pytest.raises(IndexError):
+        lm.step(torch.tensor([1, 2]), torch.tensor([3, 8]), cache, 9)
+    with pytest.raises(IndexError):
+        lm.step(torch.tensor([1, 2]), torch.tensor([3, 200]), cache, 201)
+
+
+def test_without_the_kernels_the_lm_runs_in_torch(monkeypatch, tmp_path, caplog):
+    """Switched off, or with a compiler that cannot build them, the LM still runs (in torch), with a warning
+    for the failed build and nothing left half-written in the cache."""
+    monkeypatch.setattr(kernels, "load", kernels.load.__wrapped__)
+    monkeypatch.setenv("RENDER_SOPRANO_KERNELS", "0")
+    assert kernels.load() is None
+    assert _random_lm(4, 1, 16).kernels is None
+    monkeypatch.setenv("RENDER_SOPRANO_KERNELS", "1")
+    monkeypatch.setenv("RENDER_KERNEL_CACHE", str(tmp_path))
+    monkeypatch.setenv("CC", "false")                  # a "compiler" that always fails
+    if kernels.cpu_features().flags >= {"avx2", "fma"}:
+        with caplog.at_level(logging.WARNING):
+            assert kernels.load() is None
+        assert "did not build" in caplog.text
+    assert list(tmp_path.iterdir()) == []
+    lm = _random_lm(4, 1, 16)
+    h, logits = lm.prefill(torch.tensor([[5, 6, 7]]), torch.tensor([3]), torch.tensor([0]), lm.new_cache(1, 8))
+    assert torch.isfinite(h).all() and logits.shape == (1, lm.shape.vocab)
