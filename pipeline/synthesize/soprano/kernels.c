@@ -3,7 +3,8 @@
  * products. The matrix products stay in torch (FBGEMM / MKL); these are what lies between them, which in
  * torch takes about 35 small operations a layer and, at the few rows a decode step has, most of its time.
  *
- * float32 throughout, AVX2 + FMA. Every row is computed by one thread in a fixed order, so a row's result
+ * float32 arithmetic, AVX2 + FMA + F16C; the KV cache in float32 or float16 (`half`: read and written
+ * through F16C, which halves the bytes a decode step's attention reads). Every row is computed by one thread in a fixed order, so a row's result
  * never depends on the rows beside it or on the thread count. Built and loaded by kernels.py (ctypes); the
  * OpenMP pragmas use torch's own OpenMP runtime, which is already loaded when this library is. */
 #include <immintrin.h>
@@ -12,9 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KERNELS_ABI 1
+#define KERNELS_ABI 2
 
 int kernels_abi(void) { return KERNELS_ABI; }
+
+/* 8 (or 1) cache values from element i of a float32 or float16 array, as float32 */
+static inline __m256 load8(const void *base, int64_t i, const int half) {
+    return half ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)base + i)))
+                : _mm256_loadu_ps((const float *)base + i);
+}
+
+static inline float load1(const void *base, int64_t i, const int half) {
+    return half ? _cvtsh_ss(((const uint16_t *)base)[i]) : ((const float *)base)[i];
+}
 
 static inline float hsum8(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -105,8 +116,8 @@ void add_rms_norm(float *h, const float *y, int64_t ys, const float *w, float *o
  * strides. */
 void qk_rope_cache(float *qkv, int64_t qs, const float *qkw, const float *rot, const int64_t *slot,
                    const int64_t *pos, int64_t rows, int64_t heads, int64_t kvh, int64_t hd, float eps,
-                   float *kc, int64_t k_slot, int64_t k_head, int64_t k_dim,
-                   float *vc, int64_t v_slot, int64_t v_head, int64_t v_pos) {
+                   void *kc, int64_t k_slot, int64_t k_head, int64_t k_dim,
+                   void *vc, int64_t v_slot, int64_t v_head, int64_t v_pos, int half) {
     for (int64_t r = 0; r < rows; r++) {
         float *row = qkv + r * qs;
         const float *c = rot + pos[r] * hd;
@@ -121,10 +132,19 @@ void qk_rope_cache(float *qkv, int64_t qs, const float *qkw, const float *rot, c
         }
         for (int64_t j = 0; j < kvh; j++) {
             const float *k = row + (heads + j) * hd, *v = row + (heads + kvh + j) * hd;
-            float *kd = kc + slot[r] * k_slot + j * k_head + pos[r];
-            for (int64_t d = 0; d < hd; d++)
-                kd[d * k_dim] = k[d];
-            memcpy(vc + slot[r] * v_slot + j * v_head + pos[r] * v_pos, v, (size_t)hd * sizeof(float));
+            int64_t ko = slot[r] * k_slot + j * k_head + pos[r], vo = slot[r] * v_slot + j * v_head + pos[r] * v_pos;
+            if (half) {
+                uint16_t *kd = (uint16_t *)kc + ko, *vd = (uint16_t *)vc + vo;
+                for (int64_t d = 0; d < hd; d++)
+                    kd[d * k_dim] = _cvtss_sh(k[d], _MM_FROUND_TO_NEAREST_INT);
+                for (int64_t d = 0; d < hd; d += 8)
+                    _mm_storeu_si128((__m128i *)(vd + d), _mm256_cvtps_ph(_mm256_loadu_ps(v + d), _MM_FROUND_TO_NEAREST_INT));
+            } else {
+                float *kd = (float *)kc + ko;
+                for (int64_t d = 0; d < hd; d++)
+                    kd[d * k_dim] = k[d];
+                memcpy((float *)vc + vo, v, (size_t)hd * sizeof(float));
+            }
         }
     }
 }
@@ -132,9 +152,10 @@ void qk_rope_cache(float *qkv, int64_t qs, const float *qkw, const float *rot, c
 /* G query heads (G <= 4, a constant after inlining, so the accumulators stay in registers) q (G, hd) with
  * head stride qh, against n positions: K (hd, n) with row stride kd, V (n, hd) with row stride vp; out
  * (G, hd) with head stride oh; ss: scratch of G * n floats. */
-static inline __attribute__((always_inline)) void attend_g(const float *q, int64_t qh, const float *K,
-        int64_t kd, const float *V, int64_t vp, int64_t n, int64_t hd, float scale, float *out, int64_t oh,
-        float *ss, const int G) {
+static inline __attribute__((always_inline)) void attend_g(const float *q, int64_t qh, const void *K,
+        int64_t kd, const void *V, int64_t vp, int64_t n, int64_t hd, float scale, float *out, int64_t oh,
+        float *ss, const int G, const int half) {
+    const int64_t esize = half ? 2 : 4;
     /* scores: 16 positions at a time for the G heads, each K row read once */
     int64_t t = 0;
     for (; t + 16 <= n; t += 16) {
@@ -143,8 +164,8 @@ static inline __attribute__((always_inline)) void attend_g(const float *q, int64
         for (int64_t d = 0; d < hd; d++) {
             /* hd rows of K are read side by side, more streams than the hardware prefetcher follows: ask
              * for each row's line four blocks ahead */
-            _mm_prefetch((const char *)(K + d * kd + t + 64), _MM_HINT_T0);
-            __m256 k0 = _mm256_loadu_ps(K + d * kd + t), k1 = _mm256_loadu_ps(K + d * kd + t + 8);
+            _mm_prefetch((const char *)K + (d * kd + t + 64) * esize, _MM_HINT_T0);
+            __m256 k0 = load8(K, d * kd + t, half), k1 = load8(K, d * kd + t + 8, half);
             for (int h = 0; h < G; h++) {
                 __m256 b = _mm256_broadcast_ss(q + h * qh + d);
                 a[2 * h] = _mm256_fmadd_ps(b, k0, a[2 * h]);
@@ -159,7 +180,7 @@ static inline __attribute__((always_inline)) void attend_g(const float *q, int64
     for (; t < n; t++)
         for (int h = 0; h < G; h++) {
             float acc = 0.0f;
-            for (int64_t d = 0; d < hd; d++) acc += q[h * qh + d] * K[d * kd + t];
+            for (int64_t d = 0; d < hd; d++) acc += q[h * qh + d] * load1(K, d * kd + t, half);
             ss[h * n + t] = acc;
         }
     /* softmax numerators; the division is applied to the output */
@@ -190,7 +211,7 @@ static inline __attribute__((always_inline)) void attend_g(const float *q, int64
         for (int h = 0; h < 2 * G; h++) a[h] = _mm256_setzero_ps();
         if (d + 16 <= hd) {
             for (int64_t j = 0; j < n; j++) {
-                __m256 v0 = _mm256_loadu_ps(V + j * vp + d), v1 = _mm256_loadu_ps(V + j * vp + d + 8);
+                __m256 v0 = load8(V, j * vp + d, half), v1 = load8(V, j * vp + d + 8, half);
                 for (int h = 0; h < G; h++) {
                     __m256 p = _mm256_broadcast_ss(ss + h * n + j);
                     a[2 * h] = _mm256_fmadd_ps(p, v0, a[2 * h]);
@@ -199,7 +220,7 @@ static inline __attribute__((always_inline)) void attend_g(const float *q, int64
             }
         } else {
             for (int64_t j = 0; j < n; j++) {
-                __m256 v0 = _mm256_loadu_ps(V + j * vp + d);
+                __m256 v0 = load8(V, j * vp + d, half);
                 for (int h = 0; h < G; h++)
                     a[2 * h] = _mm256_fmadd_ps(_mm256_broadcast_ss(ss + h * n + j), v0, a[2 * h]);
             }
@@ -213,16 +234,18 @@ static inline __attribute__((always_inline)) void attend_g(const float *q, int64
 }
 
 /* One (row, kv head): its g query heads against the slot's first n positions, four heads at a time. */
-static void attend(const float *q, int64_t qh, const float *K, int64_t kd, const float *V, int64_t vp,
-                   int64_t n, int64_t g, int64_t hd, float scale, float *out, int64_t oh, float *s) {
+#define ATTEND_G(G) (half ? attend_g(qq, qh, K, kd, V, vp, n, hd, scale, oo, oh, ss, G, 1) \
+                          : attend_g(qq, qh, K, kd, V, vp, n, hd, scale, oo, oh, ss, G, 0))
+static void attend(const float *q, int64_t qh, const void *K, int64_t kd, const void *V, int64_t vp,
+                   int64_t n, int64_t g, int64_t hd, float scale, float *out, int64_t oh, float *s, int half) {
     for (int64_t h0 = 0; h0 < g; h0 += 4) {
         const float *qq = q + h0 * qh;
         float *oo = out + h0 * oh, *ss = s + h0 * n;
         switch (g - h0 < 4 ? g - h0 : 4) {
-            case 4: attend_g(qq, qh, K, kd, V, vp, n, hd, scale, oo, oh, ss, 4); break;
-            case 3: attend_g(qq, qh, K, kd, V, vp, n, hd, scale, oo, oh, ss, 3); break;
-            case 2: attend_g(qq, qh, K, kd, V, vp, n, hd, scale, oo, oh, ss, 2); break;
-            default: attend_g(qq, qh, K, kd, V, vp, n, hd, scale, oo, oh, ss, 1); break;
+            case 4: ATTEND_G(4); break;
+            case 3: ATTEND_G(3); break;
+            case 2: ATTEND_G(2); break;
+            default: ATTEND_G(1); break;
         }
     }
 }
@@ -230,11 +253,11 @@ static void attend(const float *q, int64_t qh, const float *K, int64_t kd, const
 /* Attention of every row (its q heads, at its position) over positions 0..pos[r] of its cache slot, grouped
  * query heads sharing their kv head; q (rows, heads, hd) with row stride qs, out likewise with os. hd is a
  * multiple of 8. Rows x kv heads are shared among `threads` threads. */
-void attention(const float *q, int64_t qs, const float *kc, int64_t k_slot, int64_t k_head, int64_t k_dim,
-               const float *vc, int64_t v_slot, int64_t v_head, int64_t v_pos, const int64_t *slot,
+void attention(const float *q, int64_t qs, const void *kc, int64_t k_slot, int64_t k_head, int64_t k_dim,
+               const void *vc, int64_t v_slot, int64_t v_head, int64_t v_pos, const int64_t *slot,
                const int64_t *pos, int64_t rows, int64_t heads, int64_t kvh, int64_t hd, float scale,
-               float *out, int64_t os, int threads) {
-    int64_t g = heads / kvh, tasks = rows * kvh, longest = 0;
+               float *out, int64_t os, int threads, int half) {
+    int64_t g = heads / kvh, tasks = rows * kvh, longest = 0, esize = half ? 2 : 4;
     for (int64_t r = 0; r < rows; r++) longest = pos[r] + 1 > longest ? pos[r] + 1 : longest;
     int nt = threads > 1 && tasks > 1 && tasks * longest * hd > 65536 ? threads : 1;
     #pragma omp parallel num_threads(nt)
@@ -243,9 +266,9 @@ void attention(const float *q, int64_t qs, const float *kc, int64_t k_slot, int6
         #pragma omp for schedule(static)
         for (int64_t task = 0; task < tasks; task++) {
             int64_t r = task / kvh, j = task % kvh;
-            attend(q + r * qs + j * g * hd, hd, kc + slot[r] * k_slot + j * k_head, k_dim,
-                   vc + slot[r] * v_slot + j * v_head, v_pos, pos[r] + 1, g, hd, scale,
-                   out + r * os + j * g * hd, hd, s);
+            attend(q + r * qs + j * g * hd, hd, (const char *)kc + (slot[r] * k_slot + j * k_head) * esize, k_dim,
+                   (const char *)vc + (slot[r] * v_slot + j * v_head) * esize, v_pos, pos[r] + 1, g, hd, scale,
+                   out + r * os + j * g * hd, hd, s, half);
         }
         free(s);
     }

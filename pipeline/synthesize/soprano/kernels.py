@@ -1,6 +1,6 @@
 """The LM's fused CPU kernels (`kernels.c`): built once with the system's C compiler, cached, loaded by ctypes.
 
-`load()` returns the library, or None where it cannot run (no AVX2+FMA, no C compiler, a failed build, or
+`load()` returns the library, or None where it cannot run (no AVX2+FMA+F16C, no C compiler, a failed build, or
 `RENDER_SOPRANO_KERNELS=0`); the LM then runs the same operations in torch. Nothing here is needed for
 correctness, only for speed: both paths are tested against each other and against transformers.
 
@@ -27,16 +27,16 @@ from .precision import cpu_features
 
 log = logging.getLogger(__name__)
 SOURCE = Path(__file__).with_name("kernels.c")
-ABI = 1
-FLAGS = ["-O3", "-mavx2", "-mfma", "-fPIC", "-shared", "-fno-math-errno"]
+ABI = 2
+FLAGS = ["-O3", "-mavx2", "-mfma", "-mf16c", "-fPIC", "-shared", "-fno-math-errno"]
 _I64, _F32P, _I64P = ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p
 _SIGNATURES = {
     "rms_norm": [_F32P, _I64, _F32P, _F32P, _I64, _I64, _I64, ctypes.c_float],
     "add_rms_norm": [_F32P, _F32P, _I64, _F32P, _F32P, _I64, _I64, _I64, ctypes.c_float],
     "qk_rope_cache": [_F32P, _I64, _F32P, _F32P, _I64P, _I64P, _I64, _I64, _I64, _I64, ctypes.c_float,
-                      _F32P, _I64, _I64, _I64, _F32P, _I64, _I64, _I64],
+                      _F32P, _I64, _I64, _I64, _F32P, _I64, _I64, _I64, ctypes.c_int],
     "attention": [_F32P, _I64, _F32P, _I64, _I64, _I64, _F32P, _I64, _I64, _I64, _I64P, _I64P, _I64, _I64, _I64,
-                  _I64, ctypes.c_float, _F32P, _I64, ctypes.c_int],
+                  _I64, ctypes.c_float, _F32P, _I64, ctypes.c_int, ctypes.c_int],
     "silu_mul": [_F32P, _I64, _F32P, _I64, _I64, _I64, ctypes.c_int],
 }
 
@@ -85,7 +85,7 @@ def load() -> ctypes.CDLL | None:
     if os.environ.get("RENDER_SOPRANO_KERNELS", "1").strip().lower() in ("0", "false", "no", "off"):
         return None
     feats = cpu_features()
-    if sys.platform not in ("linux", "darwin") or not {"avx2", "fma"} <= feats.flags:
+    if sys.platform not in ("linux", "darwin") or not {"avx2", "fma", "f16c"} <= feats.flags:
         return None
     cc = _compiler()
     if cc is None:

@@ -135,6 +135,11 @@ class QwenLM:
         if device.type == "cpu" and self.dtype == torch.float32 and s.hidden % 8 == 0 and hd % 8 == 0 \
                 and s.mlp % 8 == 0 and s.heads % s.kv_heads == 0:
             self.kernels = kernels.load()
+        # the KV cache: float16 under the 16- and 8-bit-weight precisions when the kernels run (they read it
+        # through F16C: half the bytes a step's attention reads, about 70 dB from float32); else the
+        # activations' dtype
+        self.kv_dtype = torch.float16 if self.kernels is not None and self.precision in ("fp16w", "int8") \
+            else self.dtype
         self.rot_pairs = torch.view_as_real(self.rot).contiguous()                      # (P, hd/2, 2) cos, sin
 
     @classmethod
@@ -148,8 +153,8 @@ class QwenLM:
         step's scores are one plain batched product q K (3x faster on the CPU than against K's transpose), and
         V (layers, slots, kv_heads, positions, head_dim)."""
         s = self.shape
-        return (torch.zeros((s.layers, slots, s.kv_heads, s.head_dim, positions), device=self.device, dtype=self.dtype),
-                torch.zeros((s.layers, slots, s.kv_heads, positions, s.head_dim), device=self.device, dtype=self.dtype))
+        return (torch.zeros((s.layers, slots, s.kv_heads, s.head_dim, positions), device=self.device, dtype=self.kv_dtype),
+                torch.zeros((s.layers, slots, s.kv_heads, positions, s.head_dim), device=self.device, dtype=self.kv_dtype))
 
     @staticmethod
     def move_rows(cache: tuple[torch.Tensor, torch.Tensor], dst: torch.Tensor, src: torch.Tensor, span: int) -> None:
@@ -237,16 +242,17 @@ class QwenLM:
         act = torch.empty((R, s.mlp), dtype=torch.float32, device=h.device)
         hp, xp, ap, mp = h.data_ptr(), x.data_ptr(), attn.data_ptr(), act.data_ptr()
         sp, pp, rp = slot.data_ptr(), pos.data_ptr(), self.rot_pairs.data_ptr()
-        ks, vs = kc.stride(), vc.stride()
+        ks, vs, es = kc.stride(), vc.stride(), kc.element_size()
+        half = int(kc.dtype == torch.float16)
         K.rms_norm(hp, H, self.layers[0]["in_norm"].data_ptr(), xp, H, R, H, eps)
         for li, layer in enumerate(self.layers):
-            kp, vp = kc.data_ptr() + 4 * li * ks[0], vc.data_ptr() + 4 * li * vs[0]
+            kp, vp = kc.data_ptr() + es * li * ks[0], vc.data_ptr() + es * li * vs[0]
             qkv = layer["qkv"](x)
             qs = qkv.stride(0)
             K.qk_rope_cache(qkv.data_ptr(), qs, layer["qk_norm"].data_ptr(), rp, sp, pp, R, s.heads, s.kv_heads, hd,
-                            eps, kp, ks[1], ks[2], ks[3], vp, vs[1], vs[2], vs[3])
+                            eps, kp, ks[1], ks[2], ks[3], vp, vs[1], vs[2], vs[3], half)
             K.attention(qkv.data_ptr(), qs, kp, ks[1], ks[2], ks[3], vp, vs[1], vs[2], vs[3], sp, pp, R, s.heads,
-                        s.kv_heads, hd, self.scale, ap, s.heads * hd, threads)
+                        s.kv_heads, hd, self.scale, ap, s.heads * hd, threads, half)
             o = layer["o"](attn)
             K.add_rms_norm(hp, o.data_ptr(), o.stride(0), layer["post_norm"].data_ptr(), xp, H, R, H, eps)
             gu = layer["gate_up"](x)
