@@ -200,6 +200,7 @@ def test_identity_names_weights_and_settings(engine, ckpt):
     assert len(ident["weights_sha256"]) == 16 and ident["temperature"] == 0.3
     # the fused CPU kernels round differently from torch's operations: a cache never mixes the two
     assert ident["lm_kernels"] == ("fused" if engine.lm.kernels is not None else "torch")
+    assert ident["decoder_kernels"] == "torch"          # float32: only the int8 decoder has fused kernels
     json.dumps(ident)
 
 

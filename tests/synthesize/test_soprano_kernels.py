@@ -170,3 +170,40 @@ def test_without_the_kernels_the_lm_runs_in_torch(monkeypatch, tmp_path, caplog)
     lm = _random_lm(4, 1, 16)
     h, logits = lm.prefill(torch.tensor([[5, 6, 7]]), torch.tensor([3]), torch.tensor([0]), lm.new_cache(1, 8))
     assert torch.isfinite(h).all() and logits.shape == (1, lm.shape.vocab)
+
+
+def test_decoder_mlp_kernels_equal_the_int8_linears(tmp_path):
+    """The int8 decoder's fused pointwise MLP (row mapping undone, bias, GELU, the next mapping, the residual
+    add) gives the audio the `_Int8Linear` path gives, to int8's own rounding; a sequence decoded alone and
+    among others of other lengths is the same bit for bit; and GELU is exact to float32 over a wide range."""
+    _kernels_or_skip()
+    from pipeline.synthesize.soprano.precision import cpu_features
+    if not cpu_features().int8_native:
+        pytest.skip("int8 needs FBGEMM")
+    import sys
+
+    from pipeline.synthesize.soprano.decoder import VocosDecoder
+    from tests.conftest import ROOT
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_soprano_checkpoint import build
+    ckpt = build(tmp_path / "tiny", "tiny", seed=3)
+    fused = VocosDecoder.load(ckpt, torch.device("cpu"), "int8")
+    plain = VocosDecoder.load(ckpt, torch.device("cpu"), "int8")
+    assert fused.kernels is not None
+    plain.kernels = None
+    g = torch.Generator().manual_seed(5)
+    hidden = [torch.rand(n, fused.in_dim, generator=g) for n in (9, 40, 23, 2)]
+    a, b = fused.decode(hidden), plain.decode(hidden)
+    for x, y in zip(a, b):
+        assert x.shape == y.shape and _snr_db(y, x) > 40
+    assert torch.equal(fused.decode([hidden[2]])[0], a[2])
+    K = kernels.load()
+    rows, cols = 16, 512
+    u = torch.linspace(-12, 12, cols)[None, :] * torch.linspace(0.05, 1, rows)[:, None] + torch.linspace(-3, 3, rows)[:, None]
+    one, zero = torch.ones(rows), torch.zeros(rows)
+    z, lo, r, nothing = torch.empty_like(u), torch.empty(rows), torch.empty(rows), torch.zeros(cols)
+    K.dequant_gelu_unit(u.data_ptr(), cols, one.data_ptr(), zero.data_ptr(), nothing.data_ptr(), nothing.data_ptr(),
+                        z.data_ptr(), cols, lo.data_ptr(), r.data_ptr(), rows, cols, 1)
+    assert torch.equal(z.amin(-1), torch.zeros(rows)) and torch.equal(z.amax(-1), torch.ones(rows))
+    gelu = z.double() * r[:, None] + lo[:, None]
+    assert torch.allclose(gelu, torch.nn.functional.gelu(u.double()), atol=1e-6, rtol=5e-7)   # float32 rounding

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from ... import defaults as D
+from . import kernels
 from .precision import Linear, linear, torch_dtype
 
 _CPU_FRAMES_PER_PASS = 2048
@@ -76,6 +77,15 @@ class VocosDecoder:
         cpu = device.type == "cpu"
         self.frames_per_pass = _CPU_FRAMES_PER_PASS if cpu else 1 << 30
         self.rows_per_block = _CPU_ROWS_PER_BLOCK if cpu else 1 << 30
+        # under int8 on the CPU, the fused kernels do what lies between the two pointwise products (undoing
+        # the first product's row mapping, its bias, GELU, the mapping for the second; the residual add)
+        self.kernels = kernels.load() if cpu and self.precision == "int8" and self.dim % 8 == 0 \
+            and self.inter % 8 == 0 and self.blocks else None
+        if self.kernels is not None:
+            for blk in self.blocks:
+                for name in ("pw1", "pw2"):
+                    lin_ = blk[name]
+                    blk[name + "_bias"] = lin_.bias if lin_.bias is not None else torch.zeros(lin_.out_features)
 
     @classmethod
     def load(cls, path: Path, device: torch.device, dtype: torch.dtype) -> VocosDecoder:
@@ -131,10 +141,31 @@ class VocosDecoder:
             x = x.flatten(0, 1)
             for a in range(0, x.shape[0], self.rows_per_block):
                 b = a + self.rows_per_block
-                x[a:b] += blk["pw2"](F.gelu(blk["pw1"](y[a:b])))
+                if self.kernels is not None:
+                    self._mlp_fused(blk, y[a:b], x[a:b])
+                else:
+                    x[a:b] += blk["pw2"](F.gelu(blk["pw1"](y[a:b])))
             x = x.unflatten(0, (len(hidden), -1))
         x = F.layer_norm(x, (self.dim,), *self.final_norm, eps=1e-6)
         return x, frames
+
+    def _mlp_fused(self, blk: dict, y: torch.Tensor, x: torch.Tensor) -> None:
+        """x += pw2(GELU(pw1(y))) under int8 through the kernels: the products `_Int8Linear` makes (each row
+        mapped onto [0, 1] by its own min and range, FBGEMM's int8 product, the mapping undone), with the
+        passes between them fused into three."""
+        K, rows, threads = self.kernels, y.shape[0], torch.get_num_threads()
+        pw1, pw2 = blk["pw1"], blk["pw2"]
+        z1 = torch.empty_like(y)
+        lo1, r1, lo2, r2 = torch.empty((4, rows))
+        K.row_unit(y.data_ptr(), y.stride(0), z1.data_ptr(), z1.stride(0), lo1.data_ptr(), r1.data_ptr(), rows,
+                   self.dim, threads)
+        u = torch.ops.quantized.linear_dynamic(z1, pw1.packed, True)
+        K.dequant_gelu_unit(u.data_ptr(), u.stride(0), r1.data_ptr(), lo1.data_ptr(), pw1.wsum.data_ptr(),
+                            blk["pw1_bias"].data_ptr(), u.data_ptr(), u.stride(0), lo2.data_ptr(), r2.data_ptr(),
+                            rows, self.inter, threads)
+        v = torch.ops.quantized.linear_dynamic(u, pw2.packed, True)
+        K.dequant_residual(v.data_ptr(), v.stride(0), r2.data_ptr(), lo2.data_ptr(), pw2.wsum.data_ptr(),
+                           blk["pw2_bias"].data_ptr(), x.data_ptr(), x.stride(0), rows, self.dim, threads)
 
     @torch.inference_mode()
     def head(self, feats: torch.Tensor) -> torch.Tensor:

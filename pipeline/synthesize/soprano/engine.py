@@ -36,7 +36,7 @@ from .weights import WHERE, find_weights, read_config
 log = logging.getLogger(__name__)
 ENGINE_VERSION = "6"          # bump when a change here changes the audio (2: soprano-tts text preparation,
                               # 3: int8 on CPUs without native bf16, 4: the mixed LM there, 5: fp16w LM there
-                              # and packed prompts, 6: the fused CPU kernels, float32 rounding)
+                              # and packed prompts, 6: the fused CPU kernels of the LM and the int8 decoder, float32 rounding)
 
 
 # What soprano-tts 0.2.0 does to text before tokenizing it (its utils/text_normalizer.clean_text, after
@@ -291,6 +291,7 @@ class SopranoEngine(Engine):
                 "backend": self.backend, "device": self.device.type, "lm_dtype": self.lm_precision,
                 "decoder_dtype": self.decoder_precision,
                 "lm_kernels": "fused" if self.lm is not None and self.lm.kernels is not None else "torch",
+                "decoder_kernels": "fused" if self.decoder is not None and self.decoder.kernels is not None else "torch",
                 "temperature": self.sampling.temperature,
                 "top_p": self.sampling.top_p, "top_k": self.sampling.top_k,
                 "repetition_penalty": self.sampling.repetition_penalty,

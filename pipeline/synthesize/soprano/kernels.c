@@ -1,7 +1,8 @@
 /* The Soprano LM's small per-layer operations on the CPU, fused: RMSNorm (with the residual add), q/k norm
  * with rotary embedding and the KV-cache write, decode attention over a slot cache, and SiLU-gated
- * products. The matrix products stay in torch (FBGEMM / MKL); these are what lies between them, which in
- * torch takes about 35 small operations a layer and, at the few rows a decode step has, most of its time.
+ * products; and the int8 decoder's passes between its two pointwise products. The matrix products stay in
+ * torch (FBGEMM / MKL); these are what lies between them, which in torch takes about 35 small operations a
+ * LM layer and, at the few rows a decode step has, most of its time.
  *
  * float32 arithmetic, AVX2 + FMA + F16C; the KV cache in float32 or float16 (`half`: read and written
  * through F16C, which halves the bytes a decode step's attention reads). Every row is computed by one thread in a fixed order, so a row's result
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KERNELS_ABI 2
+#define KERNELS_ABI 3
 
 int kernels_abi(void) { return KERNELS_ABI; }
 
@@ -286,6 +287,99 @@ void silu_mul(const float *gu, int64_t gs, float *out, int64_t os, int64_t rows,
             __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), x));
             __m256 s = _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
             _mm256_storeu_ps(o + i, _mm256_mul_ps(s, _mm256_loadu_ps(u + i)));
+        }
+    }
+}
+
+/* ---- the decoder's pointwise MLP under int8 (FBGEMM's dynamic linear on rows mapped onto [0, 1]) ---- */
+
+/* erf for 8 lanes: Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7), odd symmetry */
+static inline __m256 erf8(__m256 x) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 s = _mm256_and_ps(x, sign), a = _mm256_andnot_ps(sign, x);
+    /* t = 1 / (1 + p a): the reciprocal estimate and one Newton step (about 23 bits), not a division */
+    __m256 den = _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), a, _mm256_set1_ps(1.0f));
+    __m256 t = _mm256_rcp_ps(den);
+    t = _mm256_mul_ps(t, _mm256_fnmadd_ps(den, t, _mm256_set1_ps(2.0f)));
+    __m256 p = _mm256_set1_ps(1.061405429f);
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-1.453152027f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(1.421413741f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-0.284496736f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(0.254829592f));
+    p = _mm256_mul_ps(p, t);
+    __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(a, a)));
+    __m256 y = _mm256_fnmadd_ps(p, e, _mm256_set1_ps(1.0f));
+    return _mm256_or_ps(y, s);
+}
+
+/* the row's min and range (at least 1e-30) over cols (a multiple of 8) */
+static inline void row_range(const float *x, int64_t cols, float *lo, float *r) {
+    __m256 mn = _mm256_loadu_ps(x), mx = mn;
+    for (int64_t i = 8; i < cols; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        mn = _mm256_min_ps(mn, v);
+        mx = _mm256_max_ps(mx, v);
+    }
+    float l = -hmax8(_mm256_sub_ps(_mm256_setzero_ps(), mn)), h = hmax8(mx), d = h - l;
+    *lo = l;
+    *r = d > 1e-30f ? d : 1e-30f;
+}
+
+/* z = (x - lo) / r over the row, its min mapped to exactly 0 and its max to exactly 1, so FBGEMM's
+ * per-tensor activation scale over such rows is the same for every batch: a product by 1/r rounded one
+ * step up (so the max lands at or above 1), then capped at 1 */
+static inline void row_to_unit(const float *x, float *z, int64_t cols, float lo, float r) {
+    __m256 l = _mm256_set1_ps(lo), inv = _mm256_set1_ps(nextafterf(1.0f / r, INFINITY)), one = _mm256_set1_ps(1.0f);
+    for (int64_t i = 0; i < cols; i += 8)
+        _mm256_storeu_ps(z + i, _mm256_min_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), l), inv), one));
+}
+
+void row_unit(const float *x, int64_t xs, float *z, int64_t zs, float *lo, float *r, int64_t rows, int64_t cols,
+              int threads) {
+    int nt = threads > 1 && rows * cols > 65536 ? threads : 1;
+    #pragma omp parallel for schedule(static) num_threads(nt)
+    for (int64_t i = 0; i < rows; i++) {
+        row_range(x + i * xs, cols, lo + i, r + i);
+        row_to_unit(x + i * xs, z + i * zs, cols, lo[i], r[i]);
+    }
+}
+
+/* v = y r + lo wsum + bias (the int8 product of unit rows, undone), then GELU(v) (exact, by erf) mapped onto
+ * [0, 1] per row with its own lo2 and r2: the next product's input */
+void dequant_gelu_unit(const float *y, int64_t ys, const float *r, const float *lo, const float *wsum,
+                       const float *bias, float *z, int64_t zs, float *lo2, float *r2, int64_t rows, int64_t cols,
+                       int threads) {
+    int nt = threads > 1 && rows * cols > 65536 ? threads : 1;
+    #pragma omp parallel for schedule(static) num_threads(nt)
+    for (int64_t i = 0; i < rows; i++) {
+        const float *yi = y + i * ys;
+        float *zi = z + i * zs;
+        __m256 ri = _mm256_set1_ps(r[i]), li = _mm256_set1_ps(lo[i]);
+        for (int64_t c = 0; c < cols; c += 8) {
+            __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(yi + c), ri,
+                                       _mm256_fmadd_ps(li, _mm256_loadu_ps(wsum + c), _mm256_loadu_ps(bias + c)));
+            __m256 e = erf8(_mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f)));
+            _mm256_storeu_ps(zi + c, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v),
+                                                   _mm256_add_ps(_mm256_set1_ps(1.0f), e)));
+        }
+        row_range(zi, cols, lo2 + i, r2 + i);
+        row_to_unit(zi, zi, cols, lo2[i], r2[i]);
+    }
+}
+
+/* x += y r + lo wsum + bias: the second product undone, into the residual stream */
+void dequant_residual(const float *y, int64_t ys, const float *r, const float *lo, const float *wsum,
+                      const float *bias, float *x, int64_t xs, int64_t rows, int64_t cols, int threads) {
+    int nt = threads > 1 && rows * cols > 65536 ? threads : 1;
+    #pragma omp parallel for schedule(static) num_threads(nt)
+    for (int64_t i = 0; i < rows; i++) {
+        const float *yi = y + i * ys;
+        float *xi = x + i * xs;
+        __m256 ri = _mm256_set1_ps(r[i]), li = _mm256_set1_ps(lo[i]);
+        for (int64_t c = 0; c < cols; c += 8) {
+            __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(yi + c), ri,
+                                       _mm256_fmadd_ps(li, _mm256_loadu_ps(wsum + c), _mm256_loadu_ps(bias + c)));
+            _mm256_storeu_ps(xi + c, _mm256_add_ps(_mm256_loadu_ps(xi + c), v));
         }
     }
 }

@@ -27,7 +27,7 @@ from .precision import cpu_features
 
 log = logging.getLogger(__name__)
 SOURCE = Path(__file__).with_name("kernels.c")
-ABI = 2
+ABI = 3
 FLAGS = ["-O3", "-mavx2", "-mfma", "-mf16c", "-fPIC", "-shared", "-fno-math-errno"]
 _I64, _F32P, _I64P = ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p
 _SIGNATURES = {
@@ -38,6 +38,10 @@ _SIGNATURES = {
     "attention": [_F32P, _I64, _F32P, _I64, _I64, _I64, _F32P, _I64, _I64, _I64, _I64P, _I64P, _I64, _I64, _I64,
                   _I64, ctypes.c_float, _F32P, _I64, ctypes.c_int, ctypes.c_int],
     "silu_mul": [_F32P, _I64, _F32P, _I64, _I64, _I64, ctypes.c_int],
+    "row_unit": [_F32P, _I64, _F32P, _I64, _F32P, _F32P, _I64, _I64, ctypes.c_int],
+    "dequant_gelu_unit": [_F32P, _I64, _F32P, _F32P, _F32P, _F32P, _F32P, _I64, _F32P, _F32P, _I64, _I64,
+                          ctypes.c_int],
+    "dequant_residual": [_F32P, _I64, _F32P, _F32P, _F32P, _F32P, _F32P, _I64, _I64, _I64, ctypes.c_int],
 }
 
 
