@@ -452,3 +452,25 @@ def test_int8_engine_batch_invariance_and_audio_against_float32(ckpt, engine, pr
         ref.append(engine.decoder.decode([engine.lm.states(seq)[len(job.prompt) - 1:-1]])[0].numpy())
         got.append(eng.decoder.decode([eng.lm.states(seq)[len(job.prompt) - 1:-1]])[0].numpy())
     assert _snr_db(np.concatenate(ref), np.concatenate(got)) > (25 if precision == "int8" else 28)
+
+
+@pytest.mark.parametrize("precision", ["float32", "int8"])
+def test_decoder_packs_sequences_yet_each_sounds_as_alone(ckpt, precision):
+    """Sequences of different lengths decoded packed end to end (one zeroed separator row between them),
+    over several passes: each one's audio is its audio decoded alone, bit for bit under int8 (whose rows are
+    mapped one by one) and to float32 rounding in float32; one-token sequences give no samples."""
+    if precision == "int8":
+        _int8_or_skip()
+    from pipeline.synthesize.soprano.decoder import VocosDecoder
+    dec = VocosDecoder.load(ckpt, torch.device("cpu"), precision)
+    dec.frames_per_pass = 96                      # several passes over these lengths
+    g = torch.Generator().manual_seed(9)
+    hidden = [torch.rand(n, dec.in_dim, generator=g) for n in (12, 1, 30, 2, 7, 25, 9)]
+    together = dec.decode(hidden)
+    for h, audio in zip(hidden, together):
+        alone = dec.decode([h])[0]
+        assert audio.shape == alone.shape == ((h.shape[0] - 1) * 2048,)
+        if precision == "int8":
+            assert torch.equal(audio, alone)
+        else:
+            assert torch.allclose(audio, alone, atol=1e-5, rtol=0)

@@ -1,10 +1,10 @@
 """The Soprano decoder: LM hidden states -> 32 kHz audio (a Vocos backbone and an ISTFT head).
 
 Loaded from `decoder.pth` by the reference's state-dict names (`decoder.embed`, `decoder.convnext.{i}`,
-`head.out`, ...). Sequences of similar length are decoded together in (batch, frames, channels) layout (on
-the CPU in passes of at most 2048 padded frames, the MLP in blocks of 1024 rows, so activations stay in
-cache); padded frames are zeroed before every depthwise convolution, so each sequence's audio equals its audio
-decoded alone. The head (spectrum and ISTFT) runs per sequence in float32.
+`head.out`, ...). Sequences are decoded together packed end to end in (frames, channels) layout (on the CPU
+in passes of at most 2048 rows, the MLP in blocks of 1024 rows, so activations stay in cache); the separator
+row between two sequences is zeroed before every depthwise convolution, so each sequence's audio equals its
+audio decoded alone. The head (spectrum and ISTFT) runs per sequence in float32.
 """
 from __future__ import annotations
 
@@ -114,40 +114,42 @@ class VocosDecoder:
         return h[:, k] * (1 - a) + h[:, k + 1] * a
 
     @torch.inference_mode()
-    def backbone(self, hidden: list[torch.Tensor]) -> tuple[torch.Tensor, list[int]]:
-        """Hidden states of B sequences, each (T_i, in) -> features (B, F_max, dim) and frames F_i."""
+    def backbone(self, hidden: list[torch.Tensor]) -> tuple[torch.Tensor, list[int], list[int]]:
+        """Hidden states of B sequences, each (T_i, in) -> features (R, dim) of the sequences packed end to end,
+        where sequence i is rows starts[i] .. starts[i] + frames[i] - 1; and starts, frames.
+
+        Packed, not padded (padding to the longest cost about a tenth of the frames): one separator row
+        before each sequence and after the last is zeroed before every depthwise convolution, so each
+        sequence sees zero padding at both ends, frame for frame as when decoded alone."""
         frames = [self.upscale * (h.shape[0] - 1) + 1 for h in hidden]
-        T_max = max(h.shape[0] for h in hidden)
-        x = torch.zeros((len(hidden), T_max, hidden[0].shape[1]), device=self.device, dtype=torch.float32)
-        for i, h in enumerate(hidden):
-            x[i, :h.shape[0]] = h.to(self.device, torch.float32)
-        # interpolate per sequence (its own end), in float32 as the reference does
-        up = torch.zeros((len(hidden), max(frames), x.shape[2]), device=self.device, dtype=torch.float32)
-        for i, h in enumerate(hidden):
-            up[i, :frames[i]] = self._upsample(x[i:i + 1, :h.shape[0]])[0]
+        starts, rows = [], 1
+        for f in frames:
+            starts.append(rows)
+            rows += f + 1
+        up = torch.zeros((rows, hidden[0].shape[1]), device=self.device, dtype=torch.float32)
+        for h, s0, f in zip(hidden, starts, frames):
+            # interpolate per sequence (its own end), in float32 as the reference does
+            up[s0:s0 + f] = self._upsample(h.to(self.device, torch.float32)[None])[0]
         x = self.embed(up.to(self.dtype))
         x = F.layer_norm(x, (self.dim,), *self.norm, eps=1e-6)
-        ends = [(i, f) for i, f in enumerate(frames) if f < x.shape[1]]
+        seps = torch.tensor([s0 - 1 for s0 in starts] + [rows - 1], device=self.device)
         for blk in self.blocks:
-            for i, f in ends:                      # the frame after a sequence's end reads as zero padding
-                x[i, f].zero_()
+            x.index_fill_(0, seps, 0.0)            # what lies beside each sequence reads as zero padding
             p = F.pad(x, (0, 0, 1, 1))
             # three fused multiply-adds over the frames (not six passes of mul and add)
-            y = torch.addcmul(blk["dw_b"], p[:, :-2], blk["dw"][0])
-            y.addcmul_(x, blk["dw"][1]).addcmul_(p[:, 2:], blk["dw"][2])
-            y = F.layer_norm(y, (self.dim,), *blk["norm"], eps=1e-6).flatten(0, 1)
+            y = torch.addcmul(blk["dw_b"], p[:-2], blk["dw"][0])
+            y.addcmul_(x, blk["dw"][1]).addcmul_(p[2:], blk["dw"][2])
+            y = F.layer_norm(y, (self.dim,), *blk["norm"], eps=1e-6)
             # the pointwise MLP frame by frame, in blocks of rows whose (rows, inter) activations stay in the
             # CPU's cache: on 8192 frames at once every elementwise pass over them goes to memory (1.5x slower)
-            x = x.flatten(0, 1)
-            for a in range(0, x.shape[0], self.rows_per_block):
+            for a in range(0, rows, self.rows_per_block):
                 b = a + self.rows_per_block
                 if self.kernels is not None:
                     self._mlp_fused(blk, y[a:b], x[a:b])
                 else:
                     x[a:b] += blk["pw2"](F.gelu(blk["pw1"](y[a:b])))
-            x = x.unflatten(0, (len(hidden), -1))
         x = F.layer_norm(x, (self.dim,), *self.final_norm, eps=1e-6)
-        return x, frames
+        return x, starts, frames
 
     def _mlp_fused(self, blk: dict, y: torch.Tensor, x: torch.Tensor) -> None:
         """x += pw2(GELU(pw1(y))) under int8 through the kernels: the products `_Int8Linear` makes (each row
@@ -183,15 +185,15 @@ class VocosDecoder:
         out = []
         start = 0
         while start < len(hidden):
-            # as many sequences as fit `frames_per_pass` padded frames (at least one)
-            end, longest = start + 1, hidden[start].shape[0]
+            # as many sequences as fit `frames_per_pass` packed rows (at least one)
+            end, rows = start + 1, self.upscale * (hidden[start].shape[0] - 1) + 3
             while end < len(hidden):
-                longest = max(longest, hidden[end].shape[0])
-                if (end - start + 1) * (self.upscale * (longest - 1) + 1) > self.frames_per_pass:
+                rows += self.upscale * (hidden[end].shape[0] - 1) + 2
+                if rows > self.frames_per_pass:
                     break
                 end += 1
-            feats, frames = self.backbone(hidden[start:end])
-            for i, f in enumerate(frames):
-                out.append(torch.zeros(0) if f <= 1 else self.head(feats[i, :f]).cpu())
+            feats, starts, frames = self.backbone(hidden[start:end])
+            for s0, f in zip(starts, frames):
+                out.append(torch.zeros(0) if f <= 1 else self.head(feats[s0:s0 + f]).cpu())
             start = end
         return out
