@@ -207,3 +207,40 @@ def test_decoder_mlp_kernels_equal_the_int8_linears(tmp_path):
     assert torch.equal(z.amin(-1), torch.zeros(rows)) and torch.equal(z.amax(-1), torch.ones(rows))
     gelu = z.double() * r[:, None] + lo[:, None]
     assert torch.allclose(gelu, torch.nn.functional.gelu(u.double()), atol=1e-6, rtol=5e-7)   # float32 rounding
+
+
+def test_an_unwritable_cache_falls_back_to_a_private_temporary_folder(monkeypatch, tmp_path):
+    _kernels_or_skip()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("RENDER_KERNEL_CACHE", str(blocker / "kernels"))
+    lib = kernels.load.__wrapped__()
+    assert lib is not None and lib.kernels_abi() == kernels.ABI
+
+
+def test_fused_sampling_prefix_equals_torch(monkeypatch):
+    """Penalty, temperature, softmax and top-k in one kernel pass: the same k tokens in the same order with
+    the probabilities torch computes (to float32 rounding), -inf logits at probability 0, and the same
+    samples from the same uniforms."""
+    _kernels_or_skip()
+    from pipeline.synthesize.soprano import sampling
+    g = torch.Generator().manual_seed(6)
+    n, vocab = 40, 3000
+    logits = torch.randn(n, vocab, generator=g) * torch.linspace(0.2, 4, n)[:, None]
+    logits[3, :2990] = float("-inf")                   # fewer finite logits than k
+    seen = torch.rand(n, vocab, generator=g) < 0.05
+    u = sampling.uniforms(np.arange(n), np.arange(n))
+    K = kernels.load()
+    vals, idx = torch.empty(n, 50), torch.empty(n, 50, dtype=torch.int64)
+    scratch = torch.empty(vocab)
+    K.penalized_topk(logits.data_ptr(), vocab, seen.data_ptr(), vocab, n, vocab, 1.2, 0.3, 50, vals.data_ptr(),
+                     idx.data_ptr(), scratch.data_ptr())
+    pen = torch.where(seen, torch.where(logits > 0, logits / 1.2, logits * 1.2), logits)
+    want_vals, want_idx = torch.softmax(pen / 0.3, dim=-1).topk(50, dim=-1)
+    assert torch.allclose(vals, want_vals, rtol=2e-6, atol=1e-30)
+    finite = want_vals > 0
+    assert torch.equal(idx[finite], want_idx[finite]) and (vals[~finite] == 0).all() and finite[3].sum() == 10
+    fast = sampling.sample(logits, seen, u, 0.3, 0.95, 1.2, 50)
+    monkeypatch.setattr(kernels, "load", lambda: None)
+    slow = sampling.sample(logits, seen, u, 0.3, 0.95, 1.2, 50)
+    assert torch.equal(fast, slow)

@@ -300,8 +300,11 @@ class SopranoEngine(Engine):
 
     def describe(self) -> str:
         where = self.device.type if self.device.type != "cpu" else f"cpu {cpu_features().describe()}"
-        return (f"soprano ({self.backend} on {where}, LM {self.lm_precision}, decoder {self.decoder_precision}, "
-                f"{self.lm_slots} LM slots, weights {self.path})")
+        fused = self.lm is not None and self.lm.kernels is not None
+        kern = "" if self.device.type != "cpu" else (", fused CPU kernels" if fused else
+                                                     ", torch operations (no fused CPU kernels here)")
+        return (f"soprano ({self.backend} on {where}, LM {self.lm_precision}, decoder {self.decoder_precision}"
+                f"{kern}, {self.lm_slots} LM slots, weights {self.path})")
 
     def close(self) -> None:
         if self._turbomind is not None:

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KERNELS_ABI 3
+#define KERNELS_ABI 4
 
 int kernels_abi(void) { return KERNELS_ABI; }
 
@@ -380,6 +380,60 @@ void dequant_residual(const float *y, int64_t ys, const float *r, const float *l
             __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(yi + c), ri,
                                        _mm256_fmadd_ps(li, _mm256_loadu_ps(wsum + c), _mm256_loadu_ps(bias + c)));
             _mm256_storeu_ps(xi + c, _mm256_add_ps(_mm256_loadu_ps(xi + c), v));
+        }
+    }
+}
+
+/* ---- sampling: repetition penalty, temperature, softmax and top-k in one pass over each row ---- */
+
+/* Per row of logits (rows, vocab): tokens already said (seen, one byte each) divided by the penalty when
+ * positive and multiplied by it when not (CTRL, as transformers), then divided by the temperature; the k
+ * likeliest tokens (k <= 256) with their softmax probabilities over the whole row, most likely first, into
+ * probs and ids (rows, k). -inf logits have probability 0. scratch: vocab floats. */
+void penalized_topk(const float *logits, int64_t ls, const uint8_t *seen, int64_t ss, int64_t rows, int64_t vocab,
+                    float penalty, float temperature, int64_t k, float *probs, int64_t *ids, float *scratch) {
+    const __m256 ninf = _mm256_set1_ps(-INFINITY);
+    for (int64_t r = 0; r < rows; r++) {
+        const float *x = logits + r * ls;
+        const uint8_t *sn = seen + r * ss;
+        float *t = scratch, m = -INFINITY;
+        for (int64_t v = 0; v < vocab; v++) {
+            float y = x[v];
+            if (sn[v]) y = y > 0.0f ? y / penalty : y * penalty;
+            y = y / temperature;
+            t[v] = y;
+            m = y > m ? y : m;
+        }
+        /* the softmax's denominator */
+        __m256 mm = _mm256_set1_ps(m), z8 = _mm256_setzero_ps();
+        int64_t v = 0;
+        for (; v + 8 <= vocab; v += 8) {
+            __m256 y = _mm256_loadu_ps(t + v);
+            __m256 e = _mm256_andnot_ps(_mm256_cmp_ps(y, ninf, _CMP_EQ_OQ), exp8(_mm256_sub_ps(y, mm)));
+            z8 = _mm256_add_ps(z8, e);
+        }
+        float z = hsum8(z8);
+        for (; v < vocab; v++) z += t[v] == -INFINITY ? 0.0f : exp1(t[v] - m);
+        /* the k largest, kept sorted (descending, the lower index first among equals) */
+        float tv[256];
+        int64_t ti[256], n = 0;
+        for (v = 0; v < vocab; v++) {
+            float y = t[v];
+            if (n == k && !(y > tv[k - 1])) continue;
+            int64_t j = n < k ? n++ : k - 1;
+            while (j > 0 && y > tv[j - 1]) {
+                tv[j] = tv[j - 1];
+                ti[j] = ti[j - 1];
+                j--;
+            }
+            tv[j] = y;
+            ti[j] = v;
+        }
+        float inv = 1.0f / z;
+        for (int64_t j = 0; j < k; j++) {
+            float p = j < n && tv[j] != -INFINITY ? exp1(tv[j] - m) * inv : 0.0f;
+            probs[r * k + j] = p;
+            ids[r * k + j] = j < n ? ti[j] : 0;
         }
     }
 }

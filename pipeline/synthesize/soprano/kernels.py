@@ -27,7 +27,7 @@ from .precision import cpu_features
 
 log = logging.getLogger(__name__)
 SOURCE = Path(__file__).with_name("kernels.c")
-ABI = 3
+ABI = 4
 FLAGS = ["-O3", "-mavx2", "-mfma", "-mf16c", "-fPIC", "-shared", "-fno-math-errno"]
 _I64, _F32P, _I64P = ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p
 _SIGNATURES = {
@@ -42,6 +42,8 @@ _SIGNATURES = {
     "dequant_gelu_unit": [_F32P, _I64, _F32P, _F32P, _F32P, _F32P, _F32P, _I64, _F32P, _F32P, _I64, _I64,
                           ctypes.c_int],
     "dequant_residual": [_F32P, _I64, _F32P, _F32P, _F32P, _F32P, _F32P, _I64, _I64, _I64, ctypes.c_int],
+    "penalized_topk": [_F32P, _I64, _F32P, _I64, _I64, _I64, ctypes.c_float, ctypes.c_float, _I64, _F32P, _I64P,
+                       _F32P],
 }
 
 
@@ -93,21 +95,28 @@ def load() -> ctypes.CDLL | None:
         return None
     cc = _compiler()
     if cc is None:
-        log.info("no C compiler found: the Soprano LM's small operations run in torch (slower on the CPU)")
+        log.info("no C compiler found: the Soprano engine's small CPU operations run in torch (slower)")
         return None
     try:
         version = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     key = hashlib.sha256(SOURCE.read_bytes() + " ".join([cc, *FLAGS, version]).encode()).hexdigest()[:16]
-    path = cache_dir() / f"soprano-{key}.so"
-    try:
-        if not path.is_file() and not _build(cc, path):
-            log.warning("the Soprano CPU kernels did not build with %s; running those operations in torch", cc)
-            return None
-        lib = ctypes.CDLL(str(path))
-    except OSError as e:
-        log.warning("the Soprano CPU kernels could not be loaded (%s); running those operations in torch", e)
+    lib = None
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    # the cache, else (read-only home, full disk) a private folder under the temporary directory
+    for folder in (cache_dir(), Path(tempfile.gettempdir()) / f"render-kernels-{uid}"):
+        path = folder / f"soprano-{key}.so"
+        try:
+            if not path.is_file() and not _build(cc, path):
+                log.warning("the Soprano CPU kernels did not build with %s; running those operations in torch", cc)
+                return None
+            lib = ctypes.CDLL(str(path))
+            break
+        except OSError as e:
+            log.debug("the Soprano CPU kernels at %s: %s", path, e)
+    if lib is None:
+        log.warning("the Soprano CPU kernels could not be built or loaded; running those operations in torch")
         return None
     if lib.kernels_abi() != ABI:
         return None

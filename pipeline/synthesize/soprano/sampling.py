@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from ... import defaults as D
+from . import kernels
 
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -32,24 +33,29 @@ def sample(logits: torch.Tensor, seen: torch.Tensor, u: np.ndarray, temperature:
     Penalty as in CTRL/transformers (positive logits divided, negative multiplied), then temperature,
     then top-k (when `top_k` > 0: the k most likely, renormalized, as transformers' TopKLogitsWarper), then
     nucleus: the fewest most likely tokens whose mass reaches `top_p`, sampled by inverse CDF."""
+    n, vocab = logits.shape
+    lib = kernels.load() if logits.device.type == "cpu" and temperature > 0.0 and 0 < top_k < min(vocab, 257) \
+        and logits.dtype == torch.float32 and seen.dtype == torch.bool else None
+    if lib is not None:
+        # penalty, temperature, softmax and top-k in one pass over each row (the fused CPU kernel)
+        lg, sn = logits.contiguous(), seen.contiguous()
+        vals = torch.empty((n, top_k), dtype=torch.float32)
+        idx = torch.empty((n, top_k), dtype=torch.int64)
+        scratch = torch.empty(vocab, dtype=torch.float32)
+        lib.penalized_topk(lg.data_ptr(), vocab, sn.data_ptr(), vocab, n, vocab, repetition_penalty, temperature,
+                           top_k, vals.data_ptr(), idx.data_ptr(), scratch.data_ptr())
+        return _nucleus_of_top_k(vals, idx, u, top_p, top_k)
     if repetition_penalty != 1.0:
         logits = torch.where(seen, torch.where(logits > 0, logits / repetition_penalty,
                                                logits * repetition_penalty), logits)
     if temperature <= 0.0:
         return logits.argmax(dim=-1)
     probs = torch.softmax(logits / temperature, dim=-1)
-    n, vocab = probs.shape
     out = torch.empty(n, dtype=torch.int64, device=logits.device)
     uu = torch.as_tensor(u, dtype=torch.float64, device=logits.device)
     if 0 < top_k < vocab:
-        # transformers' order: top-k on the tempered logits, then top-p over the renormalized k, exactly
         vals, idx = probs.topk(top_k, dim=-1)
-        v = vals.double() / vals.double().sum(-1, keepdim=True)
-        if top_p < 1.0:
-            v = torch.where(v.cumsum(-1) - v < top_p, v, torch.zeros_like(v))
-        c = v.cumsum(-1)
-        pick = torch.searchsorted(c, (uu * c[:, -1])[:, None], right=True).clamp_(max=top_k - 1)
-        return idx.gather(1, pick).flatten()
+        return _nucleus_of_top_k(vals, idx, u, top_p, top_k)
     # a peaked distribution has its nucleus in the top k: sort only those (in order of likelihood)
     k = min(vocab, D.SOPRANO_TOPK_FAST)
     vals, idx = probs.topk(k, dim=-1)
@@ -79,6 +85,18 @@ def sample(logits: torch.Tensor, seen: torch.Tensor, u: np.ndarray, temperature:
         pick = torch.searchsorted(c, (uu[rows].to(c.dtype) * c[:, -1])[:, None], right=True).clamp_(max=vocab - 1)
         out[rows] = pick.flatten()
     return out
+
+
+def _nucleus_of_top_k(vals: torch.Tensor, idx: torch.Tensor, u: np.ndarray, top_p: float, top_k: int) -> torch.Tensor:
+    """transformers' order: top-k on the tempered logits (`vals`, `idx`: the k likeliest, most likely first),
+    then top-p over the renormalized k, sampled by inverse CDF with `u`."""
+    uu = torch.as_tensor(u, dtype=torch.float64, device=vals.device)
+    v = vals.double() / vals.double().sum(-1, keepdim=True)
+    if top_p < 1.0:
+        v = torch.where(v.cumsum(-1) - v < top_p, v, torch.zeros_like(v))
+    c = v.cumsum(-1)
+    pick = torch.searchsorted(c, (uu * c[:, -1])[:, None], right=True).clamp_(max=top_k - 1)
+    return idx.gather(1, pick).flatten()
 
 
 def repetition_score(hidden: torch.Tensor) -> float:
