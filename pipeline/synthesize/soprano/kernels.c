@@ -344,6 +344,12 @@ void row_unit(const float *x, int64_t xs, float *z, int64_t zs, float *lo, float
     }
 }
 
+/* 8 values of y r + lo wsum + bias from column c: an int8 product of unit rows (r, lo: the row's range and
+ * min), undone, with the bias */
+static inline __m256 undo8(const float *y, int64_t c, __m256 r, __m256 lo, const float *wsum, const float *bias) {
+    return _mm256_fmadd_ps(_mm256_loadu_ps(y + c), r, _mm256_fmadd_ps(lo, _mm256_loadu_ps(wsum + c), _mm256_loadu_ps(bias + c)));
+}
+
 /* v = y r + lo wsum + bias (the int8 product of unit rows, undone), then GELU(v) (exact, by erf) mapped onto
  * [0, 1] per row with its own lo2 and r2: the next product's input */
 void dequant_gelu_unit(const float *y, int64_t ys, const float *r, const float *lo, const float *wsum,
@@ -356,8 +362,7 @@ void dequant_gelu_unit(const float *y, int64_t ys, const float *r, const float *
         float *zi = z + i * zs;
         __m256 ri = _mm256_set1_ps(r[i]), li = _mm256_set1_ps(lo[i]);
         for (int64_t c = 0; c < cols; c += 8) {
-            __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(yi + c), ri,
-                                       _mm256_fmadd_ps(li, _mm256_loadu_ps(wsum + c), _mm256_loadu_ps(bias + c)));
+            __m256 v = undo8(yi, c, ri, li, wsum, bias);
             __m256 e = erf8(_mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f)));
             _mm256_storeu_ps(zi + c, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v),
                                                    _mm256_add_ps(_mm256_set1_ps(1.0f), e)));
@@ -377,8 +382,7 @@ void dequant_residual(const float *y, int64_t ys, const float *r, const float *l
         float *xi = x + i * xs;
         __m256 ri = _mm256_set1_ps(r[i]), li = _mm256_set1_ps(lo[i]);
         for (int64_t c = 0; c < cols; c += 8) {
-            __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(yi + c), ri,
-                                       _mm256_fmadd_ps(li, _mm256_loadu_ps(wsum + c), _mm256_loadu_ps(bias + c)));
+            __m256 v = undo8(yi, c, ri, li, wsum, bias);
             _mm256_storeu_ps(xi + c, _mm256_add_ps(_mm256_loadu_ps(xi + c), v));
         }
     }
