@@ -81,7 +81,8 @@ class QwenLM:
 
     `dtype` is a torch dtype or a precision name (`precision.PRECISIONS`); under "int8" the matrix products
     run in int8 and everything else (embedding, norms, attention, KV cache, logits) in float32; under "fp16w"
-    the products read float16 weights and compute in float32."""
+    the products read float16 weights and compute in float32. On the CPU with float32 activations, what lies
+    between the products runs in the fused kernels (`kernels.py`) where they build, else in torch."""
 
     def __init__(self, shape: LMShape, tensors: dict[str, torch.Tensor], device: torch.device,
                  dtype: torch.dtype | str, max_positions: int = 4096):
@@ -204,7 +205,7 @@ class QwenLM:
         if self.kernels is not None:
             # each token attends to its own slot's positions 0..its position, which are all in the cache
             # once the layer's keys are written: the decode kernels run prefill causally as well
-            return self._layers_native(h, row.contiguous(), pos.contiguous(), cache)
+            return self._layers_native(h, row.to(torch.int64).contiguous(), pos.contiguous(), cache)
         rot = self.rot[pos][:, None, :]                                                   # (N, 1, hd/2)
         g = s.heads // s.kv_heads
         for li, layer in enumerate(self.layers):
@@ -292,7 +293,8 @@ class QwenLM:
         kc, vc = cache
         h = F.embedding(ids, self.embed)                                    # (S, hidden)
         if self.kernels is not None:
-            hidden = self._layers_native(h, torch.arange(S, device=h.device), positions.contiguous(), cache)
+            hidden = self._layers_native(h, torch.arange(S, device=h.device), positions.to(torch.int64).contiguous(),
+                                         cache)
             return hidden, self.lm_head(hidden).float()
         rot = self.rot[positions][:, None, :]                               # (S, 1, hd/2)
         rows = torch.arange(S, device=h.device)
