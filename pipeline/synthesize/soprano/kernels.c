@@ -28,6 +28,12 @@ static inline float load1(const void *base, int64_t i, const int half) {
     return half ? _cvtsh_ss(((const uint16_t *)base)[i]) : ((const float *)base)[i];
 }
 
+/* the threads a loop of `tasks` independent rows and `work` values in all is shared among: all of them when
+ * there is enough work to pay for waking them, else one */
+static inline int share(int threads, int64_t tasks, int64_t work) {
+    return threads > 1 && tasks > 1 && work > 65536 ? threads : 1;
+}
+
 static inline float hsum8(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -260,7 +266,7 @@ void attention(const float *q, int64_t qs, const void *kc, int64_t k_slot, int64
                float *out, int64_t os, int threads, int half) {
     int64_t g = heads / kvh, tasks = rows * kvh, longest = 0, esize = half ? 2 : 4;
     for (int64_t r = 0; r < rows; r++) longest = pos[r] + 1 > longest ? pos[r] + 1 : longest;
-    int nt = threads > 1 && tasks > 1 && tasks * longest * hd > 65536 ? threads : 1;
+    int nt = share(threads, tasks, tasks * longest * hd);
     #pragma omp parallel num_threads(nt)
     {
         float *s = malloc((size_t)(g * longest) * sizeof(float));
@@ -277,7 +283,7 @@ void attention(const float *q, int64_t qs, const void *kc, int64_t k_slot, int64
 
 /* out = silu(gate) * up, gate and up the two halves of each row of gu (rows, 2 inter); inter a multiple of 8 */
 void silu_mul(const float *gu, int64_t gs, float *out, int64_t os, int64_t rows, int64_t inter, int threads) {
-    int nt = threads > 1 && rows * inter > 65536 ? threads : 1;
+    int nt = share(threads, rows, rows * inter);
     #pragma omp parallel for schedule(static) num_threads(nt)
     for (int64_t r = 0; r < rows; r++) {
         const float *g = gu + r * gs, *u = g + inter;
@@ -336,7 +342,7 @@ static inline void row_to_unit(const float *x, float *z, int64_t cols, float lo,
 
 void row_unit(const float *x, int64_t xs, float *z, int64_t zs, float *lo, float *r, int64_t rows, int64_t cols,
               int threads) {
-    int nt = threads > 1 && rows * cols > 65536 ? threads : 1;
+    int nt = share(threads, rows, rows * cols);
     #pragma omp parallel for schedule(static) num_threads(nt)
     for (int64_t i = 0; i < rows; i++) {
         row_range(x + i * xs, cols, lo + i, r + i);
@@ -355,7 +361,7 @@ static inline __m256 undo8(const float *y, int64_t c, __m256 r, __m256 lo, const
 void dequant_gelu_unit(const float *y, int64_t ys, const float *r, const float *lo, const float *wsum,
                        const float *bias, float *z, int64_t zs, float *lo2, float *r2, int64_t rows, int64_t cols,
                        int threads) {
-    int nt = threads > 1 && rows * cols > 65536 ? threads : 1;
+    int nt = share(threads, rows, rows * cols);
     #pragma omp parallel for schedule(static) num_threads(nt)
     for (int64_t i = 0; i < rows; i++) {
         const float *yi = y + i * ys;
@@ -375,7 +381,7 @@ void dequant_gelu_unit(const float *y, int64_t ys, const float *r, const float *
 /* x += y r + lo wsum + bias: the second product undone, into the residual stream */
 void dequant_residual(const float *y, int64_t ys, const float *r, const float *lo, const float *wsum,
                       const float *bias, float *x, int64_t xs, int64_t rows, int64_t cols, int threads) {
-    int nt = threads > 1 && rows * cols > 65536 ? threads : 1;
+    int nt = share(threads, rows, rows * cols);
     #pragma omp parallel for schedule(static) num_threads(nt)
     for (int64_t i = 0; i < rows; i++) {
         const float *yi = y + i * ys;
