@@ -8,10 +8,11 @@ OUT    ?= out
 CORPUS ?= ../shared/corpus
 BOOK   ?= ../shared/corpus/wodehouse-love-among-the-chickens.epub
 
-.PHONY: help install dev browser demo test test-slow test-all fuzz bench bench-quick bench-soprano parity bench-gpu corpus nightly clean
+.PHONY: help install dev browser demo lint test test-slow test-all fuzz bench bench-quick bench-soprano parity bench-gpu corpus nightly clean
 
 help:
 	@echo "make demo      install, build the sample EPUB, render it to out/sample/ (embedded engine)"
+	@echo "make lint      ruff (lint, format check) and mypy"
 	@echo "make test      install dev dependencies, run the test suite (book-length tests excluded)"
 	@echo "make test-slow the book-length tests"
 	@echo "make fuzz      the deep random fuzz campaign (FUZZ_MINUTES=20): ingest, normalize, segment, lexicon, config, cache"
@@ -55,6 +56,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ; } || \
 	  echo "make: chromium not installed; the report.html screenshot test will skip"
+
+# ruff (lint and format) and mypy, with their settings in pyproject.toml
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check pipeline tests scripts
+	$(BIN)/ruff format --check pipeline tests scripts
+	$(BIN)/mypy
 
 test: $(VENV)/.installed-dev browser
 	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider --durations=15
