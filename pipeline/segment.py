@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from . import defaults as D
 from .normalize import Lexicon, fix_quotes, normalize, unsupported_scripts
+from .normalize.abbreviations import ends_with_abbreviation
 from .normalize.words import is_roman_heading, roman_value
 from .pace import speech_seconds
 from .records import Book, Chapter, Paragraph, ParagraphKind, Pause, Segment
@@ -98,7 +99,8 @@ class SentenceSplitter:
             if start < end and out and (
                     start == out[-1][1]            # no space between: "Really?:" is one word, never cut
                     or text[start].isdigit() and _NUMBER_ABBR_END.search(text, max(out[-1][0], out[-1][1] - 6), out[-1][1])
-                    or text[start].isupper() and _TITLE_END.search(text, max(out[-1][0], out[-1][1] - 8), out[-1][1])):
+                    or text[start].isupper() and _TITLE_END.search(text, max(out[-1][0], out[-1][1] - 8), out[-1][1])
+                    or _abbreviation_then_lower(text, out[-1], start)):
                 start = out.pop()[0]
             if start < end:
                 out.append((start, end))
@@ -130,6 +132,12 @@ class SentenceSplitter:
                     if size > _TRAINING_CHARS:
                         return cls("\n\n".join(parts))
         return cls("\n\n".join(parts))
+
+
+def _abbreviation_then_lower(text: str, previous: tuple[int, int], start: int) -> bool:
+    """ "a 2 ft. 6 in. | truckle bed": a cut after an abbreviation's full stop before a lower-case word is no
+    sentence end (`pipeline.normalize.abbreviations`)."""
+    return text[start].islower() and ends_with_abbreviation(text[max(previous[0], previous[1] - 24):previous[1]])
 
 
 def _trainable(text: str) -> bool:

@@ -76,3 +76,16 @@ def test_logs_go_to_stderr_not_stdout(tmp_path):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert "Cjk" in proc.stderr and any("Cjk" in w for w in doc["warnings"])
+
+
+def test_no_segment_starts_mid_sentence_after_an_abbreviation(plan):
+    """A segment ending on an abbreviation's full stop ("in.", "a.m.", "G.") is followed, in its paragraph, by a
+    new sentence, never by the lower-case rest of the same one."""
+    from itertools import pairwise
+
+    from pipeline.normalize.abbreviations import ends_with_abbreviation
+    _, doc, _ = plan
+    for ch in doc["chapters"]:
+        for a, b in pairwise(ch["segments"]):
+            if a["paragraph"] == b["paragraph"] and ends_with_abbreviation(a["text"]):
+                assert not b["text"][:1].islower(), (a["text"][-40:], b["text"][:40])

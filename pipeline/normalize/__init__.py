@@ -39,6 +39,7 @@ _DASH = re.compile(r" ?\u2014+ ?|(?<= )-(?= )")
 _DASH_QUOTE = re.compile(r'(?<!\u2014)\u2014+(["\'\ue000])(?=[ ,.;:!?)]|$)')
 _ELLIPSIS = re.compile(r"\.(?: ?\.){2,}")
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<! ) +(?=[,.;:!?])")
+_STOP_BEFORE_MARK = re.compile(r"(?<=\w)\.(?=[,;:!?])")  # "inst.," "G.,": that full stop is an abbreviation's
 _PUNCT_RUN = re.compile(r"[,.;:!?][ ,.;:!?]*[,.;:!?]")
 _INNER_BY_OUTER = re.compile('" ?\ue000|\ue000 ?"')
 _PUNCT_QUOTE_PUNCT = re.compile(r'([,.;:!?])"[,;:]')
@@ -79,6 +80,8 @@ def tidy(text: str) -> str:
     text = collapse(text).strip()
     if _SPACE_PUNCT_HINT.search(text):
         text = _SPACE_BEFORE_PUNCT.sub("", text)
+    if ".," in text or ".;" in text or ".:" in text or ".?" in text or ".!" in text:
+        text = _STOP_BEFORE_MARK.sub("", text)
     text = _PUNCT_RUN.sub(_strongest, text)
     if '"' in text:
         text = _PUNCT_QUOTE_PUNCT.sub(r'\1"', text)      # '"Outsider,", My' -> '"Outsider," My'

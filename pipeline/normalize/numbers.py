@@ -250,7 +250,9 @@ _PERCENT = re.compile(r"(?<![\w.,])(?P<neg>-)?(?P<whole>" + _NUM + r")?(?:\.(?P<
 _DECADE = re.compile(r"(?<![\w.,])(?P<apos>')?(?P<d>1\d{2}0|20\d0|\d0)(?:'?s| s(?=[.,;:!?]|$))(?!\w)")
 _ORDINAL = re.compile(r"(?<![\w.,])(?P<n>" + _NUM + r")(?P<suf>st|nd|rd|th|ST|ND|RD|TH)(?!\w)")
 _RANGE = re.compile(r"(?<![\w.,-])(?P<a>\d+)\s?[-\u2013\u2014]\s?(?P<b>\d+)(?![\w-]|[.,]\d)")
-_YEAR = re.compile(r"(?<![\w.,$£€¥/-])(?P<y>1\d{3}|20\d\d)(?![\w]|[.,]\d)")
+_YEAR = re.compile(r"(?<![\w.,$£€¥/-])(?P<y>1\d{3}|2\d{3})(?![\w]|[.,]\d)")
+# a year past 2099 only after a word that asks for a time: "In 2288 people will gush" (not "to 2500 feet")
+_FUTURE_YEAR_BEFORE = re.compile(r"\b(?:in|by|until|till|since|before|after|circa|during|year|anno)\s$", re.IGNORECASE)
 _YEAR_BEFORE = re.compile(r"(?:\b(?:" + "|".join(re.escape(w) for w in YEAR_CONTEXT_WORDS if w[-1] != ".")
                           + r")|\b[cC]a?\.)\s$", re.IGNORECASE)
 _YEAR_AFTER = re.compile(r"^\s?(?:A\.? ?D\.?|B\.? ?C\.?(?: ?E\.?)?|C\.? ?E\.?)(?!\w)")
@@ -334,6 +336,8 @@ def _years_in_context(text: str) -> str:
         before = text[max(0, start - 12):start]
         after = text[m.end():m.end() + 8]
         y = int(m.group("y"))
+        if y > 2099:
+            return year_words(y) if _FUTURE_YEAR_BEFORE.search(before) else m.group(0)
         # a bare 1100..1999 is a year unless a word follows it ("1500 men", "1859 pounds"): books write
         # counts with separators (1,500) far more often than they print a bare four-digit count
         bare_year = 1100 <= y <= 2099 and not (after[:1] == " " and after[1:2].isalpha() and after[1:2].islower())

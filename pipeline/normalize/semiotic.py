@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from .abbreviations import starts_sentence
 from .numbers import MONTHS, _decimal, cardinal, digits, fraction_words, month_day_year, ordinal, year_words
 from .trace import sub
 
@@ -605,7 +606,7 @@ _ERA_BEFORE = re.compile(r"(?<![\w.])(?P<era>A\.D\.|AD)(?=\s\d)")
 
 def _era(m: re.Match) -> str:
     letters = "".join(c for c in m.group("era") if c.isalpha())
-    end = "." if m.group("era").endswith(".") and not m.string[m.end():].strip() else ""
+    end = "." if m.group("era").endswith(".") and starts_sentence(m.string[m.end():m.end() + 16]) else ""
     return f" {letters}{end}"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from .abbreviations import SENTENCE_STARTERS, expand_category
 from .numbers import cardinal, ordinal
 from .trace import sub
 
@@ -85,21 +86,17 @@ def _st_dr(m: re.Match) -> str:
     return word
 
 
-_SENTENCE_STARTERS = frozenset("""It He She They We I You The A An There This That These Those But And So Then
-When While His Her Its Our Their My Your In On At After Before As If Yet Now Here What Who Why How Where
-One No Not Nor All Some Every Each Such Still Later Soon""".split())
-
-
 def _looks_like_sentence_start(after: str) -> bool:
     """ "Elm St. It was": the capital after the abbreviation starts a sentence, not a saint's name."""
     word = re.match(r" ?([A-Z][a-z]*)", after)
-    return bool(word and word.group(1) in _SENTENCE_STARTERS)
+    return bool(word and word.group(1) in SENTENCE_STARTERS)
 
 
 _UNIT_HINT = re.compile(r"km|kg|cm|mm|mph")
 
 
 def expand_abbreviations(text: str) -> str:
+    text = expand_category(text)
     if "St." in text or "Dr." in text or "ST." in text or "DR." in text:
         text = sub(_ST_DR, _st_dr, text, "St./Dr.")
     if "." in text or _UNIT_HINT.search(text):
