@@ -46,6 +46,7 @@ class TextConfig(StrictModel):
     segment_merge_max_s: float = Field(D.SEGMENT_MERGE_MAX_S, gt=1.0, le=60.0)
     include_front_matter: bool = D.INCLUDE_FRONT_MATTER
     read_notes: bool = D.READ_NOTES
+    heading_numbers: Literal[D.HEADING_NUMBERS_CHOICES] = D.HEADING_NUMBERS
     lexicon: list[str] = Field(default_factory=list)   # extra lexicon files, applied after the bundled one
 
 

@@ -55,6 +55,8 @@ SEGMENT_MAX_S = 15.0                # longer sentences are split at clause bound
 SEGMENT_MERGE_MAX_S = 18.0          # a short sentence may be merged up to this long rather than stand alone
 INCLUDE_FRONT_MATTER = False
 READ_NOTES = False                  # read note bodies at the end of their chapter
+HEADING_NUMBERS = "chapter"         # chapter: a heading that is a bare number ("I", "12") is read "Chapter One"
+HEADING_NUMBERS_CHOICES = ("chapter", "bare")   # bare: read as written ("One")
 
 # --- pauses (seconds of silence after a segment, by what follows it) --------------------------------
 PAUSE_SENTENCE_S = 0.35

@@ -57,7 +57,8 @@ def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str,
                           chars_per_second=spec_of(engine_name).rate(cfg.engine.speed),
                           min_s=cfg.text.segment_min_s, max_s=cfg.text.segment_max_s,
                           merge_max_s=cfg.text.segment_merge_max_s,
-                          numbered_headings=roman_numbered_headings(book))
+                          numbered_headings=roman_numbered_headings(book),
+                          heading_numbers=cfg.text.heading_numbers)
     plan = Plan(book, chosen, chars_per_second=segmenter.cps)
     for c in chosen:
         plan.segments[c.index] = segmenter.chapter_segments(c)

@@ -588,6 +588,8 @@ def _place(src: _Source, book: Book, records: list[ChapterRecord], audio_end: di
                     place.pars[order[di]].append(par)
                     chapter_pars.append(par)
                     continue         # pos stays: the heading's own words may be the next segment
+            if found is None and seg.pause_after == "title" and len(chapter_pars) == k:
+                continue             # a title line after a part's title: it plays on with the heading's clip
             if found is None:
                 unmatched += 1
                 continue

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from . import defaults as D
+from .headings import said_title
 from .normalize import Lexicon, fix_quotes, normalize, unsupported_scripts
 from .normalize.abbreviations import ends_with_abbreviation
 from .normalize.words import is_roman_heading, roman_value
@@ -171,6 +172,24 @@ def roman_numbered_headings(book: Book) -> bool:
         len(values) >= 3 and values == sorted(values)
 
 
+# a line ending on one of these runs on into the next ("To / my brother"): no pause is made after it
+_RUN_ON_WORDS = frozenset("""to of the a an and or nor but my his her their our your its in on at for with by from
+into upon that as than""".split())
+
+
+def _verse_lines(lines: list[str]) -> str:
+    """Verse (or dedication) lines read as lines: each keeps its own marks, and one with none ends on a short
+    pause (a comma) unless its last word cannot end a phrase ("To / my brother" runs on); nothing else is
+    added (a line's comma never becomes a full stop)."""
+    said = []
+    for k, n in enumerate(lines):
+        last = n.rsplit(" ", 1)[-1].lower()
+        if k < len(lines) - 1 and n[-1] not in ".,;:!?\"'" and last not in _RUN_ON_WORDS:
+            n += ","
+        said.append(n)
+    return " ".join(said)
+
+
 def _continuation(original: str, normalized: str) -> str:
     """A piece cut from inside a long sentence is voiced as a continuation: the comma or semicolon it was cut
     after stays (normalization closes a fragment with a full stop, which drops the voice mid-sentence)."""
@@ -188,8 +207,9 @@ class Segmenter:
     def __init__(self, splitter: SentenceSplitter, lexicon: Lexicon | None = None,
                  chars_per_second: float = D.HIBARI_CHARS_PER_S, min_s: float = D.SEGMENT_MIN_S,
                  max_s: float = D.SEGMENT_MAX_S, merge_max_s: float = D.SEGMENT_MERGE_MAX_S,
-                 numbered_headings: bool = False):
+                 numbered_headings: bool = False, heading_numbers: str = D.HEADING_NUMBERS):
         self.splitter = splitter
+        self.heading_numbers = heading_numbers        # "chapter": a bare-number title is read "Chapter One"
         self.numbered_headings = numbered_headings    # see `roman_numbered_headings`
         self.lexicon = lexicon
         self.cps = chars_per_second
@@ -219,7 +239,7 @@ class Segmenter:
 
     def _piece(self, fixed: str, a: int, b: int, heading: bool, line: bool, sentence_end: bool) -> _Piece:
         norm = self.normalize(fixed[a:b], heading)
-        if not sentence_end:
+        if not sentence_end or line:          # a verse line keeps its own comma (no full stop made of it)
             norm = _continuation(fixed[a:b], norm)
         return _Piece(a, b, norm, self.estimate(norm), line, sentence_end)
 
@@ -333,11 +353,19 @@ class Segmenter:
             i = left
         return groups
 
+    def _said_title(self, chapter: Chapter, text: str, normalized: str) -> str:
+        """The chapter's own title as announced (`pipeline.headings.said_title`: "Chapter One" for "I")."""
+        said = said_title(text, chapter.parents, self.heading_numbers, self.numbered_headings)
+        return normalized if said == text else self.normalize(said, heading=True)
+
     # --- chapters ------------------------------------------------------------------------------------------
     def chapter_segments(self, chapter: Chapter) -> list[Segment]:
         segments: list[Segment] = []
         paras = chapter.paragraphs
         scripts: dict[str, None] = {}
+        own_title = 0            # the chapter's own title: the last of the title paragraphs it opens with
+        while own_title + 1 < len(paras) and paras[own_title + 1].kind == ParagraphKind.TITLE:
+            own_title += 1
         for pi, para in enumerate(paras):
             nxt = paras[pi + 1] if pi + 1 < len(paras) else None
             if para.kind == ParagraphKind.TITLE:
@@ -363,19 +391,14 @@ class Segmenter:
                 if len(group) == 1:
                     normalized = group[0].normalized
                 elif verse:
-                    said = []
-                    for k, p in enumerate(group):
-                        n = p.normalized
-                        if n and k < len(group) - 1 and n[-1] not in ".,;:!?\"'":
-                            n += ","              # a verse line ends on a short pause
-                        if n:
-                            said.append(n)
-                    normalized = " ".join(said)
+                    normalized = _verse_lines([p.normalized for p in group if p.normalized])
                 else:                             # sentences merged: read as one, so a quotation that runs
                     normalized = self.normalize(fixed[group[0].start:group[-1].end], heading)   # across them stays one
                     if not group[-1].ends_sentence:
                         normalized = _continuation(fixed[group[0].start:group[-1].end], normalized)
 
+                if para.kind == ParagraphKind.TITLE and pi == own_title:
+                    normalized = self._said_title(chapter, text, normalized)
                 last = gi == len(groups) - 1
                 if last:
                     pause = end_pause

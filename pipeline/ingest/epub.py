@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 
 from ..errors import InputError
+from ..headings import new_parents
 from ..records import Book, Chapter, Paragraph, ParagraphKind
 from .safety import ArchiveLimits, open_archive
 from .xhtml import EPUB_TYPE, Block, body_types, clean_space, document_blocks, parse_xhtml
@@ -226,16 +227,7 @@ def _publication(out: Book, book, data: bytes) -> None:
                 break
     if year:
         out.date = year
-    for el in metas:
-        if el.get("property") == "belongs-to-collection" and el.text and el.text.strip():
-            refines = [m for m in metas if m.get("refines") == f"#{el.get('id')}"]
-            kind = next((m.text for m in refines if m.get("property") == "collection-type"), "series")
-            if (kind or "").strip() not in ("series", "set"):
-                continue
-            out.series = clean_space(el.text)
-            out.series_index = next((m.text.strip() for m in refines if m.get("property") == "group-position"
-                                     and m.text), "")
-            break
+    _collections(out, metas)
     if not out.series:
         named = {el.get("name"): el.get("content") for el in metas if el.get("name")}
         if named.get("calibre:series"):
@@ -243,6 +235,23 @@ def _publication(out: Book, book, data: bytes) -> None:
             out.series_index = (named.get("calibre:series_index") or "").strip()
             if out.series_index.endswith(".0"):
                 out.series_index = out.series_index[:-2]
+
+
+def _collections(out: Book, metas: list) -> None:
+    """EPUB 3 `belongs-to-collection`: the first one whose `collection-type` is `series` is the book's series;
+    any other (a `set`, a reading list such as "The Guardian's Best 100 Novels", or one with no type) is
+    kept in `Book.collections`, never filed as a series."""
+    for el in metas:
+        if el.get("property") != "belongs-to-collection" or not (el.text and el.text.strip()):
+            continue
+        refines = [m for m in metas if el.get("id") and m.get("refines") == f"#{el.get('id')}"]
+        kind = next((m.text for m in refines if m.get("property") == "collection-type"), "") or ""
+        if kind.strip() == "series" and not out.series:
+            out.series = clean_space(el.text)
+            out.series_index = next((m.text.strip() for m in refines if m.get("property") == "group-position"
+                                     and m.text), "")
+        elif kind.strip() != "series" and clean_space(el.text) not in out.collections:
+            out.collections.append(clean_space(el.text))
 
 
 def _count_toc(toc, depth: int = 0) -> int:
@@ -439,8 +448,10 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
         parents = [p for p in e.parents if p not in skipped_parents]
         chapter_title = e.title or next((p.text for p in paras if p.kind == ParagraphKind.HEADING),
                                         f"Chapter {len(chapters) + 1}")
+        heard = new_parents(parents, chapters[-1].parents if chapters else [], {c.title for c in chapters})
         chapters.append(Chapter(index=len(chapters) + 1, title=chapter_title,
-                                paragraphs=[Paragraph(chapter_title, ParagraphKind.TITLE), *paras],
+                                paragraphs=[*(Paragraph(t, ParagraphKind.TITLE) for t in heard),
+                                            Paragraph(chapter_title, ParagraphKind.TITLE), *paras],
                                 level=len(parents), parents=parents, source=e.href +
                                 (f"#{e.fragment}" if e.fragment else "")))
     if not chapters:

@@ -195,7 +195,10 @@ def test_roman_headings_are_read_consistently_within_a_book():
     assert roman_numbered_headings(novel)
     seg = Segmenter(SentenceSplitter(), numbered_headings=True)
     said = [seg.chapter_segments(c)[0].normalized for c in novel.chapters]
-    assert said[:5] == ["One", "Two", "Three", "Four", "Five"] and said[9] == "Ten"
+    assert said[:5] == ["Chapter One", "Chapter Two", "Chapter Three", "Chapter Four", "Chapter Five"]
+    assert said[9] == "Chapter Ten"          # a bare-number heading is announced as narrators do (issue 27)
+    bare = Segmenter(SentenceSplitter(), numbered_headings=True, heading_numbers="bare")
+    assert [bare.chapter_segments(c)[0].normalized for c in novel.chapters][:3] == ["One", "Two", "Three"]
     dictionary = _headings_book(["A", "B", "C", "D", "I", "V", "X"])
     assert not roman_numbered_headings(dictionary)
     plain = Segmenter(SentenceSplitter())
@@ -466,8 +469,8 @@ def test_a_dictionary_with_letter_headings_and_a_novel_with_numbered_ones(tmp_pa
     assert (book.title, book.authors) == ("The River", ["John Doe"]) and [c.title for c in book.chapters] == romans
     assert roman_numbered_headings(book)
     seg = Segmenter(SentenceSplitter(), numbered_headings=True)
-    assert [seg.chapter_segments(c)[0].normalized for c in book.chapters[:5]] == ["One", "Two", "Three", "Four",
-                                                                                 "Five"]
+    assert [seg.chapter_segments(c)[0].normalized for c in book.chapters[:5]] == [
+        "Chapter One", "Chapter Two", "Chapter Three", "Chapter Four", "Chapter Five"]
 
 
 STORY = ("The storm came in at dusk, and the keeper climbed the stairs with the lamp oil, counting each step as "
