@@ -67,6 +67,7 @@ class OutputConfig(StrictModel):
     sample_rate: int = Field(D.SAMPLE_RATE_HZ, ge=8000, le=192_000)
     mp3_bitrate: str = D.MP3_BITRATE
     aac_bitrate: str = D.AAC_BITRATE
+    readalong_bitrate: str = D.READALONG_BITRATE
     opus_bitrate: str = D.OPUS_BITRATE
     loudness: Literal[D.LOUDNESS_PRESETS] = D.LOUDNESS_PRESET
     target_rms_db: float = Field(D.TARGET_RMS_DB, ge=-40.0, le=-6.0)

@@ -77,6 +77,7 @@ FORMAT_CHOICES = ("mp3", "m4b", "opus", "flac", "wav", "epub")   # epub: the rea
 MP3_BITRATE = "192k"
 AAC_BITRATE = "128k"
 OPUS_BITRATE = "48k"
+READALONG_BITRATE = "64k"           # the read-along EPUB's audio: MP3 mono at this rate, for phones ("": the chapter MP3s)
 LOUDNESS_PRESET = "acx"             # acx (RMS) | ebu (LUFS)
 LOUDNESS_PRESETS = ("acx", "ebu")
 TARGET_RMS_DB = -20.0               # ACX: -23 .. -18 dB RMS

@@ -58,6 +58,19 @@ def atomic_write(path: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """`atomic_write`, unless `path` already holds exactly `data`: then nothing is written (same inode, same
+    modification time, so a library server sees no change). Returns whether it wrote."""
+    path = Path(path)
+    try:
+        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write(path, data)
+    return True
+
+
 def json_bytes(data) -> bytes:
     """The JSON every output file uses: indented, UTF-8, a final newline."""
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -4,12 +4,16 @@ Audiobookshelf treats every audio file in a book folder as a track, so the chapt
 beside the M4B. The render works in `<out>/.render/<author-title>/` (chapter files, subtitles, state,
 reports: a hidden folder the server does not scan) and then publishes the whole-book files into
 `<out>/<Author>/[<Series>/]<Title>/`: the M4B, the read-along EPUB, `metadata.json` and `cover.jpg`. Each
-is copied under a temporary name and moved into place, so a library scan never sees half a file. Folder
-names are sanitized and checked to stay inside `--out`.
+is hard-linked (copied only across filesystems) under a temporary name and moved into place, so a library scan
+never sees half a file, the library holds each file once, and a file whose content is unchanged is not
+written at all (same inode, same time: a server does not rescan it). Folder names are sanitized and checked to
+stay inside `--out`.
 """
 from __future__ import annotations
 
+import filecmp
 import io
+import os
 import re
 import shutil
 from pathlib import Path
@@ -49,10 +53,38 @@ def book_folder(out: Path, book: Book) -> Path:
     return inside(Path(out), Path(out).joinpath(*parts))
 
 
-def _place(src: Path, target: Path) -> None:
-    """Copy `src` to `target` under a temporary name, then move it into place."""
+def _place(src: Path, target: Path) -> str:
+    """Put `src` at `target`, held once and written only when its content changes: a target with the same
+    content is left as it is (same inode, same time; the work copy becomes a hard link to it where it can), a
+    new content is hard-linked in under a temporary name and moved into place, copied only where a link
+    cannot be made (another filesystem). Returns what was done: "kept", "linked" or "copied"."""
+    if target.exists() and target.is_file():
+        if os.path.samefile(src, target):
+            return "kept"
+        if filecmp.cmp(src, target, shallow=False):
+            _link_back(target, src)
+            return "kept"
+    done = "linked"
     with atomic_path(target) as tmp:
-        shutil.copyfile(src, tmp)
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(src, tmp)
+        except OSError:
+            shutil.copyfile(src, tmp)
+            done = "copied"
+    return done
+
+
+def _link_back(library_file: Path, work_file: Path) -> None:
+    """The work folder's copy of a file the library already holds, the same content, replaced by a hard link
+    to the library's (one file on disk); left as it is where no link can be made."""
+    tmp = work_file.with_name(f".{work_file.name}.link.part")
+    try:
+        tmp.unlink(missing_ok=True)
+        os.link(library_file, tmp)
+        os.replace(tmp, work_file)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 COVER_NAME = "cover.jpg"

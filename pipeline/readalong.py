@@ -102,6 +102,15 @@ def _smil(doc: str, spans: list[tuple[str, float]], audio: str, end: float) -> s
             + "\n".join(pars) + "\n</seq>\n</body>\n</smil>\n")
 
 
+def book_time(records: list[ChapterRecord], out: Path) -> datetime:
+    """When the book's audio last changed (its newest chapter MP3), UTC to the second: the EPUB's
+    `dcterms:modified` and its members' times, so the same chapters make the same bytes (a re-run that
+    changes nothing rewrites nothing)."""
+    times = [(out / r.files["mp3"]).stat().st_mtime for r in records
+             if r.files.get("mp3") and (out / r.files["mp3"]).is_file()]
+    return datetime.fromtimestamp(int(max(times, default=315532800)), timezone.utc)
+
+
 def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> bytes:
     """The EPUB as bytes. `records`: the finished chapters (manifest records, with their MP3 in `out`)."""
     from mutagen.mp3 import MP3
@@ -142,7 +151,7 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
         cover_item = (f'<item id="cover" href="images/cover.{ext}" media-type="{book.cover_type}" '
                       'properties="cover-image"/>\n')
     ident = book.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'render:{book.title}:{book.author}')}"
-    modified = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    modified = book_time(records, out).strftime("%Y-%m-%dT%H:%M:%SZ")
     meta = [f'<dc:identifier id="uid">{_E(ident)}</dc:identifier>', f"<dc:title>{_E(book.title or 'Untitled')}</dc:title>",
             f"<dc:language>{_E(lang)}</dc:language>", f'<meta property="dcterms:modified">{modified}</meta>']
     meta += [f"<dc:creator>{_E(a)}</dc:creator>" for a in book.authors]
@@ -175,12 +184,14 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
                  '<rootfiles><rootfile full-path="OEBPS/package.opf" media-type="application/oebps-package+xml"/>'
                  "</rootfiles>\n</container>\n")
     buf = io.BytesIO()
+    stamp = book_time(records, out).timetuple()[:6]
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", compress_type=zipfile.ZIP_STORED)
-        zf.writestr("META-INF/container.xml", container, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(zipfile.ZipInfo("mimetype", stamp), "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        zf.writestr(zipfile.ZipInfo("META-INF/container.xml", stamp), container, compress_type=zipfile.ZIP_DEFLATED)
         for name, data in files.items():
             audio = name.endswith((".mp3", ".jpg", ".png"))
-            zf.writestr(name, data, compress_type=zipfile.ZIP_STORED if audio else zipfile.ZIP_DEFLATED)
+            zf.writestr(zipfile.ZipInfo(name, stamp), data,
+                        compress_type=zipfile.ZIP_STORED if audio else zipfile.ZIP_DEFLATED)
     return buf.getvalue()
 
 
@@ -695,7 +706,7 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
         el = etree.SubElement(meta, f"{_OPF}meta", {"property": prop, **({"refines": refines} if refines else {})})
         el.text = text
 
-    add_meta("dcterms:modified", datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    add_meta("dcterms:modified", book_time(records, out).strftime("%Y-%m-%dT%H:%M:%SZ"))
     add_meta("media:duration", clock(total))
     for sm_id, d in durations.items():
         add_meta("media:duration", clock(d), f"#{sm_id}")
@@ -713,8 +724,9 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
     etree.SubElement(manifest_el, f"{_OPF}item", {"id": "rdrcss", "href": css_href, "media-type": "text/css"})
     files[src.opf_path] = etree.tostring(opf.getroottree(), xml_declaration=True, encoding="utf-8")
     buf = io.BytesIO()
+    stamp = book_time(records, out).timetuple()[:6]
     with zipfile.ZipFile(buf, "w") as zout:
-        zout.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        zout.writestr(zipfile.ZipInfo("mimetype", stamp), "application/epub+zip", compress_type=zipfile.ZIP_STORED)
         written = {"mimetype"}
         for info in src.zin.infolist():
             if info.filename in written or info.filename.endswith("/"):
@@ -722,11 +734,11 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
             data = files.pop(info.filename, None)
             if data is None:
                 data = src.zin.read(info.filename)
-            zout.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED)
+            zout.writestr(zipfile.ZipInfo(info.filename, stamp), data, compress_type=zipfile.ZIP_DEFLATED)
             written.add(info.filename)
         for name, data in files.items():
-            zout.writestr(name, data, compress_type=zipfile.ZIP_STORED if name.endswith(".mp3")
-                          else zipfile.ZIP_DEFLATED)
+            zout.writestr(zipfile.ZipInfo(name, stamp), data, compress_type=zipfile.ZIP_STORED
+                          if name.endswith(".mp3") else zipfile.ZIP_DEFLATED)
     return buf.getvalue(), place.unmatched
 
 

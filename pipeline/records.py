@@ -87,6 +87,7 @@ class Book:
     identifier: str = ""
     series: str = ""                  # the series the book belongs to, and its place in it ("2", "2.5")
     series_index: str = ""
+    collections: list[str] = field(default_factory=list)   # sets and reading lists it is in (never a series)
     cover: bytes | None = None
     cover_type: str = ""              # MIME type of `cover`
     source: str = ""                  # path the book was read from

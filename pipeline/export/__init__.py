@@ -153,7 +153,7 @@ class BookExporter:
         outputs.cover_file = write_cover(self.out, self.cover)
         if self.epub:
             outputs.readalong, outputs.readalong_made_from = write_readalong(self.out, self.book, chapters,
-                                                                             self.narrator)
+                                                                             self.narrator, self.cfg.readalong_bitrate)
         return outputs
 
 

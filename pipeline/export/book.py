@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import defaults as D
 from ..errors import OutputError
 from ..ffmpeg import run_ffmpeg
-from ..files import atomic_path, atomic_write, inside, json_bytes
+from ..files import atomic_path, atomic_write, inside, json_bytes, write_if_changed
 from ..records import Book, ChapterRecord, M4BInfo
 from ..subtitles import book_cues, chapters_txt, parse_vtt, to_srt, to_vtt
 from .names import book_stem
@@ -113,14 +113,14 @@ def abs_metadata(book: Book, chapters: list[ChapterRecord], narrator: str) -> di
         "publishedYear": year, "publishedDate": book.date or None, "publisher": book.publisher or None,
         "description": book.description or None,
         "isbn": isbn or None, "asin": None,
-        "language": book.language or None, "explicit": False, "abridged": False, "tags": [],
+        "language": book.language or None, "explicit": False, "abridged": False, "tags": list(book.collections),
         "chapters": [{"id": i, "start": rec.start, "end": rec.end, "title": rec.display_title}
                      for i, rec in enumerate(chapters)],
     }
 
 
 def write_abs_metadata(out: Path, book: Book, chapters: list[ChapterRecord], narrator: str) -> str:
-    atomic_write(inside(out, out / D.METADATA_NAME), json_bytes(abs_metadata(book, chapters, narrator)))
+    write_if_changed(inside(out, out / D.METADATA_NAME), json_bytes(abs_metadata(book, chapters, narrator)))
     return D.METADATA_NAME
 
 
@@ -130,15 +130,18 @@ def write_cover(out: Path, cover: tuple[bytes | None, str]) -> str | None:
     jpeg = cover_jpeg(cover)
     if not jpeg:
         return None
-    atomic_write(inside(out, out / COVER_NAME), jpeg)
+    write_if_changed(inside(out, out / COVER_NAME), jpeg)
     return COVER_NAME
 
 
-def write_readalong(out: Path, book: Book, chapters: list[ChapterRecord], narrator: str) -> tuple[str, dict]:
+def write_readalong(out: Path, book: Book, chapters: list[ChapterRecord], narrator: str,
+                    bitrate: str = D.READALONG_BITRATE) -> tuple[str, dict]:
     """The read-along EPUB 3 (`pipeline.readalong`): from the source EPUB 3 itself where it can be, else
-    generated from the book's paragraphs. Returns its file name and what it was made from (and why)."""
+    generated from the book's paragraphs, its audio at `bitrate` mono ("" keeps the chapter MP3s). Returns
+    its file name and what it was made from (and why)."""
     from ..readalong import readalong_epub
+    from .readalong_audio import phone_records
     target = inside(out, out / f"{book_stem(book.title)}.epub")
-    data, made = readalong_epub(book, chapters, out, narrator)
-    atomic_write(target, data)
+    data, made = readalong_epub(book, phone_records(out, chapters, bitrate) if bitrate else chapters, out, narrator)
+    write_if_changed(target, data)
     return target.name, made
