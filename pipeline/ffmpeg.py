@@ -7,6 +7,7 @@ import signal
 import subprocess
 
 from .errors import OutputError, RenderError
+from .interrupt import run_child
 
 _DISK_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
 
@@ -26,7 +27,7 @@ def ffmpeg_exe() -> str:
 def run_ffmpeg(args: list[str], input: bytes | None = None) -> subprocess.CompletedProcess:
     """Run ffmpeg quietly; raise RenderError with its last error line on failure."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
-    proc = subprocess.run(cmd, input=input, capture_output=True)
+    proc = run_child(cmd, input)           # ended at once when the render is stopped (pipeline.interrupt)
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         last = msg[-1] if msg else f"exit {proc.returncode}"

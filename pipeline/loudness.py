@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +18,7 @@ from .audio import as_f32le, mean_square_db
 from .config import OutputConfig
 from .errors import RenderError
 from .ffmpeg import ffmpeg_exe
+from .interrupt import run_child
 
 _ASTATS = "astats=measure_perchannel=none:measure_overall=RMS_level+Peak_level"
 _EBUR128 = "ebur128=framelog=quiet"
@@ -46,7 +46,7 @@ def _astats(args: list[str], input: bytes | None = None, lufs: bool = False) -> 
     chain = f"{_ASTATS},{_EBUR128}" if lufs else _ASTATS
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args, "-af", chain,
            "-f", "null", "-"]
-    proc = subprocess.run(cmd, input=input, capture_output=True)
+    proc = run_child(cmd, input)
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise RenderError(f"ffmpeg astats failed: {tail[-1] if tail else proc.returncode}")

@@ -25,6 +25,7 @@ from .export import BookExporter
 from .export.names import book_folder_name
 from .files import inside, remove_stale_temporaries, write_json
 from .layout import narrator_name, publish_audiobookshelf, work_folder
+from .interrupt import doing
 from .lock import OutputLock
 from .plan import parse_chapters, plan_book
 from .records import BookInfo, BookOutputs, Chapter, ChapterRecord, Manifest, Plan, RunStats
@@ -204,6 +205,7 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
                     show()
                     continue
                 synth_before = worker.stats.rendered
+                doing("synth", f"synthesizing chapter {ch.index}")
                 rendered = worker.render(plan.segments[ch.index])
                 if worker.stats.rendered == synth_before:
                     stats.chapters_reencoded += 1      # every segment from the cache: only encoded again
@@ -213,6 +215,7 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
                 while len(pending) >= EXPORTS_IN_FLIGHT:
                     settle_oldest()
                 encoding.append(ch.index)
+                doing("encode", f"encoding chapter {', '.join(map(str, encoding))}")
                 show()
                 pending.append((ch, fp, set(state.files_of(ch.index)), pool.submit(export, ch, rendered)))
             while pending:
@@ -223,6 +226,8 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
             raise
     bar.close()
     ch_bar.close()
+    doing("synth", None)
+    doing("encode", "writing the whole-book files")
     # whole-book outputs describe every finished chapter in the folder, whichever --chapters this run had:
     # this run's chapters, and those an earlier run finished from the same text and settings
     by_index = {c.index: c for c in book.chapters}

@@ -150,6 +150,8 @@ def render(
     """
     options = {k: v for k, v in locals().items() if k not in ("debug", "version")}
     _setup_logging(debug, quiet)
+    from ..interrupt import install
+    install()                       # Ctrl-C and SIGTERM stop within a second or two (pipeline.interrupt)
     try:
         _run(**options)
     except RenderError as e:
@@ -160,8 +162,11 @@ def render(
     except BrokenPipeError:              # `render book.epub --dry-run | head`: the reader left; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except KeyboardInterrupt:
+        from ..interrupt import exit_code, leave_now, stopping
         typer.echo("render: interrupted; run the same command again to resume", err=True)
-        raise typer.Exit(130) from None
+        if stopping():
+            leave_now()             # a signal: everything is written or dropped; skip seconds of interpreter teardown
+        raise typer.Exit(exit_code()) from None
     except typer.Exit:
         raise
     except Exception as e:  # a bug, not bad input: one line, and --debug for the traceback
