@@ -90,6 +90,7 @@ ENCODE_TOLERANCE_DB = 0.5           # an encoded file this close to the loudness
 MAX_ENCODE_PASSES = 3               # encodes of one file while it misses the target
 LAYOUT = "flat"                     # flat: everything in --out | audiobookshelf: Author/[Series/]Title/ book folders
 LAYOUTS = ("flat", "audiobookshelf")
+ETA_SMOOTHING = 0.05                # progress: weight of the latest rate in the ETA (tqdm; lower is steadier)
 SUBTITLES = True                    # SRT and VTT per chapter, one cue per sentence (or per piece of one)
 SUBTITLE_LINE_CHARS = 42            # a subtitle line holds about this many characters (broadcast convention)
 SUBTITLE_MAX_LINES = 2              # a cue shows at most two lines; a longer sentence takes several cues

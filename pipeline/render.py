@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import sys
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -72,6 +73,7 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
         try:
             manifest = _render_locked(plan, path, out, cfg, progress, engine, worker, bar_position)
             if library is not None:
+                _step_reporter(progress)(f"publishing the book folder in {library}")
                 manifest.library_folder = str(publish_audiobookshelf(manifest, out, library, plan.book))
             return manifest
         except OSError as e:
@@ -108,6 +110,16 @@ def _output_blocked(e: OSError, folders: list[Path]) -> str:
             "again; finished chapters are intact")
 
 
+def _step_reporter(progress: bool):
+    """A whole-book step ("writing the M4B") as one line on stderr while progress shows, and in the stop
+    message of a Ctrl-C."""
+    def step(what: str) -> None:
+        doing("encode", what)
+        if progress:
+            print(f"render: {what} ...", file=sys.stderr, flush=True)
+    return step
+
+
 def _render_locked(plan: Plan, path, out: Path, cfg: Config, progress: bool, engine, worker,
                    bar_position: int) -> Manifest:
     state = StateStore(out)
@@ -137,7 +149,7 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
     t0 = time.perf_counter()
     # two lines: segments synthesized (x real time, ETA), and chapters finished (encoded or kept) with the
     # chapters being assembled and encoded right now
-    bar = tqdm(total=stats.segments, unit="seg", disable=not progress, dynamic_ncols=True,
+    bar = tqdm(total=stats.segments, unit="seg", disable=not progress, dynamic_ncols=True, smoothing=D.ETA_SMOOTHING,
                desc=(book.title or "book")[:30], position=bar_position, leave=bar_position == 0)
     ch_bar = tqdm(total=len(plan.chapters), unit="ch", disable=not progress, dynamic_ncols=True,
                   desc="chapters done", position=bar_position + 1, leave=bar_position == 0)
@@ -159,6 +171,7 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
 
     comment = f"Rendered by render from {Path(path).name} with {worker.describe()}"
     exporter = BookExporter(book, out, cfg.output, comment, total_chapters, narrator=narrator_name(identity))
+    exporter.on_step = _step_reporter(progress)
     records: dict[int, ChapterRecord] = {}
     # Synthesis runs here; assembling and encoding a finished chapter runs beside it (ffmpeg in its own
     # processes), at most EXPORTS_IN_FLIGHT chapters at a time so memory stays flat with book length.

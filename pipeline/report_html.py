@@ -15,6 +15,7 @@ from . import defaults as D
 from .ffmpeg import run_ffmpeg
 from .files import atomic_write
 from .records import ChapterRecord, Manifest, Report
+from .report_run import formats_table, run_paragraph
 from .timecode import short
 
 log = logging.getLogger(__name__)
@@ -144,11 +145,11 @@ def render_html(manifest: Manifest, report: Report, out: Path) -> str:
     body = [f"<h1>{_E(title)}</h1>",
             f'<p class="sub">{_E(authors)} · engine {_E(str(engine.get("engine", engine.get("name", "?"))))}'
             f'{(" · voice " + _E(str(engine["voice"]))) if engine.get("voice") else ""} · '
-            f'{_E(settings.get("loudness", "acx").upper())} loudness · rendered in {st.wall_seconds:.0f} s'
+            f'{_E(settings.get("loudness", "acx").upper())} loudness'
             f' <span class="pill {"bad" if failing else "ok"}">{"needs attention" if failing else "all checks pass"}'
             "</span></p>",
             '<div class="cards">' + "".join(f'<div class="card"><b>{_E(v)}</b><span>{_E(k)}</span></div>'
-                                             for k, v in cards) + "</div>"]
+                                             for k, v in cards) + "</div>", run_paragraph(manifest)]
     if st.chapters_missing:
         body.append(f'<p class="warn">Chapters not rendered yet: {_E(", ".join(map(str, st.chapters_missing)))}'
                     "</p>")
@@ -157,6 +158,7 @@ def render_html(manifest: Manifest, report: Report, out: Path) -> str:
                 f'<p class="meta">Dots: each chapter\'s loudness ({"LUFS" if ebu else "dB RMS"}), green inside '
                 f"{target:g} ± 1; ticks: its peak (dBFS), red above {ceiling:g}.</p>")
 
+    body.append(formats_table(manifest, target, ceiling, ebu))
     rows = []
     for ch in chapters:
         level, peak, unit = _level(ch, settings)

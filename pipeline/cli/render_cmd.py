@@ -254,7 +254,9 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
             indent = "  " * c.level
             typer.echo(f"  {c.index:3d}  {indent}{c.title[:70]:<70}  {len(segs):5d} segments  {est / 60:6.1f} min")
         n = sum(len(s) for s in plan.segments.values())
-        typer.echo(f"{len(plan.chapters)} chapters, {n} segments, about {plan.est_seconds / 3600:.2f} h of audio")
+        k = len(plan.chapters)
+        typer.echo(f"{k} chapter{'s' * (k != 1)}, {n} segment{'s' * (n != 1)}, "
+                   f"about {plan.est_seconds / 3600:.2f} h of audio")
         return
 
     from ..render import render_book
@@ -262,10 +264,11 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
         from ..export.names import safe_name
         out = Path("out") / safe_name(Path(book).stem)
     manifest = render_book(book, out, cfg, chapters, progress=not quiet)
-    typer.echo(run_summary(manifest, out), err=True)
-    if manifest.library_folder:
+    if not quiet:
+        typer.echo(run_summary(manifest, out), err=True)
+    if manifest.library_folder and not quiet:
         typer.echo(f"render: book folder for Audiobookshelf: {manifest.library_folder}", err=True)
-    report_path = Path(out) / D.REPORT_NAME
+    report_path = _work_folder(manifest, Path(out), book) / D.REPORT_NAME
     if report_path.is_file():
         from ..records import Report
         from ..report import summary
@@ -277,6 +280,15 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
         if cfg.validate_.strict and failing:
             from ..errors import StrictFailure
             raise StrictFailure(f"{failing} segments still failing their checks (--strict); see {report_path}")
+
+
+def _work_folder(manifest, out: Path, book: Path) -> Path:
+    """Where the render wrote its reports: `out`, or in the Audiobookshelf layout `out/.render/<slug>`."""
+    if not manifest.library_folder:
+        return out
+    from ..export.names import book_folder_name
+    from ..layout import work_folder
+    return work_folder(out, book_folder_name(manifest.book.title, manifest.book.authors, book))
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -9,6 +9,8 @@ inside the output folder.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import logging
 import math
 from concurrent.futures import ThreadPoolExecutor
@@ -77,6 +79,7 @@ class BookExporter:
             self.formats.insert(0, "mp3")      # the read-along book carries each chapter's MP3
         self.m4b = "m4b" in cfg.formats
         self.narrator = narrator
+        self.on_step: Callable[[str], None] | None = None     # told each whole-book step as it starts
         self.parts = self.out / D.PARTS_DIR
         data, mime, source = book_cover(book)
         self.cover = (data, mime)
@@ -143,15 +146,18 @@ class BookExporter:
         """Book-level outputs once every chapter is done: each record gets its place in the book
         (`start`/`end`, the M4B's chapter marks when one is written), then `chapters.txt`, the book's
         subtitles, the M4B, `metadata.json` and the read-along EPUB. Returns what the manifest lists."""
+        step = self.on_step or (lambda what: None)
         place_chapters(chapters, self.m4b)
         outputs = BookOutputs(CoverInfo(self.cover_source, self.cover[1]), write_chapter_list(self.out, chapters))
         if self.cfg.subtitles:
             outputs.book_subtitles = write_book_subtitles(self.out, self.book, chapters)
         if self.m4b and chapters:
+            step(f"writing the M4B ({len(chapters)} chapter{'s' * (len(chapters) != 1)})")
             outputs.m4b = write_m4b(self.out, self.book, chapters, self.comment, self.cover, self.narrator)
         outputs.metadata_file = write_abs_metadata(self.out, self.book, chapters, self.narrator)
         outputs.cover_file = write_cover(self.out, self.cover)
         if self.epub:
+            step("writing the read-along EPUB")
             outputs.readalong, outputs.readalong_made_from = write_readalong(self.out, self.book, chapters,
                                                                              self.narrator, self.cfg.readalong_bitrate)
         return outputs
