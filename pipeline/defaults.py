@@ -13,7 +13,9 @@ HIBARI_SAMPLE_RATE_HZ = 24_000
 HIBARI_VOICE = "heart"
 HIBARI_SPEED = 1.0                  # 0.5 .. 2.0, 1.0 = the teacher's pace
 HIBARI_THREADS = 1                  # onnxruntime intra-op threads per engine instance
-HIBARI_CHARS_PER_S = 15.0           # speaking-rate estimate on normalized text at speed 1.0
+HIBARI_CHARS_PER_S = 15.0           # speaking-rate estimate on normalized text at speed 1.0 (segment bounds)
+HIBARI_SPOKEN_CHARS_PER_S = 18.3    # measured on rendered chapters (scripts/calibrate_pace.py; README: Estimates)
+HIBARI_SPOKEN_INNER_PAUSE_S = 0.24  # ... and its pause at a sentence or clause end inside a segment
 
 SOPRANO_SAMPLE_RATE_HZ = 32_000
 SOPRANO_REPO_ID = "ekwek/Soprano-1.1-80M"

@@ -23,10 +23,23 @@ class EngineSpec:
     batch_size: int                  # segments handed over at once unless --batch-size says otherwise
     max_batch: int                   # the most segments it takes at once
     speed_scales_rate: bool = False  # whether `engine.speed` scales the speaking rate
+    # what the engine's audio measures (scripts/calibrate_pace.py on rendered chapters): the durations the
+    # checks expect and the dry run adds up; 0 where not measured (then `chars_per_second`, INNER_PAUSE_S)
+    spoken_chars_per_second: float = 0.0
+    spoken_inner_pause_s: float = 0.0
 
     def rate(self, speed: float = 1.0) -> float:
-        """Characters of normalized text per second at `speed`."""
+        """Characters of normalized text per second at `speed`: the segment bounds' rate."""
         return self.chars_per_second * (speed if self.speed_scales_rate else 1.0)
+
+    def spoken_rate(self, speed: float = 1.0) -> float:
+        """Characters per second the engine's audio measures at `speed` (durations, the dry-run totals)."""
+        base = self.spoken_chars_per_second or self.chars_per_second
+        return base * (speed if self.speed_scales_rate else 1.0)
+
+    @property
+    def inner_pause_s(self) -> float:
+        return self.spoken_inner_pause_s or INNER_PAUSE_S
 
     def batch(self, requested: int = 0) -> int:
         """`requested` segments per batch, or this engine's default when 0."""
@@ -34,7 +47,8 @@ class EngineSpec:
 
 
 HIBARI = EngineSpec("hibari", D.HIBARI_SAMPLE_RATE_HZ, D.HIBARI_CHARS_PER_S, D.HIBARI_BATCH_SIZE, max_batch=64,
-                    speed_scales_rate=True)
+                    speed_scales_rate=True, spoken_chars_per_second=D.HIBARI_SPOKEN_CHARS_PER_S,
+                    spoken_inner_pause_s=D.HIBARI_SPOKEN_INNER_PAUSE_S)
 SOPRANO = EngineSpec("soprano", D.SOPRANO_SAMPLE_RATE_HZ, D.SOPRANO_CHARS_PER_S, D.SOPRANO_BATCH_SIZE,
                      max_batch=4096)
 SPECS = {s.name: s for s in (HIBARI, SOPRANO)}
@@ -51,10 +65,10 @@ def speech_seconds(text: str, chars_per_second: float) -> float:
     return len(text) / chars_per_second
 
 
-def expected_seconds(text: str, chars_per_second: float) -> float:
+def expected_seconds(text: str, chars_per_second: float, inner_pause_s: float = INNER_PAUSE_S) -> float:
     """How long an engine speaking `chars_per_second` takes to say normalized `text`: its speaking time,
     plus the pause it makes at each sentence or clause end inside the text. What the duration check
     compares with, and what `--dry-run` adds up for a chapter and the book."""
     stops = sum(text.count(p) for p in _STOPS)
     inner = max(0, stops - 1) if text.rstrip()[-1:] in _STOPS else stops
-    return speech_seconds(text, chars_per_second) + INNER_PAUSE_S * inner
+    return speech_seconds(text, chars_per_second) + inner_pause_s * inner

@@ -59,7 +59,12 @@ def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str,
                           merge_max_s=cfg.text.segment_merge_max_s,
                           numbered_headings=roman_numbered_headings(book),
                           heading_numbers=cfg.text.heading_numbers)
-    plan = Plan(book, chosen, chars_per_second=segmenter.cps)
+    spec = spec_of(engine_name)
+    p = cfg.pauses
+    plan = Plan(book, chosen, chars_per_second=segmenter.cps, spoken_rate=spec.spoken_rate(cfg.engine.speed),
+                inner_pause_s=spec.inner_pause_s, head_tail_s=p.head_s + p.tail_s,
+                pause_s={"sentence": p.sentence_s, "line": p.line_s, "paragraph": p.paragraph_s,
+                         "section": p.section_s, "title": p.title_s, "end": 0.0})
     for c in chosen:
         plan.segments[c.index] = segmenter.chapter_segments(c)
     notices = list(segmenter.warnings)

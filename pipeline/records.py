@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .pace import expected_seconds
+from .pace import INNER_PAUSE_S, expected_seconds
 
 
 class Pause(str, enum.Enum):
@@ -226,17 +226,24 @@ class Plan:
     # segments of the book's other chapters (not selected by --chapters), when planned for a render: a
     # chapter an earlier run finished from the same text and settings belongs in the whole-book outputs
     others: dict[int, list[Segment]] = field(default_factory=dict)
-    chars_per_second: float = 15.0      # the engine's speaking rate the plan was made for
+    chars_per_second: float = 15.0      # the engine's speaking rate the plan was made for (segment bounds)
+    spoken_rate: float = 0.0            # what its audio measures (`EngineSpec.spoken_rate`; 0: chars_per_second)
+    inner_pause_s: float = INNER_PAUSE_S
+    pause_s: dict[str, float] = field(default_factory=dict)   # silence after a segment, by `Pause` value
+    head_tail_s: float = 0.0            # silence at a chapter file's head and tail
 
     @property
     def est_seconds(self) -> float:
-        """The book's expected duration (selected chapters), pauses inside segments included."""
+        """The book's expected duration (selected chapters), as its files will measure."""
         return sum(self.chapter_seconds(i) for i in self.segments)
 
     def chapter_seconds(self, index: int) -> float:
-        """A chapter's expected duration: `pipeline.pace.expected_seconds` of each segment, as the checks
-        expect it."""
-        return sum(expected_seconds(s.normalized, self.chars_per_second) for s in self.segments[index])
+        """A chapter's expected duration: `pipeline.pace.expected_seconds` of each segment (what the checks
+        expect), the pause after each but the last, and the head and tail silence."""
+        segs = self.segments[index]
+        rate = self.spoken_rate or self.chars_per_second
+        speech = sum(expected_seconds(s.normalized, rate, self.inner_pause_s) for s in segs)
+        return speech + sum(self.pause_s.get(s.pause_after.value, 0.0) for s in segs[:-1]) + self.head_tail_s
 
 
 # --- after export: what the JSON files hold ----------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from pipeline.assemble import pause_seconds
 from pipeline.config import load_config
 from pipeline.pace import HIBARI, SOPRANO, expected_seconds, speech_seconds, spec_of
 from pipeline.plan import plan_book
@@ -31,9 +32,13 @@ def test_the_dry_run_totals_are_what_the_engine_checks_expect(sample_epub):
     plan = plan_book(sample_epub, cfg, None, "hibari")
     engine = HibariEngine(speed=1.25)
     assert engine.chars_per_second == HIBARI.rate(1.25) == plan.chars_per_second
+    assert plan.spoken_rate == HIBARI.spoken_rate(1.25) > plan.chars_per_second     # measured: faster than the bound
+    p = cfg.pauses
     for c in plan.chapters:
         segs = plan.segments[c.index]
-        assert plan.chapter_seconds(c.index) == pytest.approx(sum(engine.expected_seconds(s.normalized) for s in segs))
+        silence = sum(pause_seconds(s.pause_after, p) for s in segs[:-1]) + p.head_s + p.tail_s
+        assert plan.chapter_seconds(c.index) == pytest.approx(
+            sum(engine.expected_seconds(s.normalized) for s in segs) + silence)   # what the files will measure
         assert all(s.est_seconds == round(speech_seconds(s.normalized, engine.chars_per_second), 3) for s in segs)
 
 

@@ -60,7 +60,7 @@ class Engine(abc.ABC):
     def expected_seconds(self, text: str) -> float:
         """How long this engine should take to say normalized `text`: its speaking rate, plus the pause
         it makes at each sentence or clause end inside the text (what the duration check compares with)."""
-        return expected_seconds(text, self.chars_per_second)
+        return expected_seconds(text, self.spec.spoken_rate(self.speed), self.spec.inner_pause_s)
 
     def identity(self) -> dict:
         """Everything about the engine that changes the audio: model, version, voice, sampling settings.
