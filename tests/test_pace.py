@@ -67,3 +67,19 @@ def test_records_read_back_write_the_same_json(tmp_path, sample_epub):
         assert to_json(from_json(cls, data)) == data, name
     with pytest.raises(ValueError):
         from_json(Manifest, {**on_disk, "chapters": "not a list"})
+
+
+@pytest.mark.slow
+def test_the_dry_run_estimate_is_within_five_percent_of_the_rendered_chapters(tmp_path):
+    """Two corpus chapters the constants were not fitted on, rendered with hibari: the dry run's estimate of
+    each is within 5% of its file's measured duration."""
+    from tests.conftest import BIERCE, CORPUS, run_cli
+    if not CORPUS.exists():
+        pytest.skip(f"the test books are not at {CORPUS}")
+    proc = run_cli(str(BIERCE), "--out", str(tmp_path), "--chapters", "23,25", "--engine", "hibari", "--quiet",
+                   "--format", "wav", timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    plan = plan_book(BIERCE, load_config(None), "23,25", "hibari")
+    for c in manifest["chapters"]:
+        assert plan.chapter_seconds(c["index"]) == pytest.approx(c["duration"], rel=0.05), c["title"]
