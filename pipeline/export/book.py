@@ -136,10 +136,10 @@ def write_cover(out: Path, cover: tuple[bytes | None, str]) -> str | None:
 
 def write_readalong(out: Path, book: Book, chapters: list[ChapterRecord], narrator: str,
                     bitrate: str = D.READALONG_BITRATE) -> tuple[str, dict]:
-    """The read-along EPUB 3 (`pipeline.readalong`): from the source EPUB 3 itself where it can be, else
+    """The read-along EPUB 3 (`pipeline.export.readalong`): from the source EPUB 3 itself where it can be, else
     generated from the book's paragraphs, its audio at `bitrate` mono ("" keeps the chapter MP3s). Returns
     its file name and what it was made from (and why)."""
-    from ..readalong import readalong_epub
+    from .readalong import readalong_epub
     from .readalong_audio import audio_levels, phone_records
     target = inside(out, out / f"{book_stem(book.title)}.epub")
     data, made = readalong_epub(book, phone_records(out, chapters, bitrate) if bitrate else chapters, out, narrator)
