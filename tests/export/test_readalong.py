@@ -260,10 +260,11 @@ def test_audiobookshelf_layout_series_and_original_year(tmp_path):
                       toc=[("Dawn", "a.xhtml"), ("Dusk", "b.xhtml")], title="The Heron", authors=("Ada Finch",),
                       extra_meta=meta)
     lib = tmp_path / "library"
-    proc = run_cli(str(book), "--out", str(lib), "--engine", "hibari", "--quiet", "--format", "mp3,epub",
+    proc = run_cli(str(book), "--out", str(lib), "--engine", "hibari", "--format", "mp3,epub",
                    "--layout", "audiobookshelf")
     assert proc.returncode == 0, proc.stderr
     folder = lib / "Ada Finch" / "The Marsh Books" / "2 - The Heron"
+    assert "checks: " in proc.stderr and "writing the M4B" in proc.stderr     # the closing lines, this layout too
     assert sorted(p.name for p in folder.iterdir()) == ["The Heron.epub", "The Heron.m4b", "cover.jpg",
                                                         "metadata.json"]
     assert str(folder) in proc.stderr
@@ -324,7 +325,7 @@ def test_two_partial_renders_make_one_book_in_every_whole_book_output(tmp_path):
                                                          enumerate(("One", "Two", "Three", "Four"), 1)],
                       title="Four Parts")
     out = tmp_path / "out"
-    args = [str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "mp3,m4b,epub"]
+    args = [str(book), "--out", str(out), "--engine", "hibari", "--format", "mp3,m4b,epub"]    # the summary: no --quiet
     first = run_cli(*args, "--chapters", "1-2")
     assert first.returncode == 0 and "not rendered yet: chapters 3-4" in first.stderr, first.stderr
     second = run_cli(*args, "--chapters", "3-4")
