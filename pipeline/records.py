@@ -363,6 +363,7 @@ class BookOutputs:
     cover_file: str | None = None
     readalong: str | None = None
     readalong_made_from: dict | None = None
+    readalong_audio: dict | None = None      # the EPUB's own audio: bitrate, loudness, peak, bytes
 
 
 @dataclass(slots=True)
@@ -462,6 +463,7 @@ class Manifest:
     cover_file: str | None = field(default=None, metadata=OMIT_NONE)
     readalong: str | None = field(default=None, metadata=OMIT_NONE)
     readalong_made_from: dict | None = field(default=None, metadata=OMIT_NONE)
+    readalong_audio: dict | None = field(default=None, metadata=OMIT_NONE)
     stats: RunStats = field(default_factory=RunStats)
     checks: ReportSummary | None = field(default=None, metadata=OMIT_NONE)
     library_folder: str | None = field(default=None, metadata=OMIT_NONE)   # --layout audiobookshelf

@@ -59,7 +59,7 @@ def format_levels(manifest: Manifest) -> dict[str, dict]:
             if fmt in ch.loudness
         ]
         out[fmt] = combine(levels)
-    audio = (manifest.readalong_made_from or {}).get("audio")
+    audio = manifest.readalong_audio
     if audio:
         out[f"epub audio ({audio.get('bitrate')} mono)"] = audio
     return out

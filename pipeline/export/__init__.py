@@ -28,6 +28,7 @@ from ..subtitles import chapter_cues
 from .book import (place_chapters, write_abs_metadata, write_book_subtitles, write_chapter_list, write_m4b,
                    write_cover, write_readalong, write_subtitles)
 from .encode import aac_samples, encode_to_target
+from .readalong_audio import audio_levels
 from .names import EXTENSIONS, chapter_stem, safe_name
 from .tags import tag_chapter
 
@@ -160,6 +161,8 @@ class BookExporter:
             step("writing the read-along EPUB")
             outputs.readalong, outputs.readalong_made_from = write_readalong(self.out, self.book, chapters,
                                                                              self.narrator, self.cfg.readalong_bitrate)
+            if self.cfg.readalong_bitrate:
+                outputs.readalong_audio = audio_levels(self.out, chapters, self.cfg.readalong_bitrate)
         return outputs
 
 

@@ -140,10 +140,8 @@ def write_readalong(out: Path, book: Book, chapters: list[ChapterRecord], narrat
     generated from the book's paragraphs, its audio at `bitrate` mono ("" keeps the chapter MP3s). Returns
     its file name and what it was made from (and why)."""
     from .readalong import readalong_epub
-    from .readalong_audio import audio_levels, phone_records
+    from .readalong_audio import phone_records
     target = inside(out, out / f"{book_stem(book.title)}.epub")
     data, made = readalong_epub(book, phone_records(out, chapters, bitrate) if bitrate else chapters, out, narrator)
     write_if_changed(target, data)
-    if bitrate:
-        made["audio"] = audio_levels(out, chapters, bitrate)
     return target.name, made

@@ -35,10 +35,10 @@ def phone_records(out: Path, records: list[ChapterRecord], bitrate: str) -> list
     made: list[ChapterRecord] = []
     for rec in records:
         mp3 = rec.files.get("mp3")
-        source = out / mp3 if mp3 else None
-        if source is None or not source.is_file():
+        if not mp3 or not (out / mp3).is_file():
             made.append(rec)
             continue
+        source = out / mp3
         rel = f"{folder}/{Path(mp3).name}"
         copy = inside(out, out / rel)
         if _stale(copy, source) or not _levels_path(copy).is_file():
