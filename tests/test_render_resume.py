@@ -56,7 +56,7 @@ def test_resume_after_sigkill_equals_uninterrupted_run(tmp_path):
     assert not list(out.glob(".*.part")) and not (out / ".render.lock").exists()
     stats = json.loads((out / "manifest.json").read_text())["stats"]
     assert stats["segments"] == stats["rendered"] + stats["reused"]
-    assert stats["reused"] > 0 and final.stderr == ""        # --quiet says nothing; the manifest says it reused
+    assert stats["reused"] > 0           # --quiet silences the summary; the manifest says it reused
 
 
 def test_incremental_rerender_touches_only_the_edited_paragraph(tmp_path):
