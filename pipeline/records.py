@@ -19,7 +19,7 @@ import numpy as np
 from .pace import expected_seconds
 
 
-class Pause(str, enum.Enum):
+class Pause(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() of a member, which outputs use
     """What follows a segment, and so how long the silence after it is."""
 
     SENTENCE = "sentence"
@@ -30,7 +30,7 @@ class Pause(str, enum.Enum):
     END = "end"              # the last segment of a chapter
 
 
-class ParagraphKind(str, enum.Enum):
+class ParagraphKind(str, enum.Enum):  # noqa: UP042 - as Pause
     TEXT = "text"
     TITLE = "title"          # the chapter title, read first
     HEADING = "heading"      # a heading inside the chapter

@@ -226,4 +226,4 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
     return manifest
 
 
-__all__ = ["render_book", "plan_book", "parse_chapters"]
+__all__ = ["parse_chapters", "plan_book", "render_book"]

@@ -97,8 +97,8 @@ class SentenceSplitter:
                 end -= 1
             if start < end and out and (
                     start == out[-1][1]            # no space between: "Really?:" is one word, never cut
-                    or text[start].isdigit() and _NUMBER_ABBR_END.search(text, max(out[-1][0], out[-1][1] - 6), out[-1][1])
-                    or text[start].isupper() and _TITLE_END.search(text, max(out[-1][0], out[-1][1] - 8), out[-1][1])):
+                    or (text[start].isdigit() and _NUMBER_ABBR_END.search(text, max(out[-1][0], out[-1][1] - 6), out[-1][1]))
+                    or (text[start].isupper() and _TITLE_END.search(text, max(out[-1][0], out[-1][1] - 8), out[-1][1]))):
                 start = out.pop()[0]
             if start < end:
                 out.append((start, end))
@@ -117,7 +117,7 @@ class SentenceSplitter:
         return [text[a:b] for a, b in self.spans(text)]
 
     @classmethod
-    def for_book(cls, book: Book) -> "SentenceSplitter":
+    def for_book(cls, book: Book) -> SentenceSplitter:
         """Punkt trained on the book's prose: paragraphs of ordinary length and punctuation only (Punkt's
         trainer is slow on, and learns nothing from, a 10 MB line of dots), up to 2 MB."""
         parts: list[str] = []
@@ -159,8 +159,8 @@ def roman_numbered_headings(book: Book) -> bool:
     if letters - set("IVXLCDM"):
         return False                       # A, B, C ... headings: letters, not numbers
     values = [roman_value(r) for r in numerals]
-    return len(values) >= 2 and any(len(r) > 1 for r in numerals) and 1 in values or \
-        len(values) >= 3 and values == sorted(values)
+    return (len(values) >= 2 and any(len(r) > 1 for r in numerals) and 1 in values) or \
+        (len(values) >= 3 and values == sorted(values))
 
 
 def _continuation(original: str, normalized: str) -> str:

@@ -46,4 +46,4 @@ def make_worker(cfg: Config, engine=None, cache=None,
     return local_worker(cfg, engine, cache, on_done)
 
 
-__all__ = ["SynthesisWorker", "make_worker", "local_worker"]
+__all__ = ["SynthesisWorker", "local_worker", "make_worker"]

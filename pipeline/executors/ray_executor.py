@@ -17,6 +17,7 @@ only reuses what that node rendered. The `pipeline` package must be installed on
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -147,7 +148,7 @@ class RayWorker:
             else:
                 ray.init(address="local", num_cpus=_local_cpus(), include_dashboard=False,
                          logging_level=logging.WARNING)
-        except Exception as e:  # noqa: BLE001 - ray.init raises a bare Exception when a node times out starting
+        except Exception as e:  # ray.init raises a bare Exception when a node times out starting
             if address:
                 raise EngineError(f"could not reach the Ray cluster at {address} ({_first_line(e)}); check "
                                   "--ray-address / RAY_ADDRESS, or run 'ray status' there") from e
@@ -256,10 +257,8 @@ class RayWorker:
     def close(self) -> None:
         ray = self._ray
         for a in self._actors:
-            try:
+            with contextlib.suppress(Exception):  # already dead, or the cluster is gone: Ray raises its own kinds
                 ray.kill(a)
-            except Exception:  # noqa: BLE001 - already dead, or the cluster is gone
-                pass
         self._actors = []
         if self._connected_here and ray.is_initialized():
             ray.shutdown()

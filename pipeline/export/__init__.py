@@ -28,13 +28,14 @@ from .book import (place_chapters, write_abs_metadata, write_book_subtitles, wri
 from .encode import aac_samples, encode_to_target
 from .names import EXTENSIONS, chapter_stem, safe_name
 from .tags import tag_chapter
+import itertools
 
 log = logging.getLogger(__name__)
 
 def speech_gaps(audio: ChapterAudio) -> list[tuple[float, float]]:
     """The pauses between consecutive segments' speech, (start, end) in seconds."""
     spans = [(t.start, t.end) for t in audio.timings if t.end > t.start]
-    return [(a[1], b[0]) for a, b in zip(spans, spans[1:]) if b[0] > a[1]]
+    return [(a[1], b[0]) for a, b in itertools.pairwise(spans) if b[0] > a[1]]
 
 
 def _round(x: float) -> float | None:

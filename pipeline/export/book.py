@@ -82,7 +82,7 @@ def write_m4b(out: Path, book: Book, chapters: list[ChapterRecord], comment: str
     meta = parts_dir / "chapters.ffmeta"
     parts = [(parts_dir / f"{rec.index:05d}.m4a").resolve() for rec in chapters]
     listing.write_text("".join("file '" + str(p).replace("'", "'\\''") + "'\n" for p in parts), "utf-8")
-    ms = [(int(round(rec.start * 1000)), int(round(rec.end * 1000)), rec.display_title) for rec in chapters]
+    ms = [(round(rec.start * 1000), round(rec.end * 1000), rec.display_title) for rec in chapters]
     meta.write_text(ffmetadata(book, ms), "utf-8")
     try:
         missing = [p.name for p in parts if not p.is_file()]

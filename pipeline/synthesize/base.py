@@ -25,7 +25,7 @@ class SynthRequest:
 def segment_seed(text: str, attempt: int = 0) -> int:
     """A seed from the segment's content and attempt number: the same text renders the same audio,
     whichever batch it runs in, and a re-render after a failed check samples differently."""
-    digest = hashlib.sha256(f"{attempt}\x00{text}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{attempt}\x00{text}".encode()).digest()
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
@@ -70,5 +70,5 @@ class Engine(abc.ABC):
     def describe(self) -> str:
         return self.name
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: an engine with nothing to free keeps this one
         """Free the model (GPU memory, threads)."""

@@ -91,11 +91,10 @@ class _Flat:
                 self._add(el, "tail", el.tail)
             return
         if tag in ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "blockquote", "section", "td",
-                   "hgroup", "header", "dt", "dd"):
-            if not self._space:
-                self.chars.append(" ")
-                self.where.append((el, "none", 0))
-                self._space = True
+                   "hgroup", "header", "dt", "dd") and not self._space:
+            self.chars.append(" ")
+            self.where.append((el, "none", 0))
+            self._space = True
         self.first_at[el] = len(self.chars)
         start = len(self.chars)
         self._add(el, "text", el.text)
@@ -438,7 +437,7 @@ def place_segments(src: Source, book: Book, records: list[ChapterRecord], audio_
             place.pars[href].append(par)
             chapter_pars.append(par)
         consumed[order[di]] = max(consumed.get(order[di], 0), pos)
-        for par, nxt in zip(chapter_pars, chapter_pars[1:] + [None]):
+        for par, nxt in zip(chapter_pars, [*chapter_pars[1:], None], strict=True):
             par.end = nxt.begin if nxt is not None else end
         if unmatched:
             place.unmatched[rec.index] = unmatched

@@ -10,7 +10,7 @@ import io
 import uuid
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from ...records import Book, ChapterRecord, ParagraphKind
@@ -135,7 +135,7 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
         cover_item = (f'<item id="cover" href="images/cover.{ext}" media-type="{book.cover_type}" '
                       'properties="cover-image"/>\n')
     ident = book.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'render:{book.title}:{book.author}')}"
-    modified = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    modified = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     meta = [f'<dc:identifier id="uid">{_E(ident)}</dc:identifier>', f"<dc:title>{_E(book.title or 'Untitled')}</dc:title>",
             f"<dc:language>{_E(lang)}</dc:language>", f'<meta property="dcterms:modified">{modified}</meta>']
     meta += [f"<dc:creator>{_E(a)}</dc:creator>" for a in book.authors]
@@ -260,7 +260,7 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
         el = etree.SubElement(meta, f"{OPF}meta", {"property": prop, **({"refines": refines} if refines else {})})
         el.text = text
 
-    add_meta("dcterms:modified", datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    add_meta("dcterms:modified", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     add_meta("media:duration", clock(total))
     for sm_id, d in durations.items():
         add_meta("media:duration", clock(d), f"#{sm_id}")

@@ -105,7 +105,7 @@ class VocosDecoder:
 
     def _upsample(self, h: torch.Tensor) -> torch.Tensor:
         """(B, T, C) -> (B, 4(T-1)+1, C): linear interpolation with the ends aligned."""
-        B, T, C = h.shape
+        _B, T, _C = h.shape
         if T == 1:
             return h
         F_ = self.upscale * (T - 1) + 1
@@ -128,7 +128,7 @@ class VocosDecoder:
             starts.append(rows)
             rows += f + 1
         up = torch.zeros((rows, hidden[0].shape[1]), device=self.device, dtype=torch.float32)
-        for h, s0, f in zip(hidden, starts, frames):
+        for h, s0, f in zip(hidden, starts, frames, strict=True):
             # interpolate per sequence (its own end), in float32 as the reference does
             up[s0:s0 + f] = self._upsample(h.to(self.device, torch.float32)[None])[0]
         x = self.embed(up.to(self.dtype))
@@ -195,7 +195,7 @@ class VocosDecoder:
                     break
                 end += 1
             feats, starts, frames = self.backbone(hidden[start:end])
-            for s0, f in zip(starts, frames):
+            for s0, f in zip(starts, frames, strict=True):
                 out.append(torch.zeros(0) if f <= 1 else self.head(feats[s0:s0 + f]).cpu())
             start = end
         return out

@@ -126,7 +126,7 @@ class SopranoEngine(Engine):
             backend = "torch"
             if self.device.type == "cuda":
                 try:
-                    import lmdeploy  # noqa: F401
+                    import lmdeploy  # only whether it is installed
                     backend = "lmdeploy"
                 except ImportError:
                     pass
@@ -134,7 +134,7 @@ class SopranoEngine(Engine):
             raise EngineError("the lmdeploy backend runs on CUDA only; use --config with backend = 'torch'")
         if backend == "lmdeploy":
             try:                                   # before any weights load: the missing extra, exit 7
-                import lmdeploy  # noqa: F401
+                import lmdeploy  # noqa: F401 - only whether it is installed, before any weights load
             except ImportError as e:
                 raise EngineError(f"the lmdeploy backend needs lmdeploy ({e}): install with: "
                                   "pip install -e '.[gpu]'") from e

@@ -84,7 +84,7 @@ def generate(lm: QwenLM, jobs: list[Job], stop_id: int, sampling: Sampling, slot
                      sampling.repetition_penalty, sampling.top_k)
         tok_l = tok.tolist()
         hid[rr, torch.tensor([count[r] for r in rows], device=dev)] = hidden.float()
-        for r, t in zip(rows, tok_l):
+        for r, t in zip(rows, tok_l, strict=True):
             job = jobs[owner[r]]
             if t == stop_id:
                 job.finish_reason = "stop"
@@ -113,7 +113,7 @@ def generate(lm: QwenLM, jobs: list[Job], stop_id: int, sampling: Sampling, slot
         rr = torch.tensor(rows, device=dev)
         lens = torch.tensor(plen, device=dev)
         seen[rr] = False
-        for i, (r, b) in enumerate(zip(rows, batch)):
+        for i, (r, b) in enumerate(zip(rows, batch, strict=True)):
             owner[r], count[r], seeds[r] = b, 0, jobs[b].seed
             seen[r, ids[i, :plen[i]].to(dev)] = True
         pos[rr] = lens
@@ -142,7 +142,7 @@ def generate(lm: QwenLM, jobs: list[Job], stop_id: int, sampling: Sampling, slot
                 lm.move_rows(cache, dst, src, span)
                 for t in (hid, seen, pos, nxt):
                     t[dst] = t[src]
-                for d, r in zip(holes, movers):
+                for d, r in zip(holes, movers, strict=True):
                     owner[d], count[d], seeds[d] = owner[r], count[r], seeds[r]
             cache = lm.shrink(cache, m)
             hid, seen, pos, nxt = hid[:m], seen[:m], pos[:m], nxt[:m]

@@ -213,7 +213,7 @@ class QwenLM:
             kc[li, row, :, :, pos] = k
             vc[li, row, :, pos] = v
             a = torch.empty_like(q)
-            for i, n in enumerate(lengths):
+            for i in range(len(lengths)):
                 a0, a1 = starts[i], starts[i + 1]
                 # (KV, g, n, hd) queries against (KV, 1, n, hd) keys: grouped heads share a key without copies
                 qi = q[a0:a1].unflatten(1, (s.kv_heads, g)).permute(1, 2, 0, 3)
