@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -149,7 +150,7 @@ class Check:
     value: float | None = None
     detail: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.passed = bool(self.passed)
         if self.value is not None:
             self.value = float(self.value)
@@ -170,7 +171,7 @@ class RenderedSegment:
     cached: bool = False
     samples: int = field(init=False, default=0)     # len(audio) as rendered, kept by `release_audio`
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.samples = len(self.audio)
 
     @property
@@ -310,6 +311,12 @@ class ChapterRecord:
         """Every file the chapter wrote, relative to the output folder."""
         return [*self.files.values(), *self.extra_files]
 
+    @property
+    def span(self) -> tuple[float, float]:
+        """(start, end) in seconds of the whole book, once `export.book.place_chapters` has set them."""
+        assert self.start is not None and self.end is not None, f"chapter {self.index} is not placed in the book"
+        return self.start, self.end
+
 
 @dataclass(slots=True)
 class BookInfo:
@@ -354,7 +361,7 @@ class BookOutputs:
     metadata_file: str = ""
     cover_file: str | None = None
     readalong: str | None = None
-    readalong_made_from: dict | None = None
+    readalong_made_from: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -453,7 +460,7 @@ class Manifest:
     metadata_file: str = ""
     cover_file: str | None = field(default=None, metadata=OMIT_NONE)
     readalong: str | None = field(default=None, metadata=OMIT_NONE)
-    readalong_made_from: dict | None = field(default=None, metadata=OMIT_NONE)
+    readalong_made_from: dict[str, Any] | None = field(default=None, metadata=OMIT_NONE)
     stats: RunStats = field(default_factory=RunStats)
     checks: ReportSummary | None = field(default=None, metadata=OMIT_NONE)
     library_folder: str | None = field(default=None, metadata=OMIT_NONE)   # --layout audiobookshelf
@@ -467,7 +474,7 @@ class ChapterState:
     fingerprint: str
     record: ChapterRecord
     extra_files: list[str] = field(default_factory=list)
-    digests: dict[str, list] = field(default_factory=dict)     # file -> [size, sha256 hex]
+    digests: dict[str, list[Any]] = field(default_factory=dict)     # file -> [size, sha256 hex]
 
 
 @dataclass(slots=True)

@@ -63,7 +63,7 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
         plan = plan_book(path, cfg, chapters, engine_name, whole_book=True)
     library = None
     if cfg.output.layout == "audiobookshelf":       # work in <out>/.render/<slug>, publish the book folder
-        library, out = out, work_folder(out, book_folder_name(plan.book.title, plan.book.authors, path))
+        library, out = out, work_folder(out, book_folder_name(plan.book.title, plan.book.authors, Path(path)))
         if "m4b" not in cfg.output.formats:
             cfg = cfg.model_copy(deep=True)
             cfg.output.formats = [*cfg.output.formats, "m4b"]

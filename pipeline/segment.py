@@ -89,7 +89,7 @@ class SentenceSplitter:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Sentence spans of `text`, whitespace outside them; empty sentences left out."""
-        out = []
+        out: list[tuple[int, int]] = []
         for start, end in self._raw_spans(text):
             while start < end and text[start].isspace():
                 start += 1

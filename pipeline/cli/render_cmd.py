@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
@@ -125,7 +125,7 @@ def render(
         help="Books: .epub, .txt or .md files, folders (searched recursively) or globs. One file renders into "
              "--out; several, or a folder, render a shelf into --out/<author-title>/.", show_default=False, readable=False)] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: out/<book name>).")] = None,
-    engine: Annotated[Literal[D.ENGINES] | None, typer.Option(help=f"TTS engine [default: {D.ENGINE}]; "
+    engine: Annotated[D.Engine | None, typer.Option(help=f"TTS engine [default: {D.ENGINE}]; "
                                                   "auto picks Soprano when its weights are found, hibari otherwise.")] = None,
     chapters: Annotated[str | None, typer.Option(help="Chapters to render, e.g. 1-3,7 (numbers as --dry-run lists them).")] = None,
     format: Annotated[Formats | None, typer.Option("--format", "-f", parser=_formats, metavar="FORMATS", help=f"Output formats, comma-separated: {', '.join(D.FORMAT_CHOICES)} [default: {','.join(D.FORMATS)}].")] = None,
@@ -139,11 +139,11 @@ def render(
     include_front_matter: Annotated[bool | None, typer.Option("--include-front-matter", help="Also read title page, imprint, colophon and the like.")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Segment cache folder [default: RENDER_CACHE_DIR or ~/.cache/render/segments].")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the segment cache.")] = False,
-    qc: Annotated[Literal[D.QC_CHOICES] | None, typer.Option(help=f"Extra quality check; asr transcribes each segment (pocketsphinx) and re-renders those whose word error rate is over validate.asr_wer_max [default: {D.QC}].")] = None,
+    qc: Annotated[D.QcCheck | None, typer.Option(help=f"Extra quality check; asr transcribes each segment (pocketsphinx) and re-renders those whose word error rate is over validate.asr_wer_max [default: {D.QC}].")] = None,
     strict: Annotated[bool | None, typer.Option("--strict", help="Exit 4 when any segment still fails its checks after every attempt.")] = None,
-    loudness: Annotated[Literal[D.LOUDNESS_PRESETS] | None, typer.Option(help=f"Loudness preset: acx (RMS {D.TARGET_RMS_DB:g} dB, peak {D.PEAK_CEILING_DB:g} dBFS) or ebu (R128, {D.TARGET_LUFS:g} LUFS) [default: {D.LOUDNESS_PRESET}].")] = None,
-    layout: Annotated[Literal[D.LAYOUTS] | None, typer.Option(help=f"Folder layout; audiobookshelf puts the M4B, read-along EPUB, cover and metadata.json in <out>/Author/[Series/]Title/ and the chapter files in <out>/.render/ [default: {D.LAYOUT}].")] = None,
-    executor: Annotated[Literal[D.EXECUTORS] | None, typer.Option(help=f"Where segments are synthesized [default: {D.EXECUTOR}].")] = None,
+    loudness: Annotated[D.LoudnessPreset | None, typer.Option(help=f"Loudness preset: acx (RMS {D.TARGET_RMS_DB:g} dB, peak {D.PEAK_CEILING_DB:g} dBFS) or ebu (R128, {D.TARGET_LUFS:g} LUFS) [default: {D.LOUDNESS_PRESET}].")] = None,
+    layout: Annotated[D.Layout | None, typer.Option(help=f"Folder layout; audiobookshelf puts the M4B, read-along EPUB, cover and metadata.json in <out>/Author/[Series/]Title/ and the chapter files in <out>/.render/ [default: {D.LAYOUT}].")] = None,
+    executor: Annotated[D.Executor | None, typer.Option(help=f"Where segments are synthesized [default: {D.EXECUTOR}].")] = None,
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address for --executor ray (or RAY_ADDRESS; default: a local Ray instance).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (chapters, segments, duration) without loading a model.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print the plan as one JSON document.")] = False,

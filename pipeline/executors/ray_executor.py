@@ -31,7 +31,7 @@ from ..config import CacheConfig, Config
 from ..errors import EngineError, RenderError
 from ..pace import spec_of
 from ..records import Attempt, RenderedSegment, Segment
-from ..synthesize.worker import WorkerStats
+from ..synthesize.worker import Worker, WorkerStats
 from .local import local_worker
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class EngineActor:
         self._cfg = cfg
         self._cache_root = cache_root
         self._cache_max_bytes = cache_max_bytes
-        self._worker = None
+        self._worker: Worker | None = None
 
     def _get_worker(self):
         if self._worker is None:
@@ -240,8 +240,9 @@ class RayWorker:
                     pending.append((batch, tries + 1))
                     continue
                 self._collect(batch, out, delta, history, results)
-        assert all(r is not None for r in results)
-        return results
+        done = [r for r in results if r is not None]
+        assert len(done) == len(results)
+        return done
 
     def _collect(self, batch: list[int], out: list[RenderedSegment], delta: WorkerStats, history: dict,
                  results: list) -> None:

@@ -127,7 +127,7 @@ class BookExporter:
         # the pauses' noise floor: the assembler writes digital silence between segments and the codecs keep
         # it silent; measured here on the audio handed to the encoders, without decoding every file again
         floor = _round(max(pcm_gaps_floor_db(audio.audio, audio.sample_rate, speech_gaps(audio)), D.SILENCE_FLOOR_DB))
-        if floor > D.PAUSE_FLOOR_DB:
+        if floor is not None and floor > D.PAUSE_FLOOR_DB:
             log.warning("chapter %d: pauses at %.1f dB, above the floor of %.0f dB", ch.index, floor,
                         D.PAUSE_FLOOR_DB)
         spoken = [t for t in audio.timings if t.end > t.start]

@@ -401,8 +401,8 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
         for name in docs:
             for b in blocks(name):
                 if b.is_note:
-                    for i in b.ids:
-                        notes_by_id.setdefault(i, b.paragraph)
+                    for note_id in b.ids:
+                        notes_by_id.setdefault(note_id, b.paragraph)
 
     skipped_parents: set[str] = set()
     chapters: list[Chapter] = []

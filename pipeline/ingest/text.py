@@ -275,16 +275,16 @@ def read_text(path: str | Path, title: str | None = None, *, include_front_matte
     preamble: list[Paragraph] = []
     scene_break = False
     part: list[str] = []          # the title of an empty heading ("BOOK THE FIRST") over the chapters after it
-    for block, found in zip(blocks, headings, strict=True):
+    for block, found_heading in zip(blocks, headings, strict=True):
         if not block.strip():
             continue
-        if found:
+        if found_heading:
             said: list[str] = []
             if current is not None and len(current.paragraphs) == 1:
                 chapters.pop()                 # a heading with nothing under it: the part the next ones are in
                 part = [current.title]
                 said = [current.title]
-            current = Chapter(index=len(chapters) + 1, title=_ITALICS.sub("", found[0]), paragraphs=[], source=p.name,
+            current = Chapter(index=len(chapters) + 1, title=_ITALICS.sub("", found_heading[0]), paragraphs=[], source=p.name,
                               parents=list(part))
             current.paragraphs += [Paragraph(t, ParagraphKind.TITLE) for t in (*said, current.title)]
             chapters.append(current)
@@ -375,8 +375,9 @@ def _field_header(blocks: list[str], gaps: list[int]) -> tuple[list[str], list[i
     n = 0
     while n < min(len(blocks), 6):
         lines = [ln.strip() for ln in blocks[n].split("\n") if ln.strip()]
-        fields = [_FIELD_LINE.match(ln) for ln in lines]
-        if not all(fields):
+        matches = [_FIELD_LINE.match(ln) for ln in lines]
+        fields = [m for m in matches if m is not None]
+        if len(fields) < len(matches):
             break
         for m in fields:
             meta.setdefault(m.group(1).lower().replace("year", "original publication")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import abc
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from ..pace import HIBARI, expected_seconds
 from ..records import EngineOutput
@@ -62,7 +63,7 @@ class Engine(abc.ABC):
         it makes at each sentence or clause end inside the text (what the duration check compares with)."""
         return expected_seconds(text, self.chars_per_second)
 
-    def identity(self) -> dict:
+    def identity(self) -> dict[str, Any]:
         """Everything about the engine that changes the audio: model, version, voice, sampling settings.
         It goes into the manifest and into every segment's cache key."""
         return {"engine": self.name, "sample_rate": self.sample_rate}

@@ -9,8 +9,11 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ...records import Book, ChapterRecord
+
+Element = Any          # an lxml element: lxml ships no type stubs (lxml-stubs is a separate, partial package)
 
 
 class SourceUnusable(Exception):
@@ -29,7 +32,7 @@ class _Flat:
     def __init__(self, body):
         self.chars: list[str] = []
         self.where: list[tuple] = []
-        self.headings: list[tuple[int, int, object]] = []     # (start, end, element) of each heading
+        self.headings: list[tuple[int, int, Element]] = []     # (start, end, element) of each heading
         self.first_at: dict = {}                               # element -> where its text starts
         self.last_at: dict = {}                                # element -> where its text ends (before its tail)
         self._space = True
@@ -119,7 +122,7 @@ def _norm(s: str) -> str:
     return " ".join(s.replace("\u00ad", "").replace("\u200b", "").replace("\u2060", "").split())
 
 
-def pieces_of(flat: _Flat, a: int, b: int) -> list[tuple[object, str, int, int]]:
+def pieces_of(flat: _Flat, a: int, b: int) -> list[tuple[Element, str, int, int]]:
     """The text-node pieces of flat range [a, b): (element, "text"|"tail", start, end) for each stretch of
     one text node that holds more than whitespace."""
     out = []
@@ -135,7 +138,7 @@ def pieces_of(flat: _Flat, a: int, b: int) -> list[tuple[object, str, int, int]]
     return out
 
 
-def _wrap_pieces(pieces: list[tuple[object, str, int, int]], sid: str) -> None:
+def _wrap_pieces(pieces: list[tuple[Element, str, int, int]], sid: str) -> None:
     """A span around each piece (last first, so earlier offsets stay valid); the first carries the id, the
     others class `rdr-cont`."""
     for k in range(len(pieces) - 1, -1, -1):
@@ -276,11 +279,11 @@ class Source:
     """An EPUB 3 source, parsed: its package, and each content document of the spine (href relative to the
     package) with its tree and flattened text."""
     zin: zipfile.ZipFile
-    opf: object
+    opf: Element
     opf_path: str
     base: str
     order: list[str]
-    trees: dict[str, object]
+    trees: dict[str, Element]
     flats: dict[str, _Flat]
 
     def name(self, href: str) -> str:
@@ -366,7 +369,7 @@ class Par:
 class Placement:
     pars: dict[str, list[Par]]                       # content document href -> its pars, in order
     ranges: dict[str, list[tuple[int, int, str]]]     # href -> [(start, end, span id)] in its flat text
-    ids: dict[str, list[tuple[object, str]]]          # href -> [(element, id)] ids given to headings
+    ids: dict[str, list[tuple[Element, str]]]          # href -> [(element, id)] ids given to headings
     unmatched: dict[int, int]                         # chapter -> segments whose text the source lacks
 
 

@@ -28,6 +28,15 @@ _E = html.escape
 _PARAGRAPH_ENDS = {"paragraph", "section", "title", "end"}
 
 
+
+def _mp3_seconds(path: Path) -> float:
+    """The length of an MP3 as its frames say (mutagen)."""
+    from mutagen.mp3 import MP3
+
+    info = MP3(str(path)).info
+    assert info is not None, f"{path}: no MPEG frames"
+    return float(info.length)
+
 @dataclass(slots=True)
 class SourceBuild:
     """What building from the EPUB 3 source gave: the book, or no book and why not."""
@@ -97,7 +106,6 @@ def _smil(doc: str, spans: list[tuple[str, float]], audio: str, end: float) -> s
 
 def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> bytes:
     """The EPUB as bytes. `records`: the finished chapters (manifest records, with their MP3 in `out`)."""
-    from mutagen.mp3 import MP3
 
     lang = book.language or "en"
     by_index = {r.index: r for r in records}
@@ -110,7 +118,7 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
         mp3 = (rec.files.get("mp3") if rec else None)
         if rec and mp3 and (out / mp3).is_file():
             body, spans = _rendered_body(rec, doc)
-            length = MP3(str(out / mp3)).info.length
+            length = _mp3_seconds(out / mp3)
             end = round(min(float(rec.duration), length), 3)
             files[f"OEBPS/audio/{doc}.mp3"] = (out / mp3).read_bytes()
             files[f"OEBPS/smil/{doc}.smil"] = _smil(doc, spans, f"{doc}.mp3", end).encode()
@@ -184,7 +192,6 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
     import posixpath
 
     from lxml import etree
-    from mutagen.mp3 import MP3
 
     try:
         src = open_source(book)
@@ -197,7 +204,7 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
         if not mp3 or not (out / mp3).is_file():
             continue
         audio = f"rdr-audio/c{rec.index:03d}.mp3"
-        audio_end[rec.index] = (audio, round(min(float(rec.duration), MP3(str(out / mp3)).info.length), 3))
+        audio_end[rec.index] = (audio, round(min(float(rec.duration), _mp3_seconds(out / mp3)), 3))
         audio_path[audio] = out / mp3
     place = place_segments(src, book, records, audio_end)
     if not any(place.pars.values()):
