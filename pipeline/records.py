@@ -19,6 +19,13 @@ import numpy as np
 
 from .pace import expected_seconds
 
+# The `schema_version` of each JSON file the renderer writes (docs/schemas/; the changelog is in the README):
+# a change in what a field means is a new version.
+MANIFEST_SCHEMA_VERSION = 2       # 2: a chapter's `segments` is a count, the list is `segment_list`
+REPORT_SCHEMA_VERSION = 1
+STATE_SCHEMA_VERSION = 2          # 2: per-file size and hash, and a checksum of the state itself
+SHELF_SCHEMA_VERSION = 1
+
 
 class Pause(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() of a member, which outputs use
     """What follows a segment, and so how long the silence after it is."""
@@ -438,6 +445,7 @@ class Flagged:
 class Report:
     """What `report.json` holds."""
 
+    schema_version: int = field(default=REPORT_SCHEMA_VERSION, kw_only=True)
     summary: ReportSummary
     chapters: list[ReportChapter]
     flagged: list[Flagged]
@@ -449,9 +457,10 @@ class Manifest:
     """What `manifest.json` holds: the book, the engine and settings, every finished chapter, the
     whole-book files (the fields of `BookOutputs`), this run's counts and the checks' summary."""
 
+    schema_version: int = field(default=MANIFEST_SCHEMA_VERSION, kw_only=True)
     book: BookInfo
-    engine: dict
-    settings: dict
+    engine: dict[str, Any]
+    settings: dict[str, Any]
     chapters: list[ChapterRecord]
     cover: CoverInfo
     chapters_file: str
@@ -481,7 +490,7 @@ class ChapterState:
 class RenderState:
     """What `.render-state.json` holds; `sha256` is a checksum of `chapters` (see `pipeline.state`)."""
 
-    version: int
+    schema_version: int
     chapters: dict[str, ChapterState] = field(default_factory=dict)
     sha256: str = ""
 
@@ -508,6 +517,7 @@ class ShelfBook:
 class ShelfSummary:
     """What `corpus.json` holds."""
 
+    schema_version: int = field(default=SHELF_SCHEMA_VERSION, kw_only=True)
     books: list[ShelfBook]
     done: int
     unchanged: int
