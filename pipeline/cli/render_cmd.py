@@ -261,7 +261,7 @@ def _print_plan(book: Path, cfg, chapters: str | None, as_json: bool) -> None:
         segs = plan.segments[c.index]
         est = plan.chapter_seconds(c.index)
         indent = "  " * c.level
-        typer.echo(f"  {c.index:3d}  {indent}{c.title[:70]:<70}  {len(segs):5d} segments  {est / 60:6.1f} min")
+        typer.echo(f"  {c.index:3d}  {indent}{c.display_title[:70]:<70}  {len(segs):5d} segments  {est / 60:6.1f} min")
     n = sum(len(s) for s in plan.segments.values())
     typer.echo(f"{len(plan.chapters)} chapters, {n} segments, about {plan.est_seconds / 3600:.2f} h of audio")
 

@@ -20,7 +20,7 @@ from ..config import OutputConfig
 from ..cover import book_cover
 from ..files import atomic_path, inside
 from ..loudness import Loudness, pcm_gaps_floor_db
-from ..records import (Book, BookOutputs, ChapterAudio, ChapterRecord, CheckResult, CoverInfo, FormatLoudness,
+from ..records import (Book, BookOutputs, Chapter, ChapterAudio, ChapterRecord, CheckResult, CoverInfo, FormatLoudness,
                        SegmentRecord)
 from ..subtitles import chapter_cues
 from .book import (place_chapters, write_abs_metadata, write_book_subtitles, write_chapter_list, write_m4b,
@@ -83,8 +83,9 @@ class BookExporter:
         self.cover = (data, mime)
         self.cover_source = source
 
-    def chapter_stem(self, chapter) -> str:
-        return chapter_stem(chapter.index, chapter.title, self.width)
+    def chapter_stem(self, chapter: Chapter) -> str:
+        """"NN - Title", the title with its parts ("03 - A Scandal in Bohemia - III"), as a listener sees it."""
+        return chapter_stem(chapter.index, chapter.display_title, self.width)
 
     def _target(self, name: str) -> Path:
         return inside(self.out, self.out / name)
@@ -107,7 +108,7 @@ class BookExporter:
                 pcm = audio.audio
             with atomic_path(target) as tmp:
                 measured, passes = encode_to_target(pcm, audio.sample_rate, tmp, fmt, self.cfg)
-                tag_chapter(tmp, fmt, self.book, ch.title, ch.index, self.total, self.comment, self.cover,
+                tag_chapter(tmp, fmt, self.book, ch.display_title, ch.index, self.total, self.comment, self.cover,
                             self.narrator)
             return fmt, target, measured, passes
 

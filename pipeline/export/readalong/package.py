@@ -122,12 +122,12 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
             end = round(min(float(rec.duration), length), 3)
             files[f"OEBPS/audio/{doc}.mp3"] = (out / mp3).read_bytes()
             files[f"OEBPS/smil/{doc}.smil"] = _smil(doc, spans, f"{doc}.mp3", end).encode()
-            docs.append((doc, rec.title, f"{doc}smil", end))
+            docs.append((doc, rec.display_title, f"{doc}smil", end))
             total += end
         else:
             body = _plain_body(ch)
-            docs.append((doc, ch.title, None, 0.0))
-        files[f"OEBPS/text/{doc}.xhtml"] = _xhtml(ch.title, body, lang).encode()
+            docs.append((doc, ch.display_title, None, 0.0))
+        files[f"OEBPS/text/{doc}.xhtml"] = _xhtml(ch.display_title, body, lang).encode()
     nav = "\n".join(f'<li><a href="text/{d}.xhtml">{_E(t)}</a></li>' for d, t, _, _ in docs)
     files["OEBPS/nav.xhtml"] = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
