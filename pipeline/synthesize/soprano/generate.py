@@ -57,6 +57,8 @@ LogitsProcessor = Callable[[list[int], list[int], torch.Tensor], None]
 def generate(lm: QwenLM, jobs: list[Job], stop_id: int, sampling: Sampling, slots: int,
              stats: LoopStats | None = None, processor: LogitsProcessor | None = None) -> None:
     """Run every job to [STOP] or its cap, filling `tokens`, `hidden`, `finish_reason` in place."""
+    # Over 80 lines on purpose: one decode loop whose steps (take, admit, compact) share the slot state (KV
+    # cache, hidden, seen, positions, owners, counts, seeds); as separate functions each would pass it all.
     if not jobs:
         return
     t0 = time.perf_counter()
