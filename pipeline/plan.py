@@ -65,9 +65,11 @@ def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str,
                 inner_pause_s=spec.inner_pause_s, head_tail_s=p.head_s + p.tail_s,
                 pause_s={"sentence": p.sentence_s, "line": p.line_s, "paragraph": p.paragraph_s,
                          "section": p.section_s, "title": p.title_s, "end": 0.0})
+    notices: list[str] = []
     for c in chosen:
-        plan.segments[c.index] = segmenter.chapter_segments(c)
-    notices = list(segmenter.warnings)
+        done = segmenter.segment(c)
+        plan.segments[c.index] = done.segments
+        notices += done.warnings
     if whole_book:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")      # notices about chapters this run does not read
