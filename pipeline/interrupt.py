@@ -49,7 +49,7 @@ def doing(key: str, what: str | None) -> None:
             _doing.pop(key, None)
 
 
-def run_child(cmd: list[str], input: bytes | None = None) -> subprocess.CompletedProcess:
+def run_child(cmd: list[str], input: bytes | memoryview | None = None) -> subprocess.CompletedProcess:
     """`subprocess.run(cmd, input=input, capture_output=True)` that a stop terminates: refused once stopping,
     and while it runs, registered so the signal handler can end it."""
     if _stopping.is_set():
@@ -63,7 +63,7 @@ def run_child(cmd: list[str], input: bytes | None = None) -> subprocess.Complete
     with _lock:
         _children.add(proc)
     try:
-        out, err = proc.communicate(input)
+        out, err = proc.communicate(input)  # type: ignore[arg-type]  # any buffer is written; bytes() would copy a chapter of PCM
     except BaseException:
         proc.kill()
         proc.wait()
