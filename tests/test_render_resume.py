@@ -48,7 +48,7 @@ def test_resume_after_sigkill_equals_uninterrupted_run(tmp_path):
         proc.wait()
         for f in out.glob("*.mp3"):          # a chapter file that exists is complete and decodable
             assert f.name in expected and decode_pcm(str(f))[0].size > 0
-    final = _render(book, out, cache)
+    _render(book, out, cache)
     got = _pcm(out)
     assert got.keys() == expected.keys()
     for name in expected:
