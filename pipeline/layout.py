@@ -9,6 +9,7 @@ never sees half a file, the library holds each file once, and a file whose conte
 written at all (same inode, same time: a server does not rescan it). Folder names are sanitized and checked to
 stay inside `--out`.
 """
+
 from __future__ import annotations
 
 import filecmp
@@ -98,9 +99,10 @@ def cover_jpeg(cover: tuple[bytes | None, str]) -> bytes | None:
     if mime == "image/jpeg":
         return data
     from PIL import Image
+
     buf = io.BytesIO()
     img: Image.Image = Image.open(io.BytesIO(data))
-    if img.mode in ("RGBA", "LA", "P"):                  # transparency onto white, not black
+    if img.mode in ("RGBA", "LA", "P"):  # transparency onto white, not black
         img = img.convert("RGBA")
         flat = Image.new("RGB", img.size, "white")
         flat.paste(img, mask=img.getchannel("A"))
@@ -120,5 +122,7 @@ def publish_audiobookshelf(manifest: Manifest, work: Path, out: Path, book: Book
         if manifest.cover_file:
             _place(work / manifest.cover_file, folder / COVER_NAME)
     except OSError as e:
-        raise OutputError(f"{folder}: cannot publish the book folder ({e.strerror or e}); choose another --out") from e
+        raise OutputError(
+            f"{folder}: cannot publish the book folder ({e.strerror or e}); choose another --out"
+        ) from e
     return folder

@@ -1,4 +1,5 @@
 """One statement of each engine's pace, one estimator, and records that keep what they say."""
+
 from __future__ import annotations
 
 import json
@@ -15,6 +16,7 @@ from pipeline.records import RenderedSegment, Segment
 
 def test_speed_shortens_hibaris_plan_and_not_soprano_s(sample_epub):
     """What --speed does to the dry run's estimates: hibari speaks faster, Soprano has no speed setting."""
+
     def total(engine: str, speed: float) -> float:
         cfg = load_config(overrides={"engine": {"name": engine, "speed": speed}})
         plan = plan_book(sample_epub, cfg, None, engine)
@@ -31,18 +33,24 @@ def test_expected_seconds_adds_inner_pauses_to_the_speaking_time():
 
 def test_the_dry_run_totals_are_what_the_engine_checks_expect(sample_epub):
     from pipeline.synthesize.hibari_engine import HibariEngine
+
     cfg = load_config(overrides={"engine": {"name": "hibari", "speed": 1.25}})
     plan = plan_book(sample_epub, cfg, None, "hibari")
     engine = HibariEngine(speed=1.25)
     assert engine.chars_per_second == HIBARI.rate(1.25) == plan.chars_per_second
-    assert plan.spoken_rate == HIBARI.spoken_rate(1.25) > plan.chars_per_second     # measured: faster than the bound
+    assert (
+        plan.spoken_rate == HIBARI.spoken_rate(1.25) > plan.chars_per_second
+    )  # measured: faster than the bound
     p = cfg.pauses
     for c in plan.chapters:
         segs = plan.segments[c.index]
         silence = sum(pause_seconds(s.pause_after, p) for s in segs[:-1]) + p.head_s + p.tail_s
         assert plan.chapter_seconds(c.index) == pytest.approx(
-            sum(engine.expected_seconds(s.normalized) for s in segs) + silence)   # what the files will measure
-        assert all(s.est_seconds == round(speech_seconds(s.normalized, engine.chars_per_second), 3) for s in segs)
+            sum(engine.expected_seconds(s.normalized) for s in segs) + silence
+        )  # what the files will measure
+        assert all(
+            s.est_seconds == round(speech_seconds(s.normalized, engine.chars_per_second), 3) for s in segs
+        )
 
 
 def test_released_audio_keeps_its_duration():
@@ -59,8 +67,14 @@ def test_records_read_back_write_the_same_json(tmp_path, sample_epub):
     from pipeline.render import render_book
     from pipeline.serialize import from_json, to_json
     from pipeline.state import STATE_NAME
-    cfg = load_config(overrides={"engine": {"name": "hibari"}, "cache": {"enabled": False},
-                                 "output": {"formats": ["mp3", "m4b"]}})
+
+    cfg = load_config(
+        overrides={
+            "engine": {"name": "hibari"},
+            "cache": {"enabled": False},
+            "output": {"formats": ["mp3", "m4b"]},
+        }
+    )
     out = tmp_path / "book"
     manifest = render_book(sample_epub, out, cfg, "1")
     on_disk = json.loads((out / "manifest.json").read_text())
@@ -77,10 +91,22 @@ def test_the_dry_run_estimate_is_within_five_percent_of_the_rendered_chapters(tm
     """Two corpus chapters the constants were not fitted on, rendered with hibari: the dry run's estimate of
     each is within 5% of its file's measured duration."""
     from tests.conftest import BIERCE, CORPUS, run_cli
+
     if not CORPUS.exists():
         pytest.skip(f"the test books are not at {CORPUS}")
-    proc = run_cli(str(BIERCE), "--out", str(tmp_path), "--chapters", "23,25", "--engine", "hibari", "--quiet",
-                   "--format", "wav", timeout=900)
+    proc = run_cli(
+        str(BIERCE),
+        "--out",
+        str(tmp_path),
+        "--chapters",
+        "23,25",
+        "--engine",
+        "hibari",
+        "--quiet",
+        "--format",
+        "wav",
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     plan = plan_book(BIERCE, load_config(None), "23,25", "hibari")

@@ -91,12 +91,12 @@ def test_a_set_stays_out_of_the_shelf_and_a_rerun_leaves_the_library_untouched(t
     after = {n: (os.stat(folder / n).st_ino, os.stat(folder / n).st_mtime_ns) for n in names}
     assert after == before
     assert sorted(p.name for p in folder.iterdir()) == names
-    page = (work / "report.html").read_text()          # what this run did, what the folder holds, each format
+    page = (work / "report.html").read_text()  # what this run did, what the folder holds, each format
     assert "This run: 2 chapters reused as they were" in page and "nothing synthesized or encoded" in page
     assert "The folder holds 2 chapters" in page and "rendered in" not in page
-    formats = page[page.index("<h2>Formats</h2>"):page.index("<h2>Chapters</h2>")]
+    formats = page[page.index("<h2>Formats</h2>") : page.index("<h2>Chapters</h2>")]
     assert "MP3" in formats and "M4B" in formats and "epub audio (64k mono)" in formats
-    assert formats.count("class='num ok'") == 6, formats          # loudness and peak of each on target
+    assert formats.count("class='num ok'") == 6, formats  # loudness and peak of each on target
 
 
 def test_the_read_along_book_carries_phone_sized_audio(tmp_path):
@@ -134,11 +134,7 @@ def test_the_read_along_book_carries_phone_sized_audio(tmp_path):
             assert len(audio) == 2
             info = MP3(fileobj=io.BytesIO(z.read(audio[0]))).info
             sizes[bitrate] = sum(z.getinfo(n).file_size for n in audio)
-            smil = next(
-                z.read(n).decode()
-                for n in z.namelist()
-                if n.endswith(".smil")
-            )
+            smil = next(z.read(n).decode() for n in z.namelist() if n.endswith(".smil"))
             ends = [float(x) for x in re.findall(r'clipEnd="([\d.]+)s?"', smil)]
             assert ends and max(ends) <= info.length + 0.05
         if bitrate:
