@@ -28,7 +28,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml setup.py pipeline/synthesize/soprano/kernels.c pipeline/synthesize/soprano/build_flags.py | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	@touch $@
 
