@@ -9,16 +9,19 @@ the same number of tokens forced per sentence on both sides (random weights woul
 [STOP]). The two sides run in two long-lived worker processes, interleaved reference/engine/engine/reference
 so that load from other work on the machine falls on both alike; the load average is printed with them.
 
-`--isa avx2` (the default) caps both processes to AVX2 (torch's ATEN_CPU_CAPABILITY, oneDNN, MKL and FBGEMM
-dispatch): the CPUs most people have, and this project's machines, have no AVX-512 and no native bf16. On an
-AVX2 machine the cap changes nothing; `--isa native` measures what this CPU has. The engine picks its
-precision as it would on such a CPU (`precision.choose`); only precisions the CPU runs natively are
-measured, each with its decoded-audio SNR against float32 on the same forced tokens beside its speed.
+One run measures every configuration of `--isa` (default `native,avx2`) times `--threads` (default `1,2`):
+`native` is what this CPU has (AVX-512, bf16, AMX where present); `avx2` caps both processes to AVX2
+(torch's ATEN_CPU_CAPABILITY, oneDNN, MKL and FBGEMM dispatch), the CPUs most people have. The first
+configuration runs `--sentences` (60) and every native precision; the others `--extra-sentences` (24) and
+`auto` only, so a run stays within minutes on two cores. The engine picks its precision as it would on such a
+CPU (`precision.choose`); only precisions the CPU runs natively are measured, each with its decoded-audio SNR
+against float32 on the same forced tokens beside its speed.
 
 Printed: the CPU and ISA each side ran, matmul peaks of the native dtypes, the reference's and the engine's
 audio seconds per wall second, the LM/decoder split, the engine's share of the peak of the dtype it used,
-each precision's speed and audio SNR, and finally exactly three lines: `reference tokens: N`,
-`engine tokens: N`, `ratio: R` (engine speed / reference speed, in the precision `auto` chooses).
+each precision's speed and audio SNR, a summary line per configuration, and finally exactly three lines for
+the first configuration: `reference tokens: N`, `engine tokens: N`, `ratio: R` (engine speed / reference
+speed, in the precision `auto` chooses).
 """
 from __future__ import annotations
 
@@ -455,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--isa", default="native,avx2",
                     help="comma-separated, one configuration each: native (what this CPU has), avx2 (both sides "
                          "capped to AVX2: the common CPU); default native,avx2")
+    ap.add_argument("--other-precisions", action=argparse.BooleanOptionalAction, default=True,
+                    help="the first configuration also runs every other native precision (speed beside SNR)")
     ap.add_argument("--reference-decoder-batch", type=int, default=1, help="the reference's decoder_batch_size")
     ap.add_argument("--skip-reference", action="store_true", help="engine only (no ratio)")
     args = ap.parse_args(argv)
@@ -480,7 +485,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; configurations: "
           + ", ".join(f"--isa {i} x {t} thread(s)" for i in isas for t in threads))
     texts: list[str] = []
-    results = [run_config(args, ckpt, isa, th, args.sentences if k == 0 else args.extra_sentences, k == 0, texts)
+    results = [run_config(args, ckpt, isa, th, args.sentences if k == 0 else args.extra_sentences,
+                          k == 0 and args.other_precisions, texts)
                for k, (isa, th) in enumerate((i, t) for i in isas for t in threads)]
     print("\nsummary (engine / reference speed, both sides in the same configuration, side by side):")
     for r in results:
