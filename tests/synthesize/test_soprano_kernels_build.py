@@ -91,6 +91,11 @@ def test_the_variants_compute_the_same_bits():
     g = torch.Generator().manual_seed(7)
     h, w = torch.randn(5, 64, generator=g) * 3, torch.rand(64, generator=g) + 0.5
     gu = torch.randn(5, 2 * 96, generator=g) * 4
+    # attention over a float16 cache: 4 heads of 128 over up to 100 positions (the AVX-512 build's 32-wide blocks
+    # and the 16-wide and single tails)
+    q = torch.randn(5, 4 * 128, generator=g)
+    kc, vc = torch.randn(5, 1, 128, 100, generator=g).half(), torch.randn(5, 1, 100, 128, generator=g).half()
+    rows = kernels.Rows.of(torch.arange(5), torch.tensor([99, 0, 31, 47, 64]))
     results = []
     for v in built:
         k = kernels._open(kernels.installed(v))
@@ -103,7 +108,9 @@ def test_the_variants_compute_the_same_bits():
         k.silu_mul(gu, a32, 1)
         k.silu_mul(gu.to(torch.bfloat16), ab, 1)
         assert torch.equal(ab, _silu_bf16(k, gu.to(torch.bfloat16)))
-        results.append((x32, xb, a32, ab))
+        att = torch.empty(5, 4 * 128)
+        k.attention(q, rows, kc, vc, 4, 128**-0.5, att, 1)
+        results.append((x32, xb, a32, ab, att))
     for other in results[1:]:
         assert all(torch.equal(a, b) for a, b in zip(results[0], other))
 
