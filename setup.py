@@ -85,7 +85,7 @@ class BuildKernels(build_ext):
                 super().build_extension(ext)
                 self.built.append(variant if openmp else f"{variant} (no OpenMP)")
                 return
-            except Exception as e:  # CompileError, LinkError, no compiler: never fail the install
+            except Exception as e:  # noqa: BLE001 - CompileError, LinkError, no compiler: never fail the install
                 reason = (str(e).strip().splitlines() or [type(e).__name__])[-1]
                 ext.extra_compile_args = [a for a in ext.extra_compile_args if a not in bf.OPENMP]
                 ext.extra_link_args = [a for a in ext.extra_link_args if a not in bf.OPENMP]

@@ -112,7 +112,7 @@ def test_the_variants_compute_the_same_bits():
         k.attention(q, rows, kc, vc, 4, 128**-0.5, att, 1)
         results.append((x32, xb, a32, ab, att))
     for other in results[1:]:
-        assert all(torch.equal(a, b) for a, b in zip(results[0], other))
+        assert all(torch.equal(a, b) for a, b in zip(results[0], other, strict=True))
 
 
 def _silu_bf16(k: kernels.Kernels, gu: torch.Tensor) -> torch.Tensor:
