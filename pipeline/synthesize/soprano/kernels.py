@@ -50,7 +50,31 @@ _P, _I, _F, _B = ctypes.c_void_p, ctypes.c_int64, ctypes.c_float, ctypes.c_int
 _SIGNATURES = {
     "rms_norm": [_P, _I, _P, _P, _I, _B, _I, _I, _F],
     "add_rms_norm": [_P, _P, _I, _B, _P, _P, _I, _B, _I, _I, _F],
-    "qk_rope_cache": [_P, _I, _B, _P, _I, _P, _P, _P, _P, _I, _I, _I, _I, _F, _P, _I, _I, _I, _P, _I, _I, _I, _B],
+    "qk_rope_cache": [
+        _P,
+        _I,
+        _B,
+        _P,
+        _I,
+        _P,
+        _P,
+        _P,
+        _P,
+        _I,
+        _I,
+        _I,
+        _I,
+        _F,
+        _P,
+        _I,
+        _I,
+        _I,
+        _P,
+        _I,
+        _I,
+        _I,
+        _B,
+    ],
     "attention": [_P, _I, _P, _I, _I, _I, _P, _I, _I, _I, _P, _P, _I, _I, _I, _I, _F, _P, _I, _B, _B, _B],
     "silu_mul": [_P, _I, _B, _P, _I, _B, _I, _I, _B],
     "row_unit": [_P, _I, _P, _I, _P, _P, _I, _I, _B],
@@ -58,8 +82,8 @@ _SIGNATURES = {
     "dequant_residual": [_P, _I, _P, _P, _P, _P, _P, _I, _I, _I, _B],
     "penalized_topk": [_P, _I, _P, _I, _I, _I, _F, _F, _I, _P, _P, _P],
 }
-_ACT = {torch.float32: 0, torch.bfloat16: 1}          # activation dtypes the kernels read and write
-_CACHE = {torch.float32: 0, torch.float16: 1}         # KV-cache dtypes
+_ACT = {torch.float32: 0, torch.bfloat16: 1}  # activation dtypes the kernels read and write
+_CACHE = {torch.float32: 0, torch.float16: 1}  # KV-cache dtypes
 
 
 def source_digest() -> str:
@@ -81,24 +105,37 @@ def variants_here() -> list[str]:
 
 
 # --- the checked interface --------------------------------------------------------------------------------
-def _mat(t: torch.Tensor, name: str, dtypes: dict | tuple, rows: int | None = None, cols: int | None = None) -> int:
+def _mat(
+    t: torch.Tensor, name: str, dtypes: dict | tuple, rows: int | None = None, cols: int | None = None
+) -> int:
     """Check that `t` is a CPU matrix of one of `dtypes` with unit column stride (and `rows`, `cols` where
     given); its row stride."""
     if not isinstance(t, torch.Tensor) or t.device.type != "cpu" or t.dtype not in dtypes:
-        raise ValueError(f"{name}: a CPU tensor of {', '.join(str(d) for d in dtypes)} expected, got "
-                         f"{getattr(t, 'dtype', type(t).__name__)} on {getattr(t, 'device', '?')}")
+        raise ValueError(
+            f"{name}: a CPU tensor of {', '.join(str(d) for d in dtypes)} expected, got "
+            f"{getattr(t, 'dtype', type(t).__name__)} on {getattr(t, 'device', '?')}"
+        )
     if t.dim() != 2 or (t.shape[0] > 1 and t.stride(1) != 1) or (t.shape[0] <= 1 and not t.is_contiguous()):
-        raise ValueError(f"{name}: a matrix with contiguous rows expected, got shape {tuple(t.shape)} strides {t.stride()}")
+        raise ValueError(
+            f"{name}: a matrix with contiguous rows expected, got shape {tuple(t.shape)} strides {t.stride()}"
+        )
     if (rows is not None and t.shape[0] != rows) or (cols is not None and t.shape[1] != cols):
         raise ValueError(f"{name}: shape ({rows}, {cols}) expected, got {tuple(t.shape)}")
     return t.stride(0)
 
 
 def _vec(t: torch.Tensor, name: str, n: int, dtype: torch.dtype = torch.float32) -> None:
-    if not isinstance(t, torch.Tensor) or t.device.type != "cpu" or t.dtype != dtype or t.shape != (n,) \
-            or not t.is_contiguous():
-        raise ValueError(f"{name}: a contiguous CPU vector of {n} {dtype} expected, got "
-                         f"{getattr(t, 'dtype', '?')} {tuple(getattr(t, 'shape', ()))}")
+    if (
+        not isinstance(t, torch.Tensor)
+        or t.device.type != "cpu"
+        or t.dtype != dtype
+        or t.shape != (n,)
+        or not t.is_contiguous()
+    ):
+        raise ValueError(
+            f"{name}: a contiguous CPU vector of {n} {dtype} expected, got "
+            f"{getattr(t, 'dtype', '?')} {tuple(getattr(t, 'shape', ()))}"
+        )
 
 
 def _mul8(name: str, n: int) -> None:
@@ -133,13 +170,24 @@ class Rows:
 def _cache(t: torch.Tensor, name: str, rows: Rows, kvh: int, hd: int, positions_dim: int) -> tuple[int, ...]:
     """Check one layer's K (slots, kvh, hd, P: positions_dim 3) or V (slots, kvh, P, hd: 2) cache against
     `rows`; its strides."""
-    if not isinstance(t, torch.Tensor) or t.device.type != "cpu" or t.dtype not in _CACHE or t.dim() != 4 \
-            or t.shape[1] != kvh or t.shape[5 - positions_dim] != hd or t.stride(3) != 1:
-        raise ValueError(f"{name}: a 4-d CPU float32 or float16 cache of {kvh} kv heads of {hd} with a unit "
-                         f"last stride expected, got {getattr(t, 'dtype', '?')} {tuple(getattr(t, 'shape', ()))}")
+    if (
+        not isinstance(t, torch.Tensor)
+        or t.device.type != "cpu"
+        or t.dtype not in _CACHE
+        or t.dim() != 4
+        or t.shape[1] != kvh
+        or t.shape[5 - positions_dim] != hd
+        or t.stride(3) != 1
+    ):
+        raise ValueError(
+            f"{name}: a 4-d CPU float32 or float16 cache of {kvh} kv heads of {hd} with a unit "
+            f"last stride expected, got {getattr(t, 'dtype', '?')} {tuple(getattr(t, 'shape', ()))}"
+        )
     if rows.max_slot >= t.shape[0] or rows.max_pos >= t.shape[positions_dim]:
-        raise IndexError(f"{name}: position or cache row outside the cache ({t.shape[0]} rows, "
-                         f"{t.shape[positions_dim]} positions)")
+        raise IndexError(
+            f"{name}: position or cache row outside the cache ({t.shape[0]} rows, "
+            f"{t.shape[positions_dim]} positions)"
+        )
     return t.stride()
 
 
@@ -164,7 +212,9 @@ class Kernels:
         os_ = _mat(out, "out", _ACT, R, dim)
         self.lib.rms_norm(x.data_ptr(), xs, w.data_ptr(), out.data_ptr(), os_, _ACT[out.dtype], R, dim, eps)
 
-    def add_rms_norm(self, h: torch.Tensor, y: torch.Tensor, w: torch.Tensor, out: torch.Tensor, eps: float) -> None:
+    def add_rms_norm(
+        self, h: torch.Tensor, y: torch.Tensor, w: torch.Tensor, out: torch.Tensor, eps: float
+    ) -> None:
         """h += y, then out = RMSNorm(h) * w; h (R, dim) contiguous float32, y float32 or bfloat16."""
         _mat(h, "h", (torch.float32,))
         R, dim = h.shape
@@ -173,11 +223,32 @@ class Kernels:
         _mul8("dim", dim)
         ys, os_ = _mat(y, "y", _ACT, R, dim), _mat(out, "out", _ACT, R, dim)
         _vec(w, "w", dim)
-        self.lib.add_rms_norm(h.data_ptr(), y.data_ptr(), ys, _ACT[y.dtype], w.data_ptr(), out.data_ptr(), os_,
-                              _ACT[out.dtype], R, dim, eps)
+        self.lib.add_rms_norm(
+            h.data_ptr(),
+            y.data_ptr(),
+            ys,
+            _ACT[y.dtype],
+            w.data_ptr(),
+            out.data_ptr(),
+            os_,
+            _ACT[out.dtype],
+            R,
+            dim,
+            eps,
+        )
 
-    def qk_rope_cache(self, src: torch.Tensor, q: torch.Tensor, qkw: torch.Tensor, rot: torch.Tensor, rows: Rows,
-                      kc: torch.Tensor, vc: torch.Tensor, heads: int, eps: float) -> None:
+    def qk_rope_cache(
+        self,
+        src: torch.Tensor,
+        q: torch.Tensor,
+        qkw: torch.Tensor,
+        rot: torch.Tensor,
+        rows: Rows,
+        kc: torch.Tensor,
+        vc: torch.Tensor,
+        heads: int,
+        eps: float,
+    ) -> None:
         """q/k RMSNorm + rotary embedding of src (R, (heads + 2 kvh) hd), q heads into q (R, heads hd) float32,
         k and v into one layer's caches kc (slots, kvh, hd, P) and vc (slots, kvh, P, hd) at `rows`."""
         kvh, hd = kc.shape[1], kc.shape[2]
@@ -188,21 +259,55 @@ class Kernels:
         if q.data_ptr() == src.data_ptr() and src.dtype != torch.float32:
             raise ValueError("q may be qkv itself only when qkv is float32")
         _mat(qkw, "qk_norm", (torch.float32,), heads + kvh, hd)
-        if not qkw.is_contiguous() or rot.dtype != torch.float32 or not rot.is_contiguous() \
-                or rot.shape[1:] != (hd // 2, 2):
+        if (
+            not qkw.is_contiguous()
+            or rot.dtype != torch.float32
+            or not rot.is_contiguous()
+            or rot.shape[1:] != (hd // 2, 2)
+        ):
             raise ValueError("rot: contiguous float32 (positions, hd/2, 2) expected")
         if rows.max_pos >= rot.shape[0]:
             raise IndexError(f"a position past the rotary table ({rot.shape[0]} positions)")
         ks, vs = _cache(kc, "k cache", rows, kvh, hd, 3), _cache(vc, "v cache", rows, kvh, hd, 2)
         if kc.dtype != vc.dtype:
             raise ValueError("k and v caches differ in dtype")
-        self.lib.qk_rope_cache(src.data_ptr(), ss, _ACT[src.dtype], q.data_ptr(), qs, qkw.data_ptr(), rot.data_ptr(),
-                               rows.slot.data_ptr(), rows.pos.data_ptr(), R, heads, kvh, hd, eps,
-                               kc.data_ptr(), ks[0], ks[1], ks[2], vc.data_ptr(), vs[0], vs[1], vs[2],
-                               _CACHE[kc.dtype])
+        self.lib.qk_rope_cache(
+            src.data_ptr(),
+            ss,
+            _ACT[src.dtype],
+            q.data_ptr(),
+            qs,
+            qkw.data_ptr(),
+            rot.data_ptr(),
+            rows.slot.data_ptr(),
+            rows.pos.data_ptr(),
+            R,
+            heads,
+            kvh,
+            hd,
+            eps,
+            kc.data_ptr(),
+            ks[0],
+            ks[1],
+            ks[2],
+            vc.data_ptr(),
+            vs[0],
+            vs[1],
+            vs[2],
+            _CACHE[kc.dtype],
+        )
 
-    def attention(self, q: torch.Tensor, rows: Rows, kc: torch.Tensor, vc: torch.Tensor, heads: int, scale: float,
-                  out: torch.Tensor, threads: int) -> None:
+    def attention(
+        self,
+        q: torch.Tensor,
+        rows: Rows,
+        kc: torch.Tensor,
+        vc: torch.Tensor,
+        heads: int,
+        scale: float,
+        out: torch.Tensor,
+        threads: int,
+    ) -> None:
         """Each row's q heads (R, heads hd) float32 over positions 0..pos of its cache slot (one layer's kc, vc)
         into out (R, heads hd), float32 or bfloat16."""
         kvh, hd = kc.shape[1], kc.shape[2]
@@ -215,9 +320,30 @@ class Kernels:
         ks, vs = _cache(kc, "k cache", rows, kvh, hd, 3), _cache(vc, "v cache", rows, kvh, hd, 2)
         if kc.dtype != vc.dtype:
             raise ValueError("k and v caches differ in dtype")
-        self.lib.attention(q.data_ptr(), qs, kc.data_ptr(), ks[0], ks[1], ks[2], vc.data_ptr(), vs[0], vs[1], vs[2],
-                           rows.slot.data_ptr(), rows.pos.data_ptr(), R, heads, kvh, hd, scale, out.data_ptr(), os_,
-                           _ACT[out.dtype], max(1, threads), _CACHE[kc.dtype])
+        self.lib.attention(
+            q.data_ptr(),
+            qs,
+            kc.data_ptr(),
+            ks[0],
+            ks[1],
+            ks[2],
+            vc.data_ptr(),
+            vs[0],
+            vs[1],
+            vs[2],
+            rows.slot.data_ptr(),
+            rows.pos.data_ptr(),
+            R,
+            heads,
+            kvh,
+            hd,
+            scale,
+            out.data_ptr(),
+            os_,
+            _ACT[out.dtype],
+            max(1, threads),
+            _CACHE[kc.dtype],
+        )
 
     def silu_mul(self, gu: torch.Tensor, out: torch.Tensor, threads: int) -> None:
         """out = silu(gate) * up, gate and up the halves of gu's rows (R, 2 inter); float32 or bfloat16 each."""
@@ -227,10 +353,13 @@ class Kernels:
         os_ = _mat(out, "out", _ACT, R, inter)
         if gu.shape[1] != 2 * inter:
             raise ValueError("gate_up: an even number of columns expected")
-        self.lib.silu_mul(gu.data_ptr(), gs, _ACT[gu.dtype], out.data_ptr(), os_, _ACT[out.dtype], R, inter,
-                          max(1, threads))
+        self.lib.silu_mul(
+            gu.data_ptr(), gs, _ACT[gu.dtype], out.data_ptr(), os_, _ACT[out.dtype], R, inter, max(1, threads)
+        )
 
-    def row_unit(self, x: torch.Tensor, z: torch.Tensor, lo: torch.Tensor, r: torch.Tensor, threads: int) -> None:
+    def row_unit(
+        self, x: torch.Tensor, z: torch.Tensor, lo: torch.Tensor, r: torch.Tensor, threads: int
+    ) -> None:
         """Each row of x (R, cols) float32 onto [0, 1] into z, its min and range into lo and r (R,)."""
         xs = _mat(x, "x", (torch.float32,))
         R, cols = x.shape
@@ -238,23 +367,62 @@ class Kernels:
         zs = _mat(z, "z", (torch.float32,), R, cols)
         _vec(lo, "lo", R)
         _vec(r, "r", R)
-        self.lib.row_unit(x.data_ptr(), xs, z.data_ptr(), zs, lo.data_ptr(), r.data_ptr(), R, cols, max(1, threads))
+        self.lib.row_unit(
+            x.data_ptr(), xs, z.data_ptr(), zs, lo.data_ptr(), r.data_ptr(), R, cols, max(1, threads)
+        )
 
-    def dequant_gelu_unit(self, y: torch.Tensor, r: torch.Tensor, lo: torch.Tensor, wsum: torch.Tensor,
-                          bias: torch.Tensor, z: torch.Tensor, lo2: torch.Tensor, r2: torch.Tensor, threads: int) -> None:
+    def dequant_gelu_unit(
+        self,
+        y: torch.Tensor,
+        r: torch.Tensor,
+        lo: torch.Tensor,
+        wsum: torch.Tensor,
+        bias: torch.Tensor,
+        z: torch.Tensor,
+        lo2: torch.Tensor,
+        r2: torch.Tensor,
+        threads: int,
+    ) -> None:
         """v = y r + lo wsum + bias, GELU(v) onto [0, 1] per row into z (may be y), its min and range into lo2, r2."""
         ys = _mat(y, "y", (torch.float32,))
         R, cols = y.shape
         _mul8("cols", cols)
         zs = _mat(z, "z", (torch.float32,), R, cols)
-        for t, n, name in ((r, R, "r"), (lo, R, "lo"), (wsum, cols, "wsum"), (bias, cols, "bias"), (lo2, R, "lo2"),
-                           (r2, R, "r2")):
+        for t, n, name in (
+            (r, R, "r"),
+            (lo, R, "lo"),
+            (wsum, cols, "wsum"),
+            (bias, cols, "bias"),
+            (lo2, R, "lo2"),
+            (r2, R, "r2"),
+        ):
             _vec(t, name, n)
-        self.lib.dequant_gelu_unit(y.data_ptr(), ys, r.data_ptr(), lo.data_ptr(), wsum.data_ptr(), bias.data_ptr(),
-                                   z.data_ptr(), zs, lo2.data_ptr(), r2.data_ptr(), R, cols, max(1, threads))
+        self.lib.dequant_gelu_unit(
+            y.data_ptr(),
+            ys,
+            r.data_ptr(),
+            lo.data_ptr(),
+            wsum.data_ptr(),
+            bias.data_ptr(),
+            z.data_ptr(),
+            zs,
+            lo2.data_ptr(),
+            r2.data_ptr(),
+            R,
+            cols,
+            max(1, threads),
+        )
 
-    def dequant_residual(self, y: torch.Tensor, r: torch.Tensor, lo: torch.Tensor, wsum: torch.Tensor,
-                         bias: torch.Tensor, x: torch.Tensor, threads: int) -> None:
+    def dequant_residual(
+        self,
+        y: torch.Tensor,
+        r: torch.Tensor,
+        lo: torch.Tensor,
+        wsum: torch.Tensor,
+        bias: torch.Tensor,
+        x: torch.Tensor,
+        threads: int,
+    ) -> None:
         """x += y r + lo wsum + bias, x and y (R, cols) float32."""
         ys = _mat(y, "y", (torch.float32,))
         R, cols = y.shape
@@ -262,11 +430,29 @@ class Kernels:
         xs = _mat(x, "x", (torch.float32,), R, cols)
         for t, n, name in ((r, R, "r"), (lo, R, "lo"), (wsum, cols, "wsum"), (bias, cols, "bias")):
             _vec(t, name, n)
-        self.lib.dequant_residual(y.data_ptr(), ys, r.data_ptr(), lo.data_ptr(), wsum.data_ptr(), bias.data_ptr(),
-                                  x.data_ptr(), xs, R, cols, max(1, threads))
+        self.lib.dequant_residual(
+            y.data_ptr(),
+            ys,
+            r.data_ptr(),
+            lo.data_ptr(),
+            wsum.data_ptr(),
+            bias.data_ptr(),
+            x.data_ptr(),
+            xs,
+            R,
+            cols,
+            max(1, threads),
+        )
 
-    def penalized_topk(self, logits: torch.Tensor, seen: torch.Tensor, penalty: float, temperature: float,
-                       probs: torch.Tensor, ids: torch.Tensor) -> None:
+    def penalized_topk(
+        self,
+        logits: torch.Tensor,
+        seen: torch.Tensor,
+        penalty: float,
+        temperature: float,
+        probs: torch.Tensor,
+        ids: torch.Tensor,
+    ) -> None:
         """Per row of logits (R, vocab) float32 and seen (R, vocab) bool: penalty, temperature, softmax, and the
         k = probs.shape[1] (1..256) likeliest tokens into probs (R, k) float32 and ids (R, k) int64."""
         ls = _mat(logits, "logits", (torch.float32,))
@@ -282,8 +468,20 @@ class Kernels:
         if not temperature > 0.0:
             raise ValueError(f"temperature must be positive, got {temperature}")
         scratch = torch.empty(vocab, dtype=torch.float32)
-        self.lib.penalized_topk(logits.data_ptr(), ls, seen.data_ptr(), ss, R, vocab, penalty, temperature, k,
-                                probs.data_ptr(), ids.data_ptr(), scratch.data_ptr())
+        self.lib.penalized_topk(
+            logits.data_ptr(),
+            ls,
+            seen.data_ptr(),
+            ss,
+            R,
+            vocab,
+            penalty,
+            temperature,
+            k,
+            probs.data_ptr(),
+            ids.data_ptr(),
+            scratch.data_ptr(),
+        )
 
 
 # --- finding, building and loading a library --------------------------------------------------------------
@@ -343,8 +541,12 @@ def _compile(cc: str, variant: str, out: Path) -> bool:
         fd, tmp = tempfile.mkstemp(suffix=".so.tmp", dir=out.parent)
         os.close(fd)
         try:
-            r = subprocess.run([cc, *flags(variant), *macros, "-shared", *extra, "-o", tmp, str(SOURCE)],
-                               capture_output=True, text=True, timeout=120)
+            r = subprocess.run(
+                [cc, *flags(variant), *macros, "-shared", *extra, "-o", tmp, str(SOURCE)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             if r.returncode == 0:
                 os.chmod(tmp, 0o700)
                 os.replace(tmp, out)
@@ -372,7 +574,9 @@ def _open(path: Path) -> Kernels | None:
 
 def dev_build_name(cc: str, variant: str, version: str) -> str:
     """The development build's file name: the variant and a hash of the source, flags and compiler."""
-    key = hashlib.sha256(SOURCE.read_bytes() + " ".join([cc, variant, *flags(variant), version]).encode()).hexdigest()
+    key = hashlib.sha256(
+        SOURCE.read_bytes() + " ".join([cc, variant, *flags(variant), version]).encode()
+    ).hexdigest()
     return f"soprano-{variant}-{key[:16]}.so"
 
 
@@ -394,18 +598,22 @@ def _dev_build(variant: str) -> Kernels | None:
             if _trusted_file(path) or _compile(cc, variant, path):
                 if _trusted_file(path) and (k := _open(path)) is not None:
                     return k
-                log.warning("the Soprano CPU kernels did not build with %s; running those operations in torch", cc)
+                log.warning(
+                    "the Soprano CPU kernels did not build with %s; running those operations in torch", cc
+                )
                 return None
         except OSError as e:
             log.debug("kernel cache %s: %s", folder, e)
     tmp = Path(tempfile.mkdtemp(prefix="render-kernels-"))
     try:
         if not _compile(cc, variant, tmp / name):
-            log.warning("the Soprano CPU kernels did not build with %s; running those operations in torch", cc)
+            log.warning(
+                "the Soprano CPU kernels did not build with %s; running those operations in torch", cc
+            )
             return None
         return _open(tmp / name)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)       # the loaded library stays mapped
+        shutil.rmtree(tmp, ignore_errors=True)  # the loaded library stays mapped
 
 
 @lru_cache(maxsize=1)
@@ -415,7 +623,7 @@ def load() -> Kernels | None:
         return None
     if sys.platform not in ("linux", "darwin"):
         return None
-    torch.get_num_threads()        # torch's OpenMP runtime is loaded and initialized before the library is
+    torch.get_num_threads()  # torch's OpenMP runtime is loaded and initialized before the library is
     names = variants_here()
     for variant in names:
         path = installed(variant)
@@ -423,5 +631,8 @@ def load() -> Kernels | None:
             k = _open(path)
             if k is not None:
                 return k
-            log.info("the installed %s kernels were built from another kernels.c (rebuild: pip install -e .)", variant)
+            log.info(
+                "the installed %s kernels were built from another kernels.c (rebuild: pip install -e .)",
+                variant,
+            )
     return _dev_build(names[0]) if names else None
