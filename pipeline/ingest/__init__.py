@@ -10,7 +10,7 @@ from ..errors import InputError
 from ..records import Book
 from .safety import ArchiveLimits
 
-BOOK_SUFFIXES = (".epub", ".txt", ".md")
+BOOK_SUFFIXES = (".epub", ".txt", ".md", ".pdf")
 
 
 @contextlib.contextmanager
@@ -53,7 +53,10 @@ def read_book(path: str | Path, *, include_front_matter: bool = False, read_note
         raise InputError(f"{path}: unsupported file type '{p.suffix or '(none)'}'; "
                          f"render reads {', '.join(BOOK_SUFFIXES)}")
     with time_budget(limits.ingest_seconds, str(path)):
-        if suffix == ".epub":
+        if suffix == ".pdf":
+            from .pdf import read_pdf
+            book = read_pdf(str(p), include_front_matter=include_front_matter, read_notes=read_notes, limits=limits)
+        elif suffix == ".epub":
             from .epub import read_epub
             book = read_epub(str(p), include_front_matter=include_front_matter, read_notes=read_notes,
                              limits=ArchiveLimits.of(limits))

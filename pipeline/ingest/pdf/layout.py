@@ -1,0 +1,221 @@
+"""A PDF page's characters to lines, in reading order.
+
+pdfium gives each character with its box and font size. Characters are gathered into lines by their
+baseline (the font's loose box, the same for every glyph of one font and size), a line is cut where the
+next character goes back to the left or jumps far to the right (another column), and small raised digits
+and symbols (note markers) are set aside as `marks`. Lines are then put in reading order: top to bottom,
+and on a two-column page the left column before the right one, with full-width lines (a chapter heading
+over both columns) where they stand.
+
+Coordinates are PDF points with y growing upwards: a line's `top` is greater than its `bottom`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# what pdfium marks as a hyphen at a line end (U+FFFE in its text, U+0002 in older builds), and soft hyphens
+HYPHENS = "\ufffe\x02\u00ad"
+_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t]")
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+_MARK_CHARS = set(
+    "0123456789*\u2020\u2021\u00a7\u00b6\u2016#"
+)  # digits, *, dagger, double dagger, section, ...
+_BOLD = re.compile(r"bold|black|heavy|demi|semibold", re.I)
+_LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+    "\u0132": "IJ",
+    "\u0133": "ij",
+    "\u0152": "OE",
+    "\u0153": "oe",
+}
+
+
+@dataclass(slots=True)
+class Line:
+    """One line of type on a page: its text (ligatures and special spaces made plain, note markers taken
+    out into `marks`), its extent in points, and its type (size in points, bold)."""
+
+    text: str
+    x0: float
+    x1: float
+    bottom: float
+    top: float
+    size: float
+    bold: bool = False
+    page: int = 0
+    marks: list[str] = field(default_factory=list)  # note markers raised in this line ("1", "*")
+    hyphen: bool = False  # ends in a hyphen pdfium marks as a line-end hyphen
+
+    @property
+    def height(self) -> float:
+        return self.top - self.bottom
+
+
+def plain(text: str) -> str:
+    """Ligatures split into letters, special and invisible spaces made plain."""
+    text = "".join(_LIGATURES.get(c, c) for c in text)
+    text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
+    return unicodedata.normalize("NFC", text)
+
+
+class _Builder:
+    """Collects one page's characters into lines."""
+
+    def __init__(self, page: int):
+        self.page = page
+        self.lines: list[Line] = []
+        self.chars: list[str] = []
+        self.marks: list[str] = []
+        self.sizes: dict[float, int] = {}
+        self.box: list[float] = []  # x0, x1, bottom, top of the line so far
+        self.bold = False
+        self.hyphen = False
+
+    def flush(self) -> None:
+        text = "".join(self.chars).strip()
+        hyphen = text[-1:] in HYPHENS or (text.endswith("-") and self.hyphen)
+        if hyphen:
+            text = text.rstrip(HYPHENS + "-") + "-"
+        text = text.replace("\u00ad", "").replace("\ufffe", "").replace("\x02", "")
+        if text or self.marks:
+            size = max(self.sizes.items(), key=lambda kv: kv[1])[0] if self.sizes else 0.0
+            x0, x1, bottom, top = self.box
+            self.lines.append(
+                Line(plain(text), x0, x1, bottom, top, size, self.bold, self.page, self.marks, hyphen)
+            )
+        self.chars, self.marks, self.sizes, self.box = [], [], {}, []
+        self.hyphen = False
+
+    def add(
+        self, ch: str, left: float, right: float, bottom: float, top: float, size: float, bold: bool
+    ) -> None:
+        if not self.box:
+            self.box = [left, right, bottom, top]
+            self.bold = bold
+        else:
+            box = self.box
+            box[0], box[1] = min(box[0], left), max(box[1], right)
+            box[2], box[3] = min(box[2], bottom), max(box[3], top)
+        self.hyphen = ch in HYPHENS
+        self.chars.append(ch)
+        key = round(size, 1)
+        self.sizes[key] = self.sizes.get(key, 0) + 1
+
+
+def _raised(size: float, bottom: float, line_size: float, line_bottom: float) -> bool:
+    """A character set small and above the line's baseline: a note marker or a superscript."""
+    return size < 0.85 * line_size and bottom > line_bottom + 0.2 * line_size
+
+
+def page_lines(textpage, page: int) -> list[Line]:
+    """The lines of one page (a `pypdfium2.PdfTextPage`), in the order the page draws them."""
+    import pypdfium2.raw as pdfium_c
+
+    raw = textpage.raw
+    count = pdfium_c.FPDFText_CountChars(raw)
+    text = textpage.get_text_range()
+    if len(text) != count:  # characters outside the BMP: ask for each one
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(raw, k) or 32) for k in range(count))
+    rect = pdfium_c.FS_RECTF()
+    rect_p = ctypes.byref(rect)
+    name = ctypes.create_string_buffer(96)
+    b = _Builder(page)
+    line_size = line_bottom = 0.0
+    last_right = None
+    bold = False
+    font_at = -1
+    for k, ch in enumerate(text):
+        if ch in "\r\n":
+            continue
+        if ch == " " or ch == "\x00":
+            if b.chars and b.chars[-1] != " ":
+                b.chars.append(" ")
+            continue
+        pdfium_c.FPDFText_GetLooseCharBox(raw, k, rect_p)
+        size = pdfium_c.FPDFText_GetFontSize(raw, k)
+        left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
+        if b.box:
+            if (
+                _raised(size, bottom, line_size, line_bottom)
+                and bottom < b.box[3]
+                and ch in _MARK_CHARS
+                and left >= (last_right or left) - 1
+            ):
+                b.marks.append(ch)  # a note marker: not read, remembered for the note it calls
+                last_right = right
+                continue
+            same_line = abs(bottom - line_bottom) < 0.45 * max(min(size, line_size), 1.0)
+            only_marks = not "".join(b.chars).strip() and bool(b.marks)
+            jump = last_right is not None and (
+                left < last_right - max(size, 2.0) or left - last_right > 2.5 * max(size, line_size)
+            )
+            if only_marks and top >= line_bottom:
+                same_line, jump = True, False  # a note's own marker, raised, then its text
+                line_bottom, line_size = bottom, size
+            if not same_line or jump:
+                b.flush()
+        if not b.box:
+            if k - font_at > 0:
+                bold = _is_bold(pdfium_c, raw, k, name)
+                font_at = k
+            line_size, line_bottom, last_right = size, bottom, None
+            if size < 7.5 and ch in _MARK_CHARS:  # a line (a footnote) that starts with its marker
+                b.box = [left, right, bottom, top]
+                b.marks.append(ch)
+                b.bold = bold
+                last_right = right
+                continue
+        b.add(ch, left, right, bottom, top, size, bold)
+        if size > line_size and abs(bottom - line_bottom) < 0.45 * size:
+            line_size = size
+        last_right = right
+    b.flush()
+    return b.lines
+
+
+def _is_bold(pdfium_c, raw, k: int, buf) -> bool:
+    weight = pdfium_c.FPDFText_GetFontWeight(raw, k)
+    if weight >= 600:
+        return True
+    flags = ctypes.c_int()
+    pdfium_c.FPDFText_GetFontInfo(raw, k, buf, len(buf), ctypes.byref(flags))
+    return bool(_BOLD.search(buf.value.decode("latin-1", "replace"))) or bool(flags.value & (1 << 18))
+
+
+def reading_order(lines: list[Line], width: float) -> list[Line]:
+    """`lines` top to bottom; a page set in two columns, left column first (full-width lines above or below
+    the columns, such as a heading over both, stay where they are)."""
+    mid = width / 2
+    left = [ln for ln in lines if ln.x1 <= mid + 2 and ln.x1 - ln.x0 > 0]
+    right = [ln for ln in lines if ln.x0 >= mid - 2]
+    by_top = sorted(lines, key=lambda ln: (-round(ln.top, 0), ln.x0))
+    if len(left) < 4 or len(right) < 4 or min(ln.x0 for ln in right) < mid - 2:
+        return by_top
+    # the columns hold most lines: order each band between full-width lines column by column
+    in_column = {id(ln) for ln in left} | {id(ln) for ln in right}
+    wide = {id(ln) for ln in by_top if id(ln) not in in_column}
+    if len(wide) > 0.3 * len(lines):
+        return by_top
+    out: list[Line] = []
+    band: list[Line] = []
+    for ln in by_top:
+        if id(ln) in wide:
+            out += [*_columns(band, mid), ln]
+            band = []
+        else:
+            band.append(ln)
+    return out + _columns(band, mid)
+
+
+def _columns(band: list[Line], mid: float) -> list[Line]:
+    return [ln for ln in band if ln.x1 <= mid + 2] + [ln for ln in band if ln.x1 > mid + 2]

@@ -1,0 +1,272 @@
+"""Typeset a `Book` as a printed PDF with reportlab, for the PDF reader's tests.
+
+What a typesetter does to a book, and what the reader has to undo: a title page, a copyright page and a
+contents page with dotted leaders (front matter, Roman page numbers), each chapter on a new page under a
+number line and a title line, justified text hyphenated at line ends (pyphen), first-line indents,
+running heads (the book's title on even pages, the chapter's on odd ones) and page numbers at the foot,
+optionally PDF bookmarks, two columns, and the document info (title, author).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from pipeline.records import Book, ParagraphKind
+
+PAGE = (432.0, 648.0)  # 6 x 9 in, a trade paperback
+
+
+def _split_title(title: str) -> tuple[str, str]:
+    """("I", "A Letter with a Postscript") from "I: A Letter with a Postscript"; ("", title) otherwise."""
+    m = re.match(r"^([IVXLC]+|\d+|Chapter [IVXLC\d]+): (.+)$", title)
+    return (m.group(1), m.group(2)) if m else ("", title)
+
+
+def _styles(columns: int):
+    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
+    from reportlab.lib.styles import ParagraphStyle
+
+    size = 9.5 if columns == 2 else 10.5
+    body = ParagraphStyle(
+        "body",
+        fontName="Times-Roman",
+        fontSize=size,
+        leading=size * 1.3,
+        alignment=TA_JUSTIFY,
+        firstLineIndent=size * 1.5,
+        hyphenationLang="en_US",
+        embeddedHyphenation=1,
+        uriWasteReduce=0.3,
+    )
+    return {
+        "body": body,
+        "first": ParagraphStyle("first", parent=body, firstLineIndent=0),
+        "verse": ParagraphStyle(
+            "verse",
+            parent=body,
+            alignment=0,
+            leftIndent=size * 3,
+            firstLineIndent=0,
+            spaceBefore=size * 0.6,
+            spaceAfter=size * 0.6,
+            hyphenationLang="",
+        ),
+        "head": ParagraphStyle(
+            "head", parent=body, fontName="Times-Bold", alignment=0, firstLineIndent=0, spaceBefore=size * 0.5
+        ),
+        "number": ParagraphStyle(
+            "number", fontName="Times-Roman", fontSize=15, leading=20, alignment=TA_CENTER, spaceBefore=60
+        ),
+        "title": ParagraphStyle(
+            "title",
+            fontName="Times-Bold",
+            fontSize=17,
+            leading=22,
+            alignment=TA_CENTER,
+            spaceBefore=6,
+            spaceAfter=28,
+        ),
+        "booktitle": ParagraphStyle(
+            "booktitle",
+            fontName="Times-Bold",
+            fontSize=26,
+            leading=32,
+            alignment=TA_CENTER,
+            spaceBefore=120,
+            spaceAfter=30,
+        ),
+        "author": ParagraphStyle(
+            "author", fontName="Times-Roman", fontSize=16, leading=20, alignment=TA_CENTER
+        ),
+        "small": ParagraphStyle(
+            "small", fontName="Times-Roman", fontSize=9, leading=12, alignment=TA_CENTER, spaceBefore=300
+        ),
+        "toc": ParagraphStyle("toc", fontName="Times-Roman", fontSize=10, leading=14),
+        "note": ParagraphStyle("note", fontName="Times-Roman", fontSize=8, leading=10),
+    }
+
+
+def typeset(
+    book: Book,
+    path: Path,
+    *,
+    outline: bool = True,
+    columns: int = 1,
+    info: bool = True,
+    chapters: int | None = None,
+    footnotes: dict[str, str] | None = None,
+) -> Path:
+    """Write `book` as a PDF at `path`. `chapters`: only the first N; `footnotes`: word -> note text, a
+    note marked "*" after the first occurrence of that word, at the foot of the page its paragraph ends on."""
+    from reportlab.lib.units import inch
+    from reportlab.platypus import (
+        BaseDocTemplate,
+        Frame,
+        NextPageTemplate,
+        PageBreak,
+        PageTemplate,
+        Paragraph,
+        Spacer,
+    )
+    from reportlab.platypus.tableofcontents import TableOfContents
+
+    st = _styles(columns)
+    chosen = book.chapters[:chapters] if chapters else book.chapters
+    state = {"chapter": "", "front": True, "notes": []}
+    margin = 0.75 * inch
+
+    class Doc(BaseDocTemplate):
+        def afterFlowable(self, flowable):
+            key = getattr(flowable, "_chapter", None)
+            if key is None:
+                return
+            title, level = key
+            state["chapter"] = title
+            self.notify("TOCEntry", (0, title, self.page))
+            if outline:
+                name = f"c{id(flowable)}"
+                self.canv.bookmarkPage(name)
+                self.canv.addOutlineEntry(title, name, level=level)
+
+    def roman(n: int) -> str:
+        out = ""
+        for v, s in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+            while n >= v:
+                out, n = out + s, n - v
+        return out
+
+    def decorate(canvas, doc, front: bool):
+        """At each page's end: the running head (not on a chapter's opening page), the page number, and
+        the footnotes of the paragraphs drawn on it, in the bottom margin under a short rule."""
+        canvas.saveState()
+        w, h = PAGE
+        number = roman(doc.page) if front else str(doc.page)
+        canvas.setFont("Times-Roman", 9)
+        canvas.drawCentredString(w / 2, margin * 0.35, number)
+        if not front and not state.get("opening"):
+            canvas.setFont("Times-Italic", 9)
+            head = book.title if doc.page % 2 == 0 else (state["chapter"] or book.title)
+            canvas.drawCentredString(w / 2, h - margin * 0.6, head)
+        state["opening"] = False
+        notes = state["notes"]
+        if notes:
+            canvas.line(margin, margin - 3, margin + 60, margin - 3)
+            canvas.setFont("Times-Roman", 7.5)
+            for i, (mark, text) in enumerate(notes):
+                canvas.drawString(margin, margin - 12 - 9 * i, f"{mark} {text}")
+            state["notes"] = []
+        canvas.restoreState()
+
+    w, h = PAGE
+    doc = Doc(
+        str(path),
+        pagesize=PAGE,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin,
+        title=book.title if info else "",
+        author=book.author if info else "",
+        subject="",
+        creator="reportlab (render's tests)",
+    )
+    fw, fh = w - 2 * margin, h - 2 * margin
+    gutter = 14
+    cols = (
+        [Frame(margin, margin, fw, fh, id="one")]
+        if columns == 1
+        else [
+            Frame(margin, margin, (fw - gutter) / 2, fh, id="left"),
+            Frame(margin + (fw + gutter) / 2, margin, (fw - gutter) / 2, fh, id="right"),
+        ]
+    )
+    doc.addPageTemplates(
+        [
+            PageTemplate(
+                "front", [Frame(margin, margin, fw, fh, id="f")], onPageEnd=lambda c, d: decorate(c, d, True)
+            ),
+            PageTemplate("body", cols, onPageEnd=lambda c, d: decorate(c, d, False)),
+        ]
+    )
+
+    story: list = [
+        Paragraph(escape(book.title), st["booktitle"]),
+        Paragraph(escape(book.author), st["author"]),
+        PageBreak(),
+        Paragraph(
+            f"Copyright {book.year or '1906'} by {escape(book.author)}. All rights reserved. "
+            "Typeset for testing. Printed in nowhere.",
+            st["small"],
+        ),
+        PageBreak(),
+        Paragraph("Contents", st["title"]),
+    ]
+    toc = TableOfContents(dotsMinLevel=0)
+    toc.levelStyles = [st["toc"]]
+    story += [toc, NextPageTemplate("body")]
+    pending = dict(footnotes or {})
+    for ch in chosen:
+        number, title = _split_title(ch.title)
+        story.append(PageBreak())
+        opening = Spacer(1, 1)
+        opening._chapter = (ch.title, ch.level)  # type: ignore[attr-defined]
+
+        class Opening(Spacer):
+            def draw(self):
+                state["opening"] = True
+
+        story.append(Opening(1, 1))
+        story.append(opening)
+        if number:
+            story.append(Paragraph(escape(number), st["number"]))
+        story.append(Paragraph(escape(title), st["title"] if number else _spaced(st["title"], 80)))
+        first = True
+        for para in ch.paragraphs[1:]:
+            text = escape(para.text)
+            if para.kind == ParagraphKind.VERSE:
+                story.append(Paragraph(text.replace("\n", "<br/>"), st["verse"]))
+                first = True
+                continue
+            if para.kind == ParagraphKind.HEADING:
+                story.append(Paragraph(text, st["head"]))
+                first = True
+                continue
+            text, note = _footnote(text, pending)
+            style = st["first"] if first or para.section_break_before else st["body"]
+            if para.section_break_before:
+                story.append(Spacer(1, 14))
+            story.append(Paragraph(text, style))
+            if note:
+                story.append(_NoteMark(state, note))
+            first = False
+    doc.multiBuild(story)
+    return path
+
+
+def _spaced(style, before: float):
+    from reportlab.lib.styles import ParagraphStyle
+
+    return ParagraphStyle(f"{style.name}-spaced", parent=style, spaceBefore=before)
+
+
+def _footnote(text: str, pending: dict[str, str]) -> tuple[str, str]:
+    """`text` with a superscript note number after the first word that `pending` names, and the note."""
+    for word in list(pending):
+        m = re.search(rf"\b{re.escape(word)}\b", text)
+        if m:
+            note = pending.pop(word)
+            return text[: m.end()] + "<super>*</super>" + text[m.end() :], note
+    return text, ""
+
+
+def _NoteMark(state: dict, note: str):
+    """A flowable of no size that, once drawn, puts its note at the foot of the page it landed on."""
+    from reportlab.platypus import Spacer
+
+    class NoteMark(Spacer):
+        def draw(self):
+            state["notes"].append(("*", note))
+
+    return NoteMark(1, 0)
