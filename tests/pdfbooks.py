@@ -270,3 +270,50 @@ def _NoteMark(state: dict, note: str):
             state["notes"].append(("*", note))
 
     return NoteMark(1, 0)
+
+
+def draw(
+    path: Path,
+    pages: list[list[tuple]],
+    *,
+    outline: list[tuple[str, int, int]] = (),
+    title: str = "",
+    author: str = "",
+    encrypt=None,
+) -> Path:
+    """A PDF drawn line by line: each page a list of (x, y, text) or (x, y, text, font, size), points from the bottom
+    left; `outline` entries are (title, level, page index), each pointing at the top of its page."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=PAGE, encrypt=encrypt)
+    c.setTitle(title)
+    c.setAuthor(author)
+    for i, items in enumerate(pages):
+        for entry, lvl, page in outline:
+            if page == i:
+                key = f"o{len(entry)}-{lvl}-{page}-{abs(hash(entry))}"
+                c.bookmarkPage(key)
+                c.addOutlineEntry(entry, key, level=lvl)
+        for x, y, text, *rest in items:
+            font, size = rest if rest else ("Times-Roman", 11)
+            c.setFont(font, size)
+            c.drawString(x, y, text)
+        c.showPage()
+    c.save()
+    return path
+
+
+def prose(
+    lines: list[str],
+    *,
+    top: float = 560,
+    x: float = 54,
+    size: float = 11,
+    indent_first: bool = True,
+    leading: float = 14,
+) -> list[tuple]:
+    """Lines of running text from `top` down, the first indented like a paragraph's first line."""
+    return [
+        (x + (16 if indent_first and k == 0 else 0), top - k * leading, ln, "Times-Roman", size)
+        for k, ln in enumerate(lines)
+    ]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ...errors import InputError
 from ...records import Book, Paragraph, ParagraphKind
+from ..text import smart_title
 from .blocks import Block, book_words, join_lines, make_blocks
 from .chapters import Entry, build_chapters, headings, is_heading
 from .furniture import Note, body_metrics, strip_furniture
@@ -256,11 +257,13 @@ def read_pdf(path: str, *, include_front_matter: bool = False, read_notes: bool 
         raise InputError(str(e) if str(e).startswith(str(path)) else f"{path}: {e}") from e
     finally:
         pdf.close()
+    found = meta.title_page(blocks, size)
+    title = packet.get("title") or doc_info.get("title") or found.get("title") or smart_title(Path(path).stem)
     if not entries:
         entries = headings(blocks, size)
         warnings.append("the PDF has no outline (bookmarks): chapters from its headings")
-    found = meta.title_page(blocks)
-    title = packet.get("title") or doc_info.get("title") or found.get("title") or Path(path).stem
+    if not entries:
+        entries = [Entry(title, 0, 0)]
     authors = meta.authors(packet.get("creator") or doc_info.get("author") or found.get("author", ""))
     year = (re.search(r"\b(1[4-9]\d\d|20\d\d)\b", packet.get("date", "")) or [""])[
         0

@@ -163,9 +163,11 @@ def build_chapters(
         e = entries[i]
         end = entries[order[rank + 1]].start if rank + 1 < len(order) else len(blocks)
         paras = _strip_title(paragraphs(blocks[e.start : end]), e.title)
-        matter = is_matter_title(e.title) or is_matter_text(
-            paras, known | set(re.findall(r"[a-z0-9]+", e.title.lower()))
-        )
+        title_words = set(re.findall(r"[a-z0-9]+", e.title.lower()))
+        if paras:
+            matter = is_matter_title(e.title) or is_matter_text(paras, known | title_words)
+        else:  # a heading alone: a title page says only the book's title and author
+            matter = is_matter_title(e.title) or title_words <= known
         if matter and e.children:
             skipped.add(e.title)
         if matter and not include_front_matter:

@@ -128,8 +128,8 @@ def strip_furniture(pages: list[list[Line]]) -> tuple[list[list[Line]], list[Not
     for i, (heads, feet) in enumerate(edges):
         for band, group in (("head", heads), ("foot", feet)):
             for ln in group:
-                if not _apart(ln, pages[i], apart, above=band == "head"):
-                    continue
+                if ln.size > 1.1 * size or not _apart(ln, pages[i], apart, above=band == "head"):
+                    continue  # furniture is set apart from the text, and no larger than it
                 rest = ln.text
                 found = _number(rest)
                 if found and found[1] - i in wanted[found[0]]:

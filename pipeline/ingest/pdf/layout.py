@@ -61,55 +61,58 @@ class Line:
         return self.top - self.bottom
 
 
+_PLAIN = str.maketrans({**_LIGATURES, "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u200a": " "})
+
+
 def plain(text: str) -> str:
     """Ligatures split into letters, special and invisible spaces made plain."""
-    text = "".join(_LIGATURES.get(c, c) for c in text)
+    text = text.translate(_PLAIN)
+    if text.isascii():
+        return text
     text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
     return unicodedata.normalize("NFC", text)
 
 
 class _Builder:
-    """Collects one page's characters into lines."""
+    """Collects one page's characters into lines (each character's box and size kept until the line ends)."""
 
     def __init__(self, page: int):
         self.page = page
         self.lines: list[Line] = []
         self.chars: list[str] = []
         self.marks: list[str] = []
-        self.sizes: dict[float, int] = {}
-        self.box: list[float] = []  # x0, x1, bottom, top of the line so far
+        self.boxes: list[tuple[float, float, float, float, float]] = []  # left, right, bottom, top, size
         self.bold = False
-        self.hyphen = False
 
     def flush(self) -> None:
         text = "".join(self.chars).strip()
-        hyphen = text[-1:] in HYPHENS or (text.endswith("-") and self.hyphen)
+        hyphen = text[-1:] in HYPHENS or text.endswith("-")
         if hyphen:
             text = text.rstrip(HYPHENS + "-") + "-"
         text = text.replace("\u00ad", "").replace("\ufffe", "").replace("\x02", "")
-        if text or self.marks:
-            size = max(self.sizes.items(), key=lambda kv: kv[1])[0] if self.sizes else 0.0
-            x0, x1, bottom, top = self.box
+        if (text or self.marks) and self.boxes:
+            boxes = self.boxes
+            sizes = [round(b[4], 1) for b in boxes]
+            size = max(set(sizes), key=sizes.count)
             self.lines.append(
-                Line(plain(text), x0, x1, bottom, top, size, self.bold, self.page, self.marks, hyphen)
+                Line(
+                    plain(text),
+                    min(b[0] for b in boxes),
+                    max(b[1] for b in boxes),
+                    min(b[2] for b in boxes),
+                    max(b[3] for b in boxes),
+                    size,
+                    self.bold,
+                    self.page,
+                    self.marks,
+                    hyphen,
+                )
             )
-        self.chars, self.marks, self.sizes, self.box = [], [], {}, []
-        self.hyphen = False
+        self.chars, self.marks, self.boxes = [], [], []
 
-    def add(
-        self, ch: str, left: float, right: float, bottom: float, top: float, size: float, bold: bool
-    ) -> None:
-        if not self.box:
-            self.box = [left, right, bottom, top]
-            self.bold = bold
-        else:
-            box = self.box
-            box[0], box[1] = min(box[0], left), max(box[1], right)
-            box[2], box[3] = min(box[2], bottom), max(box[3], top)
-        self.hyphen = ch in HYPHENS
-        self.chars.append(ch)
-        key = round(size, 1)
-        self.sizes[key] = self.sizes.get(key, 0) + 1
+    @property
+    def has_text(self) -> bool:
+        return any(c != " " for c in self.chars)
 
 
 def _raised(size: float, bottom: float, line_size: float, line_bottom: float) -> bool:
@@ -130,10 +133,10 @@ def page_lines(textpage, page: int) -> list[Line]:
     rect_p = ctypes.byref(rect)
     name = ctypes.create_string_buffer(96)
     b = _Builder(page)
-    line_size = line_bottom = 0.0
-    last_right = None
+    line_size = line_bottom = line_top = 0.0
+    last_right: float | None = None
     bold = False
-    font_at = -1
+    get_box, get_size = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetFontSize
     for k, ch in enumerate(text):
         if ch in "\r\n":
             continue
@@ -141,43 +144,41 @@ def page_lines(textpage, page: int) -> list[Line]:
             if b.chars and b.chars[-1] != " ":
                 b.chars.append(" ")
             continue
-        pdfium_c.FPDFText_GetLooseCharBox(raw, k, rect_p)
-        size = pdfium_c.FPDFText_GetFontSize(raw, k)
+        get_box(raw, k, rect_p)
+        size = get_size(raw, k)
         left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
-        if b.box:
+        if b.boxes or b.marks:
             if (
-                _raised(size, bottom, line_size, line_bottom)
-                and bottom < b.box[3]
+                size < 0.85 * line_size
+                and bottom > line_bottom + 0.2 * line_size
+                and bottom < line_top
                 and ch in _MARK_CHARS
-                and left >= (last_right or left) - 1
+                and (last_right is None or left >= last_right - 1)
             ):
                 b.marks.append(ch)  # a note marker: not read, remembered for the note it calls
                 last_right = right
                 continue
             same_line = abs(bottom - line_bottom) < 0.45 * max(min(size, line_size), 1.0)
-            only_marks = not "".join(b.chars).strip() and bool(b.marks)
             jump = last_right is not None and (
                 left < last_right - max(size, 2.0) or left - last_right > 2.5 * max(size, line_size)
             )
-            if only_marks and top >= line_bottom:
+            if b.marks and top >= line_bottom and not b.has_text:
                 same_line, jump = True, False  # a note's own marker, raised, then its text
                 line_bottom, line_size = bottom, size
             if not same_line or jump:
                 b.flush()
-        if not b.box:
-            if k - font_at > 0:
-                bold = _is_bold(pdfium_c, raw, k, name)
-                font_at = k
-            line_size, line_bottom, last_right = size, bottom, None
+        if not b.boxes and not b.marks:
+            bold = _is_bold(pdfium_c, raw, k, name)
+            b.bold = bold
+            line_size, line_bottom, line_top, last_right = size, bottom, top, None
             if size < 7.5 and ch in _MARK_CHARS:  # a line (a footnote) that starts with its marker
-                b.box = [left, right, bottom, top]
                 b.marks.append(ch)
-                b.bold = bold
                 last_right = right
                 continue
-        b.add(ch, left, right, bottom, top, size, bold)
+        b.chars.append(ch)
+        b.boxes.append((left, right, bottom, top, size))
         if size > line_size and abs(bottom - line_bottom) < 0.45 * size:
-            line_size = size
+            line_size, line_top = size, max(line_top, top)
         last_right = right
     b.flush()
     return b.lines

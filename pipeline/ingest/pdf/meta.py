@@ -87,9 +87,10 @@ def language(pdf, data: bytes) -> str:
     return m.group(1).decode("ascii") if m else ""
 
 
-def title_page(blocks: list[Block]) -> dict[str, str]:
-    """Title and author from the first page that has text: its largest block is the title; a "by" line, or
-    else the block under the title, the author."""
+def title_page(blocks: list[Block], size: float) -> dict[str, str]:
+    """Title and author from the first page that has text, when it is a title page (a few blocks, the
+    largest set well above the text's `size`): that block is the title; a "by" line, or else the block
+    under the title, the author."""
     if not blocks:
         return {}
     page = blocks[0].page
@@ -97,6 +98,8 @@ def title_page(blocks: list[Block]) -> dict[str, str]:
     if not first or len(first) > 12:
         return {}
     big = max(first, key=lambda b: b.size)
+    if big.size < 1.3 * size:
+        return {}
     out = {"title": smart_title(big.text.replace("\n", " "))}
     for b in first:
         m = _BY.match(b.text)
