@@ -317,3 +317,105 @@ def prose(
         (x + (16 if indent_first and k == 0 else 0), top - k * leading, ln, "Times-Roman", size)
         for k, ln in enumerate(lines)
     ]
+
+
+_FODT_STYLES = """
+<office:styles>
+ <style:style style:name="Standard" style:family="paragraph"><style:text-properties fo:font-size="11pt"
+  fo:language="en" fo:country="US"/></style:style>
+ <style:style style:name="Body" style:family="paragraph" style:parent-style-name="Standard">
+  <style:paragraph-properties fo:text-align="justify" fo:text-indent="0.25in" fo:margin-top="0in"
+   fo:margin-bottom="0in" fo:line-height="125%"/>
+  <style:text-properties fo:hyphenate="true" fo:hyphenation-remain-char-count="2"
+   fo:hyphenation-push-char-count="2"/></style:style>
+ <style:style style:name="Verse" style:family="paragraph" style:parent-style-name="Standard">
+  <style:paragraph-properties fo:margin-left="0.6in" fo:margin-top="0.08in" fo:margin-bottom="0.08in"/></style:style>
+ <style:style style:name="Heading_20_1" style:display-name="Heading 1" style:family="paragraph"
+  style:default-outline-level="1" style:parent-style-name="Standard">
+  <style:paragraph-properties fo:text-align="center" fo:break-before="page" fo:margin-top="0.9in"
+   fo:margin-bottom="0.35in"/><style:text-properties fo:font-size="17pt" fo:font-weight="bold"/></style:style>
+ <style:style style:name="BookTitle" style:family="paragraph" style:parent-style-name="Standard">
+  <style:paragraph-properties fo:text-align="center" fo:margin-top="2in" fo:margin-bottom="0.4in"/>
+  <style:text-properties fo:font-size="26pt" fo:font-weight="bold"/></style:style>
+ <style:style style:name="BookAuthor" style:family="paragraph" style:parent-style-name="Standard">
+  <style:paragraph-properties fo:text-align="center"/><style:text-properties fo:font-size="15pt"/></style:style>
+ <style:style style:name="Furniture" style:family="paragraph" style:parent-style-name="Standard">
+  <style:paragraph-properties fo:text-align="center"/><style:text-properties fo:font-size="9pt"
+   fo:font-style="italic"/></style:style>
+</office:styles>
+<office:automatic-styles>
+ <style:page-layout style:name="pm1"><style:page-layout-properties fo:page-width="6in" fo:page-height="9in"
+  fo:margin-top="0.5in" fo:margin-bottom="0.5in" fo:margin-left="0.8in" fo:margin-right="0.8in"/>
+  <style:header-style><style:header-footer-properties fo:min-height="0.2in" fo:margin-bottom="0.25in"/>
+  </style:header-style><style:footer-style><style:header-footer-properties fo:min-height="0.2in"
+  fo:margin-top="0.25in"/></style:footer-style></style:page-layout>
+</office:automatic-styles>
+<office:master-styles><style:master-page style:name="Standard" style:page-layout-name="pm1">
+ <style:header><text:p text:style-name="Furniture"><text:title/></text:p></style:header>
+ <style:footer><text:p text:style-name="Furniture"><text:page-number text:select-page="current"/></text:p>
+ </style:footer></style:master-page></office:master-styles>
+"""
+
+
+def write_fodt(book: Book, path: Path, *, chapters: int | None = None) -> Path:
+    """`book` as a flat OpenDocument text for LibreOffice: a title page, Heading 1 chapters on new pages,
+    justified hyphenated paragraphs, verse, the title as a running head and page numbers at the foot."""
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0"'
+    )
+    body = [
+        f'<text:p text:style-name="BookTitle">{escape(book.title)}</text:p>',
+        f'<text:p text:style-name="BookAuthor">{escape(book.author)}</text:p>',
+    ]
+    for ch in book.chapters[:chapters] if chapters else book.chapters:
+        body.append(
+            f'<text:h text:style-name="Heading_20_1" text:outline-level="1">{escape(ch.title)}</text:h>'
+        )
+        for para in ch.paragraphs[1:]:
+            if para.kind == ParagraphKind.VERSE:
+                lines = "<text:line-break/>".join(escape(ln) for ln in para.text.split("\n"))
+                body.append(f'<text:p text:style-name="Verse">{lines}</text:p>')
+            else:
+                body.append(f'<text:p text:style-name="Body">{escape(para.text)}</text:p>')
+    doc = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document {ns} office:version="1.3" '
+        'office:mimetype="application/vnd.oasis.opendocument.text">'
+        f"<office:meta><dc:title>{escape(book.title)}</dc:title><dc:creator>{escape(book.author)}</dc:creator>"
+        f"<meta:initial-creator>{escape(book.author)}</meta:initial-creator></office:meta>"
+        f"{_FODT_STYLES}<office:body><office:text>{''.join(body)}</office:text></office:body></office:document>"
+    )
+    path.write_text(doc, encoding="utf-8")
+    return path
+
+
+def libreoffice_pdf(source: Path, *, bookmarks: bool = True, timeout: float = 300) -> Path:
+    """Convert `source` to PDF with LibreOffice (`soffice`), beside it; FileNotFoundError when absent."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if exe is None:
+        raise FileNotFoundError("soffice")
+    options = '{"ExportBookmarks":{"type":"boolean","value":"%s"}}' % ("true" if bookmarks else "false")
+    with tempfile.TemporaryDirectory(prefix="render-lo-") as profile:
+        subprocess.run(
+            [
+                exe,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                f"pdf:writer_pdf_Export:{options}",
+                "--outdir",
+                str(source.parent),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+        )
+    return source.with_suffix(".pdf")

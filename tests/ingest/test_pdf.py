@@ -259,3 +259,20 @@ def test_unreadable_pdfs_one_line_exit_3(kind, says, tmp_path):
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and says in lines[0] and "Traceback" not in proc.stderr
     assert not out.exists() or not any(out.rglob("*.mp3"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("corpus", [WODEHOUSE, BIERCE], ids=["wodehouse", "bierce"])
+@pytest.mark.parametrize("bookmarks", [True, False], ids=["bookmarks", "headings"])
+def test_libreoffice_typeset_books_read_as_the_epub(corpus, bookmarks, tmp_path):
+    """A second typesetter (LibreOffice Writer, its own fonts, hyphenation, header and footer), so the layout
+    rules are not tuned to reportlab alone. Skips where LibreOffice is not installed."""
+    from tests.pdfbooks import libreoffice_pdf, write_fodt
+
+    try:
+        pdf = libreoffice_pdf(write_fodt(read_book(corpus), tmp_path / "book.fodt"), bookmarks=bookmarks)
+    except FileNotFoundError:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+    plan = _plan(pdf)
+    assert _compare(_plan(corpus), plan) <= 0.01
+    assert plan["title"] == read_book(corpus).title and plan["authors"] == read_book(corpus).authors

@@ -62,7 +62,10 @@ def headings(blocks: list[Block], size: float) -> list[Entry]:
             k += 1
             last = found[k]
             nxt = blocks[last].text
-            title = f"{title}: {nxt}" if _LABEL.match(title) else f"{title} {nxt}"
+            if _LABEL.match(title):
+                title = f"{title}: {nxt}"
+            else:  # a title broken over lines (a compound's hyphen at the break stays)
+                title = title + nxt if title.endswith(("-", "\u2010")) else f"{title} {nxt}"
         entries.append(Entry(_clean(title), 0, i))
         sizes.append(max(b.size for b in blocks[i : last + 1]))
         k += 1

@@ -77,11 +77,11 @@ def language(pdf, data: bytes) -> str:
 
     try:
         n = pdfium_c.FPDFCatalog_GetLanguage(pdf.raw, None, 0)
-        if n > 2:
-            buf = ctypes.create_string_buffer(n)
+        if 2 < n < 200:
+            buf = (ctypes.c_ushort * (n // 2))()
             pdfium_c.FPDFCatalog_GetLanguage(pdf.raw, buf, n)
-            return buf.raw[: n - 2].decode("utf-16-le", "replace").strip()
-    except (AttributeError, OSError):
+            return bytes(buf)[: n - 2].decode("utf-16-le", "replace").strip()
+    except (AttributeError, OSError, TypeError, ctypes.ArgumentError):
         pass
     m = _LANG.search(data[:2_000_000])
     return m.group(1).decode("ascii") if m else ""
