@@ -276,3 +276,22 @@ def test_libreoffice_typeset_books_read_as_the_epub(corpus, bookmarks, tmp_path)
     plan = _plan(pdf)
     assert _compare(_plan(corpus), plan) <= 0.01
     assert plan["title"] == read_book(corpus).title and plan["authors"] == read_book(corpus).authors
+
+
+def test_a_pdf_chapter_rendered_to_audio_with_read_along_pages(tmp_path):
+    """The real hibari engine reads a short PDF chapter; the read-along book's pages are generated from the
+    text (as for a text source), and the audio is as long as the chapter's words need."""
+    from pipeline.ffmpeg import decode_pcm
+
+    body = prose(["The lamp was lit at six, and the harbour was quiet.", "Nobody came down the long road."])
+    pdf = draw(tmp_path / "short.pdf", [[(150, 600, "The Harbour", "Times-Bold", 16), *body]],
+               outline=[("The Harbour", 0, 0)], title="A Short Book", author="A. Writer")
+    out = tmp_path / "out"
+    proc = run_cli(str(pdf), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "mp3,epub")
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [c["title"] for c in manifest["chapters"]] == ["The Harbour"]
+    audio = out / manifest["chapters"][0]["files"]["mp3"]
+    pcm, rate = decode_pcm(str(audio))
+    assert 3.0 < len(pcm) / rate < 20.0
+    assert manifest["readalong_made_from"]["made_from"] == "text"
