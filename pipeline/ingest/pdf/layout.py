@@ -91,17 +91,16 @@ class _Builder:
             text = text.rstrip(HYPHENS + "-") + "-"
         text = text.replace("\u00ad", "").replace("\ufffe", "").replace("\x02", "")
         if (text or self.marks) and self.boxes:
-            boxes = self.boxes
-            sizes = [round(b[4], 1) for b in boxes]
+            lefts, rights, bottoms, tops, sizes = zip(*self.boxes, strict=True)
             size = max(set(sizes), key=sizes.count)
             self.lines.append(
                 Line(
                     plain(text),
-                    min(b[0] for b in boxes),
-                    max(b[1] for b in boxes),
-                    min(b[2] for b in boxes),
-                    max(b[3] for b in boxes),
-                    size,
+                    min(lefts),
+                    max(rights),
+                    min(bottoms),
+                    max(tops),
+                    round(size, 1),
                     self.bold,
                     self.page,
                     self.marks,
@@ -158,9 +157,11 @@ def page_lines(textpage, page: int) -> list[Line]:
                 b.marks.append(ch)  # a note marker: not read, remembered for the note it calls
                 last_right = right
                 continue
-            same_line = abs(bottom - line_bottom) < 0.45 * max(min(size, line_size), 1.0)
+            small = size if size < line_size else line_size
+            same_line = abs(bottom - line_bottom) < 0.45 * (small if small > 1.0 else 1.0)
             jump = last_right is not None and (
-                left < last_right - max(size, 2.0) or left - last_right > 2.5 * max(size, line_size)
+                left < last_right - (size if size > 2.0 else 2.0)
+                or left - last_right > 2.5 * (size if size > line_size else line_size)
             )
             if b.marks and top >= line_bottom and not b.has_text:
                 same_line, jump = True, False  # a note's own marker, raised, then its text
