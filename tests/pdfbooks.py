@@ -419,3 +419,81 @@ def libreoffice_pdf(source: Path, *, bookmarks: bool = True, timeout: float = 30
             timeout=timeout,
         )
     return source.with_suffix(".pdf")
+
+
+_TEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\textasciicircum{}",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "%": r"\%",
+}
+_TEX_LATIN = (
+    set(range(32, 127)) | {0x2018, 0x2019, 0x201C, 0x201D, 0x2013, 0x2014, 0x2026} | set(range(0xC0, 0x100))
+)
+
+
+def _tex(text: str) -> str:
+    text = "".join(c if ord(c) in _TEX_LATIN else " " for c in text)
+    return "".join(_TEX_SPECIALS.get(c, c) for c in text)
+
+
+def write_latex(book: Book, path: Path, *, bookmarks: bool = True, chapters: int | None = None) -> Path:
+    """`book` as LaTeX (book class): a title page, a contents page, chapters on new pages with running heads
+    (the chapter title and the page number in the header), justified text hyphenated by TeX, verse."""
+    head = [
+        r"\documentclass[11pt,openany]{book}",
+        r"\usepackage[utf8]{inputenc}",
+        r"\usepackage[paperwidth=6in,paperheight=9in,margin=0.8in]{geometry}",
+        rf"\usepackage[bookmarks={'true' if bookmarks else 'false'},hidelinks,pdfusetitle]{{hyperref}}",
+        rf"\title{{{_tex(book.title)}}}",
+        rf"\author{{{_tex(book.author)}}}",
+        r"\date{}",
+        r"\pagestyle{headings}",
+        r"\begin{document}",
+        r"\maketitle",
+        r"\tableofcontents",
+    ]
+    body: list[str] = []
+    for ch in book.chapters[:chapters] if chapters else book.chapters:
+        t = _tex(ch.title)
+        body += [
+            rf"\chapter*{{{t}}}",
+            rf"\addcontentsline{{toc}}{{chapter}}{{{t}}}",
+            rf"\markboth{{{t}}}{{{t}}}",
+        ]
+        for para in ch.paragraphs[1:]:
+            if para.kind == ParagraphKind.VERSE:
+                body.append(
+                    r"\begin{verse}"
+                    + " \\\\\n".join(_tex(ln) for ln in para.text.split("\n"))
+                    + r"\end{verse}"
+                )
+            else:
+                body.append(_tex(para.text) + "\n")
+    path.write_text("\n".join([*head, *body, r"\end{document}"]) + "\n", encoding="utf-8")
+    return path
+
+
+def latex_pdf(source: Path, timeout: float = 300) -> Path:
+    """Typeset `source` with pdflatex (twice, for the contents page); FileNotFoundError when absent."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("pdflatex")
+    if exe is None:
+        raise FileNotFoundError("pdflatex")
+    for _ in range(2):
+        subprocess.run(
+            [exe, "-interaction=nonstopmode", "-halt-on-error", source.name],
+            cwd=source.parent,
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+        )
+    return source.with_suffix(".pdf")

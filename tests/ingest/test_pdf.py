@@ -115,8 +115,10 @@ def test_hyphenation_joined_unless_a_compound():
     assert join_lines(["a pause\u2014", "then"], book) == "a pause\u2014then"
 
 
-def test_ligatures_and_special_spaces_made_plain():
+def test_ligatures_special_spaces_and_loose_accents_made_plain():
     assert plain("\ufb01nd the \ufb02ow\u00a0and\u2009the \ufb03ce\u200b") == "find the flow and the ffice"
+    # TeX's OT1 fonts set accents as glyphs of their own: "attach´es", "gar¸con", "na¨ıve"
+    assert plain("attach\u00b4es p\u02c6at\u00b4e gar\u00b8con na\u00a8\u0131ve") == "attachés pâté garçon naïve"
 
 
 def _line(text: str, page: int, top: float, x0: float = 54, size: float = 11.0) -> Line:
@@ -295,3 +297,20 @@ def test_a_pdf_chapter_rendered_to_audio_with_read_along_pages(tmp_path):
     pcm, rate = decode_pcm(str(audio))
     assert 3.0 < len(pcm) / rate < 20.0
     assert manifest["readalong_made_from"]["made_from"] == "text"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("corpus", [WODEHOUSE, BIERCE], ids=["wodehouse", "bierce"])
+@pytest.mark.parametrize("bookmarks", [True, False], ids=["bookmarks", "headings"])
+def test_latex_typeset_books_read_as_the_epub(corpus, bookmarks, tmp_path):
+    """A third typesetter (pdflatex, book class: its running heads with page numbers, Computer Modern with
+    OT1 accents, TeX's hyphenation). Skips where pdflatex is not installed."""
+    from tests.pdfbooks import latex_pdf, write_latex
+
+    try:
+        pdf = latex_pdf(write_latex(read_book(corpus), tmp_path / "book.tex", bookmarks=bookmarks))
+    except FileNotFoundError:
+        pytest.skip("pdflatex is not installed: apt-get install texlive-latex-recommended")
+    plan = _plan(pdf)
+    assert _compare(_plan(corpus), plan) <= 0.01
+    assert plan["title"] == read_book(corpus).title and plan["authors"] == read_book(corpus).authors

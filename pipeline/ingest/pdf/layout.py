@@ -61,6 +61,16 @@ class Line:
         return self.top - self.bottom
 
 
+# spacing accents (´ ` ˆ ˜ ¨ ˇ ˘ ˚ ˙ ˝) -> the combining marks they stand for
+_COMBINING = dict(
+    zip(
+        "\u00b4\u0060\u02c6\u02dc\u00a8\u02c7\u02d8\u02da\u02d9\u02dd",
+        "\u0301\u0300\u0302\u0303\u0308\u030c\u0306\u030a\u0307\u030b",
+        strict=True,
+    )
+)
+_ACCENT = re.compile("([" + "".join(_COMBINING) + "])([A-Za-z\u0131])")
+_CEDILLA = re.compile("([CcSsTt])\u00b8|\u00b8([CcSsTt])")
 _PLAIN = str.maketrans({**_LIGATURES, "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u200a": " "})
 
 
@@ -70,6 +80,10 @@ def plain(text: str) -> str:
     if text.isascii():
         return text
     text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
+    if _ACCENT.search(text):  # TeX's OT1 fonts set an accent as a glyph of its own before the letter
+        text = _ACCENT.sub(lambda m: m.group(2) + _COMBINING[m.group(1)], text)
+        text = _CEDILLA.sub(lambda m: (m.group(1) or m.group(2)) + "\u0327", text)
+        text = re.sub("\u0131(?=[\u0300-\u030b])", "i", text)
     return unicodedata.normalize("NFC", text)
 
 
