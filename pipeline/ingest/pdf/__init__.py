@@ -158,6 +158,8 @@ def _outline(pdf, blocks: list[Block], max_entries: int, warnings: list[str]) ->
         if start is None:
             warnings.append(f"outline entry '{title}' points to a page with no text after it; skipped")
             continue
+        if entries and entries[-1].start == start and entries[-1].title == title:
+            continue  # the same bookmark twice
         entries.append(Entry(title, bm.level, start))
     return entries
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ...records import Chapter, Paragraph, ParagraphKind
 from ..epub import _IMPRINT, FRONT_BACK_TITLE_STARTS, FRONT_BACK_TITLES, _norm_title
+from ..text import _ROMAN_LINE, _WORD_HEADING
 from .blocks import Block
 
 _LABEL = re.compile(
@@ -41,7 +42,10 @@ def is_heading(b: Block, size: float) -> bool:
     """A block set as a heading: short, and larger than the text or bold and centred."""
     if b.kind != "text" or len(b.lines) > 4 or len(b.text) > 200:
         return False
-    return b.size >= size * 1.15 or (b.bold and b.centred and b.size >= size - 0.6)
+    if b.size >= size * 1.15 or (b.bold and b.centred and b.size >= size - 0.6):
+        return True
+    # in the text's own type, centred: only what says it is a heading ("CHAPTER IV", "Chapter 2: Title", "XII")
+    return b.centred and len(b.lines) <= 2 and bool(_WORD_HEADING.match(b.text) or _ROMAN_LINE.match(b.text))
 
 
 def headings(blocks: list[Block], size: float) -> list[Entry]:
