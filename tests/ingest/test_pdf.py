@@ -86,6 +86,15 @@ def test_footnotes_are_notes(wodehouse_pdfs):
     assert not any("*" in p for p in paras)  # the marker is never read
 
 
+def test_front_matter_read_only_when_asked(wodehouse_pdfs):
+    pdf = wodehouse_pdfs["bookmarks"]
+    assert read_book(pdf).chapters[0].title == "Dedication"
+    front = read_book(pdf, include_front_matter=True).chapters[0]
+    assert front.title == "Front matter" and "Copyright" in front.text
+    assert "\nI: A Letter with a Postscript\n" in front.text
+    assert ". ." not in front.text           # contents entries without their leaders and page numbers
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("corpus", [WODEHOUSE, BIERCE], ids=["wodehouse", "bierce"])
 @pytest.mark.parametrize("variant", list(VARIANTS))

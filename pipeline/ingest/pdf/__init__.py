@@ -37,6 +37,7 @@ _MAGIC = (
     (b"\xd0\xcf\x11\xe0", "a Word 97 document"),
 )
 _PERMIT_COPY, _PERMIT_ACCESSIBILITY = 1 << 4, 1 << 9
+_ENTRY_END = re.compile(r"(?:\s*(?:\.\s?){2,}|\s*\u2026+|\s)\s*(?:\d{1,4}|[ivxlcdm]{1,7})$")
 
 
 def _load(path: str, limits) -> bytes:
@@ -202,6 +203,9 @@ def _paragraphs(notes: dict[int, list[Note]], size: float, include_front_matter:
                 if b.kind == "section" or is_heading(b, size)
                 else ParagraphKind.TEXT
             )
+            if b.kind == "contents":  # read as a list: each entry without its leader dots and page number
+                entries = [_ENTRY_END.sub("", ln.text).strip() for ln in b.lines]
+                b.text, kind = "\n".join(e for e in entries if e), ParagraphKind.VERSE
             if b.text.strip():
                 out.append(Paragraph(b.text, kind, section_break_before=b.section_break))
             if read_notes:
