@@ -88,34 +88,42 @@ def _styles(columns: int):
     }
 
 
-def typeset(
-    book: Book,
-    path: Path,
-    *,
-    outline: bool = True,
-    columns: int = 1,
-    info: bool = True,
-    chapters: int | None = None,
-    footnotes: dict[str, str] | None = None,
-) -> Path:
-    """Write `book` as a PDF at `path`. `chapters`: only the first N; `footnotes`: word -> note text, a
-    note marked "*" after the first occurrence of that word, at the foot of the page its paragraph ends on."""
-    from reportlab.lib.units import inch
-    from reportlab.platypus import (
-        BaseDocTemplate,
-        Frame,
-        NextPageTemplate,
-        PageBreak,
-        PageTemplate,
-        Paragraph,
-        Spacer,
-    )
-    from reportlab.platypus.tableofcontents import TableOfContents
+MARGIN = 54.0  # 0.75 in
 
-    st = _styles(columns)
-    chosen = book.chapters[:chapters] if chapters else book.chapters
-    state = {"chapter": "", "front": True, "notes": []}
-    margin = 0.75 * inch
+
+def _roman(n: int) -> str:
+    out = ""
+    for v, s in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= v:
+            out, n = out + s, n - v
+    return out
+
+
+def _decorate(canvas, doc, front: bool, book: Book, state: dict) -> None:
+    """At each page's end: the running head (not on a chapter's opening page), the page number, and the
+    footnotes of the paragraphs drawn on it, in the bottom margin under a short rule."""
+    canvas.saveState()
+    w, h = PAGE
+    canvas.setFont("Times-Roman", 9)
+    canvas.drawCentredString(w / 2, MARGIN * 0.35, _roman(doc.page) if front else str(doc.page))
+    if not front and not state.get("opening"):
+        canvas.setFont("Times-Italic", 9)
+        head = book.title if doc.page % 2 == 0 else (state["chapter"] or book.title)
+        canvas.drawCentredString(w / 2, h - MARGIN * 0.6, head)
+    state["opening"] = False
+    if state["notes"]:
+        canvas.line(MARGIN, MARGIN - 3, MARGIN + 60, MARGIN - 3)
+        canvas.setFont("Times-Roman", 7.5)
+        for i, (mark, text) in enumerate(state["notes"]):
+            canvas.drawString(MARGIN, MARGIN - 12 - 9 * i, f"{mark} {text}")
+        state["notes"] = []
+    canvas.restoreState()
+
+
+def _doc(path: Path, book: Book, *, outline: bool, columns: int, info: bool, state: dict):
+    """A reportlab document: front-matter pages (Roman numbers) and body pages (one or two columns, running
+    heads), each chapter opening noted in the contents and, with `outline`, as a bookmark."""
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
     class Doc(BaseDocTemplate):
         def afterFlowable(self, flowable):
@@ -130,68 +138,50 @@ def typeset(
                 self.canv.bookmarkPage(name)
                 self.canv.addOutlineEntry(title, name, level=level)
 
-    def roman(n: int) -> str:
-        out = ""
-        for v, s in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
-            while n >= v:
-                out, n = out + s, n - v
-        return out
-
-    def decorate(canvas, doc, front: bool):
-        """At each page's end: the running head (not on a chapter's opening page), the page number, and
-        the footnotes of the paragraphs drawn on it, in the bottom margin under a short rule."""
-        canvas.saveState()
-        w, h = PAGE
-        number = roman(doc.page) if front else str(doc.page)
-        canvas.setFont("Times-Roman", 9)
-        canvas.drawCentredString(w / 2, margin * 0.35, number)
-        if not front and not state.get("opening"):
-            canvas.setFont("Times-Italic", 9)
-            head = book.title if doc.page % 2 == 0 else (state["chapter"] or book.title)
-            canvas.drawCentredString(w / 2, h - margin * 0.6, head)
-        state["opening"] = False
-        notes = state["notes"]
-        if notes:
-            canvas.line(margin, margin - 3, margin + 60, margin - 3)
-            canvas.setFont("Times-Roman", 7.5)
-            for i, (mark, text) in enumerate(notes):
-                canvas.drawString(margin, margin - 12 - 9 * i, f"{mark} {text}")
-            state["notes"] = []
-        canvas.restoreState()
-
     w, h = PAGE
     doc = Doc(
         str(path),
         pagesize=PAGE,
-        leftMargin=margin,
-        rightMargin=margin,
-        topMargin=margin,
-        bottomMargin=margin,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
         title=book.title if info else "",
         author=book.author if info else "",
         subject="",
         creator="reportlab (render's tests)",
     )
-    fw, fh = w - 2 * margin, h - 2 * margin
-    gutter = 14
+    fw, fh, gutter = w - 2 * MARGIN, h - 2 * MARGIN, 14
+    half = (fw - gutter) / 2
     cols = (
-        [Frame(margin, margin, fw, fh, id="one")]
+        [Frame(MARGIN, MARGIN, fw, fh, id="one")]
         if columns == 1
         else [
-            Frame(margin, margin, (fw - gutter) / 2, fh, id="left"),
-            Frame(margin + (fw + gutter) / 2, margin, (fw - gutter) / 2, fh, id="right"),
+            Frame(MARGIN, MARGIN, half, fh, id="left"),
+            Frame(MARGIN + half + gutter, MARGIN, half, fh, id="right"),
         ]
     )
     doc.addPageTemplates(
         [
             PageTemplate(
-                "front", [Frame(margin, margin, fw, fh, id="f")], onPageEnd=lambda c, d: decorate(c, d, True)
+                "front",
+                [Frame(MARGIN, MARGIN, fw, fh, id="f")],
+                onPageEnd=lambda c, d: _decorate(c, d, True, book, state),
             ),
-            PageTemplate("body", cols, onPageEnd=lambda c, d: decorate(c, d, False)),
+            PageTemplate("body", cols, onPageEnd=lambda c, d: _decorate(c, d, False, book, state)),
         ]
     )
+    return doc
 
-    story: list = [
+
+def _front(book: Book, st) -> list:
+    """Title page, copyright page, contents page (dotted leaders, page numbers)."""
+    from reportlab.platypus import NextPageTemplate, PageBreak, Paragraph
+    from reportlab.platypus.tableofcontents import TableOfContents
+
+    toc = TableOfContents(dotsMinLevel=0)
+    toc.levelStyles = [st["toc"]]
+    return [
         Paragraph(escape(book.title), st["booktitle"]),
         Paragraph(escape(book.author), st["author"]),
         PageBreak(),
@@ -202,45 +192,63 @@ def typeset(
         ),
         PageBreak(),
         Paragraph("Contents", st["title"]),
+        toc,
+        NextPageTemplate("body"),
     ]
-    toc = TableOfContents(dotsMinLevel=0)
-    toc.levelStyles = [st["toc"]]
-    story += [toc, NextPageTemplate("body")]
+
+
+def _chapter(ch, st, state: dict, pending: dict[str, str]) -> list:
+    """A chapter on a new page: its number line and title line, then its paragraphs."""
+    from reportlab.platypus import PageBreak, Paragraph, Spacer
+
+    class Opening(Spacer):
+        def draw(self):
+            state["opening"] = True
+
+    number, title = _split_title(ch.title)
+    mark = Spacer(1, 1)
+    mark._chapter = (ch.title, ch.level)  # type: ignore[attr-defined]
+    out: list = [PageBreak(), Opening(1, 1), mark]
+    if number:
+        out.append(Paragraph(escape(number), st["number"]))
+    out.append(Paragraph(escape(title), st["title"] if number else _spaced(st["title"], 80)))
+    first = True
+    for para in ch.paragraphs[1:]:
+        text = escape(para.text)
+        if para.kind in (ParagraphKind.VERSE, ParagraphKind.HEADING):
+            verse = para.kind == ParagraphKind.VERSE
+            out.append(Paragraph(text.replace("\n", "<br/>"), st["verse" if verse else "head"]))
+            first = True
+            continue
+        text, note = _footnote(text, pending)
+        if para.section_break_before:
+            out.append(Spacer(1, 14))
+        out.append(Paragraph(text, st["first"] if first or para.section_break_before else st["body"]))
+        if note:
+            out.append(_NoteMark(state, note))
+        first = False
+    return out
+
+
+def typeset(
+    book: Book,
+    path: Path,
+    *,
+    outline: bool = True,
+    columns: int = 1,
+    info: bool = True,
+    chapters: int | None = None,
+    footnotes: dict[str, str] | None = None,
+) -> Path:
+    """Write `book` as a PDF at `path`. `chapters`: only the first N; `footnotes`: word -> note text, a
+    note marked "*" after the first occurrence of that word, at the foot of the page its paragraph ends on."""
+    st = _styles(columns)
+    state: dict = {"chapter": "", "notes": []}
+    doc = _doc(path, book, outline=outline, columns=columns, info=info, state=state)
+    story = _front(book, st)
     pending = dict(footnotes or {})
-    for ch in chosen:
-        number, title = _split_title(ch.title)
-        story.append(PageBreak())
-        opening = Spacer(1, 1)
-        opening._chapter = (ch.title, ch.level)  # type: ignore[attr-defined]
-
-        class Opening(Spacer):
-            def draw(self):
-                state["opening"] = True
-
-        story.append(Opening(1, 1))
-        story.append(opening)
-        if number:
-            story.append(Paragraph(escape(number), st["number"]))
-        story.append(Paragraph(escape(title), st["title"] if number else _spaced(st["title"], 80)))
-        first = True
-        for para in ch.paragraphs[1:]:
-            text = escape(para.text)
-            if para.kind == ParagraphKind.VERSE:
-                story.append(Paragraph(text.replace("\n", "<br/>"), st["verse"]))
-                first = True
-                continue
-            if para.kind == ParagraphKind.HEADING:
-                story.append(Paragraph(text, st["head"]))
-                first = True
-                continue
-            text, note = _footnote(text, pending)
-            style = st["first"] if first or para.section_break_before else st["body"]
-            if para.section_break_before:
-                story.append(Spacer(1, 14))
-            story.append(Paragraph(text, style))
-            if note:
-                story.append(_NoteMark(state, note))
-            first = False
+    for ch in book.chapters[:chapters] if chapters else book.chapters:
+        story += _chapter(ch, st, state, pending)
     doc.multiBuild(story)
     return path
 
