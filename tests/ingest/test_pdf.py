@@ -213,6 +213,19 @@ def test_copy_protected_pdf_is_read_for_accessibility(tmp_path):
     assert "read aloud" in read_book(pdf).chapters[0].text
 
 
+def test_title_page_dropped_and_a_dedication_without_heading_read(tmp_path):
+    """Before the first heading: the title page (only the title and author) is front matter; a dedication set
+    without a heading is read, as the EPUB reader reads a dedication."""
+    body = prose(["Once upon a time the story began, and it went", "on for a while until it was done."])
+    dedication = prose(["To W. Townend, who gave me the stuff,", "with the thanks of a grateful author who",
+                        "owes him more than one dinner and a cab fare."])
+    pages = [[(120, 400, "The Book", "Times-Bold", 24), (150, 360, "A. Writer", "Times-Roman", 14)], dedication,
+             [(150, 600, "Chapter 1", "Times-Bold", 16), *body], [(150, 600, "Chapter 2", "Times-Bold", 16), *body]]
+    book = read_book(draw(tmp_path / "d.pdf", pages, title="The Book", author="A. Writer"))
+    assert [c.title for c in book.chapters] == ["Dedication", "Chapter 1", "Chapter 2"]
+    assert book.chapters[0].paragraphs[1].text.startswith("To W. Townend, who gave me the stuff, with")
+
+
 # --- what cannot be read: one line, exit 3, nothing written -------------------------------------------------
 
 

@@ -289,7 +289,7 @@ def read_pdf(path: str, *, include_front_matter: bool = False, read_notes: bool 
     }
     convert = _paragraphs(_attach_notes(notes, blocks), size, include_front_matter, read_notes)
     chapters = build_chapters(
-        blocks, entries, convert, include_front_matter=include_front_matter, known=known
+        blocks, entries, convert, include_front_matter=include_front_matter, known=known, book_title=title
     )
     if not chapters:
         raise InputError(

@@ -155,17 +155,26 @@ def is_matter_text(paras: list[Paragraph], known: set[str]) -> bool:
 
 
 def build_chapters(
-    blocks: list[Block], entries: list[Entry], paragraphs, *, include_front_matter: bool, known: set[str]
+    blocks: list[Block],
+    entries: list[Entry],
+    paragraphs,
+    *,
+    include_front_matter: bool,
+    known: set[str],
+    book_title: str = "",
 ) -> list[Chapter]:
     """Chapters from entries over blocks. `paragraphs(blocks)` turns a slice of blocks into paragraphs."""
+    entries = sorted(entries, key=lambda e: e.start)
+    while len(entries) > 1 and set(re.findall(r"[a-z0-9]+", entries[0].title.lower())) <= known:
+        entries = entries[1:]  # the title page's heading (the book's title and author): front matter
     count_children(entries)
     order = sorted(range(len(entries)), key=lambda i: (entries[i].start, i))
     chapters: list[Chapter] = []
     skipped: set[str] = set()
     first_start = min((e.start for e in entries), default=len(blocks))
-    front = paragraphs(blocks[:first_start])
-    if include_front_matter and front:
-        chapters.append(Chapter(0, "Front matter", [Paragraph("Front matter", ParagraphKind.TITLE), *front]))
+    front = _front(blocks[:first_start], paragraphs, known, include_front_matter, book_title)
+    if front is not None:
+        chapters.append(front)
     for rank, i in enumerate(order):
         e = entries[i]
         end = entries[order[rank + 1]].start if rank + 1 < len(order) else len(blocks)
@@ -195,6 +204,33 @@ def build_chapters(
     for n, ch in enumerate(chapters, 1):
         ch.index = n
     return chapters
+
+
+def _front(
+    blocks: list[Block], paragraphs, known: set[str], include: bool, book_title: str
+) -> Chapter | None:
+    """What stands before the first chapter: all of it with `include` ("Front matter"); else only pages
+    that are not a title page, an imprint or contents, such as a dedication set without a heading (then
+    titled "Dedication" when it begins "To ..." or "For ...", else by the book's title)."""
+    if include:
+        paras = paragraphs(blocks)
+        return (
+            Chapter(0, "Front matter", [Paragraph("Front matter", ParagraphKind.TITLE), *paras])
+            if paras
+            else None
+        )
+    pages: dict[int, list[Block]] = {}
+    for b in blocks:
+        pages.setdefault(b.page, []).append(b)
+    kept: list[Paragraph] = []
+    for group in pages.values():
+        paras = paragraphs(group)
+        if paras and not is_matter_text(paras, known):
+            kept += paras
+    if sum(len(p.text.split()) for p in kept) < 20:
+        return None
+    title = "Dedication" if re.match(r"(?:To|For)\s+\S", kept[0].text) else book_title or "Front matter"
+    return Chapter(0, title, [Paragraph(title, ParagraphKind.TITLE), *kept])
 
 
 def _parents(entries: list[Entry], i: int, skipped: set[str]) -> list[str]:
