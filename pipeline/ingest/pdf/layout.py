@@ -71,6 +71,7 @@ _COMBINING = dict(
 )
 _ACCENT = re.compile("([" + "".join(_COMBINING) + "])([A-Za-z\u0131])")
 _CEDILLA = re.compile("([CcSsTt])\u00b8|\u00b8([CcSsTt])")
+_PAGE_NUMBER = re.compile(r"\W{0,2}(?:\d{1,4}|[ivxlcdm]{1,7}|[IVXLCDM]{1,7})\W{0,2}")
 _PLAIN = str.maketrans({**_LIGATURES, "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u200a": " "})
 
 
@@ -212,6 +213,7 @@ def reading_order(lines: list[Line], width: float) -> list[Line]:
     """`lines` top to bottom; a page set in two columns, left column first (full-width lines above or below
     the columns, such as a heading over both, stay where they are)."""
     mid = width / 2
+    lines = _join_level(lines)
     left = [ln for ln in lines if ln.x1 <= mid + 2 and ln.x1 - ln.x0 > 0]
     right = [ln for ln in lines if ln.x0 >= mid - 2]
     by_top = sorted(lines, key=lambda ln: (-round(ln.top, 0), ln.x0))
@@ -231,6 +233,37 @@ def reading_order(lines: list[Line], width: float) -> list[Line]:
         else:
             band.append(ln)
     return out + _columns(band, mid)
+
+
+def _join_level(lines: list[Line]) -> list[Line]:
+    """Pieces of one line set apart on the same baseline, one of them a number (a contents entry and its
+    page number after a tab, a running title and its page number), as one line."""
+    order = sorted(lines, key=lambda ln: (-round(ln.bottom), ln.x0))
+    out: list[Line] = []
+    for ln in order:
+        cur = out[-1] if out else None
+        if (
+            cur is not None
+            and abs(ln.bottom - cur.bottom) < 1.5
+            and ln.x0 >= cur.x1 - 1
+            and (_PAGE_NUMBER.fullmatch(cur.text) or _PAGE_NUMBER.fullmatch(ln.text))
+            and abs(ln.size - cur.size) < 1.0
+        ):
+            out[-1] = Line(
+                f"{cur.text} {ln.text}",
+                cur.x0,
+                ln.x1,
+                min(cur.bottom, ln.bottom),
+                max(cur.top, ln.top),
+                cur.size if len(cur.text) >= len(ln.text) else ln.size,
+                cur.bold and ln.bold,
+                cur.page,
+                cur.marks + ln.marks,
+                ln.hyphen,
+            )
+        else:
+            out.append(ln)
+    return out
 
 
 def _columns(band: list[Line], mid: float) -> list[Line]:
