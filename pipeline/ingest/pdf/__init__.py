@@ -59,7 +59,7 @@ def _load(path: str, limits) -> bytes:
             f"{path}: not a PDF"
             + (f" (it is {what} named .pdf)" if what else " (no %PDF- header); check the file")
         )
-    if b"%%EOF" not in data[-4096:]:
+    if b"%%EOF" not in data.rstrip(b"\x00 \t\r\n")[-4096:]:  # padding after the marker is fine
         raise InputError(
             f"{path}: the PDF is truncated or damaged (no end-of-file marker); download or export it again"
         )
