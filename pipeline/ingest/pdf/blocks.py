@@ -130,10 +130,15 @@ def make_blocks(pages: list[list[Line]], widths: list[float], size: float, gap: 
     """The blocks of the book's pages (lines already in reading order, furniture and notes removed)."""
     cols: dict[int, _Column] = {}
     contents: set[int] = set()
+    after_contents = False
     for lines, width in zip(pages, widths, strict=True):
         cols.update(_columns(lines, width, size))
-        if _contents_page(lines):
-            contents.update(id(ln) for ln in lines)
+        entries = sum(bool(_LEADER.search(ln.text) or _ENDS_NUMBER.search(ln.text)) for ln in lines)
+        if _contents_page(lines) or (after_contents and lines and entries >= 0.5 * len(lines)):
+            contents.update(id(ln) for ln in lines)  # a contents page, or the one it runs on to
+            after_contents = True
+        elif lines:
+            after_contents = False
     indent = _indent([ln for lines in pages for ln in lines], cols, size)
     r = _Reader(size, gap, indent)
     for lines in pages:

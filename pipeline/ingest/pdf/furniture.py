@@ -120,8 +120,10 @@ def strip_furniture(pages: list[list[Line]]) -> tuple[list[list[Line]], list[Not
             found = _number(ln.text)
             if found:
                 offsets[found[0]][found[1] - i] += 1
-    enough = max(2, len(pages) // 10)
-    wanted = {kind: {off for off, n in c.items() if n >= enough} for kind, c in offsets.items()}
+    # an offset is the book's (or its front matter's) when it holds for a fair share of the numbers found
+    wanted = {
+        kind: {off for off, n in c.items() if n >= 2 and n >= 0.2 * sum(c.values())} for kind, c in offsets.items()
+    }
     drop: set[int] = set()
     keys: Counter[tuple[str, str, int]] = Counter()
     rests: dict[int, str] = {}
