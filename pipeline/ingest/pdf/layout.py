@@ -237,7 +237,11 @@ def reading_order(lines: list[Line], width: float) -> list[Line]:
 
 def _join_level(lines: list[Line]) -> list[Line]:
     """Pieces of one line set apart on the same baseline, one of them a number (a contents entry and its
-    page number after a tab, a running title and its page number), as one line."""
+    page number after a tab, a running title and its page number), as one line. The number stands at the
+    page's outer edge (its right-most or left-most text), never a short line of a second column."""
+    if not lines:
+        return lines
+    left_edge, right_edge = min(ln.x0 for ln in lines), max(ln.x1 for ln in lines)
     order = sorted(lines, key=lambda ln: (-round(ln.bottom), ln.x0))
     out: list[Line] = []
     for ln in order:
@@ -246,7 +250,10 @@ def _join_level(lines: list[Line]) -> list[Line]:
             cur is not None
             and abs(ln.bottom - cur.bottom) < 1.5
             and ln.x0 >= cur.x1 - 1
-            and (_PAGE_NUMBER.fullmatch(cur.text) or _PAGE_NUMBER.fullmatch(ln.text))
+            and (
+                (_PAGE_NUMBER.fullmatch(cur.text) and cur.x0 <= left_edge + 2)
+                or (_PAGE_NUMBER.fullmatch(ln.text) and ln.x1 >= right_edge - 2)
+            )
             and abs(ln.size - cur.size) < 1.0
         ):
             out[-1] = Line(
