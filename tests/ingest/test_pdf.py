@@ -92,7 +92,7 @@ def test_front_matter_read_only_when_asked(wodehouse_pdfs):
     front = read_book(pdf, include_front_matter=True).chapters[0]
     assert front.title == "Front matter" and "Copyright" in front.text
     assert "\nI: A Letter with a Postscript\n" in front.text
-    assert ". ." not in front.text           # contents entries without their leaders and page numbers
+    assert ". ." not in front.text  # contents entries without their leaders and page numbers
 
 
 @pytest.mark.slow
@@ -127,7 +127,9 @@ def test_hyphenation_joined_unless_a_compound():
 def test_ligatures_special_spaces_and_loose_accents_made_plain():
     assert plain("\ufb01nd the \ufb02ow\u00a0and\u2009the \ufb03ce\u200b") == "find the flow and the ffice"
     # TeX's OT1 fonts set accents as glyphs of their own: "attach´es", "gar¸con", "na¨ıve"
-    assert plain("attach\u00b4es p\u02c6at\u00b4e gar\u00b8con na\u00a8\u0131ve") == "attachés pâté garçon naïve"
+    assert (
+        plain("attach\u00b4es p\u02c6at\u00b4e gar\u00b8con na\u00a8\u0131ve") == "attachés pâté garçon naïve"
+    )
 
 
 def _line(text: str, page: int, top: float, x0: float = 54, size: float = 11.0) -> Line:
@@ -217,10 +219,19 @@ def test_title_page_dropped_and_a_dedication_without_heading_read(tmp_path):
     """Before the first heading: the title page (only the title and author) is front matter; a dedication set
     without a heading is read, as the EPUB reader reads a dedication."""
     body = prose(["Once upon a time the story began, and it went", "on for a while until it was done."])
-    dedication = prose(["To W. Townend, who gave me the stuff,", "with the thanks of a grateful author who",
-                        "owes him more than one dinner and a cab fare."])
-    pages = [[(120, 400, "The Book", "Times-Bold", 24), (150, 360, "A. Writer", "Times-Roman", 14)], dedication,
-             [(150, 600, "Chapter 1", "Times-Bold", 16), *body], [(150, 600, "Chapter 2", "Times-Bold", 16), *body]]
+    dedication = prose(
+        [
+            "To W. Townend, who gave me the stuff,",
+            "with the thanks of a grateful author who",
+            "owes him more than one dinner and a cab fare.",
+        ]
+    )
+    pages = [
+        [(120, 400, "The Book", "Times-Bold", 24), (150, 360, "A. Writer", "Times-Roman", 14)],
+        dedication,
+        [(150, 600, "Chapter 1", "Times-Bold", 16), *body],
+        [(150, 600, "Chapter 2", "Times-Bold", 16), *body],
+    ]
     book = read_book(draw(tmp_path / "d.pdf", pages, title="The Book", author="A. Writer"))
     assert [c.title for c in book.chapters] == ["Dedication", "Chapter 1", "Chapter 2"]
     assert book.chapters[0].paragraphs[1].text.startswith("To W. Townend, who gave me the stuff, with")
@@ -308,8 +319,13 @@ def test_a_pdf_chapter_rendered_to_audio_with_read_along_pages(tmp_path):
     from pipeline.ffmpeg import decode_pcm
 
     body = prose(["The lamp was lit at six, and the harbour was quiet.", "Nobody came down the long road."])
-    pdf = draw(tmp_path / "short.pdf", [[(150, 600, "The Harbour", "Times-Bold", 16), *body]],
-               outline=[("The Harbour", 0, 0)], title="A Short Book", author="A. Writer")
+    pdf = draw(
+        tmp_path / "short.pdf",
+        [[(150, 600, "The Harbour", "Times-Bold", 16), *body]],
+        outline=[("The Harbour", 0, 0)],
+        title="A Short Book",
+        author="A. Writer",
+    )
     out = tmp_path / "out"
     proc = run_cli(str(pdf), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "mp3,epub")
     assert proc.returncode == 0, proc.stderr
@@ -336,3 +352,24 @@ def test_latex_typeset_books_read_as_the_epub(corpus, bookmarks, tmp_path):
     plan = _plan(pdf)
     assert _compare(_plan(corpus), plan) <= 0.01
     assert plan["title"] == read_book(corpus).title and plan["authors"] == read_book(corpus).authors
+
+
+def test_xmp_metadata_read_safely():
+    from pipeline.ingest.pdf.meta import xmp
+
+    packet = b"""%PDF-1.7 ... <?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/">
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">The Devil's Dictionary</rdf:li></rdf:Alt></dc:title>
+<dc:creator><rdf:Seq><rdf:li>Ambrose Bierce</rdf:li><rdf:li>&e;</rdf:li></rdf:Seq></dc:creator>
+<dc:language><rdf:Bag><rdf:li>en-US</rdf:li></rdf:Bag></dc:language>
+<dc:date><rdf:Seq><rdf:li>1911</rdf:li></rdf:Seq></dc:date>
+</rdf:Description></rdf:RDF></x:xmpmeta> ... %%EOF"""
+    meta = xmp(packet)
+    assert meta == {
+        "title": "The Devil's Dictionary",
+        "creator": "Ambrose Bierce",
+        "language": "en-US",
+        "date": "1911",
+    }
