@@ -6,6 +6,7 @@ with `pipeline.ingest.read_book` pinned to one CPU, and reads the same books' EP
 side. Prints the pages, the seconds (best of --runs), the seconds per 350 pages, and the PDF/EPUB ratio.
 The target is at most 10 s for 350 pages on one core.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,10 @@ def _book(corpus: Path, out: Path) -> Path:
 
     if out.exists():
         return out
-    books = [read_book(corpus / "bierce-the-devils-dictionary.epub"),
-             read_book(corpus / "wodehouse-love-among-the-chickens.epub")]
+    books = [
+        read_book(corpus / "bierce-the-devils-dictionary.epub"),
+        read_book(corpus / "wodehouse-love-among-the-chickens.epub"),
+    ]
     chapters = [ch for b in books for ch in b.chapters]
     both = Book(title="Two Books", authors=["Ambrose Bierce", "P. G. Wodehouse"], chapters=chapters)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -38,6 +41,7 @@ def _book(corpus: Path, out: Path) -> Path:
 
 def _best(paths: list[Path], runs: int) -> float:
     from pipeline.ingest import read_book
+
     best = float("inf")
     for _ in range(runs):
         t = time.perf_counter()
@@ -60,17 +64,35 @@ def main() -> None:
 
     pages = len(pypdfium2.PdfDocument(str(pdf)))
     from pipeline.ingest.pdf.blocks import _dictionary
+
     t = time.perf_counter()
-    _dictionary()              # the word list loads once per process, on the first PDF read
+    _dictionary()  # the word list loads once per process, on the first PDF read
     words_s = time.perf_counter() - t
     pdf_s = _best([pdf], args.runs)
-    epub_s = _best([args.corpus / "bierce-the-devils-dictionary.epub",
-                    args.corpus / "wodehouse-love-among-the-chickens.epub"], args.runs)
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), "unknown CPU") if Path("/proc/cpuinfo").exists() else "unknown CPU"
+    epub_s = _best(
+        [
+            args.corpus / "bierce-the-devils-dictionary.epub",
+            args.corpus / "wodehouse-love-among-the-chickens.epub",
+        ],
+        args.runs,
+    )
+    cpu = (
+        next(
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")
+            ),
+            "unknown CPU",
+        )
+        if Path("/proc/cpuinfo").exists()
+        else "unknown CPU"
+    )
     print(f"CPU: {cpu}, one core; load average {os.getloadavg()[0]:.1f}")
-    print(f"PDF  {pages} pages: {pdf_s:.2f} s (best of {args.runs}), {pdf_s / pages * 350:.2f} s per 350 pages "
-          f"(target <= 10 s)")
+    print(
+        f"PDF  {pages} pages: {pdf_s:.2f} s (best of {args.runs}), {pdf_s / pages * 350:.2f} s per 350 pages "
+        f"(target <= 10 s)"
+    )
     print(f"     plus {words_s:.2f} s once per process to load the hyphenation word list")
     print(f"EPUB the same two books: {epub_s:.2f} s; PDF/EPUB = {pdf_s / epub_s:.1f}x")
 

@@ -138,7 +138,7 @@ def _outline(pdf, blocks: list[Block], max_entries: int, warnings: list[str]) ->
             first_on.setdefault(ln.page, k)
     try:
         marks = list(pdf.get_toc(max_depth=16))
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - a broken outline: the headings are read instead
         warnings.append(f"the PDF's outline is unreadable ({type(e).__name__}); chapters from its headings")
         return []
     if len(marks) > max_entries:

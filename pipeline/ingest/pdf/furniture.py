@@ -122,7 +122,8 @@ def strip_furniture(pages: list[list[Line]]) -> tuple[list[list[Line]], list[Not
                 offsets[found[0]][found[1] - i] += 1
     # an offset is the book's (or its front matter's) when it holds for a fair share of the numbers found
     wanted = {
-        kind: {off for off, n in c.items() if n >= 2 and n >= 0.2 * sum(c.values())} for kind, c in offsets.items()
+        kind: {off for off, n in c.items() if n >= 2 and n >= 0.2 * sum(c.values())}
+        for kind, c in offsets.items()
     }
     drop: set[int] = set()
     keys: Counter[tuple[str, str, int]] = Counter()

@@ -30,7 +30,7 @@ def info(pdf) -> dict[str, str]:
     """The document information dictionary: title, author, subject, keywords (empty where unset)."""
     try:
         meta = pdf.get_metadata_dict(skip_empty=True)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a broken info dictionary is no reason to refuse the book
         return {}
     out = {k.lower(): " ".join(str(v).split()) for k, v in meta.items() if v}
     if _GENERIC.match(out.get("title", "")):
