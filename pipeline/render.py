@@ -16,7 +16,6 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 from . import defaults as D
-from .assemble import assemble_chapter
 from .cache import open_cache
 from .config import Config
 from .errors import OutputError
@@ -26,6 +25,7 @@ from .export.names import book_folder_name
 from .files import inside, remove_stale_temporaries, write_json
 from .layout import narrator_name, publish_audiobookshelf, work_folder
 from .lock import OutputLock
+from .narrator.takes import TakeStore, assemble_with_takes, first_renders
 from .plan import parse_chapters, plan_book
 from .records import BookInfo, BookOutputs, Chapter, ChapterRecord, Manifest, Plan, RunStats
 from .report import build_report
@@ -49,11 +49,12 @@ def _check_writable(out: Path) -> None:
 
 def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | None = None,
                 progress: bool = True, engine=None, worker=None, plan: Plan | None = None,
-                bar_position: int = 0) -> Manifest:
+                bar_position: int = 0, retake: list[tuple[str, int | None]] | None = None) -> Manifest:
     """Render a book into `out`; returns the manifest (also written to `out/manifest.json`).
 
     Resumable: segments come from the cache when their audio was made before, and a chapter whose
     fingerprint and files are unchanged is not assembled or encoded again. One render per folder.
+    `retake`: (segment id, seed or None) pairs to take again (`pipeline.narrator.takes`).
     """
     out = Path(out)
     if plan is None:
@@ -65,11 +66,16 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
         if "m4b" not in cfg.output.formats:
             cfg = cfg.model_copy(deep=True)
             cfg.output.formats = [*cfg.output.formats, "m4b"]
+    takes = TakeStore(out)                          # the chosen takes; a bad --retake ID stops here, before any write
+    if retake:
+        takes.retake(plan, retake)
+    takes.apply(plan)
     _check_writable(out)
     with OutputLock(out):
         remove_stale_temporaries(out)
         try:
-            manifest = _render_locked(plan, path, out, cfg, progress, engine, worker, bar_position)
+            takes.save()
+            manifest = _render_locked(plan, path, out, cfg, progress, engine, worker, bar_position, takes)
             if library is not None:
                 manifest.library_folder = str(publish_audiobookshelf(manifest, out, library, plan.book))
             return manifest
@@ -108,13 +114,13 @@ def _output_blocked(e: OSError, folders: list[Path]) -> str:
 
 
 def _render_locked(plan: Plan, path, out: Path, cfg: Config, progress: bool, engine, worker,
-                   bar_position: int) -> Manifest:
+                   bar_position: int, takes: TakeStore) -> Manifest:
     state = StateStore(out)
     owned = worker is None
     if owned:
         worker = make_worker(cfg, engine, open_cache(cfg.cache))
     try:
-        return _render_with(worker, plan, path, out, cfg, progress, state, bar_position)
+        return _render_with(worker, plan, path, out, cfg, progress, state, bar_position, takes)
     finally:
         worker.on_done = None
         if owned:
@@ -122,7 +128,7 @@ def _render_locked(plan: Plan, path, out: Path, cfg: Config, progress: bool, eng
 
 
 def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Config, progress: bool,
-                 state: StateStore, bar_position: int) -> Manifest:
+                 state: StateStore, bar_position: int, takes: TakeStore) -> Manifest:
     from tqdm.auto import tqdm
 
     book = plan.book
@@ -175,9 +181,9 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
         state.save_chapter(ch.index, fp, record, out=out)
         records[ch.index] = record
 
-    def export(ch: Chapter, rendered) -> ChapterRecord:
+    def export(ch: Chapter, rendered, firsts) -> ChapterRecord:
         try:
-            audio = assemble_chapter(ch, rendered, cfg.pauses, cfg.output)
+            audio = assemble_with_takes(ch, rendered, firsts, cfg.pauses, cfg.output)
             for r in rendered:    # the chapter's buffer holds the audio now; records keep timing and checks
                 r.release_audio()
             return exporter.chapter(audio)
@@ -205,6 +211,7 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
                     continue
                 synth_before = worker.stats.rendered
                 rendered = worker.render(plan.segments[ch.index])
+                firsts = first_renders(worker, rendered)     # retaken segments' first renders, to splice into
                 if worker.stats.rendered == synth_before:
                     stats.chapters_reencoded += 1      # every segment from the cache: only encoded again
                 else:
@@ -214,7 +221,7 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
                     settle_oldest()
                 encoding.append(ch.index)
                 show()
-                pending.append((ch, fp, set(state.files_of(ch.index)), pool.submit(export, ch, rendered)))
+                pending.append((ch, fp, set(state.files_of(ch.index)), pool.submit(export, ch, rendered, firsts)))
             while pending:
                 settle_oldest()
         except BaseException:
@@ -242,10 +249,14 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
     stats.reused += now.reused - before.reused
     stats.audio_seconds = round(sum(c.duration for c in chapter_records), 2)
     stats.wall_seconds = round(wall, 2)
+    stats.retaken = len(takes.retaken)
     manifest = Manifest(BookInfo.of(book, str(path)), identity, settings, chapter_records,
                         **{f.name: getattr(outputs, f.name) for f in fields(BookOutputs)}, stats=stats)
     report = build_report(manifest, worker.history, cfg.validate_.qc)
     manifest.checks = report.summary
+    takes.note_durations(chapter_records)
+    takes.save()
+    manifest.takes = dict(takes.takes) or None
     write_json(out / D.REPORT_NAME, to_json(report))
     write_json(out / D.MANIFEST_NAME, to_json(manifest))
     write_html(manifest, report, out)

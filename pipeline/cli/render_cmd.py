@@ -133,6 +133,9 @@ def render(
     as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print the plan as one JSON document.")] = False,
     normalize: Annotated[Optional[str], typer.Option("--normalize", help="Print the normalized text of TEXT ('-' reads stdin) and exit.")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="With --normalize: after each paragraph, one line per rewrite: the span, the rule, the reading.")] = False,
+    retake: Annotated[Optional[str], typer.Option(help="Render these segments again with a new seed, or ID@SEED for a given one (IDs as report.html shows them: 002-00005,002-00007@42); the rest of their chapters stays bit-identical.")] = None,
+    sample: Annotated[Optional[float], typer.Option(help="Render only a sample of each book: the first chapter's first SECONDS of speech, cut at a segment end, to <out>/<book> - sample.<format>.", metavar="SECONDS")] = None,
+    voices: Annotated[bool, typer.Option("--voices", help="List each engine's voices and render one sentence in each voice available here (to --out, default out/voices).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bar.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
@@ -174,7 +177,8 @@ def render(
 
 def _run(*, books, out, engine, chapters, format, config, voice, speed, model_path, batch_size, threads, lexicon,
          include_front_matter, cache_dir, no_cache, executor, ray_address, dry_run, as_json, normalize, quiet,
-         qc=None, strict=None, loudness=None, explain=False, layout=None) -> None:
+         qc=None, strict=None, loudness=None, explain=False, layout=None, retake=None, sample=None,
+         voices=False) -> None:
     formats = None
     if format is not None:
         formats = [f.strip().lower() for f in format.split(",") if f.strip()]
@@ -219,8 +223,24 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
         except BrokenPipeError:        # `render --normalize - | head`: the reader left; that is not an error
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
+    if voices:
+        from ..narrator.voices import render_voices
+        render_voices(cfg, out, quiet)
+        return
     if not books:
         raise UsageError("no book given; usage: render BOOK.epub --out DIR (see render --help)")
+    takes = None
+    if retake is not None:
+        from ..narrator.takes import parse_retake
+        takes = parse_retake(retake)
+        if dry_run or sample is not None or len(books) > 1 or books[0].is_dir():
+            raise UsageError("--retake takes one book and a render (not --dry-run, --sample or a shelf)")
+    if sample is not None:
+        from ..narrator.sample import render_samples
+        if not dry_run:
+            _preflight(cfg, voice_given=voice is not None)
+        render_samples(books, out, cfg, sample, quiet)
+        return
     if not dry_run:
         _preflight(cfg, voice_given=voice is not None)
     if len(books) > 1 or books[0].is_dir() or any(ch in str(books[0]) for ch in "*?["):
@@ -256,7 +276,7 @@ def _run(*, books, out, engine, chapters, format, config, voice, speed, model_pa
     if out is None:
         from ..export.names import safe_name
         out = Path("out") / safe_name(Path(book).stem)
-    manifest = render_book(book, out, cfg, chapters, progress=not quiet)
+    manifest = render_book(book, out, cfg, chapters, progress=not quiet, retake=takes)
     typer.echo(run_summary(manifest, out), err=True)
     if manifest.library_folder:
         typer.echo(f"render: book folder for Audiobookshelf: {manifest.library_folder}", err=True)
@@ -294,6 +314,8 @@ def run_summary(manifest, out: Path) -> str:
     if st.chapters_reencoded:
         made.append(f"{st.chapters_reencoded} re-encoded from the cache")
     made.append(f"{st.chapters_reused} reused as they were")
+    if st.retaken:
+        made.append(f"{st.retaken} segment{'s' * (st.retaken != 1)} retaken")
     line = (f"render: {out} holds {n} chapter{'s' * (n != 1)} ({st.audio_seconds / 60:.1f} min of audio); this "
             f"run: {', '.join(made)} in {st.wall_seconds:.0f} s; {st.rendered} segments synthesized, "
             f"{st.reused} reused, {st.failed} still failing")

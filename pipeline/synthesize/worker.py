@@ -18,7 +18,7 @@ from ..errors import RenderError
 from ..records import Attempt, Check, EngineOutput, RenderedSegment, Segment
 from ..serialize import to_json
 from ..validate import asr_check, asr_sampled, check_segment, score
-from .base import Engine, SynthRequest, segment_seed
+from .base import Engine, SynthRequest, take_seed
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Worker:
                 self._done(results[i])
                 continue
             if self.cache is not None:
-                hit = self.cache.get(self.cache.key(seg.normalized, self._identity))
+                hit = self.cache.get(self.cache.key(seg.normalized, self._identity, seg.take_seed))
                 if hit is not None and self._wants_asr(seg) and not any(c.get("name") == "asr"
                                                                          for c in hit[1].get("checks", [])):
                     hit = None            # cached before --qc asr was asked for: render again to check it
@@ -109,7 +109,8 @@ class Worker:
             order = sorted(todo, key=lambda i: len(segments[i].normalized))
             for start in range(0, len(order), self.batch_size):
                 chunk = order[start:start + self.batch_size]
-                reqs = [SynthRequest(segments[i].normalized, segment_seed(segments[i].normalized, attempt), attempt,
+                reqs = [SynthRequest(segments[i].normalized, take_seed(segments[i].take_seed, segments[i].normalized, attempt),
+                                     attempt,
                                      self._expected(segments[i]) * self.vcfg.duration_ratio_max)
                         for i in chunk]
                 outs = self._synthesize(reqs)
@@ -165,7 +166,7 @@ class Worker:
             log.warning("segment %s still failing after %d attempts: %s", r.segment.id, r.attempts,
                         "; ".join(c.detail for c in r.checks if not c.passed))
         if self.cache is not None:
-            self.cache.put(self.cache.key(r.segment.normalized, self._identity), r.audio,
+            self.cache.put(self.cache.key(r.segment.normalized, self._identity, r.segment.take_seed), r.audio,
                            {"seed": r.seed, "attempts": r.attempts, "finish_reason": r.finish_reason,
                             "repetition": r.repetition,
                             "checks": to_json(r.checks)})
