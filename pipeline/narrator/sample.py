@@ -10,6 +10,7 @@ book takes a few seconds. A shelf gets one file per book from one loaded engine.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -35,8 +36,9 @@ _MORE = 1.25  # synthesize this much more than the estimate asks, for the cut
 class Sample:
     book: str
     file: Path
-    seconds: float
+    seconds: float  # the file's length
     segments: int
+    wall_seconds: float = 0.0  # what it took, the book's ingest included
 
 
 def _segments(path: Path, cfg: Config, engine: str, seconds: float) -> tuple[Book, list[Segment]]:
@@ -66,6 +68,7 @@ def _cut(rendered: list[RenderedSegment], chapter: Chapter, cfg: Config, seconds
 
 def sample_book(path: Path, out: Path, cfg: Config, seconds: float, worker, used: set[str]) -> Sample:
     """Write one book's sample into `out`; `used`: the file names a shelf's earlier books took."""
+    t0 = time.perf_counter()
     book, segs = _segments(path, cfg, choose_engine(cfg.engine)[0], seconds)
     if not segs:
         raise InputError(f"{path}: nothing to read in its first chapters")
@@ -89,7 +92,9 @@ def sample_book(path: Path, out: Path, cfg: Config, seconds: float, worker, used
     target = inside(out, out / f"{name} - sample{EXTENSIONS[fmt]}")
     with atomic_path(target) as tmp:
         encode_to_target(audio.audio, audio.sample_rate, tmp, fmt, cfg.output)
-    return Sample(str(path), target, round(audio.duration, 2), len(audio.timings))
+    return Sample(
+        str(path), target, round(audio.duration, 2), len(audio.timings), round(time.perf_counter() - t0, 2)
+    )
 
 
 def render_samples(
@@ -124,7 +129,8 @@ def render_samples(
             done.append(s)
             if not quiet:
                 typer.echo(
-                    f"render: sample of {path.name}: {s.file} ({s.seconds:.1f} s, {s.segments} segments)",
+                    f"render: sample of {path.name}: {s.file} ({s.seconds:.1f} s, {s.segments} segments, "
+                    f"made in {s.wall_seconds:.1f} s)",
                     err=True,
                 )
     finally:

@@ -124,7 +124,9 @@ class TakeStore:
                 )
                 self.takes[seg_id] = entry
             n = len(entry.history) + 1
-            entry.history.append(Take(n, seed if seed is not None else _new_seed(entry, seg.normalized), _now()))
+            entry.history.append(
+                Take(n, seed if seed is not None else _new_seed(entry, seg.normalized), _now())
+            )
         self.retaken = [seg_id for seg_id, _ in specs]
         return self.retaken
 

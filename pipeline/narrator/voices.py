@@ -46,8 +46,8 @@ def hibari_voices() -> list[VoiceLine]:
                     "hibari",
                     name,
                     about,
-                    why_not=f"downloaded on first use ({v['bytes'] / 1e6:.1f} "
-                    f"MB), not here: no network to fetch {os.path.basename(str(e))}",
+                    why_not=f"not here yet: hibari downloads {os.path.basename(str(e))} ({v['bytes'] / 1e6:.1f} MB) "
+                    f"on its first use, which needs a network (render --voice {name} once)",
                 )
             )
     return lines
