@@ -114,6 +114,7 @@ VOICE_SENTENCE = ("It was the best of times, it was the worst of times; and on t
                   "Doctor Watson paid twelve pounds for the journey.")
 WORDS_PLAYERS = 40                  # render words: the most frequent words that get a player on the page
 WORDS_ZIPF_RARE = 3.0               # Soprano: a word rarer than this (wordfreq's Zipf scale, 0-8) is listed
+WORDS_ZIPF_NAME = 5.0               # Soprano: a name (capitalized, never lower case in the book) rarer than this
 BOOK_LEXICON_SUFFIX = ".lexicon.toml"   # BOOK.lexicon.toml beside a book is read with it by default
 
 # --- limits on untrusted input (hostile books) -----------------------------------------------------

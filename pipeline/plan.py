@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+from . import defaults as D
 from .config import Config
 from .errors import UsageError
 from .ingest import read_book, time_budget
@@ -39,6 +40,12 @@ def parse_chapters(spec: str | None, count: int) -> list[int]:
     return sorted(chosen)
 
 
+def book_lexicons(path: str | Path) -> list[Path]:
+    """The book's own lexicon, `BOOK.lexicon.toml` beside `BOOK.epub` (or .txt, .md), when there is one."""
+    own = Path(path).with_name(Path(path).stem + D.BOOK_LEXICON_SUFFIX)
+    return [own] if own.is_file() else []
+
+
 def plan_book(path: str | Path, cfg: Config, chapters: str | None = None, engine_name: str = "hibari",
               whole_book: bool = False) -> Plan:
     """Ingest, normalize and segment a book: no model is loaded. The whole of it runs within the book's
@@ -53,12 +60,13 @@ def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str,
                      limits=cfg.limits)
     selected = parse_chapters(chapters, len(book.chapters))
     chosen = [c for c in book.chapters if c.index in selected]
-    segmenter = Segmenter(SentenceSplitter.for_book(book), load_lexicon(cfg.text.lexicon),
+    lexicon = load_lexicon([*cfg.text.lexicon, *book_lexicons(path)])
+    segmenter = Segmenter(SentenceSplitter.for_book(book), lexicon,
                           chars_per_second=spec_of(engine_name).rate(cfg.engine.speed),
                           min_s=cfg.text.segment_min_s, max_s=cfg.text.segment_max_s,
                           merge_max_s=cfg.text.segment_merge_max_s,
                           numbered_headings=roman_numbered_headings(book))
-    plan = Plan(book, chosen, chars_per_second=segmenter.cps)
+    plan = Plan(book, chosen, chars_per_second=segmenter.cps, lexicons=list(lexicon.files))
     for c in chosen:
         plan.segments[c.index] = segmenter.chapter_segments(c)
     notices = list(segmenter.warnings)

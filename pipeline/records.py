@@ -227,6 +227,7 @@ class Plan:
     # chapter an earlier run finished from the same text and settings belongs in the whole-book outputs
     others: dict[int, list[Segment]] = field(default_factory=dict)
     chars_per_second: float = 15.0      # the engine's speaking rate the plan was made for
+    lexicons: list[str] = field(default_factory=list)   # the lexicon files it was normalized with
 
     @property
     def est_seconds(self) -> float:

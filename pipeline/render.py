@@ -257,6 +257,7 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
     takes.note_durations(chapter_records)
     takes.save()
     manifest.takes = dict(takes.takes) or None
+    manifest.lexicons = plan.lexicons or None
     write_json(out / D.REPORT_NAME, to_json(report))
     write_json(out / D.MANIFEST_NAME, to_json(manifest))
     write_html(manifest, report, out)

@@ -15,6 +15,7 @@ import numpy as np
 from .. import defaults as D
 from ..config import ValidateConfig
 from ..errors import RenderError
+from ..normalize import plain_text
 from ..records import Attempt, Check, EngineOutput, RenderedSegment, Segment
 from ..serialize import to_json
 from ..validate import asr_check, asr_sampled, check_segment, score
@@ -120,7 +121,8 @@ class Worker:
                                            self.silence_db)
                     audio = out.audio if np.isfinite(out.audio).all() else np.nan_to_num(out.audio)
                     if all(c.passed for c in checks) and self._wants_asr(seg):
-                        checks.append(asr_check(audio, self.engine.sample_rate, seg.normalized, self.vcfg.asr_wer_max))
+                        checks.append(asr_check(audio, self.engine.sample_rate, plain_text(seg.normalized),
+                                                self.vcfg.asr_wer_max))
                     self.history.setdefault(seg.id, []).append(
                         Attempt(attempt + 1, req.seed, [c.name for c in checks if not c.passed],
                                 "; ".join(c.detail for c in checks if not c.passed and c.detail)))
