@@ -36,7 +36,7 @@ def main() -> None:
     try:
         code = target(args=args, prog_name=prog, standalone_mode=False)
     except usage_error as e:
-        typer.echo(f"render: error: {e.format_message()} (see render --help)", err=True)
+        typer.echo(f"render: error: {e.format_message()} (see {prog} --help)", err=True)
         sys.exit(e.exit_code)
     except typer.Abort:
         typer.echo("render: interrupted", err=True)

@@ -134,7 +134,7 @@ def render(
     normalize: Annotated[Optional[str], typer.Option("--normalize", help="Print the normalized text of TEXT ('-' reads stdin) and exit.")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="With --normalize: after each paragraph, one line per rewrite: the span, the rule, the reading.")] = False,
     retake: Annotated[Optional[str], typer.Option(help="Render these segments again with a new seed, or ID@SEED for a given one (IDs as report.html shows them: 002-00005,002-00007@42); the rest of their chapters stays bit-identical.")] = None,
-    sample: Annotated[Optional[float], typer.Option(help="Render only a sample of each book: the first chapter's first SECONDS of speech, cut at a segment end, to <out>/<book> - sample.<format>.", metavar="SECONDS")] = None,
+    sample: Annotated[Optional[float], typer.Option(help="Render only a sample of each book: the first chapter's first SECONDS of speech, cut at a segment end, to <out>/<author-title> - sample.<format> (default out/samples).", metavar="SECONDS")] = None,
     voices: Annotated[bool, typer.Option("--voices", help="List each engine's voices and render one sentence in each voice available here (to --out, default out/voices).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bar.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,

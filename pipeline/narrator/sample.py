@@ -26,6 +26,7 @@ from ..files import atomic_path, inside
 from ..plan import plan_book
 from ..records import Book, Chapter, Pause, RenderedSegment, Segment
 from ..synthesize import choose_engine
+from .words import make_folder
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def render_samples(
     if not paths:
         raise InputError(f"no books found in {', '.join(map(str, books))}")
     out = Path(out) if out is not None else Path(D.SAMPLE_OUT)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     worker = make_worker(cfg, None, open_cache(cfg.cache))
     done: list[Sample] = []
     failed = 0

@@ -84,7 +84,7 @@ class TakeStore:
             if not isinstance(data, dict) or data.get("version") != TAKES_VERSION:
                 raise ValueError("not a takes file of this version")
             self.takes = from_json(dict[str, SegmentTakes], data.get("takes"))
-        except (FileNotFoundError, NotADirectoryError):      # no takes yet (or no folder: said by the render)
+        except (FileNotFoundError, NotADirectoryError):  # no takes yet (or no folder: said by the render)
             pass
         except (OSError, ValueError, TypeError, AttributeError) as e:
             raise OutputError(

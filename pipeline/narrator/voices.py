@@ -19,6 +19,7 @@ from ..export.encode import encode_to_target
 from ..export.names import EXTENSIONS
 from ..files import atomic_path, inside
 from ..loudness import normalize_loudness
+from .words import make_folder
 
 
 @dataclass(slots=True)
@@ -114,7 +115,7 @@ def render_voices(cfg: Config, out: Path | None, quiet: bool = False) -> list[Vo
     import typer
 
     out = Path(out) if out is not None else Path(D.VOICES_OUT)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     lines = [*hibari_voices(), *soprano_voices(cfg)]
     for line in lines:
         if not line.why_not:

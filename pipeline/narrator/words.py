@@ -329,6 +329,18 @@ def speak(worker, segments: list[Segment], on_each: Callable[[], None] | None = 
 
 
 # --- the command --------------------------------------------------------------------------------------
+def make_folder(out) -> None:
+    """Make an output folder, or say in one line why it cannot be made (exit 5)."""
+    from ..errors import OutputError
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(
+            f"{out}: output folder cannot be made ({e.strerror or e}); choose another --out"
+        ) from e
+
+
 @dataclass(slots=True)
 class WordsResult:
     words: list[WordEntry]
@@ -363,7 +375,7 @@ def render_words(path, out, cfg, players: int = D.WORDS_PLAYERS, chapters: str |
         british = bool(VOICES.get(cfg.engine.voice, {}).get("british"))
     words = find_words(plan, lexicon, engine, british)
     out = Path(out) if out is not None else Path("out") / f"{safe_name(path.stem)}-words"
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     title = plan.book.title or path.stem
     lex_file = out / f"{safe_name(path.stem)}{D.BOOK_LEXICON_SUFFIX}"
     atomic_write(lex_file, lexicon_toml(words, title, engine).encode("utf-8"))
