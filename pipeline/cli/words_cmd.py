@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from .. import defaults as D
-from ..errors import EXIT_INTERNAL, RenderError
 
 
 def words(
@@ -51,41 +50,26 @@ def words(
 
       render words book.epub --out out/book-words
     """
-    from .render_cmd import _load_config, _overrides, _setup_logging
+    from .render_cmd import _load_config, _one_line_errors, _overrides, _setup_logging
 
     _setup_logging(debug, quiet)
-    try:
+    with _one_line_errors(debug):
         if engine is not None and engine not in D.ENGINES:
             from ..errors import UsageError
 
             raise UsageError(f"--engine: unknown engine '{engine}'; choose from {', '.join(D.ENGINES)}")
-        cfg = _load_config(
-            config,
-            _overrides(
-                engine__name=engine,
-                engine__voice=voice,
-                text__lexicon=[str(p) for p in lexicon] if lexicon else None,
-                cache__dir=str(cache_dir) if cache_dir else None,
-                cache__enabled=False if no_cache else None,
-            ),
+        options = _overrides(
+            engine=engine,
+            voice=voice,
+            lexicon=[str(p) for p in lexicon] if lexicon else None,
+            cache_dir=str(cache_dir) if cache_dir else None,
+            no_cache=False if no_cache else None,
         )
+        cfg = _load_config(config, options)
         _check_voice(cfg, voice is not None)
         from ..narrator.words import render_words
 
         result = render_words(book, out, cfg, players, chapters)
-    except RenderError as e:
-        if debug:
-            raise
-        typer.echo(f"render: error: {e}", err=True)
-        raise typer.Exit(e.exit_code) from None
-    except Exception as e:  # a bug, not bad input
-        if debug:
-            raise
-        typer.echo(
-            f"render: internal error: {type(e).__name__}: {e} (run again with --debug and report it)",
-            err=True,
-        )
-        raise typer.Exit(EXIT_INTERNAL) from None
     if not quiet:
         top = ", ".join(f"{w.word} ({w.count})" for w in result.words[:8])
         typer.echo(f"render: {len(result.words)} words to check{': ' + top if top else ''}", err=True)
