@@ -187,6 +187,7 @@ def find_words(
         entry.word = max(forms[key].items(), key=lambda kv: kv[1])[0]  # the form the book uses most
         entry.says = judge.says(entry.reads)
         entry.player_segment = min(entry.segments, key=lambda i: len(by_id[i].normalized))
+        entry.context = _sentence(by_id[entry.player_segment], entry.word)  # the sentence its player says
     return sorted(seen.values(), key=lambda e: (-e.count, e.word.lower()))
 
 
