@@ -45,7 +45,7 @@ class Sample:
 def _segments(path: Path, cfg: Config, engine: str, seconds: float) -> tuple[Book, list[Segment]]:
     """(the book, its first segments in reading order), planning one more chapter until they are expected to
     last `seconds` x `_MORE` or the book ends. A chapter's last segment, not the sample's, gets a paragraph pause."""
-    n = 1
+    n = 2  # a dedication or an epigraph often comes first
     while True:
         plan = plan_book(path, cfg, f"1-{n}", engine)
         segs: list[Segment] = []
@@ -56,7 +56,7 @@ def _segments(path: Path, cfg: Config, engine: str, seconds: float) -> tuple[Boo
             ]
         if plan.est_seconds >= seconds * _MORE or n >= len(plan.book.chapters):
             return plan.book, segs
-        n += 1
+        n *= 2  # each plan reads the book again: few, growing steps
 
 
 def _cut(rendered: list[RenderedSegment], chapter: Chapter, cfg: Config, seconds: float):
