@@ -39,7 +39,8 @@ MD_PIECES = st.sampled_from(["---\n", "title: T\n", "author:\n  - A\n", "date: 1
 TOML_PIECES = st.sampled_from(["[words]\n", "[engine]\n", "[text]\n", "[cache]\n", "[limits]\n", "\"a\" = \"b\"\n",
                                "\"\" = \"x\"\n", "speed = 1.5\n", "speed = 99\n", "name = \"hibari\"\n",
                                "batch_size = -1\n", "max_gb = \"lots\"\n", "x = [1, 2]\n", "= = =\n", "\"Dr.\" = 1\n",
-                               "[words.inner]\n", "\x00", "\ud800", "unknown = 1\n", "[[array]]\n"])
+                               "[words.inner]\n", "\x00", "\ud800", "unknown = 1\n", "[[array]]\n",
+                               "\"a\" = \"/ˈeɪ/\"\n", "\"A\" = \"/q/\"\n", "\"b\" = \"/\"\n", "\"b c\" = \"/ b /\"\n"])
 
 
 def _tmp(suffix: str, data: bytes) -> Path:
@@ -131,12 +132,16 @@ def segment_text(text: str) -> None:
 
 
 def lexicon_file(pieces: list[str], probe: str) -> None:
-    """A random lexicon file: loaded (then applied to random text without error), or ConfigError."""
-    from pipeline.normalize import load_lexicon
+    """A random lexicon file: loaded (then applied to random text without error, its phoneme marks undone to
+    the words by `plain_text`), or ConfigError."""
+    from pipeline.normalize import load_lexicon, normalize, plain_text
     p = _tmp(".toml", "".join(pieces).encode("utf-8", "surrogatepass"))
     try:
         lex = load_lexicon([p], bundled=False)
         lex.apply(probe)
+        marked = lex.mark_phonemes(probe)
+        assert plain_text(marked) == plain_text(probe) or "](/" in probe, (probe, marked)
+        normalize(probe, lex)
     except ConfigError:
         pass
     finally:
