@@ -86,7 +86,10 @@ def _book(path: Path) -> Path:
     chapters = [
         ("One", ["The ferry left at dawn. Quorridge held the rope.", "The river was wide and slow."]),
         ("Two", ["Nobody spoke on the crossing.", "At the landing Quorridge's dog barked twice."]),
-        ("Three", ["The evening came down over the water.", "The lamps were lit one by one."]),
+        (
+            "Three",
+            ["The evening came down over the water.", "The BBC said the lamps were first lit in 1859."],
+        ),
     ]
     return write_epub(path, chapters, title="The Crossing")
 
@@ -99,6 +102,8 @@ def test_render_words_then_an_edited_entry_renders_only_its_segments(tmp_path, h
     lexicon = (words_out / "crossing.lexicon.toml").read_text(encoding="utf-8")
     assert tomllib.loads(lexicon) == {"words": {}}  # every entry commented out
     assert "# Quorridge: 2 times, chapters 1-2; guessed by its G2P; hibari says /" in lexicon
+    assert "# BBC: 1 time, chapter 3; read letter by letter; hibari says /bˌibˌisˈi/" in lexicon
+    assert "# 1859: 1 time, chapter 3; a number, read as words; hibari says /" in lexicon
     page = (words_out / "words.html").read_text(encoding="utf-8")
     assert page.count("<audio") == min(3, page.count("<tr>") - 1)
     assert re.search(r"segment 00[12]-\d{5}<", page)
