@@ -145,7 +145,7 @@ class TakeStore:
                     )
                     del self.takes[seg.id]
                     continue
-                first = entry.chosen.seed == segment_seed(seg.normalized) and len(entry.history) == 1
+                first = entry.chosen.seed == entry.history[0].seed    # back to the first take: no splice
                 segs[i] = seg if first else replace(seg, take_seed=entry.chosen.seed)
                 n += 1
         return n

@@ -184,6 +184,11 @@ def test_retake_changes_one_segment_and_shifts_the_rest_exactly(tmp_path, no_epu
     rerun = _render(book, out, engine).stats
     assert (rerun.rendered, rerun.chapters_rendered, rerun.chapters_reused) == (0, 0, 3)
     assert _snapshot(out)["bytes"] == after["bytes"]
+    # the first take's seed again: chapter 2 is the first render's audio, sample for sample
+    _render(book, out, engine, f"{TARGET}@{takes[0]['seed']}")
+    back = _snapshot(out)
+    assert np.array_equal(back["pcm"][1], before["pcm"][1])
+    assert [t["take"] for t in back["manifest"]["takes"][TARGET]["history"]] == [1, 2, 3]
 
 
 def test_retake_ids_and_seeds_are_checked_before_any_work(tmp_path):
