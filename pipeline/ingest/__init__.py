@@ -81,4 +81,4 @@ def read_book(path: str | Path, *, include_front_matter: bool = False, read_note
     return book
 
 
-__all__ = ["read_book", "time_budget", "BOOK_SUFFIXES"]
+__all__ = ["BOOK_SUFFIXES", "read_book", "time_budget"]

@@ -29,7 +29,7 @@ from ..config import OutputConfig, PauseConfig
 from ..errors import OutputError, UsageError
 from ..files import atomic_write
 from ..loudness import LIMITER_MARGIN_DB, limit_peaks
-from ..records import Chapter, ChapterAudio, Plan, RenderedSegment, SegmentTakes, SegmentTiming, Take
+from ..records import Chapter, ChapterAudio, Plan, RenderedSegment, Segment, SegmentTakes, SegmentTiming, Take
 from ..serialize import from_json, to_json
 from ..synthesize.base import segment_seed
 
@@ -145,7 +145,7 @@ class TakeStore:
                     )
                     del self.takes[seg.id]
                     continue
-                first = entry.chosen.seed == entry.history[0].seed    # back to the first take: no splice
+                first = entry.chosen.seed == entry.history[0].seed  # back to the first take: no splice
                 segs[i] = seg if first else replace(seg, take_seed=entry.chosen.seed)
                 n += 1
         return n
@@ -157,6 +157,15 @@ class TakeStore:
                 entry = self.takes.get(s.id)
                 if entry is not None and entry.chosen.seed == s.seed:
                     entry.chosen.duration = s.duration
+
+    def record(self, manifest, lexicons: list[str]) -> None:
+        """Into a finished render's `Manifest`: the takes' history (each chosen take's duration noted, and
+        kept), how many segments this run took again, and the lexicon files the plan read."""
+        self.note_durations(manifest.chapters)
+        self.save()
+        manifest.takes = dict(self.takes) or None
+        manifest.stats.retaken = len(self.retaken)
+        manifest.lexicons = lexicons or None
 
     def save(self) -> None:
         if not self.takes and not self.path.exists():
@@ -182,6 +191,15 @@ def first_renders(worker, rendered: list[RenderedSegment]) -> dict[int, Rendered
     finally:
         worker.on_done = hook
     return dict(zip(taken, firsts, strict=True))
+
+
+def render_with_firsts(
+    worker, segments: list[Segment]
+) -> tuple[list[RenderedSegment], dict[int, RenderedSegment]]:
+    """A chapter's segments rendered as the chapter holds them, and the first renders of those retaken
+    (`first_renders`), what `assemble_with_takes` takes."""
+    rendered = worker.render(segments)
+    return rendered, first_renders(worker, rendered)
 
 
 def _speech(r: RenderedSegment, pauses: PauseConfig, rate: int) -> np.ndarray:
@@ -274,4 +292,12 @@ def takes_html(manifest, clip) -> str:
     return "".join(parts)
 
 
-__all__ = ["TAKES_NAME", "TakeStore", "assemble_with_takes", "first_renders", "parse_retake", "takes_html"]
+__all__ = [
+    "TAKES_NAME",
+    "TakeStore",
+    "assemble_with_takes",
+    "first_renders",
+    "parse_retake",
+    "render_with_firsts",
+    "takes_html",
+]
