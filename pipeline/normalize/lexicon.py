@@ -7,6 +7,7 @@ is then marked in the normalized text as `[Word](/phonemes/)`, which hibari's G2
 for that word only (its lexicon and guesser are bypassed) and every other engine reads as the word
 (`plain_text`).
 """
+
 from __future__ import annotations
 
 import re
@@ -21,13 +22,38 @@ BUNDLED = Path(__file__).resolve().parents[2] / "configs" / "lexicon.toml"
 
 
 # hibari's phoneme alphabet (its vocab.json without punctuation): what a phoneme entry may hold once converted
-ENGINE_PHONEMES = frozenset("AIOQSTWYabcdefhijklmnopqrstuvwxyzæçðøŋœɐɑɒɔɕɖəɚɛɜɟɡɣɤɥɨɪɯɰɲɳɴɸɹɻɽɾʁʂʃʈʊʋʌʎʒʔʝʣʤʥʦʧʨ"
-                            "ʰʲˈˌːβθχᵊᵝᵻꭧ̃ ")
+ENGINE_PHONEMES = frozenset(
+    "AIOQSTWYabcdefhijklmnopqrstuvwxyzæçðøŋœɐɑɒɔɕɖəɚɛɜɟɡɣɤɥɨɪɯɰɲɳɴɸɹɻɽɾʁʂʃʈʊʋʌʎʒʔʝʣʤʥʦʧʨʰʲˈˌːβθχᵊᵝᵻꭧ̃ "
+)
 _VOWELS = frozenset("AIOQWYaiuæɑɒɔəɛɜɪʊʌᵻ")
 # IPA spellings to hibari's (misaki, American): longest first; hibari's own phonemes pass through unchanged
-_IPA = [("d͡ʒ", "ʤ"), ("t͡ʃ", "ʧ"), ("dʒ", "ʤ"), ("tʃ", "ʧ"), ("eɪ", "A"), ("aɪ", "I"), ("ɔɪ", "Y"), ("aʊ", "W"),
-        ("oʊ", "O"), ("əʊ", "O"), ("ɜː", "ɜɹ"), ("iː", "i"), ("uː", "u"), ("ɑː", "ɑ"), ("ɔː", "ɔ"), ("ː", ""),
-        ("ɝ", "ɜɹ"), ("ɚ", "əɹ"), ("r", "ɹ"), ("g", "ɡ"), ("ɫ", "l"), ("e", "ɛ"), (".", ""), ("'", "ˈ"), (",", "ˌ")]
+_IPA = [
+    ("d͡ʒ", "ʤ"),
+    ("t͡ʃ", "ʧ"),
+    ("dʒ", "ʤ"),
+    ("tʃ", "ʧ"),
+    ("eɪ", "A"),
+    ("aɪ", "I"),
+    ("ɔɪ", "Y"),
+    ("aʊ", "W"),
+    ("oʊ", "O"),
+    ("əʊ", "O"),
+    ("ɜː", "ɜɹ"),
+    ("iː", "i"),
+    ("uː", "u"),
+    ("ɑː", "ɑ"),
+    ("ɔː", "ɔ"),
+    ("ː", ""),
+    ("ɝ", "ɜɹ"),
+    ("ɚ", "əɹ"),
+    ("r", "ɹ"),
+    ("g", "ɡ"),
+    ("ɫ", "l"),
+    ("e", "ɛ"),
+    (".", ""),
+    ("'", "ˈ"),
+    (",", "ˌ"),
+]
 PHONEME_MARK = re.compile(r"\[([^\[\]]+)\]\(/([^/()]*)/\)")
 
 
@@ -51,7 +77,9 @@ def engine_phonemes(written: str) -> str:
     ps = "".join(out) + pending
     bad = sorted({c for c in ps if c not in ENGINE_PHONEMES})
     if bad or not ps.strip():
-        raise ValueError(f"hibari has no phoneme for {', '.join(repr(c) for c in bad)}" if bad else "no phonemes")
+        raise ValueError(
+            f"hibari has no phoneme for {', '.join(repr(c) for c in bad)}" if bad else "no phonemes"
+        )
     return ps
 
 
@@ -64,8 +92,14 @@ def plain_text(text: str) -> str:
 def _word_pattern(keys, possessive: bool = False) -> re.Pattern | None:
     keys = sorted(keys, key=len, reverse=True)
     tail = r"('s\b)?" if possessive else ""
-    return re.compile(r"(?<![\w'\[])(" + "|".join(re.escape(k) for k in keys) + r")" + tail + r"(?!\w|'(?!s\b)\w)",
-                      re.IGNORECASE) if keys else None
+    return (
+        re.compile(
+            r"(?<![\w'\[])(" + "|".join(re.escape(k) for k in keys) + r")" + tail + r"(?!\w|'(?!s\b)\w)",
+            re.IGNORECASE,
+        )
+        if keys
+        else None
+    )
 
 
 def _possessive(ps: str) -> str:
@@ -79,29 +113,40 @@ class Lexicon:
     exact: dict[str, str] = field(default_factory=dict)
     folded: dict[str, str] = field(default_factory=dict)
     _pattern: re.Pattern | None = None
-    phonemes_exact: dict[str, str] = field(default_factory=dict)     # word -> hibari phonemes
+    phonemes_exact: dict[str, str] = field(default_factory=dict)  # word -> hibari phonemes
     phonemes_folded: dict[str, str] = field(default_factory=dict)
     _phoneme_pattern: re.Pattern | None = None
-    files: list[str] = field(default_factory=list)                  # the files it was read from
+    files: list[str] = field(default_factory=list)  # the files it was read from
 
     def update(self, words: dict[str, str]) -> None:
         """Add entries: respellings, or phonemes (already `engine_phonemes`) between slashes."""
         for key, value in words.items():
             phonemes = len(value) > 2 and value.startswith("/") and value.endswith("/")
-            for table in ((self.phonemes_folded, self.folded) if key.lower() == key
-                          else (self.phonemes_exact, self.exact)):
-                table.pop(key, None)          # a later file's entry replaces an earlier one, of either kind
+            for table in (
+                (self.phonemes_folded, self.folded)
+                if key.lower() == key
+                else (self.phonemes_exact, self.exact)
+            ):
+                table.pop(key, None)  # a later file's entry replaces an earlier one, of either kind
             if key.lower() == key:
-                (self.phonemes_folded if phonemes else self.folded)[key] = value.strip("/") if phonemes else value
+                (self.phonemes_folded if phonemes else self.folded)[key] = (
+                    value.strip("/") if phonemes else value
+                )
             else:
-                (self.phonemes_exact if phonemes else self.exact)[key] = value.strip("/") if phonemes else value
+                (self.phonemes_exact if phonemes else self.exact)[key] = (
+                    value.strip("/") if phonemes else value
+                )
         self._pattern = _word_pattern({*self.exact, *self.folded})
         self._phoneme_pattern = _word_pattern({*self.phonemes_exact, *self.phonemes_folded}, possessive=True)
 
     def lookup(self, word: str) -> str | None:
         """The respelling, or `/phonemes/`, this lexicon gives `word`; None when it has no entry."""
-        for table, key, mark in ((self.exact, word, ""), (self.folded, word.lower(), ""),
-                                 (self.phonemes_exact, word, "/"), (self.phonemes_folded, word.lower(), "/")):
+        for table, key, mark in (
+            (self.exact, word, ""),
+            (self.folded, word.lower(), ""),
+            (self.phonemes_exact, word, "/"),
+            (self.phonemes_folded, word.lower(), "/"),
+        ):
             if key in table:
                 return f"{mark}{table[key]}{mark}"
         return None
@@ -150,18 +195,22 @@ def load_lexicon(paths: Sequence[str | Path] | None = None, bundled: bool = True
             raise ConfigError(f"{path}: cannot read the lexicon ({e.strerror or e})") from e
         words = data.get("words", {})
         if not isinstance(words, dict) or not all(isinstance(v, str) for v in words.values()):
-            raise ConfigError(f"{path}: a lexicon is a [words] table of \"word\" = \"respelling\"")
+            raise ConfigError(f'{path}: a lexicon is a [words] table of "word" = "respelling"')
         empty = [k for k in words if not k.strip() or not any(ch.isalnum() for ch in k)]
         if empty:
-            raise ConfigError(f"{path}: lexicon entry {empty[0]!r} has no word to match; every key must "
-                              "contain a letter or digit")
+            raise ConfigError(
+                f"{path}: lexicon entry {empty[0]!r} has no word to match; every key must "
+                "contain a letter or digit"
+            )
         for key, value in words.items():
             if len(value) > 2 and value.startswith("/") and value.endswith("/"):
                 try:
                     words[key] = f"/{engine_phonemes(value[1:-1])}/"
                 except ValueError as e:
-                    raise ConfigError(f"{path}: lexicon entry {key!r} = {value!r}: {e}; write IPA or hibari's "
-                                      "phonemes between slashes") from None
+                    raise ConfigError(
+                        f"{path}: lexicon entry {key!r} = {value!r}: {e}; write IPA or hibari's "
+                        "phonemes between slashes"
+                    ) from None
         lex.update(words)
         lex.files.append(str(path))
     return lex
