@@ -13,7 +13,7 @@ BOOK   ?= ../shared/corpus/wodehouse-love-among-the-chickens.epub
 help:
 	@echo "make demo      install, build the sample EPUB, render it to out/sample/ (embedded engine)"
 	@echo "make lint      ruff (lint, format check) and mypy"
-	@echo "make test      install dev dependencies, run the test suite (book-length tests excluded)"
+	@echo "make test      install dev dependencies, make lint, run the test suite (book-length tests excluded)"
 	@echo "make test-slow the book-length tests"
 	@echo "make fuzz      the deep random fuzz campaign (FUZZ_MINUTES=20): ingest, normalize, segment, lexicon, config, cache"
 	@echo "make bench     end-to-end vs standalone parts on a corpus book (ratio, peak RSS)"
@@ -63,7 +63,8 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check pipeline tests scripts
 	$(BIN)/mypy
 
-test: $(VENV)/.installed-dev browser
+# lint first: CI (.ci/run is make test) fails on a lint, format or type error before the tests run
+test: $(VENV)/.installed-dev browser lint
 	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider --durations=15
 
 test-slow: $(VENV)/.installed-dev
