@@ -8,7 +8,7 @@ OUT    ?= out
 CORPUS ?= ../shared/corpus
 BOOK   ?= ../shared/corpus/wodehouse-love-among-the-chickens.epub
 
-.PHONY: help install dev browser demo lint test test-slow test-all fuzz bench bench-quick bench-soprano parity bench-gpu corpus nightly clean
+.PHONY: help install dev browser demo lint test test-slow test-all fuzz bench bench-pdf bench-quick bench-soprano parity bench-gpu corpus nightly clean
 
 help:
 	@echo "make demo      install, build the sample EPUB, render it to out/sample/ (embedded engine)"
@@ -18,6 +18,7 @@ help:
 	@echo "make fuzz      the deep random fuzz campaign (FUZZ_MINUTES=20): ingest, normalize, segment, lexicon, config, cache"
 	@echo "make bench     end-to-end vs standalone parts on a corpus book (ratio, peak RSS)"
 	@echo "make bench-quick  the same on a 10-chapter slice (a few minutes)"
+	@echo "make bench-pdf reading a ~380-page typeset PDF on one core, beside the same books' EPUBs (target <= 10 s / 350 pages)"
 	@echo "make bench-soprano  the Soprano engine vs the soprano-tts 0.2.0 reference on CPU (ratio, precision SNRs)"
 	@echo "make parity    the Soprano LM and decoder against the soprano-tts 0.2.0 package itself (SNRs)"
 	@echo "make bench-gpu the Soprano engine on CUDA: torch and lmdeploy backends, a whole book (x-real-time, memory)"
@@ -28,7 +29,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml setup.py pipeline/synthesize/soprano/kernels.c pipeline/synthesize/soprano/build_flags.py | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	@touch $@
 
@@ -102,6 +103,10 @@ bench-gpu: $(VENV)/.installed-dev
 BENCH_CHAPTERS ?=
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py --book $(BOOK) $(if $(BENCH_CHAPTERS),--chapters $(BENCH_CHAPTERS),)
+
+# the corpus typeset once into bench/pdf/ (reportlab, a dev dependency), then read on one core
+bench-pdf: $(VENV)/.installed-dev
+	$(BIN)/python scripts/bench_pdf.py
 
 bench-quick: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py --book $(BOOK) --chapters 1-10

@@ -9,16 +9,19 @@ the same number of tokens forced per sentence on both sides (random weights woul
 [STOP]). The two sides run in two long-lived worker processes, interleaved reference/engine/engine/reference
 so that load from other work on the machine falls on both alike; the load average is printed with them.
 
-`--isa avx2` (the default) caps both processes to AVX2 (torch's ATEN_CPU_CAPABILITY, oneDNN, MKL and FBGEMM
-dispatch): the CPUs most people have, and this project's machines, have no AVX-512 and no native bf16. On an
-AVX2 machine the cap changes nothing; `--isa native` measures what this CPU has. The engine picks its
-precision as it would on such a CPU (`precision.choose`); only precisions the CPU runs natively are
-measured, each with its decoded-audio SNR against float32 on the same forced tokens beside its speed.
+One run measures every configuration of `--isa` (default `native,avx2`) times `--threads` (default `1,2`):
+`native` is what this CPU has (AVX-512, bf16, AMX where present); `avx2` caps both processes to AVX2
+(torch's ATEN_CPU_CAPABILITY, oneDNN, MKL and FBGEMM dispatch), the CPUs most people have. The first
+configuration runs `--sentences` (60) and every native precision; the others `--extra-sentences` (24) and
+`auto` only, so a run stays within minutes on two cores. The engine picks its precision as it would on such a
+CPU (`precision.choose`); only precisions the CPU runs natively are measured, each with its decoded-audio SNR
+against float32 on the same forced tokens beside its speed.
 
 Printed: the CPU and ISA each side ran, matmul peaks of the native dtypes, the reference's and the engine's
 audio seconds per wall second, the LM/decoder split, the engine's share of the peak of the dtype it used,
-each precision's speed and audio SNR, and finally exactly three lines: `reference tokens: N`,
-`engine tokens: N`, `ratio: R` (engine speed / reference speed, in the precision `auto` chooses).
+each precision's speed and audio SNR, a summary line per configuration, and finally exactly three lines for
+the first configuration: `reference tokens: N`, `engine tokens: N`, `ratio: R` (engine speed / reference
+speed, in the precision `auto` chooses).
 """
 
 from __future__ import annotations
@@ -242,6 +245,9 @@ def engine_worker() -> None:
                     "slots": eng.lm_slots,
                     "decoder_frames": eng.decoder_frames,
                     "stop_id": eng.stop_id,
+                    "kernels": eng.lm.kernels.build
+                    if eng.lm.kernels is not None
+                    else "none (torch operations)",
                     "sampling": {
                         "temperature": eng.sampling.temperature,
                         "top_p": eng.sampling.top_p,
@@ -414,77 +420,28 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--worker", choices=["reference", "engine"], help=argparse.SUPPRESS)
-    ap.add_argument("--reference-python", default=str(ROOT / ".venv-bench" / "bin" / "python"))
-    ap.add_argument(
-        "--book", default=str(ROOT.parent / "shared" / "corpus" / "wodehouse-love-among-the-chickens.epub")
-    )
-    ap.add_argument("--sentences", type=int, default=60)
-    ap.add_argument("--snr-sentences", type=int, default=12, help="sentences the audio SNRs are measured on")
-    ap.add_argument(
-        "--rounds", type=int, default=2, help="parts the sentences are run in, R E / E R alternately"
-    )
-    ap.add_argument(
-        "--checkpoint",
-        default=str(ROOT / "bench" / "soprano-published"),
-        help="random checkpoint of the published shape (built here if missing)",
-    )
-    ap.add_argument(
-        "--threads",
-        type=int,
-        default=0,
-        help="torch threads on both sides (default: every core, as the reference uses; one when the "
-        "machine is busy, where multi-threaded barriers stall on a core taken away)",
-    )
-    ap.add_argument(
-        "--isa",
-        choices=sorted(ISA_ENV),
-        default="avx2",
-        help="avx2: both sides capped to AVX2 (the common CPU); native: what this CPU has",
-    )
-    ap.add_argument(
-        "--reference-decoder-batch", type=int, default=1, help="the reference's decoder_batch_size"
-    )
-    ap.add_argument("--skip-reference", action="store_true", help="engine only (no ratio)")
-    args = ap.parse_args(argv)
-    if args.worker == "reference":
-        reference_worker()
-        return 0
-    if args.worker == "engine":
-        engine_worker()
-        return 0
+def run_config(
+    args, ckpt: Path, isa: str, threads: int, n_sentences: int, full: bool, texts_cache: list[str]
+) -> dict:
+    """One configuration (ISA cap, threads a side), both sides side by side; prints its lines, returns its figures.
+    `full`: every native precision's speed and SNR too; else `auto`'s only, on fewer SNR sentences."""
+    from pipeline import defaults as D
 
-    t_start = time.perf_counter()
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from make_soprano_checkpoint import build
-
-    ckpt = Path(args.checkpoint)
-    if not (ckpt / "decoder.pth").is_file():
-        print(f"building a random checkpoint of the published shape in {ckpt}", flush=True)
-        build(ckpt, "published", seed=0)
-
-    env = ISA_ENV[args.isa]
-    cores = len(os.sched_getaffinity(0))
-    if args.threads <= 0:
-        busy = os.getloadavg()[0] > cores / 2
-        args.threads = 1 if busy else cores
-        if busy:
-            print(
-                f"the machine is busy (load {os.getloadavg()[0]:.1f} on {cores} cores): one thread each side"
-            )
+    env = ISA_ENV[isa]
     print(
-        f"CPU: {cpu_name()}, {len(os.sched_getaffinity(0))} cores for this process, load average "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; --isa {args.isa}"
-        f"{' (' + ' '.join(f'{k}={v}' for k, v in env.items()) + ', both sides)' if env else ''}"
+        f"\n=== --isa {isa}{' (' + ' '.join(f'{k}={v}' for k, v in env.items()) + ', both sides)' if env else ''}, "
+        f"{threads} thread{'s' if threads > 1 else ''} a side; load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        flush=True,
     )
     eng = Worker(sys.executable, "engine", env)
     ref = None if args.skip_reference else Worker(os.path.abspath(args.reference_python), "reference", env)
     try:
-        texts = pick_sentences(Path(args.book), args.sentences, ref)
-        from pipeline import defaults as D
-
+        if not texts_cache:
+            texts_cache.extend(
+                pick_sentences(Path(args.book), max(args.sentences, args.extra_sentences), ref)
+            )
+        texts = texts_cache[:n_sentences]
         tokens = [
             int(min(511, max(8, round(len(t) / D.SOPRANO_CHARS_PER_S * D.SOPRANO_TOKENS_PER_S))))
             for t in texts
@@ -493,16 +450,17 @@ def main(argv: list[str] | None = None) -> int:
             f"sentences: {len(texts)} from {Path(args.book).name} ({sum(map(len, texts))} characters); forced "
             f"tokens per sentence: min {min(tokens)}, median {sorted(tokens)[len(tokens) // 2]}, max {max(tokens)}"
         )
-        info = eng.ask(op="init", model_path=str(ckpt), threads=args.threads)
+        info = eng.ask(op="init", model_path=str(ckpt), threads=threads)
         auto_lm, auto_dec = info["auto"]
         print(
             f"engine ran: torch {info['torch']} capability {info['capability']}, CPU features {info['features']}; "
-            f"auto precision: LM {auto_lm}, decoder {auto_dec}; {info['threads']} threads, {info['slots']} LM slots"
+            f"auto precision: LM {auto_lm}, decoder {auto_dec}; {info['threads']} threads, {info['slots']} LM slots; "
+            f"kernels {info['kernels']}"
         )
         peaks = eng.ask(op="peak", n=1024, precisions=info["natives"])
         print(
             "matmul peak here (1024^3, "
-            + f"{args.threads} threads): "
+            + f"{threads} threads): "
             + ", ".join(f"{p} {v:.0f} G{'OP' if p == 'int8' else 'FLOP'}/s" for p, v in peaks.items())
         )
         common = {"texts": texts, "tokens": tokens}
@@ -511,15 +469,14 @@ def main(argv: list[str] | None = None) -> int:
             rinfo = ref.ask(
                 op="init",
                 model_path=str(ckpt),
-                threads=args.threads,
+                threads=threads,
                 decoder_batch_size=args.reference_decoder_batch,
             )
             print(
                 f"reference ran: soprano-tts 0.2.0, torch {rinfo['torch']} capability {rinfo['capability']}, "
                 f"LM {rinfo['dtype']}, {rinfo['threads']} threads, decoder batch {args.reference_decoder_batch}"
             )
-        auto = "auto"
-        eng.ask(op="run", precision=auto, warm=True, texts=texts[:8], tokens=tokens[:8])
+        eng.ask(op="run", precision="auto", warm=True, texts=texts[:8], tokens=tokens[:8])
         # the sentences in `rounds` parts; each part through both sides, in the order R E, E R, R E, ...
         parts = [(texts[i :: args.rounds], tokens[i :: args.rounds]) for i in range(args.rounds)]
         for r, (tx, tk) in enumerate(parts):
@@ -530,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     x = ref_runs[-1]
                 elif side == "eng":
-                    eng_runs.append(eng.ask(op="run", precision=auto, texts=tx, tokens=tk))
+                    eng_runs.append(eng.ask(op="run", precision="auto", texts=tx, tokens=tk))
                     x = eng_runs[-1]
                 else:
                     continue
@@ -543,22 +500,41 @@ def main(argv: list[str] | None = None) -> int:
             "the engine did not honour the forced token counts"
         )
         others = {}
-        for p in info["natives"]:
+        for p in info["natives"] if full else []:
             if [p, p] != info["auto"]:
                 others[p] = eng.ask(op="run", precision=p, warm=True, **common)
                 print(
                     f"  engine ({p}): {others[p]['wall']:.1f} s wall, load {others[p]['load']:.1f}",
                     flush=True,
                 )
-        n_snr = min(args.snr_sentences, len(texts))
-        labels = ["auto"] + [p for p in info["natives"] if [p, p] != info["auto"]]
+        n_snr = min(args.snr_sentences if full else max(1, args.snr_sentences // 2), len(texts))
+        labels = ["auto"] + ([p for p in info["natives"] if [p, p] != info["auto"]] if full else [])
         snr = eng.ask(op="snr", texts=texts[:n_snr], tokens=tokens[:n_snr], precisions=labels)
     finally:
         eng.close()
         if ref is not None:
             ref.close()
+    return report(info, peaks, tokens, eng_runs, ref_runs, others, labels, snr) | {
+        "isa": isa,
+        "threads": threads,
+    }
+
+
+def report(
+    info: dict,
+    peaks: dict,
+    tokens: list[int],
+    eng_runs: list[dict],
+    ref_runs: list[dict],
+    others: dict,
+    labels: list[str],
+    snr: dict,
+) -> dict:
+    """Print one configuration's figures; return the ones the summary needs."""
+    from pipeline import defaults as D
 
     sr = D.SOPRANO_SAMPLE_RATE_HZ
+    auto_lm, auto_dec = info["auto"]
     per_token = info["lm_flops_per_token"] + info["decoder_flops_per_token"]
 
     def total(runs: list[dict]) -> dict:
@@ -579,14 +555,15 @@ def main(argv: list[str] | None = None) -> int:
     best_dtype = max(peaks, key=peaks.get)
     useful = eng_tokens * per_token / e["wall"] / 1e9
     lm_peak_name = auto_lm if auto_lm in peaks else "float32"
+    share = 100 * useful / best_peak
     print(
         f"engine (LM {auto_lm}, decoder {auto_dec}): {speed(e):.1f} audio-s per wall-s ({sum(e['samples']) / sr:.1f} s "
         f"of audio in {e['wall']:.1f} s; CPU {e['cpu']:.1f} s); LM {e['lm']:.1f} s at {lm_rate:.0f} G/s = "
         f"{100 * lm_rate / peaks[lm_peak_name]:.0f}% of the {lm_peak_name} peak, decoder {e['decoder']:.1f} s at {dec_rate:.0f} G/s = "
         f"{100 * dec_rate / peaks[auto_dec]:.0f}% of the {auto_dec} peak; overall {useful:.0f} G/s useful = "
-        f"{100 * useful / best_peak:.0f}% of the best native dtype's peak ({best_dtype})"
+        f"{share:.0f}% of the best native dtype's peak ({best_dtype})"
     )
-    ratio, ref_tokens = float("nan"), 0
+    ratio, cpu_ratio, ref_tokens = float("nan"), float("nan"), 0
     if ref_runs:
         x = total(ref_runs)
         ref_tokens = sum(s // 2048 + 1 for s in x["samples"])
@@ -595,18 +572,20 @@ def main(argv: list[str] | None = None) -> int:
             f"{x['wall']:.1f} s; CPU {x['cpu']:.1f} s); LM {x['lm']:.1f} s, "
             f"decoder {x['decoder']:.1f} s"
         )
-        ratio = speed(e) / speed(x)
+        ratio, cpu_ratio = speed(e) / speed(x), x["cpu"] / e["cpu"]
         print(
             "side by side, part by part (engine/reference speed): "
             + ", ".join(f"{speed(a) / speed(b):.2f}" for a, b in zip(eng_runs, ref_runs, strict=True))
-            + f"; CPU-time ratio {x['cpu'] / e['cpu']:.2f}"
+            + f"; CPU-time ratio {cpu_ratio:.2f}"
         )
     print(
         f"precisions (audio SNR against float32 on the same {snr['tokens']} forced tokens of "
         f"{snr['sentences']} sentences; the decode loop against teacher forcing: "
         f"{snr['loop_vs_teacher_forced_db']:.0f} dB):"
     )
-    for p in labels[:1] + (["float32"] if "float32" not in labels else []) + labels[1:]:
+    for p in (
+        labels[:1] + (["float32"] if "float32" in others else []) + [q for q in labels[1:] if q != "float32"]
+    ):
         run = e if p == "auto" or [p, p] == info["auto"] else others[p]
         vs = f", {speed(run) / speed(total(ref_runs)):.2f}x the reference" if ref_runs else ""
         name = f"auto (LM {auto_lm}, decoder {auto_dec})" if p == "auto" else f"{p} (LM and decoder)"
@@ -618,13 +597,119 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {name}: {speed(run):.1f} audio-s per wall-s{vs}; audio SNR {s['audio_db']:.1f} dB "
                 f"(LM hidden states {s['lm_hidden_db']:.1f} dB, decoder alone {s['decoder_db']:.1f} dB)"
             )
+    loads = [x["load"] for x in eng_runs + ref_runs]
+    return {
+        "ratio": ratio,
+        "cpu_ratio": cpu_ratio,
+        "ref_tokens": ref_tokens,
+        "eng_tokens": eng_tokens,
+        "speed": speed(e),
+        "share": share,
+        "best_dtype": best_dtype,
+        "auto": info["auto"],
+        "snr": snr["precisions"]["auto"]["audio_db"],
+        "sentences": len(tokens),
+        "load": sum(loads) / max(1, len(loads)),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--worker", choices=["reference", "engine"], help=argparse.SUPPRESS)
+    ap.add_argument("--reference-python", default=str(ROOT / ".venv-bench" / "bin" / "python"))
+    ap.add_argument(
+        "--book", default=str(ROOT.parent / "shared" / "corpus" / "wodehouse-love-among-the-chickens.epub")
+    )
+    ap.add_argument("--sentences", type=int, default=60, help="sentences of the first configuration")
+    ap.add_argument(
+        "--extra-sentences",
+        type=int,
+        default=24,
+        help="sentences of every later configuration (fewer, to keep the whole run short)",
+    )
+    ap.add_argument("--snr-sentences", type=int, default=12, help="sentences the audio SNRs are measured on")
+    ap.add_argument(
+        "--rounds", type=int, default=2, help="parts the sentences are run in, R E / E R alternately"
+    )
+    ap.add_argument(
+        "--checkpoint",
+        default=str(ROOT / "bench" / "soprano-published"),
+        help="random checkpoint of the published shape (built here if missing)",
+    )
+    ap.add_argument(
+        "--threads",
+        default="1,2",
+        help="torch threads a side, comma-separated: one configuration each (default 1,2)",
+    )
+    ap.add_argument(
+        "--isa",
+        default="native,avx2",
+        help="comma-separated, one configuration each: native (what this CPU has), avx2 (both sides "
+        "capped to AVX2: the common CPU); default native,avx2",
+    )
+    ap.add_argument(
+        "--other-precisions",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the first configuration also runs every other native precision (speed beside SNR)",
+    )
+    ap.add_argument(
+        "--reference-decoder-batch", type=int, default=1, help="the reference's decoder_batch_size"
+    )
+    ap.add_argument("--skip-reference", action="store_true", help="engine only (no ratio)")
+    args = ap.parse_args(argv)
+    if args.worker == "reference":
+        reference_worker()
+        return 0
+    if args.worker == "engine":
+        engine_worker()
+        return 0
+
+    t_start = time.perf_counter()
+    isas = [x.strip() for x in args.isa.split(",") if x.strip()]
+    if not isas or any(x not in ISA_ENV for x in isas):
+        ap.error(f"--isa: a comma-separated list of {', '.join(sorted(ISA_ENV))}")
+    threads = [int(x) for x in args.threads.split(",") if x.strip()]
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_soprano_checkpoint import build
+
+    ckpt = Path(args.checkpoint)
+    if not (ckpt / "decoder.pth").is_file():
+        print(f"building a random checkpoint of the published shape in {ckpt}", flush=True)
+        build(ckpt, "published", seed=0)
+    print(
+        f"CPU: {cpu_name()}, {len(os.sched_getaffinity(0))} cores for this process, load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; configurations: "
+        + ", ".join(f"--isa {i} x {t} thread(s)" for i in isas for t in threads)
+    )
+    texts: list[str] = []
+    results = [
+        run_config(
+            args,
+            ckpt,
+            isa,
+            th,
+            args.sentences if k == 0 else args.extra_sentences,
+            k == 0 and args.other_precisions,
+            texts,
+        )
+        for k, (isa, th) in enumerate((i, t) for i in isas for t in threads)
+    ]
+    print("\nsummary (engine / reference speed, both sides in the same configuration, side by side):")
+    for r in results:
+        print(
+            f"  --isa {r['isa']:6s} {r['threads']} thread{'s' if r['threads'] > 1 else ' '}: ratio {r['ratio']:.2f}x "
+            f"(CPU time {r['cpu_ratio']:.2f}x), engine {r['speed']:.1f} audio-s/s, auto LM {r['auto'][0]} + decoder "
+            f"{r['auto'][1]}, audio SNR {r['snr']:.1f} dB, overall {r['share']:.0f}% of the {r['best_dtype']} peak; "
+            f"{r['sentences']} sentences, load {r['load']:.1f}"
+        )
     print(
         f"bench took {time.perf_counter() - t_start:.0f} s; load average now "
         f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}"
     )
-    print(f"reference tokens: {ref_tokens}")
-    print(f"engine tokens: {eng_tokens}")
-    print(f"ratio: {ratio:.2f}")
+    print(f"reference tokens: {results[0]['ref_tokens']}")
+    print(f"engine tokens: {results[0]['eng_tokens']}")
+    print(f"ratio: {results[0]['ratio']:.2f}")
     return 0
 
 

@@ -11,7 +11,7 @@ from ..errors import InputError
 from ..records import Book
 from .safety import ArchiveLimits
 
-BOOK_SUFFIXES = (".epub", ".txt", ".md")
+BOOK_SUFFIXES = (".epub", ".txt", ".md", ".pdf")
 
 
 @contextlib.contextmanager
@@ -62,7 +62,13 @@ def read_book(
             f"{path}: unsupported file type '{p.suffix or '(none)'}'; render reads {', '.join(BOOK_SUFFIXES)}"
         )
     with time_budget(limits.ingest_seconds, str(path)):
-        if suffix == ".epub":
+        if suffix == ".pdf":
+            from .pdf import read_pdf
+
+            book = read_pdf(
+                str(p), include_front_matter=include_front_matter, read_notes=read_notes, limits=limits
+            )
+        elif suffix == ".epub":
             from .epub import read_epub
 
             book = read_epub(

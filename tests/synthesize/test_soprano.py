@@ -221,7 +221,12 @@ def test_identity_names_weights_and_settings(engine, ckpt):
     assert ident["lm_dtype"] == "float32" and ident["backend"] == "torch"
     assert len(ident["weights_sha256"]) == 16 and ident["temperature"] == 0.3
     # the fused CPU kernels round differently from torch's operations: a cache never mixes the two
-    assert ident["lm_kernels"] == ("fused" if engine.lm.kernels is not None else "torch")
+    k = engine.lm.kernels
+    assert ident["lm_kernels"] == ("torch" if k is None else k.build)
+    if k is not None:  # the build: variant, source hash, flags (floating-point contraction off), compiler
+        assert (
+            f"variant={k.variant};source=" in k.build and "-ffp-contract=off" in k.build and ";cc=" in k.build
+        )
     assert ident["decoder_kernels"] == "torch"  # float32: only the int8 decoder has fused kernels
     json.dumps(ident)
 

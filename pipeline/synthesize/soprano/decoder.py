@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from ... import defaults as D
 from . import kernels
-from .precision import Linear, linear, torch_dtype
+from .precision import Bf16Linear, Linear, linear, torch_dtype
 
 _CPU_FRAMES_PER_PASS = 2048
 _CPU_ROWS_PER_THREAD = 256
@@ -171,6 +171,9 @@ class VocosDecoder:
                 b = a + block
                 if self.kernels is not None:
                     self._mlp_fused(blk, y[a:b], x[a:b])
+                elif isinstance(blk["pw1"], Bf16Linear):
+                    # oneDNN's bf16 products with the bias and GELU, then the bias and residual, in the same calls
+                    x[a:b] = blk["pw2"].add(blk["pw1"].gelu(y[a:b]), x[a:b])
                 else:
                     x[a:b] += blk["pw2"](F.gelu(blk["pw1"](y[a:b])))
         x = F.layer_norm(x, (self.dim,), *self.final_norm, eps=1e-6)
@@ -185,47 +188,11 @@ class VocosDecoder:
         pw1, pw2 = blk["pw1"], blk["pw2"]
         z1 = torch.empty_like(y)
         lo1, r1, lo2, r2 = torch.empty((4, rows))
-        K.row_unit(
-            y.data_ptr(),
-            y.stride(0),
-            z1.data_ptr(),
-            z1.stride(0),
-            lo1.data_ptr(),
-            r1.data_ptr(),
-            rows,
-            self.dim,
-            threads,
-        )
+        K.row_unit(y, z1, lo1, r1, threads)
         u = torch.ops.quantized.linear_dynamic(z1, pw1.packed, True)
-        K.dequant_gelu_unit(
-            u.data_ptr(),
-            u.stride(0),
-            r1.data_ptr(),
-            lo1.data_ptr(),
-            pw1.wsum.data_ptr(),
-            blk["pw1_bias"].data_ptr(),
-            u.data_ptr(),
-            u.stride(0),
-            lo2.data_ptr(),
-            r2.data_ptr(),
-            rows,
-            self.inter,
-            threads,
-        )
+        K.dequant_gelu_unit(u, r1, lo1, pw1.wsum, blk["pw1_bias"], u, lo2, r2, threads)
         v = torch.ops.quantized.linear_dynamic(u, pw2.packed, True)
-        K.dequant_residual(
-            v.data_ptr(),
-            v.stride(0),
-            r2.data_ptr(),
-            lo2.data_ptr(),
-            pw2.wsum.data_ptr(),
-            blk["pw2_bias"].data_ptr(),
-            x.data_ptr(),
-            x.stride(0),
-            rows,
-            self.dim,
-            threads,
-        )
+        K.dequant_residual(v, r2, lo2, pw2.wsum, blk["pw2_bias"], x, threads)
 
     @torch.inference_mode()
     def head(self, feats: torch.Tensor) -> torch.Tensor:

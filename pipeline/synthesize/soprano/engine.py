@@ -35,9 +35,10 @@ from .sampling import repetition_score
 from .weights import WHERE, find_weights, read_config
 
 log = logging.getLogger(__name__)
-ENGINE_VERSION = "6"  # bump when a change here changes the audio (2: soprano-tts text preparation,
+ENGINE_VERSION = "7"  # bump when a change here changes the audio (2: soprano-tts text preparation,
 # 3: int8 on CPUs without native bf16, 4: the mixed LM there, 5: fp16w LM there
-# and packed prompts, 6: the fused CPU kernels of the LM and the int8 decoder, float32 rounding)
+# and packed prompts, 6: the fused CPU kernels of the LM and the int8 decoder, float32 rounding,
+# 7: the bf16 LM on the CPU through the kernels, float32 between its products)
 
 
 # What soprano-tts 0.2.0 does to text before tokenizing it (its utils/text_normalizer.clean_text, after
@@ -385,8 +386,12 @@ class SopranoEngine(Engine):
                 "device": self.device.type,
                 "lm_dtype": self.lm_precision,
                 "decoder_dtype": self.decoder_precision,
-                "lm_kernels": "fused" if self.lm is not None and self.lm.kernels is not None else "torch",
-                "decoder_kernels": "fused"
+                # the fused kernels' build (variant, source hash, flags, compiler), or torch: the segment cache
+                # never mixes audio from two builds
+                "lm_kernels": self.lm.kernels.build
+                if self.lm is not None and self.lm.kernels is not None
+                else "torch",
+                "decoder_kernels": self.decoder.kernels.build
                 if self.decoder is not None and self.decoder.kernels is not None
                 else "torch",
                 "temperature": self.sampling.temperature,
@@ -400,11 +405,15 @@ class SopranoEngine(Engine):
 
     def describe(self) -> str:
         where = self.device.type if self.device.type != "cpu" else f"cpu {cpu_features().describe()}"
-        fused = self.lm is not None and self.lm.kernels is not None
+        k = self.lm.kernels if self.lm is not None else None
         kern = (
             ""
             if self.device.type != "cpu"
-            else (", fused CPU kernels" if fused else ", torch operations (no fused CPU kernels here)")
+            else (
+                f", fused CPU kernels ({k.variant})"
+                if k is not None
+                else ", torch operations (no fused CPU kernels here)"
+            )
         )
         return (
             f"soprano ({self.backend} on {where}, LM {self.lm_precision}, decoder {self.decoder_precision}"

@@ -1,28 +1,89 @@
 /* The Soprano LM's small per-layer operations on the CPU, fused: RMSNorm (with the residual add), q/k norm
  * with rotary embedding and the KV-cache write, decode attention over a slot cache, and SiLU-gated
  * products; and the int8 decoder's passes between its two pointwise products. The matrix products stay in
- * torch (FBGEMM / MKL); these are what lies between them, which in torch takes about 35 small operations a
- * LM layer and, at the few rows a decode step has, most of its time.
+ * torch (FBGEMM / MKL / oneDNN); these are what lies between them, which in torch takes about 35 small
+ * operations a LM layer and, at the few rows a decode step has, most of its time.
  *
- * float32 arithmetic, AVX2 + FMA + F16C; the KV cache in float32 or float16 (`half`: read and written
- * through F16C, which halves the bytes a decode step's attention reads). Every row is computed by one thread in a fixed order, so a row's result
- * never depends on the rows beside it or on the thread count. Built and loaded by kernels.py (ctypes); the
- * OpenMP pragmas use torch's own OpenMP runtime, which is already loaded when this library is. */
+ * float32 arithmetic in 256-bit vectors (AVX2 + FMA + F16C). The activations the matrix products read and
+ * write may be bfloat16 (the `bf` flags: converted inline, round to nearest even), the residual stream stays
+ * float32; the KV cache is float32 or float16 (`half`: read and written through F16C, which halves the bytes
+ * a decode step's attention reads). Every row is computed by one thread in a fixed order, so a row's result
+ * never depends on the rows beside it or on the thread count.
+ *
+ * Built by the package's build (setup.py) once per instruction-set variant: `avx2` (AVX2, FMA, F16C) and
+ * `avx512` (AVX-512 F/BW/DQ/VL with BF16: the bfloat16 conversions in one instruction, EVEX code
+ * elsewhere), with -ffp-contract=off, so every fused multiply-add is one written here and two compilers
+ * round alike. Loaded by kernels.py (ctypes), which checks every argument first; the OpenMP pragmas use
+ * torch's own OpenMP runtime, which is already loaded when this library is. */
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define KERNELS_ABI 4
+#define KERNELS_ABI 5
+#ifndef KERNELS_VARIANT
+#define KERNELS_VARIANT "dev"
+#endif
+#ifndef KERNELS_SOURCE
+#define KERNELS_SOURCE "unknown"
+#endif
+#ifndef KERNELS_FLAGS
+#define KERNELS_FLAGS "unknown"
+#endif
+#ifdef __VERSION__
+#define KERNELS_CC __VERSION__
+#else
+#define KERNELS_CC "unknown"
+#endif
 
 int kernels_abi(void) { return KERNELS_ABI; }
+
+/* what was built, for the engine's identity: "variant=...;source=...;flags=...;cc=..." */
+const char *kernels_build(void) {
+    return "variant=" KERNELS_VARIANT ";source=" KERNELS_SOURCE ";flags=" KERNELS_FLAGS ";cc=" KERNELS_CC;
+}
+
+/* 8 activations from element i of a float32 (bf = 0) or bfloat16 (bf = 1) array, as float32 */
+static inline __m256 ld8(const void *p, int64_t i, const int bf) {
+    if (!bf) return _mm256_loadu_ps((const float *)p + i);
+    __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)p + i));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+/* 8 float32 as bfloat16, rounded to nearest even */
+static inline __m128i to_bf16_8(__m256 v) {
+#if defined(__AVX512BF16__) && defined(__AVX512VL__)
+    return (__m128i)_mm256_cvtneps_pbh(v);
+#else
+    __m256i u = _mm256_castps_si256(v);
+    __m256i odd = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+    u = _mm256_srli_epi32(_mm256_add_epi32(u, _mm256_add_epi32(odd, _mm256_set1_epi32(0x7fff))), 16);
+    return _mm_packus_epi32(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1));
+#endif
+}
+
+/* 8 activations into element i of a float32 (bf = 0) or bfloat16 (bf = 1) array */
+static inline void st8(void *p, int64_t i, __m256 v, const int bf) {
+    if (bf)
+        _mm_storeu_si128((__m128i *)((uint16_t *)p + i), to_bf16_8(v));
+    else
+        _mm256_storeu_ps((float *)p + i, v);
+}
 
 /* 8 (or 1) cache values from element i of a float32 or float16 array, as float32 */
 static inline __m256 load8(const void *base, int64_t i, const int half) {
     return half ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)base + i)))
                 : _mm256_loadu_ps((const float *)base + i);
 }
+
+#ifdef __AVX512F__
+/* 16 cache values from element i of a float32 or float16 array, as float32 */
+static inline __m512 load16(const void *base, int64_t i, const int half) {
+    return half ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)base + i)))
+                : _mm512_loadu_ps((const float *)base + i);
+}
+#endif
 
 static inline float load1(const void *base, int64_t i, const int half) {
     return half ? _cvtsh_ss(((const uint16_t *)base)[i]) : ((const float *)base)[i];
@@ -91,69 +152,83 @@ static inline float sumsq(const float *x, int64_t n) {
     return hsum8(_mm256_add_ps(a, b));
 }
 
-/* out = x * (mean(x^2) + eps)^-1/2 * w, row by row (Qwen3's RMSNorm in float32); dim a multiple of 8 */
-static inline void rms_row(const float *x, const float *w, float *out, int64_t dim, float eps) {
+/* out = x * (mean(x^2) + eps)^-1/2 * w, row by row (Qwen3's RMSNorm in float32), out float32 or (obf)
+ * bfloat16; dim a multiple of 8 */
+static inline void rms_row(const float *x, const float *w, void *out, int64_t dim, float eps, int obf) {
     __m256 inv = _mm256_set1_ps(1.0f / sqrtf(sumsq(x, dim) / (float)dim + eps));
     for (int64_t i = 0; i < dim; i += 8)
-        _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), inv), _mm256_loadu_ps(w + i)));
+        st8(out, i, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), inv), _mm256_loadu_ps(w + i)), obf);
 }
 
-void rms_norm(const float *x, int64_t xs, const float *w, float *out, int64_t os, int64_t rows, int64_t dim,
-              float eps) {
+void rms_norm(const float *x, int64_t xs, const float *w, void *out, int64_t os, int obf, int64_t rows,
+              int64_t dim, float eps) {
+    const int64_t esize = obf ? 2 : 4;
     for (int64_t r = 0; r < rows; r++)
-        rms_row(x + r * xs, w, out + r * os, dim, eps);
+        rms_row(x + r * xs, w, (char *)out + r * os * esize, dim, eps, obf);
 }
 
-/* h += y (the residual add), then out = RMSNorm(h) * w; both (rows, dim), h contiguous */
-void add_rms_norm(float *h, const float *y, int64_t ys, const float *w, float *out, int64_t os, int64_t rows,
-                  int64_t dim, float eps) {
+/* h += y (the residual add; y float32 or, ybf, bfloat16), then out = RMSNorm(h) * w; both (rows, dim), h
+ * contiguous float32, out float32 or (obf) bfloat16 */
+void add_rms_norm(float *h, const void *y, int64_t ys, int ybf, const float *w, void *out, int64_t os, int obf,
+                  int64_t rows, int64_t dim, float eps) {
+    const int64_t ysize = ybf ? 2 : 4, osize = obf ? 2 : 4;
     for (int64_t r = 0; r < rows; r++) {
         float *hr = h + r * dim;
-        const float *yr = y + r * ys;
+        const char *yr = (const char *)y + r * ys * ysize;
         for (int64_t i = 0; i < dim; i += 8)
-            _mm256_storeu_ps(hr + i, _mm256_add_ps(_mm256_loadu_ps(hr + i), _mm256_loadu_ps(yr + i)));
-        rms_row(hr, w, out + r * os, dim, eps);
+            _mm256_storeu_ps(hr + i, _mm256_add_ps(_mm256_loadu_ps(hr + i), ld8(yr, i, ybf)));
+        rms_row(hr, w, (char *)out + r * os * osize, dim, eps, obf);
     }
 }
 
-/* qkv rows (rows, (heads + 2 kvh) hd), q and k in the paired dim order (d, d + hd/2 side by side): each q and
- * k head RMS-normed over hd with its weight qkw ((heads + kvh), hd) and rotated in place by rot (positions,
- * hd/2) complex (cos, sin interleaved) at the row's position; then each row's k and v are written into its
- * cache slot at its position: K (slot, kv head, hd, positions) and V (slot, kv head, positions, hd), by
- * strides. */
-void qk_rope_cache(float *qkv, int64_t qs, const float *qkw, const float *rot, const int64_t *slot,
-                   const int64_t *pos, int64_t rows, int64_t heads, int64_t kvh, int64_t hd, float eps,
-                   void *kc, int64_t k_slot, int64_t k_head, int64_t k_dim,
+/* qkv rows src (rows, (heads + 2 kvh) hd), float32 or (sbf) bfloat16, q and k in the paired dim order (d,
+ * d + hd/2 side by side): each q and k head RMS-normed over hd with its weight qkw ((heads + kvh), hd) and
+ * rotated by rot (positions, hd/2) complex (cos, sin interleaved) at the row's position; the q heads are
+ * written to q (rows, heads hd; float32, row stride qs, which may be src itself when src is float32), each
+ * row's k and v into its cache slot at its position: K (slot, kv head, hd, positions) and V (slot, kv head,
+ * positions, hd), by strides. hd a multiple of 8. */
+void qk_rope_cache(const void *src, int64_t ss, int sbf, float *q, int64_t qs, const float *qkw, const float *rot,
+                   const int64_t *slot, const int64_t *pos, int64_t rows, int64_t heads, int64_t kvh, int64_t hd,
+                   float eps, void *kc, int64_t k_slot, int64_t k_head, int64_t k_dim,
                    void *vc, int64_t v_slot, int64_t v_head, int64_t v_pos, int half) {
+    const int64_t esize = sbf ? 2 : 4;
+    float *x = malloc((size_t)hd * sizeof(float));
     for (int64_t r = 0; r < rows; r++) {
-        float *row = qkv + r * qs;
+        const char *row = (const char *)src + r * ss * esize;
         const float *c = rot + pos[r] * hd;
-        for (int64_t j = 0; j < heads + kvh; j++) {
-            float *x = row + j * hd;
-            rms_row(x, qkw + j * hd, x, hd, eps);
-            for (int64_t i = 0; i < hd; i += 2) {
-                float a = x[i], b = x[i + 1];
-                x[i] = a * c[i] - b * c[i + 1];
-                x[i + 1] = a * c[i + 1] + b * c[i];
+        for (int64_t j = 0; j < heads + 2 * kvh; j++) {
+            for (int64_t i = 0; i < hd; i += 8)
+                _mm256_storeu_ps(x + i, ld8(row, j * hd + i, sbf));
+            if (j < heads + kvh) {
+                rms_row(x, qkw + j * hd, x, hd, eps, 0);
+                for (int64_t i = 0; i < hd; i += 2) {
+                    float a = x[i], b = x[i + 1];
+                    x[i] = a * c[i] - b * c[i + 1];
+                    x[i + 1] = a * c[i + 1] + b * c[i];
+                }
             }
-        }
-        for (int64_t j = 0; j < kvh; j++) {
-            const float *k = row + (heads + j) * hd, *v = row + (heads + kvh + j) * hd;
-            int64_t ko = slot[r] * k_slot + j * k_head + pos[r], vo = slot[r] * v_slot + j * v_head + pos[r] * v_pos;
-            if (half) {
-                uint16_t *kd = (uint16_t *)kc + ko, *vd = (uint16_t *)vc + vo;
-                for (int64_t d = 0; d < hd; d++)
-                    kd[d * k_dim] = _cvtss_sh(k[d], _MM_FROUND_TO_NEAREST_INT);
-                for (int64_t d = 0; d < hd; d += 8)
-                    _mm_storeu_si128((__m128i *)(vd + d), _mm256_cvtps_ph(_mm256_loadu_ps(v + d), _MM_FROUND_TO_NEAREST_INT));
+            if (j < heads) {
+                memcpy(q + r * qs + j * hd, x, (size_t)hd * sizeof(float));
+            } else if (j < heads + kvh) {
+                int64_t ko = slot[r] * k_slot + (j - heads) * k_head + pos[r];
+                if (half)
+                    for (int64_t d = 0; d < hd; d++)
+                        ((uint16_t *)kc)[ko + d * k_dim] = _cvtss_sh(x[d], _MM_FROUND_TO_NEAREST_INT);
+                else
+                    for (int64_t d = 0; d < hd; d++)
+                        ((float *)kc)[ko + d * k_dim] = x[d];
             } else {
-                float *kd = (float *)kc + ko;
-                for (int64_t d = 0; d < hd; d++)
-                    kd[d * k_dim] = k[d];
-                memcpy((float *)vc + vo, v, (size_t)hd * sizeof(float));
+                int64_t vo = slot[r] * v_slot + (j - heads - kvh) * v_head + pos[r] * v_pos;
+                if (half)
+                    for (int64_t d = 0; d < hd; d += 8)
+                        _mm_storeu_si128((__m128i *)((uint16_t *)vc + vo + d),
+                                         _mm256_cvtps_ph(_mm256_loadu_ps(x + d), _MM_FROUND_TO_NEAREST_INT));
+                else
+                    memcpy((float *)vc + vo, x, (size_t)hd * sizeof(float));
             }
         }
     }
+    free(x);
 }
 
 /* G query heads (G <= 4, a constant after inlining, so the accumulators stay in registers) q (G, hd) with
@@ -163,8 +238,29 @@ static inline __attribute__((always_inline)) void attend_g(const float *q, int64
         int64_t kd, const void *V, int64_t vp, int64_t n, int64_t hd, float scale, float *out, int64_t oh,
         float *ss, const int G, const int half) {
     const int64_t esize = half ? 2 : 4;
-    /* scores: 16 positions at a time for the G heads, each K row read once */
     int64_t t = 0;
+#ifdef __AVX512F__
+    /* scores: 32 positions at a time in 512-bit registers (the same operations per position as below, so the
+     * same bits as the AVX2 build), each K row's 64-byte line read once */
+    for (; t + 32 <= n; t += 32) {
+        __m512 a[8];
+        for (int h = 0; h < 2 * G; h++) a[h] = _mm512_setzero_ps();
+        for (int64_t d = 0; d < hd; d++) {
+            _mm_prefetch((const char *)K + (d * kd + t + 64) * esize, _MM_HINT_T0);
+            __m512 k0 = load16(K, d * kd + t, half), k1 = load16(K, d * kd + t + 16, half);
+            for (int h = 0; h < G; h++) {
+                __m512 b = _mm512_set1_ps(q[h * qh + d]);
+                a[2 * h] = _mm512_fmadd_ps(b, k0, a[2 * h]);
+                a[2 * h + 1] = _mm512_fmadd_ps(b, k1, a[2 * h + 1]);
+            }
+        }
+        for (int h = 0; h < G; h++) {
+            _mm512_storeu_ps(ss + h * n + t, a[2 * h]);
+            _mm512_storeu_ps(ss + h * n + t + 16, a[2 * h + 1]);
+        }
+    }
+#endif
+    /* scores: 16 positions at a time for the G heads, each K row read once */
     for (; t + 16 <= n; t += 16) {
         __m256 a[8];
         for (int h = 0; h < 2 * G; h++) a[h] = _mm256_setzero_ps();
@@ -212,8 +308,29 @@ static inline __attribute__((always_inline)) void attend_g(const float *q, int64
         }
         inv[h] = 1.0f / z;
     }
+    int64_t d0 = 0;
+#ifdef __AVX512F__
+    /* out = P V: 32 dims at a time in 512-bit registers (the same operations per dim as below) */
+    for (; d0 + 32 <= hd; d0 += 32) {
+        __m512 a[8];
+        for (int h = 0; h < 2 * G; h++) a[h] = _mm512_setzero_ps();
+        for (int64_t j = 0; j < n; j++) {
+            __m512 v0 = load16(V, j * vp + d0, half), v1 = load16(V, j * vp + d0 + 16, half);
+            for (int h = 0; h < G; h++) {
+                __m512 p = _mm512_set1_ps(ss[h * n + j]);
+                a[2 * h] = _mm512_fmadd_ps(p, v0, a[2 * h]);
+                a[2 * h + 1] = _mm512_fmadd_ps(p, v1, a[2 * h + 1]);
+            }
+        }
+        for (int h = 0; h < G; h++) {
+            __m512 iv = _mm512_set1_ps(inv[h]);
+            _mm512_storeu_ps(out + h * oh + d0, _mm512_mul_ps(a[2 * h], iv));
+            _mm512_storeu_ps(out + h * oh + d0 + 16, _mm512_mul_ps(a[2 * h + 1], iv));
+        }
+    }
+#endif
     /* out = P V: 16 dims at a time for the G heads, V rows streamed once per block of dims */
-    for (int64_t d = 0; d < hd; d += 16) {
+    for (int64_t d = d0; d < hd; d += 16) {
         __m256 a[8];
         for (int h = 0; h < 2 * G; h++) a[h] = _mm256_setzero_ps();
         if (d + 16 <= hd) {
@@ -258,41 +375,51 @@ static void attend(const float *q, int64_t qh, const void *K, int64_t kd, const 
 }
 
 /* Attention of every row (its q heads, at its position) over positions 0..pos[r] of its cache slot, grouped
- * query heads sharing their kv head; q (rows, heads, hd) with row stride qs, out likewise with os. hd is a
- * multiple of 8. Rows x kv heads are shared among `threads` threads. */
+ * query heads sharing their kv head; q (rows, heads, hd) float32 with row stride qs, out likewise with os,
+ * float32 or (obf) bfloat16. hd is a multiple of 8. Rows x kv heads are shared among `threads` threads. */
 void attention(const float *q, int64_t qs, const void *kc, int64_t k_slot, int64_t k_head, int64_t k_dim,
                const void *vc, int64_t v_slot, int64_t v_head, int64_t v_pos, const int64_t *slot,
                const int64_t *pos, int64_t rows, int64_t heads, int64_t kvh, int64_t hd, float scale,
-               float *out, int64_t os, int threads, int half) {
-    int64_t g = heads / kvh, tasks = rows * kvh, longest = 0, esize = half ? 2 : 4;
+               void *out, int64_t os, int obf, int threads, int half) {
+    int64_t g = heads / kvh, tasks = rows * kvh, longest = 0, esize = half ? 2 : 4, osize = obf ? 2 : 4;
     for (int64_t r = 0; r < rows; r++) longest = pos[r] + 1 > longest ? pos[r] + 1 : longest;
     int nt = share(threads, tasks, tasks * longest * hd);
     #pragma omp parallel num_threads(nt)
     {
         float *s = malloc((size_t)(g * longest) * sizeof(float));
+        float *o = malloc((size_t)(g * hd) * sizeof(float));
         #pragma omp for schedule(static)
         for (int64_t task = 0; task < tasks; task++) {
             int64_t r = task / kvh, j = task % kvh;
+            float *dst = obf ? o : (float *)out + r * os + j * g * hd;
             attend(q + r * qs + j * g * hd, hd, (const char *)kc + (slot[r] * k_slot + j * k_head) * esize, k_dim,
                    (const char *)vc + (slot[r] * v_slot + j * v_head) * esize, v_pos, pos[r] + 1, g, hd, scale,
-                   out + r * os + j * g * hd, hd, s, half);
+                   dst, hd, s, half);
+            if (obf) {
+                char *ob = (char *)out + (r * os + j * g * hd) * osize;
+                for (int64_t i = 0; i < g * hd; i += 8) st8(ob, i, _mm256_loadu_ps(o + i), 1);
+            }
         }
+        free(o);
         free(s);
     }
 }
 
-/* out = silu(gate) * up, gate and up the two halves of each row of gu (rows, 2 inter); inter a multiple of 8 */
-void silu_mul(const float *gu, int64_t gs, float *out, int64_t os, int64_t rows, int64_t inter, int threads) {
+/* out = silu(gate) * up, gate and up the two halves of each row of gu (rows, 2 inter), float32 or (gbf)
+ * bfloat16; out float32 or (obf) bfloat16; inter a multiple of 8 */
+void silu_mul(const void *gu, int64_t gs, int gbf, void *out, int64_t os, int obf, int64_t rows, int64_t inter,
+              int threads) {
+    const int64_t gsize = gbf ? 2 : 4, osize = obf ? 2 : 4;
     int nt = share(threads, rows, rows * inter);
     #pragma omp parallel for schedule(static) num_threads(nt)
     for (int64_t r = 0; r < rows; r++) {
-        const float *g = gu + r * gs, *u = g + inter;
-        float *o = out + r * os;
+        const char *g = (const char *)gu + r * gs * gsize, *u = g + inter * gsize;
+        char *o = (char *)out + r * os * osize;
         for (int64_t i = 0; i < inter; i += 8) {
-            __m256 x = _mm256_loadu_ps(g + i);
+            __m256 x = ld8(g, i, gbf);
             __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), x));
             __m256 s = _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
-            _mm256_storeu_ps(o + i, _mm256_mul_ps(s, _mm256_loadu_ps(u + i)));
+            st8(o, i, _mm256_mul_ps(s, ld8(u, i, gbf)), obf);
         }
     }
 }

@@ -104,6 +104,22 @@ class QwenLM:
         self.precision = dtype if isinstance(dtype, str) else str(dtype).split(".")[-1]
         self.shape, self.device, self.dtype = shape, device, torch_dtype(self.precision)
         s = shape
+        # the fused CPU kernels for what lies between the products, where they build: the residual stream and
+        # everything between the products in float32; under bfloat16 the products read and write bfloat16
+        # (oneDNN, weights prepacked), converted inline by the kernels
+        self.kernels = None
+        if (
+            device.type == "cpu"
+            and self.precision in ("float32", "int8", "fp16w", "bfloat16")
+            and s.hidden % 8 == 0
+            and s.head_dim % 8 == 0
+            and s.mlp % 8 == 0
+            and s.heads % s.kv_heads == 0
+        ):
+            self.kernels = kernels.load()
+        self.product_dtype = self.dtype
+        if self.kernels is not None:
+            self.dtype = torch.float32
         dtype = self.dtype
 
         def get(name: str) -> torch.Tensor:
@@ -163,22 +179,13 @@ class QwenLM:
             device=device, dtype=torch.complex64
         )  # (P, hd/2)
         self.scale = hd**-0.5
-        # the fused CPU kernels for what lies between the products (float32 activations), where they build
-        self.kernels = None
-        if (
-            device.type == "cpu"
-            and self.dtype == torch.float32
-            and s.hidden % 8 == 0
-            and hd % 8 == 0
-            and s.mlp % 8 == 0
-            and s.heads % s.kv_heads == 0
-        ):
-            self.kernels = kernels.load()
         # the KV cache: float16 under the 16- and 8-bit-weight precisions when the kernels run (they read it
         # through F16C: half the bytes a step's attention reads, about 70 dB from float32); else the
         # activations' dtype
         self.kv_dtype = (
-            torch.float16 if self.kernels is not None and self.precision in ("fp16w", "int8") else self.dtype
+            torch.float16
+            if self.kernels is not None and self.precision in ("fp16w", "int8", "bfloat16")
+            else self.dtype
         )
         self.rot_pairs = torch.view_as_real(self.rot).contiguous()  # (P, hd/2, 2) cos, sin
 
@@ -260,7 +267,7 @@ class QwenLM:
         if self.kernels is not None:
             # each token attends to its own slot's positions 0..its position, which are all in the cache
             # once the layer's keys are written: the decode kernels run prefill causally as well
-            return self._layers_native(h, row.to(torch.int64).contiguous(), pos.contiguous(), cache)
+            return self._layers_native(h, row, pos, cache)
         rot = self.rot[pos][:, None, :]  # (N, 1, hd/2)
         g = s.heads // s.kv_heads
         for li, layer in enumerate(self.layers):
@@ -286,86 +293,37 @@ class QwenLM:
         self, h: torch.Tensor, slot: torch.Tensor, pos: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor]
     ) -> torch.Tensor:
         """Every layer through the fused kernels: rows `h` (R, hidden), float32, each at cache row `slot[r]` and
-        position `pos[r]` (int64), attending to that row's positions 0..pos[r]. Returns the rows after the
-        final norm. Per layer: four products in torch, four kernel calls between them."""
+        position `pos[r]`, attending to that row's positions 0..pos[r]. Returns the rows after the final norm,
+        float32. Per layer: four products in torch, four kernel calls between them (which read and write the
+        products' dtype, float32 or bfloat16, and keep the residual stream in float32)."""
         s, K = self.shape, self.kernels
         assert K is not None
-        R, H, hd, eps = h.shape[0], s.hidden, s.head_dim, s.rms_eps
+        R, H, hd, eps, pd = h.shape[0], s.hidden, s.head_dim, s.rms_eps, self.product_dtype
+        rows = kernels.Rows.of(slot, pos)  # checked once: every call checks them against its cache
         kc, vc = cache
-        if R and (
-            int(pos.max()) >= min(kc.shape[-1], self.rot.shape[0])
-            or int(slot.max()) >= kc.shape[1]
-            or int(pos.min()) < 0
-        ):
-            raise IndexError(
-                f"position or cache row outside the cache ({kc.shape[1]} rows, {kc.shape[-1]} positions)"
-            )
         threads = torch.get_num_threads()
-        x = torch.empty_like(h)
-        attn = torch.empty((R, s.heads * hd), dtype=torch.float32, device=h.device)
-        act = torch.empty((R, s.mlp), dtype=torch.float32, device=h.device)
-        hp, xp, ap, mp = h.data_ptr(), x.data_ptr(), attn.data_ptr(), act.data_ptr()
-        sp, pp, rp = slot.data_ptr(), pos.data_ptr(), self.rot_pairs.data_ptr()
-        ks, vs, es = kc.stride(), vc.stride(), kc.element_size()
-        half = int(kc.dtype == torch.float16)
-        K.rms_norm(hp, H, self.layers[0]["in_norm"].data_ptr(), xp, H, R, H, eps)
+        x = torch.empty((R, H), dtype=pd)
+        q = torch.empty((R, s.heads * hd), dtype=torch.float32) if pd != torch.float32 else None
+        attn = torch.empty((R, s.heads * hd), dtype=pd)
+        act = torch.empty((R, s.mlp), dtype=pd)
+        out = torch.empty((R, H), dtype=torch.float32)
+        K.rms_norm(h, self.layers[0]["in_norm"], x, eps)
         for li, layer in enumerate(self.layers):
-            kp, vp = kc.data_ptr() + es * li * ks[0], vc.data_ptr() + es * li * vs[0]
+            k_l, v_l = kc[li], vc[li]
             qkv = layer["qkv"](x)
-            qs = qkv.stride(0)
-            K.qk_rope_cache(
-                qkv.data_ptr(),
-                qs,
-                layer["qk_norm"].data_ptr(),
-                rp,
-                sp,
-                pp,
-                R,
-                s.heads,
-                s.kv_heads,
-                hd,
-                eps,
-                kp,
-                ks[1],
-                ks[2],
-                ks[3],
-                vp,
-                vs[1],
-                vs[2],
-                vs[3],
-                half,
-            )
-            K.attention(
-                qkv.data_ptr(),
-                qs,
-                kp,
-                ks[1],
-                ks[2],
-                ks[3],
-                vp,
-                vs[1],
-                vs[2],
-                vs[3],
-                sp,
-                pp,
-                R,
-                s.heads,
-                s.kv_heads,
-                hd,
-                self.scale,
-                ap,
-                s.heads * hd,
-                threads,
-                half,
-            )
-            o = layer["o"](attn)
-            K.add_rms_norm(hp, o.data_ptr(), o.stride(0), layer["post_norm"].data_ptr(), xp, H, R, H, eps)
-            gu = layer["gate_up"](x)
-            K.silu_mul(gu.data_ptr(), gu.stride(0), mp, s.mlp, R, s.mlp, threads)
-            d = layer["down"](act)
-            after = self.layers[li + 1]["in_norm"] if li + 1 < len(self.layers) else self.norm
-            K.add_rms_norm(hp, d.data_ptr(), d.stride(0), after.data_ptr(), xp, H, R, H, eps)
-        return x
+            qf = qkv[:, : s.heads * hd] if q is None else q  # float32 q: normed and rotated in place
+            K.qk_rope_cache(qkv, qf, layer["qk_norm"], self.rot_pairs, rows, k_l, v_l, s.heads, eps)
+            K.attention(qf, rows, k_l, v_l, s.heads, self.scale, attn, threads)
+            K.add_rms_norm(h, layer["o"](attn), layer["post_norm"], x, eps)
+            K.silu_mul(layer["gate_up"](x), act, threads)
+            last = li + 1 == len(self.layers)
+            after = self.norm if last else self.layers[li + 1]["in_norm"]
+            K.add_rms_norm(h, layer["down"](act), after, out if last else x, eps)
+        return out
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """The LM head over final hidden states (n, hidden): logits (n, vocab) float32."""
+        return self.lm_head(hidden.to(self.product_dtype)).float()
 
     @torch.inference_mode()
     def prefill(
@@ -382,7 +340,7 @@ class QwenLM:
         h = self._prefill_layers(packed, lens, slots, cache)
         ends = torch.tensor(lens, device=h.device).cumsum(0) - 1
         hidden = h[ends]  # (n, hidden)
-        return hidden, self.lm_head(hidden).float()
+        return hidden, self.logits(hidden)
 
     @torch.inference_mode()
     def states(self, ids: list[int]) -> torch.Tensor:
@@ -409,10 +367,8 @@ class QwenLM:
         kc, vc = cache
         h = F.embedding(ids, self.embed)  # (S, hidden)
         if self.kernels is not None:
-            hidden = self._layers_native(
-                h, torch.arange(S, device=h.device), positions.to(torch.int64).contiguous(), cache
-            )
-            return hidden, self.lm_head(hidden).float()
+            hidden = self._layers_native(h, torch.arange(S), positions, cache)
+            return hidden, self.logits(hidden)
         rot = self.rot[positions][:, None, :]  # (S, 1, hd/2)
         rows = torch.arange(S, device=h.device)
         span = torch.arange(context, device=h.device)

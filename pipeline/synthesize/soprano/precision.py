@@ -151,9 +151,53 @@ def linear(weight: torch.Tensor, bias: torch.Tensor | None, precision: str, devi
         return _Int8Linear(weight, bias)
     if precision == "fp16w":
         return _Fp16WeightLinear(weight, bias)
+    if precision == "bfloat16" and device.type == "cpu" and _onednn_bf16():
+        return Bf16Linear(weight, bias)
     w = weight.to(device=device, dtype=_TORCH[precision]).contiguous()
     b = None if bias is None else bias.to(device=device, dtype=_TORCH[precision])
     return lambda x: F.linear(x, w, b)
+
+
+def _onednn_bf16() -> bool:
+    """torch's oneDNN linear with prepacked bf16 weights is there (and the CPU runs bf16 natively)."""
+    return (
+        torch.backends.mkldnn.is_available()
+        and cpu_features().bf16_native
+        and hasattr(torch.ops.mkldnn, "_reorder_linear_weight")
+    )
+
+
+class Bf16Linear:
+    """oneDNN's bf16 inner product (AMX or AVX512-BF16) with the weights reordered once, at load time, into the
+    layout its kernels read (torch's F.linear reorders them at every call: at the few rows of a decode step that
+    costs more than the product). bfloat16 in and out, float32 accumulation; a row's result does not depend on
+    the rows beside it. `gelu` and `add` fuse the bias, exact GELU or a residual into the same call."""
+
+    __slots__ = ("bias", "out_features", "packed")
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None):
+        w = weight.detach().to("cpu", torch.bfloat16).contiguous()
+        self.packed = torch.ops.mkldnn._reorder_linear_weight(w, None)
+        self.bias = None if bias is None else bias.detach().to("cpu", torch.bfloat16).contiguous()
+        self.out_features = w.shape[0]
+
+    def _run(self, x: torch.Tensor, post: str, algorithm: str) -> torch.Tensor:
+        x2 = x.reshape(-1, x.shape[-1]).to(torch.bfloat16)
+        y = torch.ops.mkldnn._linear_pointwise(x2, self.packed, self.bias, post, [], algorithm)
+        return y.reshape(*x.shape[:-1], self.out_features)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self._run(x, "none", "")
+
+    def gelu(self, x: torch.Tensor) -> torch.Tensor:
+        """GELU(x W^T + b), exact (erf)."""
+        return self._run(x, "gelu", "none")
+
+    def add(self, x: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
+        """x W^T + b + other, other (rows, out) bfloat16."""
+        return torch.ops.mkldnn._linear_pointwise.binary(
+            x.to(torch.bfloat16), other, self.packed, self.bias, "add"
+        )
 
 
 class _Fp16WeightLinear:

@@ -55,24 +55,9 @@ def sample(
     )
     if lib is not None:
         # penalty, temperature, softmax and top-k in one pass over each row (the fused CPU kernel)
-        lg, sn = logits.contiguous(), seen.contiguous()
         vals = torch.empty((n, top_k), dtype=torch.float32)
         idx = torch.empty((n, top_k), dtype=torch.int64)
-        scratch = torch.empty(vocab, dtype=torch.float32)
-        lib.penalized_topk(
-            lg.data_ptr(),
-            vocab,
-            sn.data_ptr(),
-            vocab,
-            n,
-            vocab,
-            repetition_penalty,
-            temperature,
-            top_k,
-            vals.data_ptr(),
-            idx.data_ptr(),
-            scratch.data_ptr(),
-        )
+        lib.penalized_topk(logits.contiguous(), seen.contiguous(), repetition_penalty, temperature, vals, idx)
         return _nucleus_of_top_k(vals, idx, u, top_p, top_k)
     if repetition_penalty != 1.0:
         logits = torch.where(
