@@ -86,12 +86,13 @@ class DiskCache:
         self.discarded: set[str] = set()  # keys of damaged entries removed by this process
 
     @staticmethod
-    def key(text: str, identity: dict) -> str:
-        blob = json.dumps(
-            {"v": CACHE_VERSION, "text": text, "engine": identity, "seed": SEED_POLICY},
-            sort_keys=True,
-            ensure_ascii=False,
-        )
+    def key(text: str, identity: dict, take_seed: int | None = None) -> str:
+        """The entry's key; `take_seed` is a retake's seed (`Segment.take_seed`), so a take and the first
+        render of the same text are two entries."""
+        doc = {"v": CACHE_VERSION, "text": text, "engine": identity, "seed": SEED_POLICY}
+        if take_seed is not None:
+            doc["take"] = take_seed
+        blob = json.dumps(doc, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def _path(self, key: str) -> Path:

@@ -131,6 +131,19 @@ ASR_WER_MAX = 0.5  # word error rate above which a segment is re-rendered (--qc 
 ASR_SAMPLE = 1.0  # fraction of segments the ASR round trip checks (1.0 = every one)
 STRICT = False  # --strict: segments still failing at the end make the run exit 4
 
+# --- the narrator's pass: render --sample, --voices, words ---------------------------------------------
+SAMPLE_MAX_S = 600.0  # longest --sample; longer is a render (--chapters 1)
+SAMPLE_OUT = "out/samples"  # where --sample writes without --out
+VOICES_OUT = "out/voices"  # where --voices writes without --out
+VOICE_SENTENCE = (
+    "It was the best of times, it was the worst of times; and on the third of March, "
+    "Doctor Watson paid twelve pounds for the journey."
+)
+WORDS_PLAYERS = 40  # render words: the most frequent words that get a player on the page
+WORDS_ZIPF_RARE = 3.0  # Soprano: a word rarer than this (wordfreq's Zipf scale, 0-8) is listed
+WORDS_ZIPF_NAME = 5.0  # Soprano: a name (capitalized, never lower case in the book) rarer than this
+BOOK_LEXICON_SUFFIX = ".lexicon.toml"  # BOOK.lexicon.toml beside a book is read with it by default
+
 # --- limits on untrusted input (hostile books) -----------------------------------------------------
 EPUB_MAX_TOTAL_BYTES = 256 * 2**20  # everything in the archive, uncompressed
 EPUB_MAX_MEMBER_BYTES = 64 * 2**20  # any one file in the archive, uncompressed

@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+from . import defaults as D
 from .config import Config
 from .errors import UsageError
 from .ingest import read_book, time_budget
@@ -40,6 +41,12 @@ def parse_chapters(spec: str | None, count: int) -> list[int]:
     return sorted(chosen)
 
 
+def book_lexicons(path: str | Path) -> list[Path]:
+    """The book's own lexicon, `BOOK.lexicon.toml` beside `BOOK.epub` (or .txt, .md), when there is one."""
+    own = Path(path).with_name(Path(path).stem + D.BOOK_LEXICON_SUFFIX)
+    return [own] if own.is_file() else []
+
+
 def plan_book(
     path: str | Path,
     cfg: Config,
@@ -63,9 +70,10 @@ def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str,
     )
     selected = parse_chapters(chapters, len(book.chapters))
     chosen = [c for c in book.chapters if c.index in selected]
+    lexicon = load_lexicon([*cfg.text.lexicon, *book_lexicons(path)])
     segmenter = Segmenter(
         SentenceSplitter.for_book(book),
-        load_lexicon(cfg.text.lexicon),
+        lexicon,
         chars_per_second=spec_of(engine_name).rate(cfg.engine.speed),
         min_s=cfg.text.segment_min_s,
         max_s=cfg.text.segment_max_s,
@@ -91,6 +99,7 @@ def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str,
             "end": 0.0,
         },
     )
+    plan.lexicons = list(lexicon.files)
     notices: list[str] = []
     for c in chosen:
         done = segmenter.segment(c)

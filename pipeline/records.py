@@ -126,6 +126,7 @@ class Segment:
     paragraph: int = 0  # index of the paragraph in the chapter
     est_seconds: float = 0.0
     sentences: list[str] = field(default_factory=list)  # the original sentences it holds
+    take_seed: int | None = None  # a retake's seed (`render --retake`); None: the seed of its text
 
     @property
     def id(self) -> str:
@@ -240,6 +241,7 @@ class Plan:
     inner_pause_s: float = INNER_PAUSE_S
     pause_s: dict[str, float] = field(default_factory=dict)  # silence after a segment, by `Pause` value
     head_tail_s: float = 0.0  # silence at a chapter file's head and tail
+    lexicons: list[str] = field(default_factory=list)  # the lexicon files it was normalized with
 
     @property
     def est_seconds(self) -> float:
@@ -404,6 +406,7 @@ class RunStats:
     chapters_reencoded: int = 0  # every segment from the cache, assembled and encoded again
     chapters_reused: int = 0  # kept as they were
     chapters_missing: list[int] = field(default_factory=list)  # of the book, not finished in the folder
+    retaken: int = 0  # segments given a new take by this run (--retake)
     audio_seconds: float = 0.0
     wall_seconds: float = 0.0
 
@@ -475,6 +478,32 @@ class Report:
 
 
 @dataclass(slots=True)
+class Take:
+    """One take of a segment: its seed and when it was asked for (`at`, UTC ISO 8601; "" for the first
+    render). The last take in a segment's history is the one its chapter holds."""
+
+    take: int
+    seed: int
+    at: str = ""
+    duration: float | None = field(default=None, metadata=OMIT_NONE)  # seconds of speech, once rendered
+
+
+@dataclass(slots=True)
+class SegmentTakes:
+    """A retaken segment's history, kept in `.render-takes.json` and listed in the manifest. `text_hash`
+    is the segment's `Segment.text_hash` when it was retaken: a take applies only to that text."""
+
+    chapter: int
+    text: str
+    text_hash: str
+    history: list[Take] = field(default_factory=list)
+
+    @property
+    def chosen(self) -> Take:
+        return self.history[-1]
+
+
+@dataclass(slots=True)
 class Manifest:
     """What `manifest.json` holds: the book, the engine and settings, every finished chapter, the
     whole-book files (the fields of `BookOutputs`), this run's counts and the checks' summary."""
@@ -496,6 +525,8 @@ class Manifest:
     stats: RunStats = field(default_factory=RunStats)
     checks: ReportSummary | None = field(default=None, metadata=OMIT_NONE)
     library_folder: str | None = field(default=None, metadata=OMIT_NONE)  # --layout audiobookshelf
+    takes: dict[str, SegmentTakes] | None = field(default=None, metadata=OMIT_NONE)  # --retake history
+    lexicons: list[str] | None = field(default=None, metadata=OMIT_NONE)  # lexicon files this render read
 
 
 @dataclass(slots=True)

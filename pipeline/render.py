@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from . import defaults as D
-from .assemble import assemble_chapter
 from .cache import open_cache
 from .config import Config
 from .errors import OutputError
@@ -29,6 +28,7 @@ from .files import inside, remove_stale_temporaries, write_json
 from .interrupt import doing
 from .layout import narrator_name, publish_audiobookshelf, work_folder
 from .lock import OutputLock
+from .narrator.takes import TakeStore, assemble_with_takes, render_with_firsts
 from .plan import parse_chapters, plan_book
 from .progress import RenderProgress
 from .records import BookInfo, BookOutputs, Chapter, ChapterRecord, Manifest, Plan, RunStats
@@ -63,12 +63,14 @@ def render_book(
     engine=None,
     worker=None,
     plan: Plan | None = None,
+    retake: list[tuple[str, int | None]] | None = None,
 ) -> Manifest:
     """Render a book into `out`; returns the manifest (also written to `out/manifest.json`). `progress`
     hears how the render goes (`pipeline.progress`; the command line draws it).
 
     Resumable: segments come from the cache when their audio was made before, and a chapter whose
     fingerprint and files are unchanged is not assembled or encoded again. One render per folder.
+    `retake`: (segment id, seed or None) pairs to take again (`pipeline.narrator.takes`).
     """
     out = Path(out)
     if plan is None:
@@ -80,11 +82,18 @@ def render_book(
         if "m4b" not in cfg.output.formats:
             cfg = cfg.model_copy(deep=True)
             cfg.output.formats = [*cfg.output.formats, "m4b"]
+    takes = TakeStore(out)  # the chosen takes; a bad --retake ID stops here, before any write
+    if retake:
+        takes.retake(plan, retake)
+    takes.apply(plan)
     _check_writable(out)
     with OutputLock(out):
         remove_stale_temporaries(out)
         try:
-            manifest = _render_locked(plan, path, out, cfg, progress or RenderProgress(), engine, worker)
+            takes.save()
+            manifest = _render_locked(
+                plan, path, out, cfg, progress or RenderProgress(), engine, worker, takes
+            )
             if library is not None:
                 _step_reporter(progress or RenderProgress())(f"publishing the book folder in {library}")
                 manifest.library_folder = str(publish_audiobookshelf(manifest, out, library, plan.book))
@@ -142,14 +151,14 @@ def _step_reporter(progress: RenderProgress):
 
 
 def _render_locked(
-    plan: Plan, path, out: Path, cfg: Config, progress: RenderProgress, engine, worker
+    plan: Plan, path, out: Path, cfg: Config, progress: RenderProgress, engine, worker, takes: TakeStore
 ) -> Manifest:
     state = StateStore(out)
     owned = worker is None
     if owned:
         worker = make_worker(cfg, engine, open_cache(cfg.cache))
     try:
-        return _render_with(worker, plan, path, out, cfg, progress, state)
+        return _render_with(worker, plan, path, out, cfg, progress, state, takes)
     finally:
         worker.on_done = None
         if owned:
@@ -164,6 +173,7 @@ def _render_with(
     cfg: Config,
     progress: RenderProgress,
     state: StateStore,
+    takes: TakeStore,
 ) -> Manifest:
     book = plan.book
     identity = worker.identity
@@ -190,9 +200,9 @@ def _render_with(
         ch, fp, old_files, future = pending.popleft()
         records[ch.index] = _settle(ch, fp, old_files, future.result(), out, state)
 
-    def export(ch: Chapter, rendered) -> ChapterRecord:
+    def export(ch: Chapter, rendered, firsts) -> ChapterRecord:
         try:
-            audio = assemble_chapter(ch, rendered, cfg.pauses, cfg.output)
+            audio = assemble_with_takes(ch, rendered, firsts, cfg.pauses, cfg.output)
             for r in rendered:  # the chapter's buffer holds the audio now; records keep timing and checks
                 r.release_audio()
             return exporter.chapter(audio)
@@ -214,7 +224,7 @@ def _render_with(
                     continue
                 synth_before = worker.stats.rendered
                 doing("synth", f"synthesizing chapter {ch.index}")
-                rendered = worker.render(plan.segments[ch.index])
+                rendered, firsts = render_with_firsts(worker, plan.segments[ch.index])  # firsts: of retakes
                 if worker.stats.rendered == synth_before:
                     stats.chapters_reencoded += 1  # every segment from the cache: only encoded again
                 else:
@@ -224,7 +234,9 @@ def _render_with(
                     settle_oldest()
                 doing("encode", f"encoding chapter {ch.index}")
                 progress.encoding_started(ch.index)
-                pending.append((ch, fp, set(state.files_of(ch.index)), pool.submit(export, ch, rendered)))
+                pending.append(
+                    (ch, fp, set(state.files_of(ch.index)), pool.submit(export, ch, rendered, firsts))
+                )
             while pending:
                 settle_oldest()
         except BaseException:
@@ -252,6 +264,7 @@ def _render_with(
     )
     report = build_report(manifest, worker.history, cfg.validate_.qc)
     manifest.checks = report.summary
+    takes.record(manifest, plan.lexicons)  # the takes' history, the lexicons read (the narrator's pass)
     write_json(out / D.REPORT_NAME, to_json(report))
     write_json(out / D.MANIFEST_NAME, to_json(manifest))
     write_html(manifest, report, out)

@@ -252,6 +252,10 @@ def render_html(manifest: Manifest, report: Report, out: Path) -> str:
             f"{(' — ' + _E(f.detail)) if f.detail else ''} · attempts {f.attempts} · seed {f.seed}"
             f"</div>{player}</div>"
         )
+    if manifest.takes:  # render --retake: each retaken segment, its takes, the chosen one to hear
+        from .narrator.takes import takes_html
+
+        body.append(takes_html(manifest, lambda file, start, seconds: _clip(out, file, start, seconds)))
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"

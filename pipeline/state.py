@@ -53,7 +53,15 @@ def chapter_fingerprint(
             "v": STATE_VERSION,
             "book": [book.title, book.authors, book.date, hashlib.sha256(book.cover or b"").hexdigest()],
             "chapter": [chapter.index, chapter.title, chapter.level, chapter.parents, total_chapters],
-            "segments": [[s.text, s.normalized, s.pause_after.value] for s in segments],
+            "segments": [
+                [
+                    s.text,
+                    s.normalized,
+                    s.pause_after.value,
+                    *([s.take_seed] if s.take_seed is not None else []),
+                ]
+                for s in segments
+            ],
             "engine": engine,
             "settings": settings,
         },

@@ -177,6 +177,10 @@ TOML_PIECES = st.sampled_from(
         "\ud800",
         "unknown = 1\n",
         "[[array]]\n",
+        '"a" = "/ˈeɪ/"\n',
+        '"A" = "/q/"\n',
+        '"b" = "/"\n',
+        '"b c" = "/ b /"\n',
     ]
 )
 
@@ -275,13 +279,17 @@ def segment_text(text: str) -> None:
 
 
 def lexicon_file(pieces: list[str], probe: str) -> None:
-    """A random lexicon file: loaded (then applied to random text without error), or ConfigError."""
-    from pipeline.normalize import load_lexicon
+    """A random lexicon file: loaded (then applied to random text without error, its phoneme marks undone to
+    the words by `plain_text`), or ConfigError."""
+    from pipeline.normalize import load_lexicon, normalize, plain_text
 
     p = _tmp(".toml", "".join(pieces).encode("utf-8", "surrogatepass"))
     try:
         lex = load_lexicon([p], bundled=False)
         lex.apply(probe)
+        marked = lex.mark_phonemes(probe)
+        assert plain_text(marked) == plain_text(probe) or "](/" in probe, (probe, marked)
+        normalize(probe, lex)
     except ConfigError:
         pass
     finally:

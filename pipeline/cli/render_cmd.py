@@ -268,6 +268,26 @@ def render(
             help="With --normalize: after each paragraph, one line per rewrite: the span, the rule, the reading.",
         ),
     ] = False,
+    retake: Annotated[
+        str | None,
+        typer.Option(
+            help="Render these segments again with a new seed, or ID@SEED for a given one (IDs as report.html shows them: 002-00005,002-00007@42); the rest of their chapters stays bit-identical."
+        ),
+    ] = None,
+    sample: Annotated[
+        float | None,
+        typer.Option(
+            help="Render only a sample of each book: the first chapter's first SECONDS of speech, cut at a segment end, to <out>/<author-title> - sample.<format> (default out/samples).",
+            metavar="SECONDS",
+        ),
+    ] = None,
+    voices: Annotated[
+        bool,
+        typer.Option(
+            "--voices",
+            help="List each engine's voices and render one sentence in each voice available here (to --out, default out/voices).",
+        ),
+    ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bar.")
     ] = False,
@@ -319,6 +339,8 @@ def render(
         cfg = _load_config(config, overrides)
         if normalize is not None:
             _print_normalized(normalize, cfg, explain)
+        elif voices or sample is not None or retake is not None:  # the narrator's pass (pipeline.narrator)
+            _narrator(books, out, cfg, chapters, quiet, retake, sample, voices, dry_run, voice is not None)
         elif not books:
             raise UsageError("no book given; usage: render BOOK.epub --out DIR (see render --help)")
         elif len(books) > 1 or books[0].is_dir() or any(ch in str(books[0]) for ch in "*?["):
@@ -421,7 +443,49 @@ def _print_plan(book: Path, cfg, chapters: str | None, as_json: bool) -> None:
     )
 
 
-def _render_one(book: Path, out: Path | None, cfg, chapters: str | None, quiet: bool) -> None:
+def _narrator(
+    books,
+    out,
+    cfg,
+    chapters,
+    quiet: bool,
+    retake: str | None,
+    sample: float | None,
+    voices: bool,
+    dry_run: bool,
+    voice_given: bool,
+) -> None:
+    """--voices, --sample SECONDS, --retake IDS (see README, "The narrator's pass")."""
+    if voices:
+        from ..narrator.voices import render_voices
+
+        render_voices(cfg, out, quiet)
+        return
+    if not books:
+        raise UsageError("no book given; usage: render BOOK.epub --out DIR (see render --help)")
+    if retake is not None and (dry_run or sample is not None or len(books) > 1 or books[0].is_dir()):
+        raise UsageError("--retake takes one book and a render (not --dry-run, --sample or a shelf)")
+    if dry_run:
+        raise UsageError("--sample renders; leave --dry-run out")
+    _preflight(cfg, voice_given=voice_given)
+    if sample is not None:
+        from ..narrator.sample import render_samples
+
+        render_samples(books, out, cfg, sample, quiet)
+        return
+    from ..narrator.takes import parse_retake
+
+    _render_one(books[0], out, cfg, chapters, quiet, parse_retake(retake or ""))
+
+
+def _render_one(
+    book: Path,
+    out: Path | None,
+    cfg,
+    chapters: str | None,
+    quiet: bool,
+    retake: list[tuple[str, int | None]] | None = None,
+) -> None:
     """One book into `out` (default out/<book name>), then the closing lines; --strict's exit."""
     from ..render import render_book
     from .progress import BookBars
@@ -430,7 +494,7 @@ def _render_one(book: Path, out: Path | None, cfg, chapters: str | None, quiet: 
         from ..export.names import safe_name
 
         out = Path("out") / safe_name(Path(book).stem)
-    manifest = render_book(book, out, cfg, chapters, progress=None if quiet else BookBars())
+    manifest = render_book(book, out, cfg, chapters, progress=None if quiet else BookBars(), retake=retake)
     if not quiet:
         typer.echo(run_summary(manifest, out), err=True)
     if manifest.library_folder and not quiet:
@@ -483,6 +547,8 @@ def run_summary(manifest, out: Path) -> str:
     if st.chapters_reencoded:
         made.append(f"{st.chapters_reencoded} re-encoded from the cache")
     made.append(f"{st.chapters_reused} reused as they were")
+    if st.retaken:
+        made.append(f"{st.retaken} segment{'s' * (st.retaken != 1)} retaken")
     line = (
         f"render: {out} holds {n} chapter{'s' * (n != 1)} ({st.audio_seconds / 60:.1f} min of audio); this "
         f"run: {', '.join(made)} in {st.wall_seconds:.0f} s; {st.rendered} segments synthesized, "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from .chars import SPEAKABLE, clean_unicode, keep_speakable, transliterate, unsupported_scripts
-from .lexicon import Lexicon, load_lexicon
+from .lexicon import Lexicon, engine_phonemes, load_lexicon, plain_text
 from .numbers import expand_numbers
 from .quotes import INNER_QUOTE, balance_quotes, fix_quotes
 from .semiotic import expand_semiotic
@@ -121,7 +121,8 @@ def normalize(
     ("IV: The Arrival" -> "Four: The Arrival"); with `numbered_headings` (the book numbers its chapters
     I, II, III ...) a lone "I", "V" or "X" heading is a number too. `quotes_fixed`: single-quote dialogue was already
     converted on the whole paragraph (see `fix_quotes`), so a sentence cut from it is not re-guessed.
-    The result holds only characters of `SPEAKABLE`.
+    The result holds only characters of `SPEAKABLE`, but for the marks of the lexicon's phoneme entries
+    (`[Word](/phonemes/)`, see `pipeline.normalize.lexicon`).
     """
     text = collapse(clean_unicode(text))
     if not quotes_fixed:
@@ -142,7 +143,8 @@ def normalize(
         text = _INNER_BY_OUTER.sub('"', text).replace(INNER_QUOTE, "")
     text = keep_speakable(transliterate(text))
     text = tidy(text)
-    return tighten_quotes(balance_quotes(text)) if '"' in text else text
+    text = tighten_quotes(balance_quotes(text)) if '"' in text else text
+    return lexicon.mark_phonemes(text) if lexicon is not None else text  # [Word](/phonemes/) for hibari
 
 
 def tighten_quotes(text: str) -> str:
@@ -167,11 +169,13 @@ __all__ = [
     "Lexicon",
     "balance_quotes",
     "clean_unicode",
+    "engine_phonemes",
     "fix_quotes",
     "is_speakable",
     "load_lexicon",
     "normalize",
     "pauses",
+    "plain_text",
     "spell_initialisms",
     "tidy",
     "unsupported_scripts",

@@ -31,6 +31,16 @@ def segment_seed(text: str, attempt: int = 0) -> int:
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
+def take_seed(take: int | None, text: str, attempt: int = 0) -> int:
+    """The seed of a segment's attempt: `segment_seed` for its first render, else derived from the take's
+    own seed (`Segment.take_seed`, chosen by `render --retake`), the take seed itself on attempt 0."""
+    if take is None:
+        return segment_seed(text, attempt)
+    if attempt == 0:
+        return take
+    return segment_seed(f"{take}\x00{text}", attempt)
+
+
 class Engine(abc.ABC):
     """A TTS engine. Subclasses set `spec` (its `pipeline.pace.EngineSpec`: name, rate, speaking rate,
     batch sizes) and implement `synthesize_batch`. Audio out is mono float32 in [-1, 1], shape (T,), at

@@ -16,10 +16,11 @@ import numpy as np
 from .. import defaults as D
 from ..config import ValidateConfig
 from ..errors import RenderError
+from ..normalize import plain_text
 from ..records import Attempt, Check, EngineOutput, RenderedSegment, Segment
 from ..serialize import to_json
 from ..validate import asr_check, asr_sampled, check_segment, score
-from .base import Engine, SynthRequest, segment_seed
+from .base import Engine, SynthRequest, take_seed
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class Worker:
                 self._done(done)
                 continue
             if self.cache is not None:
-                hit = self.cache.get(self.cache.key(seg.normalized, self._identity))
+                hit = self.cache.get(self.cache.key(seg.normalized, self._identity, seg.take_seed))
                 if (
                     hit is not None
                     and self._wants_asr(seg)
@@ -139,7 +140,7 @@ class Worker:
                 reqs = [
                     SynthRequest(
                         segments[i].normalized,
-                        segment_seed(segments[i].normalized, attempt),
+                        take_seed(segments[i].take_seed, segments[i].normalized, attempt),
                         attempt,
                         self._expected(segments[i]) * self.vcfg.duration_ratio_max,
                     )
@@ -154,7 +155,12 @@ class Worker:
                     audio = out.audio if np.isfinite(out.audio).all() else np.nan_to_num(out.audio)
                     if all(c.passed for c in checks) and self._wants_asr(seg):
                         checks.append(
-                            asr_check(audio, self.engine.sample_rate, seg.normalized, self.vcfg.asr_wer_max)
+                            asr_check(
+                                audio,
+                                self.engine.sample_rate,
+                                plain_text(seg.normalized),
+                                self.vcfg.asr_wer_max,
+                            )
                         )
                     self.history.setdefault(seg.id, []).append(
                         Attempt(
@@ -224,7 +230,7 @@ class Worker:
             )
         if self.cache is not None:
             self.cache.put(
-                self.cache.key(r.segment.normalized, self._identity),
+                self.cache.key(r.segment.normalized, self._identity, r.segment.take_seed),
                 r.audio,
                 {
                     "seed": r.seed,

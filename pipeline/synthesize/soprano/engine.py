@@ -22,7 +22,7 @@ import torch
 from ... import defaults as D
 from ...config import EngineConfig
 from ...errors import EngineError
-from ...normalize import spell_initialisms
+from ...normalize import plain_text, spell_initialisms
 from ...pace import SOPRANO
 from ...records import EngineOutput
 from ..base import Engine, SynthRequest
@@ -74,6 +74,7 @@ def model_text(text: str) -> str:
     characters outside its training set dropped, punctuation deduplicated, and a sentence end (a period) when
     the text has none; a piece cut at a comma keeps its comma. Initialisms in capitals ("PM", "BBC") are
     spelled as letters first, since lower case would make them words."""
+    text = plain_text(text)  # a lexicon's phoneme marks are for hibari; Soprano reads the word
     text = (
         unicodedata.normalize("NFKD", text.replace("\u2014", " - ")).encode("ascii", "ignore").decode("ascii")
     )
