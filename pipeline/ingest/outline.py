@@ -1,0 +1,112 @@
+"""Chapters from a flat run of blocks and the headings among them: the shared back half of the one-file readers
+(HTML, DOCX, FictionBook, Kindle), under the same rules as an EPUB's table of contents (`ingest.epub`).
+
+A reader lists its blocks (`xhtml.Block`: paragraphs, note bodies, note references) and its headings
+(`Heading`: a title, an outline depth, the block index where its text begins). Then, as for EPUB:
+- a heading's text runs to the next heading; headings one level deeper are its children;
+- a heading with children and no text of its own is a part: not a chapter, its title lives on in its
+  children's `parents` (a part with text of its own is a chapter too, one level up);
+- front and back matter (title page, imprint, contents, colophon, licence) is set aside unless
+  `include_front_matter`, by its title or by what it says;
+- with `read_notes`, the notes a chapter refers to follow it under "Notes.".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+from ..records import Chapter, Paragraph, ParagraphKind
+from .epub import _IMPRINT, FRONT_BACK_TITLE_STARTS, FRONT_BACK_TITLES, _norm_title, _strip_title
+from .xhtml import Block
+
+
+@dataclass(slots=True)
+class Heading:
+    """A place where a chapter may begin: its title, its depth in the outline (0 = top) and the index of the
+    first block after it. `matter` marks front or back matter a format says it is (FB2's notes body)."""
+
+    title: str
+    level: int
+    start: int
+    matter: bool = False
+
+
+_FILLER = {"by", "the", "a", "an", "and", "of", "novel", "edition", "illustrated", "with", "written", "author"}
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def is_matter(title: str, paras: list[Paragraph], known: set[str]) -> bool:
+    """Front or back matter by its title, or by what it says: nothing, an imprint, a title page."""
+    t = _norm_title(title)
+    if t in FRONT_BACK_TITLES or t.startswith(FRONT_BACK_TITLE_STARTS):
+        return True
+    text = " ".join([title, *(p.text for p in paras)])
+    words = _words(" ".join(p.text for p in paras))
+    if len(words) < 200 and _IMPRINT.search(text):
+        return True
+    return len(_words(text)) < 40 and set(_words(text)) <= known | _FILLER
+
+
+def _notes(collected: list[Block], notes_by_id: dict[str, Paragraph], referred: set[str]) -> list[Paragraph]:
+    """The notes a chapter refers to, in order, then the notes inside it that nothing in the book refers to."""
+    out: list[Paragraph] = []
+    seen: set[int] = set()
+    for b in collected:
+        for ref in b.noterefs:
+            note = notes_by_id.get(ref)
+            if note is not None and id(note) not in seen:
+                seen.add(id(note))
+                out.append(Paragraph(note.text, note.kind))
+    out += [Paragraph(b.paragraph.text, b.paragraph.kind) for b in collected
+            if b.is_note and not set(b.ids) & referred and id(b.paragraph) not in seen]
+    return out
+
+
+def build_chapters(blocks: list[Block], heads: list[Heading], path: Path, *, book_title: str, authors: list[str],
+                   include_front_matter: bool, read_notes: bool, warnings: list[str]) -> list[Chapter]:
+    """The book's chapters from its blocks and headings (see the module's docstring). InputError when no text
+    is left to read."""
+    known = set(_words(" ".join([book_title, *authors])))
+    notes_by_id: dict[str, Paragraph] = {}
+    for b in blocks:
+        if b.is_note:
+            for i in b.ids:
+                notes_by_id.setdefault(i, b.paragraph)
+    referred = {r for b in blocks for r in b.noterefs}
+    ends = [h.start for h in heads[1:]] + [len(blocks)]
+    if heads and heads[0].start > 0 or not heads:
+        heads = [Heading(book_title, 0, 0), *heads]       # text before the first heading: the book's opening
+        ends = [heads[1].start if len(heads) > 1 else len(blocks), *ends]
+    chapters: list[Chapter] = []
+    stack: list[tuple[int, str, bool]] = []               # (level, title, skipped as matter) of open headings
+    for i, h in enumerate(heads):
+        while stack and stack[-1][0] >= h.level:
+            stack.pop()
+        collected = blocks[h.start:ends[i]]
+        paras = _strip_title([b.paragraph for b in collected if not b.is_note], h.title)
+        matter = h.matter or any(s[2] for s in stack) or is_matter(h.title, paras, known)
+        stack.append((h.level, h.title, matter))
+        if matter and not include_front_matter:
+            if any(p.kind != ParagraphKind.HEADING for p in paras):
+                warnings.append(f"'{h.title[:60]}' not read as front or back matter; --include-front-matter reads it")
+            continue
+        if not any(p.kind != ParagraphKind.HEADING for p in paras):
+            continue                                        # a part's title page, or an empty heading
+        if read_notes:
+            notes = _notes(collected, notes_by_id, referred)
+            if notes:
+                paras.append(Paragraph("Notes.", ParagraphKind.HEADING, section_break_before=True))
+                paras.extend(notes)
+        parents = [s[1] for s in stack[:-1] if not s[2] or include_front_matter]
+        chapters.append(Chapter(index=len(chapters) + 1, title=h.title,
+                                paragraphs=[Paragraph(h.title, ParagraphKind.TITLE), *paras],
+                                level=len(parents), parents=parents, source=f"{path.name}#{h.start}"))
+    if not chapters:
+        raise InputError(f"{path}: no readable text (every section is empty or front matter; "
+                         "try --include-front-matter)")
+    return chapters
