@@ -89,8 +89,11 @@ def build_chapters(blocks: list[Block], heads: list[Heading], path: Path, *, boo
             stack.pop()
         collected = blocks[h.start:ends[i]]
         paras = _strip_title([b.paragraph for b in collected if not b.is_note], h.title)
-        matter = h.matter or any(s[2] for s in stack) or is_matter(h.title, paras, known)
-        stack.append((h.level, h.title, matter))
+        parents = [s[1] for s in stack if not s[2] or include_front_matter]
+        names_book = bool(book_title) and _norm_title(h.title) == _norm_title(book_title)
+        matter = h.matter or any(s[2] for s in stack) or names_book or is_matter(h.title, paras, known)
+        if not names_book:                                  # a title page or half-title parents nothing
+            stack.append((h.level, h.title, matter))
         if matter and not include_front_matter:
             if any(p.kind != ParagraphKind.HEADING for p in paras):
                 warnings.append(f"'{h.title[:60]}' not read as front or back matter; --include-front-matter reads it")
@@ -102,7 +105,6 @@ def build_chapters(blocks: list[Block], heads: list[Heading], path: Path, *, boo
             if notes:
                 paras.append(Paragraph("Notes.", ParagraphKind.HEADING, section_break_before=True))
                 paras.extend(notes)
-        parents = [s[1] for s in stack[:-1] if not s[2] or include_front_matter]
         chapters.append(Chapter(index=len(chapters) + 1, title=h.title,
                                 paragraphs=[Paragraph(h.title, ParagraphKind.TITLE), *paras],
                                 level=len(parents), parents=parents, source=f"{path.name}#{h.start}"))
