@@ -20,7 +20,7 @@ from .errors import EXIT_INPUT, InputError, RenderError, UsageError
 from .executors import make_worker
 from .export.names import book_folder_name
 from .files import write_json
-from .ingest import BOOK_SUFFIXES
+from .ingest import BOOK_SUFFIXES, book_suffix
 from .plan import plan_book
 from .records import ShelfBook, ShelfSummary
 from .render import render_book
@@ -55,7 +55,7 @@ def discover(paths: list[str | Path]) -> list[Path]:
         for p in matches:
             if p.is_dir():
                 for f in sorted(p.rglob("*")):
-                    if (f.is_file() and f.suffix.lower() in BOOK_SUFFIXES and not f.name.startswith(".")
+                    if (f.is_file() and book_suffix(f) in BOOK_SUFFIXES and not f.name.startswith(".")
                             and not NOT_BOOKS.match(f.name)):
                         add(f)
             elif p.exists():

@@ -1,0 +1,65 @@
+"""Any other book format through Calibre's `ebook-convert`, where it is installed (optional, never required).
+
+The book is converted into an EPUB in a private temporary folder, with a time limit (`limits.ingest_seconds`)
+and size limits on the input (`limits.epub_max_total_mb`) and the output (read by the EPUB reader within the
+archive limits); the EPUB reader then reads it as any EPUB, and the temporary folder is removed. The Book's
+`source` stays the original file (so the read-along EPUB uses generated pages, as for text).
+Without `ebook-convert` on PATH the error names the formats render reads itself.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from ..errors import InputError
+from ..records import Book
+
+
+def _formats() -> str:
+    from . import BOOK_SUFFIXES
+    return ", ".join(BOOK_SUFFIXES)
+
+
+def read_converted(path: Path, *, include_front_matter: bool = False, read_notes: bool = False,
+                   limits=None) -> Book:
+    """Convert `path` with ebook-convert and read the EPUB. InputError when no converter is installed, the
+    conversion fails, takes too long, or the result cannot be read."""
+    from ..config import LimitsConfig
+    from .epub import read_epub
+    from .safety import ArchiveLimits
+    limits = limits or LimitsConfig()
+    suffix = path.suffix or "(none)"
+    tool = shutil.which("ebook-convert")
+    if tool is None:
+        raise InputError(f"{path}: unsupported file type '{suffix}'; render reads {_formats()} (other formats "
+                         "are converted when Calibre's ebook-convert is installed)")
+    cap = int(limits.epub_max_total_mb * 2**20)
+    if path.stat().st_size > cap:
+        raise InputError(f"{path}: over {cap // 2**20} MB, too large to convert (limits.epub_max_total_mb)")
+    seconds = max(1.0, float(limits.ingest_seconds))
+    with tempfile.TemporaryDirectory(prefix="render-convert-") as tmp:
+        out = Path(tmp) / "book.epub"
+        src = Path(tmp) / f"input{''.join(path.suffixes[-2:]) or '.bin'}"
+        shutil.copyfile(path, src)              # the converter picks its reader by suffix; no odd names reach it
+        t0 = time.monotonic()
+        try:
+            proc = subprocess.run([tool, str(src), str(out)], capture_output=True, timeout=seconds, cwd=tmp,
+                                  env={**os.environ, "CALIBRE_CONFIG_DIRECTORY": str(Path(tmp) / "config")},
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise InputError(f"{path}: converting with ebook-convert took longer than {seconds:.0f} s "
+                             "(limits.ingest_seconds)") from None
+        if proc.returncode != 0 or not out.is_file():
+            last = (proc.stderr or proc.stdout or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+            raise InputError(f"{path}: ebook-convert could not convert this '{suffix}' file "
+                             f"({last[0][:120]}); render reads {_formats()}")
+        book = read_epub(str(out), include_front_matter=include_front_matter, read_notes=read_notes,
+                         limits=ArchiveLimits.of(limits))
+    book.source = str(path)
+    book.warnings.insert(0, f"converted from '{suffix}' with Calibre's ebook-convert in "
+                            f"{time.monotonic() - t0:.1f} s")
+    return book
