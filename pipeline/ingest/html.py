@@ -171,7 +171,13 @@ def parse_page(data: bytes, path: Path, xml: bool = False):
     if xml or data.lstrip()[:5] == b"<?xml":
         root = parse_xhtml(data)
     else:
-        parser = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, recover=True)
+        try:                        # no charset declared is common: bytes that are UTF-8 are read as UTF-8
+            data.decode("utf-8")
+            encoding: str | None = "utf-8"
+        except UnicodeDecodeError:
+            encoding = None         # libxml2 follows the page's <meta charset>, else Latin-1
+        parser = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, recover=True,
+                                  encoding=encoding)
         root = etree.fromstring(data, parser)
     if root is None:
         raise InputError(f"{path}: no HTML in the file")
