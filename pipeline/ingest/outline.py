@@ -67,6 +67,50 @@ def _notes(collected: list[Block], notes_by_id: dict[str, Paragraph], referred: 
     return out
 
 
+_NUMBERED = re.compile(r"^(?:(?:chapter|part|book|section|letter)\s+)?(?:[ivxlcdm]+|\d{1,4})\.?$", re.I)
+
+
+def subtitle(title: str, paras: list[Paragraph]) -> str:
+    """A heading that is only a number ("I", "Chapter 12") over a short line in title case that does not end
+    a sentence ("A Letter with a Postscript"): the line is the chapter's name, returned to join the title."""
+    if not _NUMBERED.match(title.strip()) or not paras or paras[0].kind == ParagraphKind.VERSE:
+        return ""
+    line = paras[0].text.strip()
+    words = line.split()
+    long_words = [w for w in words if len(w) > 3]
+    if not 0 < len(words) <= 12 or line[-1] in ".!?…\"”’:;," or not line[0].isupper():
+        return ""
+    return line if sum(w[0].isupper() for w in long_words) * 2 >= len(long_words) else ""
+
+
+_SECTION_NAMES = {"dedication", "preface", "foreword", "introduction", "prologue", "epilogue", "afterword",
+                  "acknowledgments", "acknowledgements", "author's note", "authors note"}
+
+
+def unstyled_headings(blocks: list[Block], heads: list[Heading]) -> list[Heading]:
+    """`heads` plus a heading for each lone paragraph that only names a book's part ("Dedication", "Colophon",
+    "Imprint", "Contents"): converters often write those as plain text, and without them a colophon would be
+    read at the end of the last chapter. Each takes the level of the heading after it (else before it). A line
+of a contents page (next to a chapter's title) is not one."""
+    titles = {_norm_title(h.title) for h in heads}
+    found = []
+    for i, b in enumerate(blocks):
+        if any(_norm_title(n.paragraph.text) in titles for n in blocks[max(0, i - 1):i + 2]):
+            continue                                    # a line of a contents list, beside chapters' titles
+        name = _norm_title(b.paragraph.text)
+        if (not b.is_note and b.paragraph.kind != ParagraphKind.VERSE and len(name.split()) <= 4
+                and (name in FRONT_BACK_TITLES or name in _SECTION_NAMES)
+                and not any(h.start in (i, i + 1) for h in heads)):
+            found.append(i)
+    if not found or not heads:
+        return heads
+    out = list(heads)
+    for i in found:
+        level = next((h.level for h in heads if h.start > i), heads[-1].level)
+        out.append(Heading(blocks[i].paragraph.text, level, i + 1))
+    return sorted(out, key=lambda h: h.start)
+
+
 def build_chapters(blocks: list[Block], heads: list[Heading], path: Path, *, book_title: str, authors: list[str],
                    include_front_matter: bool, read_notes: bool, warnings: list[str]) -> list[Chapter]:
     """The book's chapters from its blocks and headings (see the module's docstring). InputError when no text
@@ -78,6 +122,7 @@ def build_chapters(blocks: list[Block], heads: list[Heading], path: Path, *, boo
             for i in b.ids:
                 notes_by_id.setdefault(i, b.paragraph)
     referred = {r for b in blocks for r in b.noterefs}
+    heads = unstyled_headings(blocks, heads)
     ends = [h.start for h in heads[1:]] + [len(blocks)]
     if heads and heads[0].start > 0 or not heads:
         heads = [Heading(book_title, 0, 0), *heads]       # text before the first heading: the book's opening
@@ -89,6 +134,10 @@ def build_chapters(blocks: list[Block], heads: list[Heading], path: Path, *, boo
             stack.pop()
         collected = blocks[h.start:ends[i]]
         paras = _strip_title([b.paragraph for b in collected if not b.is_note], h.title)
+        sub = subtitle(h.title, paras)
+        if sub:
+            h = Heading(f"{h.title.rstrip('.')}: {sub}", h.level, h.start, h.matter)
+            paras = paras[1:]
         parents = [s[1] for s in stack if not s[2] or include_front_matter]
         names_book = bool(book_title) and _norm_title(h.title) == _norm_title(book_title)
         matter = h.matter or any(s[2] for s in stack) or names_book or is_matter(h.title, paras, known)
