@@ -44,10 +44,11 @@ def read_converted(path: Path, *, include_front_matter: bool = False, read_notes
     with tempfile.TemporaryDirectory(prefix="render-convert-") as tmp:
         out = Path(tmp) / "book.epub"
         src = Path(tmp) / f"input{''.join(path.suffixes[-2:]) or '.bin'}"
+        # (no generated cover page: the EPUB reader would take the book's first TOC entry for a title page)
         shutil.copyfile(path, src)              # the converter picks its reader by suffix; no odd names reach it
         t0 = time.monotonic()
         try:
-            proc = subprocess.run([tool, str(src), str(out)], capture_output=True, timeout=seconds, cwd=tmp,
+            proc = subprocess.run([tool, str(src), str(out), "--no-default-epub-cover"], capture_output=True, timeout=seconds, cwd=tmp,
                                   env={**os.environ, "CALIBRE_CONFIG_DIRECTORY": str(Path(tmp) / "config")},
                                   stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
@@ -57,8 +58,11 @@ def read_converted(path: Path, *, include_front_matter: bool = False, read_notes
             last = (proc.stderr or proc.stdout or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
             raise InputError(f"{path}: ebook-convert could not convert this '{suffix}' file "
                              f"({last[0][:120]}); render reads {_formats()}")
-        book = read_epub(str(out), include_front_matter=include_front_matter, read_notes=read_notes,
-                         limits=ArchiveLimits.of(limits))
+        try:
+            book = read_epub(str(out), include_front_matter=include_front_matter, read_notes=read_notes,
+                             limits=ArchiveLimits.of(limits))
+        except InputError as e:          # name the user's file, not the temporary EPUB
+            raise InputError(str(e).replace(str(out), f"{path} (converted by ebook-convert)")) from None
     book.source = str(path)
     book.warnings.insert(0, f"converted from '{suffix}' with Calibre's ebook-convert in "
                             f"{time.monotonic() - t0:.1f} s")

@@ -71,7 +71,7 @@ _NUMBERED = re.compile(r"^(?:(?:chapter|part|book|section|letter)\s+)?(?:[ivxlcd
 
 
 def subtitle(title: str, paras: list[Paragraph]) -> str:
-    """A heading that is only a number ("I", "Chapter 12") over a short line in title case that does not end
+    """(Where most headings of a level are numbers.) A heading that is only a number ("I", "Chapter 12") over a short line in title case that does not end
     a sentence ("A Letter with a Postscript"): the line is the chapter's name, returned to join the title."""
     if not _NUMBERED.match(title.strip()) or not paras or paras[0].kind == ParagraphKind.VERSE:
         return ""
@@ -91,10 +91,12 @@ def unstyled_headings(blocks: list[Block], heads: list[Heading]) -> list[Heading
     """`heads` plus a heading for each lone paragraph that only names a book's part ("Dedication", "Colophon",
     "Imprint", "Contents"): converters often write those as plain text, and without them a colophon would be
     read at the end of the last chapter. Each takes the level of the heading after it (else before it). A line
-of a contents page (next to a chapter's title) is not one."""
+of a contents page (next to a chapter's title) is not one, nor a line between the first and last headings."""
     titles = {_norm_title(h.title) for h in heads}
     found = []
     for i, b in enumerate(blocks):
+        if heads and heads[0].start <= i < heads[-1].start:
+            continue                                    # only before the first chapter or after the last one
         if any(_norm_title(n.paragraph.text) in titles for n in blocks[max(0, i - 1):i + 2]):
             continue                                    # a line of a contents list, beside chapters' titles
         name = _norm_title(b.paragraph.text)
@@ -123,6 +125,8 @@ def build_chapters(blocks: list[Block], heads: list[Heading], path: Path, *, boo
                 notes_by_id.setdefault(i, b.paragraph)
     referred = {r for b in blocks for r in b.noterefs}
     heads = unstyled_headings(blocks, heads)
+    numbered = {lv: sum(bool(_NUMBERED.match(h.title.strip())) for h in heads if h.level == lv) * 3
+                >= 2 * sum(h.level == lv for h in heads) for lv in {h.level for h in heads}}
     ends = [h.start for h in heads[1:]] + [len(blocks)]
     if heads and heads[0].start > 0 or not heads:
         heads = [Heading(book_title, 0, 0), *heads]       # text before the first heading: the book's opening
@@ -134,7 +138,7 @@ def build_chapters(blocks: list[Block], heads: list[Heading], path: Path, *, boo
             stack.pop()
         collected = blocks[h.start:ends[i]]
         paras = _strip_title([b.paragraph for b in collected if not b.is_note], h.title)
-        sub = subtitle(h.title, paras)
+        sub = subtitle(h.title, paras) if numbered[h.level] else ""
         if sub:
             h = Heading(f"{h.title.rstrip('.')}: {sub}", h.level, h.start, h.matter)
             paras = paras[1:]

@@ -56,8 +56,9 @@ def _text(el) -> str:
     return "\n".join(ln for ln in lines if ln)
 
 
-def read_source(epub: Path, first: int = 0, last: int | None = None) -> Source:
-    """The EPUB's metadata and, per spine document (`first`..`last`), its headings and paragraphs in order."""
+def read_source(epub: Path, first: int = 0, last: int | None = None, also: tuple[int, ...] = ()) -> Source:
+    """The EPUB's metadata and, per spine document (`first`..`last`, then the indexes `also`), its headings
+    and paragraphs in order."""
     with zipfile.ZipFile(epub) as z:
         container = etree.fromstring(z.read("META-INF/container.xml"), _PARSER)
         opf_path = next(el.get("full-path") for el in container.iter() if _local(el) == "rootfile")
@@ -67,7 +68,7 @@ def read_source(epub: Path, first: int = 0, last: int | None = None) -> Source:
         items = {el.get("id"): el.get("href") for el in opf.iter() if _local(el) == "item"}
         spine = [items[el.get("idref")] for el in opf.iter() if _local(el) == "itemref"]
         src = Source(dc.get("title", ""), authors, dc.get("language", "en"))
-        for href in spine[first:last]:
+        for href in spine[first:last] + [spine[i] for i in also]:
             root = etree.fromstring(z.read(posixpath.join(posixpath.dirname(opf_path), href)), _PARSER)
             src.docs.append(_blocks(root))
     return src
@@ -256,3 +257,24 @@ def png_bytes() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (8, 12), (200, 30, 30)).save(buf, "PNG")
     return buf.getvalue()
+
+
+def sample_epub(path: Path, epub: Path, spine: tuple[int, int] = (4, 6)) -> Path:
+    """A small EPUB of a few spine documents of a corpus book (headings and paragraphs only): what the
+    committed Kindle samples in tests/data/ were converted from (see tests/data/README.md)."""
+    from tests.epubs import build_epub
+    src = read_source(epub, *spine)
+    docs = {}
+    toc = []
+    for i, blocks in enumerate(src.docs, 1):
+        title = next((t for lv, t in blocks if lv), f"Part {i}")
+        body = "".join(f"<h2>{_esc(t)}</h2>" if lv else "<p>" + "<br/>".join(_esc(x) for x in t.split("\n")) + "</p>"
+                       for lv, t in blocks)
+        docs[f"c{i}.xhtml"] = body
+        toc.append((title, f"c{i}.xhtml"))
+    return build_epub(path, docs, toc, title=src.title, authors=tuple(src.authors), language=src.language)
+
+
+def _esc(text: str) -> str:
+    import html
+    return html.escape(text, quote=False)
