@@ -138,7 +138,7 @@ def build_chapters(blocks: list[Block], heads: list[Heading], path: Path, *, boo
             stack.pop()
         collected = blocks[h.start:ends[i]]
         paras = _strip_title([b.paragraph for b in collected if not b.is_note], h.title)
-        sub = subtitle(h.title, paras) if numbered[h.level] else ""
+        sub = subtitle(h.title, paras) if numbered.get(h.level) else ""
         if sub:
             h = Heading(f"{h.title.rstrip('.')}: {sub}", h.level, h.start, h.matter)
             paras = paras[1:]
