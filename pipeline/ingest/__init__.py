@@ -143,4 +143,4 @@ def read_markdown_book(p: Path, *, include_front_matter: bool, read_notes: bool,
     return read_markdown(read_text_file(p), p, include_front_matter=include_front_matter, read_notes=read_notes)
 
 
-__all__ = ["read_book", "time_budget", "BOOK_SUFFIXES", "READERS", "book_suffix"]
+__all__ = ["BOOK_SUFFIXES", "READERS", "book_suffix", "read_book", "time_budget"]

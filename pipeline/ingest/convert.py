@@ -6,6 +6,7 @@ archive limits); the EPUB reader then reads it as any EPUB, and the temporary fo
 `source` stays the original file (so the read-along EPUB uses generated pages, as for text).
 Without `ebook-convert` on PATH the error names the formats render reads itself.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,22 +22,27 @@ from ..records import Book
 
 def _formats() -> str:
     from . import BOOK_SUFFIXES
+
     return ", ".join(BOOK_SUFFIXES)
 
 
-def read_converted(path: Path, *, include_front_matter: bool = False, read_notes: bool = False,
-                   limits=None) -> Book:
+def read_converted(
+    path: Path, *, include_front_matter: bool = False, read_notes: bool = False, limits=None
+) -> Book:
     """Convert `path` with ebook-convert and read the EPUB. InputError when no converter is installed, the
     conversion fails, takes too long, or the result cannot be read."""
     from ..config import LimitsConfig
     from .epub import read_epub
     from .safety import ArchiveLimits
+
     limits = limits or LimitsConfig()
     suffix = path.suffix or "(none)"
     tool = shutil.which("ebook-convert")
     if tool is None:
-        raise InputError(f"{path}: unsupported file type '{suffix}'; render reads {_formats()} (other formats "
-                         "are converted when Calibre's ebook-convert is installed)")
+        raise InputError(
+            f"{path}: unsupported file type '{suffix}'; render reads {_formats()} (other formats "
+            "are converted when Calibre's ebook-convert is installed)"
+        )
     cap = int(limits.epub_max_total_mb * 2**20)
     if path.stat().st_size > cap:
         raise InputError(f"{path}: over {cap // 2**20} MB, too large to convert (limits.epub_max_total_mb)")
@@ -45,25 +51,41 @@ def read_converted(path: Path, *, include_front_matter: bool = False, read_notes
         out = Path(tmp) / "book.epub"
         src = Path(tmp) / f"input{''.join(path.suffixes[-2:]) or '.bin'}"
         # (no generated cover page: the EPUB reader would take the book's first TOC entry for a title page)
-        shutil.copyfile(path, src)              # the converter picks its reader by suffix; no odd names reach it
+        shutil.copyfile(path, src)  # the converter picks its reader by suffix; no odd names reach it
         t0 = time.monotonic()
         try:
-            proc = subprocess.run([tool, str(src), str(out), "--no-default-epub-cover"], capture_output=True, timeout=seconds, cwd=tmp,
-                                  env={**os.environ, "CALIBRE_CONFIG_DIRECTORY": str(Path(tmp) / "config")},
-                                  stdin=subprocess.DEVNULL)
+            proc = subprocess.run(
+                [tool, str(src), str(out), "--no-default-epub-cover"],
+                capture_output=True,
+                timeout=seconds,
+                cwd=tmp,
+                env={**os.environ, "CALIBRE_CONFIG_DIRECTORY": str(Path(tmp) / "config")},
+                stdin=subprocess.DEVNULL,
+            )
         except subprocess.TimeoutExpired:
-            raise InputError(f"{path}: converting with ebook-convert took longer than {seconds:.0f} s "
-                             "(limits.ingest_seconds)") from None
+            raise InputError(
+                f"{path}: converting with ebook-convert took longer than {seconds:.0f} s "
+                "(limits.ingest_seconds)"
+            ) from None
         if proc.returncode != 0 or not out.is_file():
-            last = (proc.stderr or proc.stdout or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-            raise InputError(f"{path}: ebook-convert could not convert this '{suffix}' file "
-                             f"({last[0][:120]}); render reads {_formats()}")
+            last = (proc.stderr or proc.stdout or b"").decode("utf-8", "replace").strip().splitlines()[
+                -1:
+            ] or [""]
+            raise InputError(
+                f"{path}: ebook-convert could not convert this '{suffix}' file "
+                f"({last[0][:120]}); render reads {_formats()}"
+            )
         try:
-            book = read_epub(str(out), include_front_matter=include_front_matter, read_notes=read_notes,
-                             limits=ArchiveLimits.of(limits))
-        except InputError as e:          # name the user's file, not the temporary EPUB
+            book = read_epub(
+                str(out),
+                include_front_matter=include_front_matter,
+                read_notes=read_notes,
+                limits=ArchiveLimits.of(limits),
+            )
+        except InputError as e:  # name the user's file, not the temporary EPUB
             raise InputError(str(e).replace(str(out), f"{path} (converted by ebook-convert)")) from None
     book.source = str(path)
-    book.warnings.insert(0, f"converted from '{suffix}' with Calibre's ebook-convert in "
-                            f"{time.monotonic() - t0:.1f} s")
+    book.warnings.insert(
+        0, f"converted from '{suffix}' with Calibre's ebook-convert in {time.monotonic() - t0:.1f} s"
+    )
     return book

@@ -14,6 +14,7 @@
 The archive is opened within the `[limits]` of EPUB (`ingest.safety`: sizes, ratio, member count) before
 python-docx sees it; the XML is parsed with no DTD, entities or network.
 """
+
 from __future__ import annotations
 
 import io
@@ -32,10 +33,14 @@ from .safety import ArchiveLimits, open_archive
 from .xhtml import Block, clean_space
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_HEADING_NAME = re.compile(r"^(?:heading|titre|überschrift|título|titolo|kop|nagłówek|заголовок|rubrik)\s*(\d)$",
-                           re.I)
-_TOC_NAME = re.compile(r"^(?:toc|contents|table of contents|inhaltsverzeichnis|verzeichnis|index)\s*(?:heading|"
-                       r"\d)?$|^(?:toc|index) ?heading$", re.I)
+_HEADING_NAME = re.compile(
+    r"^(?:heading|titre|überschrift|título|titolo|kop|nagłówek|заголовок|rubrik)\s*(\d)$", re.I
+)
+_TOC_NAME = re.compile(
+    r"^(?:toc|contents|table of contents|inhaltsverzeichnis|verzeichnis|index)\s*(?:heading|"
+    r"\d)?$|^(?:toc|index) ?heading$",
+    re.I,
+)
 _SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -57,7 +62,7 @@ class _Styles:
         self.memo: dict[str, int] = {}
 
     def chain(self, sid: str):
-        seen = set()
+        seen: set[str] = set()
         style = self.by_id.get(sid)
         while style is not None and style.style_id not in seen and len(seen) < 20:
             seen.add(style.style_id)
@@ -83,8 +88,10 @@ class _Styles:
         return self.memo[sid]
 
     def is_toc(self, sid: str) -> bool:
-        return any(_TOC_NAME.match((s.name or "").strip()) or _TOC_NAME.match(s.style_id or "")
-                   for s in self.chain(sid))
+        return any(
+            _TOC_NAME.match((s.name or "").strip()) or _TOC_NAME.match(s.style_id or "")
+            for s in self.chain(sid)
+        )
 
 
 class _Reader:
@@ -112,16 +119,30 @@ class _Reader:
                 self.fields.stack[-1][0] += c.text or ""
             elif tag in ("footnoteReference", "endnoteReference"):
                 refs.append(f"{tag[:2]}{c.get(f'{W}id')}")
-            elif tag in ("del", "drawing", "pict", "object", "AlternateContent", "rPr", "pPr", "footnoteRef",
-                         "endnoteRef"):
+            elif tag in (
+                "del",
+                "drawing",
+                "pict",
+                "object",
+                "AlternateContent",
+                "rPr",
+                "pPr",
+                "footnoteRef",
+                "endnoteRef",
+            ):
                 continue
             elif tag == "fldSimple":
                 if (c.get(f"{W}instr") or "").split()[:1] == ["HYPERLINK"]:
                     self.runs(c, out, refs)
             elif tag in ("t", "tab", "noBreakHyphen", "br", "cr"):
                 if self.fields.readable():
-                    out.append(c.text or "" if tag == "t" else {"tab": " ", "noBreakHyphen": "-"}.get(
-                        tag, " " if c.get(f"{W}type") == "page" else "\n"))
+                    out.append(
+                        c.text or ""
+                        if tag == "t"
+                        else {"tab": " ", "noBreakHyphen": "-"}.get(
+                            tag, " " if c.get(f"{W}type") == "page" else "\n"
+                        )
+                    )
             elif tag == "sdt" and self._toc_control(c):
                 continue
             else:
@@ -141,7 +162,7 @@ class _Reader:
             return
         text = clean_space("".join(out))
         if not any(ch.isalnum() for ch in text):
-            self.brk = self.brk or bool(text) and bool(self.blocks)     # "* * *": a scene break
+            self.brk = self.brk or (bool(text) and bool(self.blocks))  # "* * *": a scene break
             return
         level = self._level(p, sid) if self.styles is not None and not note else -1
         if level >= 0:
@@ -149,8 +170,14 @@ class _Reader:
             self.brk = False
             return
         kind = ParagraphKind.VERSE if "\n" in text else ParagraphKind.TEXT
-        self.blocks.append(Block(Paragraph(text, kind, section_break_before=self.brk and not note),
-                                 [note] if note else [], bool(note), refs))
+        self.blocks.append(
+            Block(
+                Paragraph(text, kind, section_break_before=self.brk and not note),
+                [note] if note else [],
+                bool(note),
+                refs,
+            )
+        )
         self.brk = False if not note else self.brk
 
     def _level(self, p, sid: str) -> int:
@@ -204,7 +231,7 @@ def _notes(doc, reader: _Reader) -> None:
                 continue
             before = len(reader.blocks)
             reader.body(note, f"{kind[:2]}{note.get(f'{W}id')}")
-            if len(reader.blocks) > before + 1:             # a note of several paragraphs: one block
+            if len(reader.blocks) > before + 1:  # a note of several paragraphs: one block
                 merged = " ".join(b.paragraph.text for b in reader.blocks[before:])
                 reader.blocks[before:] = [Block(Paragraph(merged), reader.blocks[before].ids, True, [])]
 
@@ -224,16 +251,22 @@ def _open(path: Path, limits):
         raise InputError(f"{path}: not a Word document (not a zip archive); save it as .docx and try again")
     archive = open_archive(str(path), ArchiveLimits.of(limits))
     import docx
+
     try:
         return docx.Document(io.BytesIO(archive.data))
-    except Exception as e:  # noqa: BLE001 - python-docx raises many kinds (KeyError, ValueError, ...) on a bad package
-        raise InputError(f"{path}: not a readable Word document ({type(e).__name__}: {str(e)[:100]}); "
-                         "check it opens in a word processor") from None
+    except Exception as e:  # python-docx raises many kinds (KeyError, ValueError, ...) on a bad package
+        raise InputError(
+            f"{path}: not a readable Word document ({type(e).__name__}: {str(e)[:100]}); "
+            "check it opens in a word processor"
+        ) from None
 
 
-def read_docx(path: Path, *, include_front_matter: bool = False, read_notes: bool = False, limits=None) -> Book:
+def read_docx(
+    path: Path, *, include_front_matter: bool = False, read_notes: bool = False, limits=None
+) -> Book:
     """Read a .docx into a Book. InputError with a one-line reason when it cannot be read."""
     from ..config import LimitsConfig
+
     limits = limits or LimitsConfig()
     doc = _open(path, limits)
     book = Book(title="", authors=[], chapters=[], source=str(path))
@@ -245,7 +278,14 @@ def read_docx(path: Path, *, include_front_matter: bool = False, read_notes: boo
     _notes(doc, reader)
     book.title = title or path.name.split(".")[0]
     book.warnings += reader.warnings
-    book.chapters = build_chapters(reader.blocks, heads, path, book_title=book.title, authors=book.authors,
-                                   include_front_matter=include_front_matter, read_notes=read_notes,
-                                   warnings=book.warnings)
+    book.chapters = build_chapters(
+        reader.blocks,
+        heads,
+        path,
+        book_title=book.title,
+        authors=book.authors,
+        include_front_matter=include_front_matter,
+        read_notes=read_notes,
+        warnings=book.warnings,
+    )
     return book

@@ -12,6 +12,7 @@
 The XML is parsed strictly with no DTD, no entity expansion and no network: a malformed file is refused with
 one line, as an e-reader would refuse it. A zipped one is read within the archive limits (`ingest.safety`).
 """
+
 from __future__ import annotations
 
 import base64
@@ -59,7 +60,11 @@ class _Walker:
         parts: list[str] = [el.text or ""]
         refs: list[str] = []
         for c in el:
-            if _tag(c) == "a" and (c.get("type") == "note" or _href(c).startswith("#")) and len(_text(c)) <= 6:
+            if (
+                _tag(c) == "a"
+                and (c.get("type") == "note" or _href(c).startswith("#"))
+                and len(_text(c)) <= 6
+            ):
                 refs.append(_href(c).lstrip("#"))
             elif _tag(c) != "image":
                 sub, more = self.inline(c)
@@ -71,7 +76,9 @@ class _Walker:
     def emit(self, text: str, kind: ParagraphKind, refs: list[str] | None = None) -> None:
         text = clean_space(text)
         if text and any(ch.isalnum() for ch in text):
-            self.blocks.append(Block(Paragraph(text, kind, section_break_before=self.brk), [], False, refs or []))
+            self.blocks.append(
+                Block(Paragraph(text, kind, section_break_before=self.brk), [], False, refs or [])
+            )
             self.brk = False
 
     def block(self, el) -> None:
@@ -85,7 +92,11 @@ class _Walker:
             for c in el:
                 if _tag(c) == "stanza":
                     lines = [self.inline(v) for v in c if _tag(v) == "v"]
-                    self.emit("\n".join(t for t, _ in lines), ParagraphKind.VERSE, [r for _, rs in lines for r in rs])
+                    self.emit(
+                        "\n".join(t for t, _ in lines),
+                        ParagraphKind.VERSE,
+                        [r for _, rs in lines for r in rs],
+                    )
                 else:
                     self.block(c)
         elif tag in ("epigraph", "cite", "annotation"):
@@ -112,8 +123,14 @@ class _Walker:
 
 
 def _bold_p(p) -> bool:
-    return (_tag(p) == "p" and len(p) == 1 and _tag(p[0]) == "strong" and not (p.text or "").strip()
-            and not (p[0].tail or "").strip() and 0 < len(_text(p)) <= 120)
+    return (
+        _tag(p) == "p"
+        and len(p) == 1
+        and _tag(p[0]) == "strong"
+        and not (p.text or "").strip()
+        and not (p[0].tail or "").strip()
+        and 0 < len(_text(p)) <= 120
+    )
 
 
 def _bold_title(section) -> list:
@@ -171,9 +188,12 @@ def _describe(root, book: Book) -> None:
     book.description = next((_text(c) for c in _kids(info, "annotation")), "")
     for seq in _kids(info, "sequence"):
         if seq.get("name", "").strip():
-            book.series, book.series_index = clean_space(seq.get("name", "")), (seq.get("number") or "").strip()
+            book.series, book.series_index = (
+                clean_space(seq.get("name", "")),
+                (seq.get("number") or "").strip(),
+            )
             break
-    pub = next((c for c in desc if _tag(c) == "publish-info"), None)
+    pub = next((c for c in desc if _tag(c) == "publish-info"), None) if desc is not None else None
     if pub is not None:
         book.publisher = next((_text(c) for c in _kids(pub, "publisher")), "")
         book.identifier = next((_text(c) for c in _kids(pub, "isbn")), "")
@@ -208,18 +228,28 @@ def _data(path: Path, limits) -> bytes:
     return data
 
 
-def read_fb2(path: Path, *, include_front_matter: bool = False, read_notes: bool = False, limits=None) -> Book:
+def read_fb2(
+    path: Path, *, include_front_matter: bool = False, read_notes: bool = False, limits=None
+) -> Book:
     """Read a FictionBook 2 file into a Book. InputError with a one-line reason when it cannot be read."""
     from ..config import LimitsConfig
+
     limits = limits or LimitsConfig()
     data = _DOCTYPE.sub(b"", safe_char_refs(_data(path, limits)))
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                             remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as e:
-        raise InputError(f"{path}: malformed FictionBook XML ({str(e)[:120]}); check the file opens in a "
-                         "reader") from None
+        raise InputError(
+            f"{path}: malformed FictionBook XML ({str(e)[:120]}); check the file opens in a reader"
+        ) from None
     if _tag(root) != "FictionBook":
         raise InputError(f"{path}: not a FictionBook (the root element is <{_tag(root)[:40]}>)")
     book = Book(title="", authors=[], chapters=[], source=str(path))
@@ -235,7 +265,14 @@ def read_fb2(path: Path, *, include_front_matter: bool = False, read_notes: bool
                 walker.block(c)
     blocks = walker.blocks + _notes([b for b in bodies if b not in main])
     book.title = book.title or path.name.split(".")[0]
-    book.chapters = build_chapters(blocks, walker.heads, path, book_title=book.title, authors=book.authors,
-                                   include_front_matter=include_front_matter, read_notes=read_notes,
-                                   warnings=book.warnings)
+    book.chapters = build_chapters(
+        blocks,
+        walker.heads,
+        path,
+        book_title=book.title,
+        authors=book.authors,
+        include_front_matter=include_front_matter,
+        read_notes=read_notes,
+        warnings=book.warnings,
+    )
     return book

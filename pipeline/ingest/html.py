@@ -9,6 +9,7 @@ elements (`hidden`, `aria-hidden="true"`, an inline `display: none` or `visibili
 Headings: a lone top-level heading before the rest is the book's title; the other heading levels (h1-h3)
 make the outline, with parts and front matter as for EPUB (`ingest.outline`).
 """
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,9 @@ _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 def _is_note(el) -> bool:
-    words = " ".join([el.get(EPUB_TYPE) or "", el.get("epub:type") or "", el.get("role") or "",
-                      el.get("class") or ""]).lower()
+    words = " ".join(
+        [el.get(EPUB_TYPE) or "", el.get("epub:type") or "", el.get("role") or "", el.get("class") or ""]
+    ).lower()
     return any(w in words for w in _NOTE_WORDS)
 
 
@@ -61,7 +63,7 @@ def prune(root) -> None:
         parent = el.getparent()
         if parent is None:
             continue
-        if el.tail:                               # the text after the element stays
+        if el.tail:  # the text after the element stays
             prev = el.getprevious()
             if prev is not None:
                 prev.tail = (prev.tail or "") + el.tail
@@ -75,18 +77,24 @@ class _OutlineWalker(_Walker):
 
     def __init__(self):
         super().__init__()
-        self.heads: dict[int, int] = {}                 # block index -> heading level (1-3)
+        self.heads: dict[int, int] = {}  # block index -> heading level (1-3)
 
     def walk(self, el, verse=False, in_note=False):
         tag = _local(el.tag)
         level = _CHAPTER_TAGS.get(tag)
         if tag == "hgroup":
-            level = min((_CHAPTER_TAGS[_local(c.tag)] for c in el.iter() if _local(c.tag) in _CHAPTER_TAGS),
-                        default=None)
+            level = min(
+                (_CHAPTER_TAGS[_local(c.tag)] for c in el.iter() if _local(c.tag) in _CHAPTER_TAGS),
+                default=None,
+            )
         before = len(self.blocks)
         super().walk(el, verse, in_note)
-        if level and not in_note and len(self.blocks) == before + 1 \
-                and self.blocks[before].paragraph.kind == ParagraphKind.HEADING:
+        if (
+            level
+            and not in_note
+            and len(self.blocks) == before + 1
+            and self.blocks[before].paragraph.kind == ParagraphKind.HEADING
+        ):
             self.heads[before] = level
 
 
@@ -122,7 +130,11 @@ def metadata(root) -> dict[str, list[str]]:
     meta: dict[str, list[str]] = {}
     for el in root.iter():
         tag = _local(el.tag)
-        if tag == "title" and "title" not in meta and any(_local(a.tag) == "head" for a in el.iterancestors()):
+        if (
+            tag == "title"
+            and "title" not in meta
+            and any(_local(a.tag) == "head" for a in el.iterancestors())
+        ):
             meta["title"] = [clean_space("".join(el.itertext()))]
         elif tag == "meta":
             key = (el.get("name") or el.get("property") or "").strip().lower()
@@ -140,8 +152,15 @@ def _first(meta: dict[str, list[str]], *keys: str) -> list[str]:
     return next((meta[k] for k in keys if meta.get(k)), [])
 
 
-def book_of_page(root, path: Path, *, include_front_matter: bool, read_notes: bool, title: str = "",
-                 authors: list[str] | None = None) -> Book:
+def book_of_page(
+    root,
+    path: Path,
+    *,
+    include_front_matter: bool,
+    read_notes: bool,
+    title: str = "",
+    authors: list[str] | None = None,
+) -> Book:
     """A parsed page to a Book (shared with the Kindle reader, whose text is HTML)."""
     meta = metadata(root)
     title = title or (_first(meta, "dc.title", "dcterms.title", "og:title", "title") or [""])[0]
@@ -151,16 +170,39 @@ def book_of_page(root, path: Path, *, include_front_matter: bool, read_notes: bo
     blocks, raw, warnings = outline(root)
     heads, title = headings(raw, title)
     title = title or re.sub(r"[-_.]+", " ", path.name.split(".")[0]).strip() or "Untitled"
-    chapters = build_chapters(blocks, heads, path, book_title=title, authors=authors,
-                              include_front_matter=include_front_matter, read_notes=read_notes, warnings=warnings)
-    return Book(title=title, authors=authors, chapters=chapters, source=str(path),
-                language=(_first(meta, "dc.language", "dcterms.language", "og:locale", "lang") or ["en"])[0],
-                publisher=(_first(meta, "dc.publisher", "dcterms.publisher", "og:site_name") or [""])[0],
-                date=(_first(meta, "dc.date", "dcterms.date", "dcterms.issued", "article:published_time",
-                             "book:release_date", "date") or [""])[0],
-                description=(_first(meta, "description", "dc.description", "og:description") or [""])[0],
-                identifier=(_first(meta, "dc.identifier", "dcterms.identifier", "book:isbn") or [""])[0],
-                warnings=warnings)
+    chapters = build_chapters(
+        blocks,
+        heads,
+        path,
+        book_title=title,
+        authors=authors,
+        include_front_matter=include_front_matter,
+        read_notes=read_notes,
+        warnings=warnings,
+    )
+    return Book(
+        title=title,
+        authors=authors,
+        chapters=chapters,
+        source=str(path),
+        language=(_first(meta, "dc.language", "dcterms.language", "og:locale", "lang") or ["en"])[0],
+        publisher=(_first(meta, "dc.publisher", "dcterms.publisher", "og:site_name") or [""])[0],
+        date=(
+            _first(
+                meta,
+                "dc.date",
+                "dcterms.date",
+                "dcterms.issued",
+                "article:published_time",
+                "book:release_date",
+                "date",
+            )
+            or [""]
+        )[0],
+        description=(_first(meta, "description", "dc.description", "og:description") or [""])[0],
+        identifier=(_first(meta, "dc.identifier", "dcterms.identifier", "book:isbn") or [""])[0],
+        warnings=warnings,
+    )
 
 
 def parse_page(data: bytes, path: Path, xml: bool = False):
@@ -171,22 +213,26 @@ def parse_page(data: bytes, path: Path, xml: bool = False):
     if xml or data.lstrip()[:5] == b"<?xml":
         root = parse_xhtml(data)
     else:
-        try:                        # no charset declared is common: bytes that are UTF-8 are read as UTF-8
+        try:  # no charset declared is common: bytes that are UTF-8 are read as UTF-8
             data.decode("utf-8")
             encoding: str | None = "utf-8"
         except UnicodeDecodeError:
-            encoding = None         # libxml2 follows the page's <meta charset>, else Latin-1
-        parser = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, recover=True,
-                                  encoding=encoding)
+            encoding = None  # libxml2 follows the page's <meta charset>, else Latin-1
+        parser = etree.HTMLParser(
+            no_network=True, remove_comments=True, remove_pis=True, recover=True, encoding=encoding
+        )
         root = etree.fromstring(data, parser)
     if root is None:
         raise InputError(f"{path}: no HTML in the file")
     return root
 
 
-def read_html(path: Path, *, include_front_matter: bool = False, read_notes: bool = False, limits=None) -> Book:
+def read_html(
+    path: Path, *, include_front_matter: bool = False, read_notes: bool = False, limits=None
+) -> Book:
     """Read one HTML file into a Book. InputError with a one-line reason when it cannot be read."""
     from ..config import LimitsConfig
+
     limits = limits or LimitsConfig()
     cap = int(limits.epub_max_member_mb * 2**20)
     with open(path, "rb") as f:

@@ -15,19 +15,28 @@ Refused with one line: DRM (the encryption field set), HUFF/CDIC compression (Ki
 not supported; Calibre converts such files), anything that is not a MOBI database. Sizes are bounded by the
 `[limits]`: the file by `epub_max_total_mb`, the text by `max_book_chars`.
 """
+
 from __future__ import annotations
 
 import re
 import struct
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from ..errors import InputError
 from ..records import Book
 
 _HUFF = 17480
-_EXTH = {100: "author", 101: "publisher", 103: "description", 104: "isbn", 106: "date", 503: "title",
-         524: "language"}
+_EXTH = {
+    100: "author",
+    101: "publisher",
+    103: "description",
+    104: "isbn",
+    106: "date",
+    503: "title",
+    524: "language",
+}
 _IMAGE_MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"GIF8": "image/gif"}
 
 
@@ -49,14 +58,16 @@ class MobiHeader:
 def records(data: bytes, path: Path) -> list[bytes]:
     """The records of a Palm database, in order. InputError when `data` is not a MOBI book."""
     if len(data) < 78 or data[60:68] not in (b"BOOKMOBI",):
-        raise InputError(f"{path}: not a Kindle book (no BOOKMOBI header); DRM-free .mobi/.azw3 files are read")
+        raise InputError(
+            f"{path}: not a Kindle book (no BOOKMOBI header); DRM-free .mobi/.azw3 files are read"
+        )
     n = struct.unpack_from(">H", data, 76)[0]
     if n == 0 or 78 + 8 * n > len(data):
         raise InputError(f"{path}: truncated Kindle book ({n} records listed, {len(data)} bytes)")
     offsets = [struct.unpack_from(">I", data, 78 + 8 * i)[0] for i in range(n)] + [len(data)]
-    if any(not 78 + 8 * n <= a <= b <= len(data) for a, b in zip(offsets, offsets[1:])):
+    if any(not 78 + 8 * n <= a <= b <= len(data) for a, b in pairwise(offsets)):
         raise InputError(f"{path}: corrupt Kindle book (record offsets out of order or past the end)")
-    return [data[a:b] for a, b in zip(offsets, offsets[1:])]
+    return [data[a:b] for a, b in pairwise(offsets)]
 
 
 def header(rec0: bytes, path: Path) -> MobiHeader:
@@ -70,10 +81,18 @@ def header(rec0: bytes, path: Path) -> MobiHeader:
     exth_flags = struct.unpack_from(">I", rec0, 0x80)[0]
     extra = struct.unpack_from(">H", rec0, 0xF2)[0] if mobi_len >= 0xE4 and len(rec0) >= 0xF4 else 0
     codec = "utf-8" if encoding == 65001 else "cp1252"
-    h = MobiHeader(compression, text_length, text_records, encryption, codec,
-                   rec0[name_off:name_off + name_len].decode(codec, "replace"), first_image, extra)
+    h = MobiHeader(
+        compression,
+        text_length,
+        text_records,
+        encryption,
+        codec,
+        rec0[name_off : name_off + name_len].decode(codec, "replace"),
+        first_image,
+        extra,
+    )
     at = 16 + mobi_len
-    if exth_flags & 0x40 and rec0[at:at + 4] == b"EXTH" and len(rec0) >= at + 12:
+    if exth_flags & 0x40 and rec0[at : at + 4] == b"EXTH" and len(rec0) >= at + 12:
         count = struct.unpack_from(">I", rec0, at + 8)[0]
         pos = at + 12
         for _ in range(min(count, 4096)):
@@ -82,7 +101,7 @@ def header(rec0: bytes, path: Path) -> MobiHeader:
             kind, size = struct.unpack_from(">II", rec0, pos)
             if size < 8:
                 break
-            h.exth.setdefault(kind, []).append(rec0[pos + 8:pos + size])
+            h.exth.setdefault(kind, []).append(rec0[pos + 8 : pos + size])
             pos += size
     return h
 
@@ -99,7 +118,7 @@ def _trailing(data: bytes, flags: int) -> bytes:
             data = data[:-size] if 0 < size <= len(data) else data
         bits >>= 1
     if flags & 1 and data:
-        data = data[:-((data[-1] & 3) + 1)]
+        data = data[: -((data[-1] & 3) + 1)]
     return data
 
 
@@ -111,7 +130,7 @@ def palmdoc(data: bytes, cap: int) -> bytes:
         c = data[i]
         i += 1
         if 1 <= c <= 8:
-            out += data[i:i + c]
+            out += data[i : i + c]
             i += c
         elif c < 0x80:
             out.append(c)
@@ -125,27 +144,33 @@ def palmdoc(data: bytes, cap: int) -> bytes:
                 raise ValueError("back-reference before the start of the record")
             for _ in range(length):
                 out.append(out[-dist])
-    return bytes(out[:cap + 1])
+    return bytes(out[: cap + 1])
 
 
 def text_of(recs: list[bytes], base: int, h: MobiHeader, path: Path, cap: int) -> bytes:
     """The book's text (HTML bytes) from the text records after record `base`."""
     if h.encryption:
-        raise InputError(f"{path}: the Kindle book is DRM-protected (encrypted); only DRM-free books can be read")
+        raise InputError(
+            f"{path}: the Kindle book is DRM-protected (encrypted); only DRM-free books can be read"
+        )
     if h.compression == _HUFF:
-        raise InputError(f"{path}: the Kindle book uses HUFF/CDIC compression, which is not supported; convert "
-                         "it to EPUB with Calibre")
+        raise InputError(
+            f"{path}: the Kindle book uses HUFF/CDIC compression, which is not supported; convert "
+            "it to EPUB with Calibre"
+        )
     if h.compression not in (1, 2):
         raise InputError(f"{path}: unknown Kindle text compression {h.compression}")
     out = bytearray()
-    for rec in recs[base + 1:base + 1 + h.text_records]:
+    for rec in recs[base + 1 : base + 1 + h.text_records]:
         rec = _trailing(rec, h.extra_flags)
         try:
             out += palmdoc(rec, 1 << 16) if h.compression == 2 else rec
         except ValueError as e:
             raise InputError(f"{path}: corrupt Kindle text record ({e})") from None
         if len(out) > cap:
-            raise InputError(f"{path}: the Kindle book's text is over {cap // 2**20} MB (limits.max_book_chars)")
+            raise InputError(
+                f"{path}: the Kindle book's text is over {cap // 2**20} MB (limits.max_book_chars)"
+            )
     return bytes(out)
 
 
@@ -169,8 +194,12 @@ _PAGEBREAK = b"<mbp:pagebreak"
 def _flatten_kf8(html: bytes) -> bytes:
     """KF8 text as stored: per file a skeleton (its own <html>, <head>, empty <body>) then its fragments. The
     skeletons' document tags go; what is left is the book's content, in order, in one page."""
-    html = re.sub(rb"<\?xml[^>]{0,200}\?>|<head\b.*?</head\s*>|</?(?:html|body)\b[^>]{0,2000}>", b"", html,
-                  flags=re.S | re.I)
+    html = re.sub(
+        rb"<\?xml[^>]{0,200}\?>|<head\b.*?</head\s*>|</?(?:html|body)\b[^>]{0,2000}>",
+        b"",
+        html,
+        flags=re.S | re.I,
+    )
     return b"<html><body>" + html + b"</body></html>"
 
 
@@ -187,16 +216,18 @@ def _mobi6_outline(text: bytes) -> bytes:
     if not 0 < toc < len(text) or not toc_links:
         return text
     end = text.find(_PAGEBREAK, toc_links[-1].end())
-    nest = [text.count(b"<blockquote", toc, m.start()) - text.count(b"</blockquote", toc, m.start())
-            for m in toc_links]
+    nest = [
+        text.count(b"<blockquote", toc, m.start()) - text.count(b"</blockquote", toc, m.start())
+        for m in toc_links
+    ]
     rank = {n: i for i, n in enumerate(sorted(set(nest)))}
     out = text[:toc]
-    for m, n in sorted(zip(toc_links, nest), key=lambda x: -int(x[0].group(1))):
+    for m, n in sorted(zip(toc_links, nest, strict=True), key=lambda x: -int(x[0].group(1))):
         pos = int(m.group(1))
         if pos >= toc:
             continue
         lt, gt = out.rfind(b"<", 0, pos), out.rfind(b">", 0, pos)
-        pos = lt if lt > gt else pos                     # never inside a tag
+        pos = lt if lt > gt else pos  # never inside a tag
         tag = b"h%d" % min(3, 1 + rank[n])
         out = out[:pos] + b"<" + tag + b">" + m.group(2) + b"</" + tag + b">" + out[pos:]
     return out + (text[end:] if end > 0 else b"")
@@ -208,20 +239,27 @@ def _drop_repeated_titles(book: Book) -> None:
     for ch in book.chapters:
         want = set(re.findall(r"\w+", ch.title.lower()))
         i = 1
-        while i < min(4, len(ch.paragraphs)) and set(re.findall(r"\w+", ch.paragraphs[i].text.lower())) <= want:
+        while (
+            i < min(4, len(ch.paragraphs)) and set(re.findall(r"\w+", ch.paragraphs[i].text.lower())) <= want
+        ):
             i += 1
         if i < len(ch.paragraphs):
             del ch.paragraphs[1:i]
 
 
 def _exth(h: MobiHeader, kind: int) -> list[str]:
-    return [re.sub(r"<[^>]{0,300}>", " ", v.decode(h.encoding, "replace")).strip() for v in h.exth.get(kind, [])]
+    return [
+        re.sub(r"<[^>]{0,300}>", " ", v.decode(h.encoding, "replace")).strip() for v in h.exth.get(kind, [])
+    ]
 
 
-def read_mobi(path: Path, *, include_front_matter: bool = False, read_notes: bool = False, limits=None) -> Book:
+def read_mobi(
+    path: Path, *, include_front_matter: bool = False, read_notes: bool = False, limits=None
+) -> Book:
     """Read a DRM-free Kindle book into a Book. InputError with a one-line reason when it cannot be read."""
     from ..config import LimitsConfig
     from .html import book_of_page, parse_page
+
     limits = limits or LimitsConfig()
     cap = int(limits.epub_max_total_mb * 2**20)
     with open(path, "rb") as f:
@@ -233,7 +271,7 @@ def read_mobi(path: Path, *, include_front_matter: bool = False, read_notes: boo
     h = header(recs[0], path)
     boundary = h.exth.get(121, [b""])[0]
     if len(boundary) == 4 and 0 < struct.unpack(">I", boundary)[0] < len(recs):
-        base = struct.unpack(">I", boundary)[0]          # a combined file: read its KF8 part
+        base = struct.unpack(">I", boundary)[0]  # a combined file: read its KF8 part
         h = header(recs[base], path)
     text = text_of(recs, base, h, path, limits.max_book_chars * 4)
     kf8 = text.lstrip()[:5] == b"<?xml" and text.count(b"<html") > 1
@@ -241,8 +279,14 @@ def read_mobi(path: Path, *, include_front_matter: bool = False, read_notes: boo
     html = text.decode(h.encoding, "replace").encode("utf-8")
     root = parse_page(b'<meta charset="utf-8">' + html, path)
     title = (_exth(h, 503) or [h.title])[0]
-    book = book_of_page(root, path, include_front_matter=include_front_matter, read_notes=read_notes,
-                        title=title, authors=[a for a in _exth(h, 100) if a])
+    book = book_of_page(
+        root,
+        path,
+        include_front_matter=include_front_matter,
+        read_notes=read_notes,
+        title=title,
+        authors=[a for a in _exth(h, 100) if a],
+    )
     book.publisher = (_exth(h, 101) or [book.publisher])[0]
     book.description = " ".join((_exth(h, 103) or [book.description])[0].split())
     book.identifier = (_exth(h, 104) or [book.identifier])[0]

@@ -10,6 +10,7 @@ A reader lists its blocks (`xhtml.Block`: paragraphs, note bodies, note referenc
   `include_front_matter`, by its title or by what it says;
 - with `read_notes`, the notes a chapter refers to follow it under "Notes.".
 """
+
 from __future__ import annotations
 
 import re
@@ -33,7 +34,20 @@ class Heading:
     matter: bool = False
 
 
-_FILLER = {"by", "the", "a", "an", "and", "of", "novel", "edition", "illustrated", "with", "written", "author"}
+_FILLER = {
+    "by",
+    "the",
+    "a",
+    "an",
+    "and",
+    "of",
+    "novel",
+    "edition",
+    "illustrated",
+    "with",
+    "written",
+    "author",
+}
 
 
 def _words(text: str) -> list[str]:
@@ -62,8 +76,11 @@ def _notes(collected: list[Block], notes_by_id: dict[str, Paragraph], referred: 
             if note is not None and id(note) not in seen:
                 seen.add(id(note))
                 out.append(Paragraph(note.text, note.kind))
-    out += [Paragraph(b.paragraph.text, b.paragraph.kind) for b in collected
-            if b.is_note and not set(b.ids) & referred and id(b.paragraph) not in seen]
+    out += [
+        Paragraph(b.paragraph.text, b.paragraph.kind)
+        for b in collected
+        if b.is_note and not set(b.ids) & referred and id(b.paragraph) not in seen
+    ]
     return out
 
 
@@ -78,31 +95,46 @@ def subtitle(title: str, paras: list[Paragraph]) -> str:
     line = paras[0].text.strip()
     words = line.split()
     long_words = [w for w in words if len(w) > 3]
-    if not 0 < len(words) <= 12 or line[-1] in ".!?…\"”’:;," or not line[0].isupper():
+    if not 0 < len(words) <= 12 or line[-1] in '.!?…"”’:;,' or not line[0].isupper():
         return ""
     return line if sum(w[0].isupper() for w in long_words) * 2 >= len(long_words) else ""
 
 
-_SECTION_NAMES = {"dedication", "preface", "foreword", "introduction", "prologue", "epilogue", "afterword",
-                  "acknowledgments", "acknowledgements", "author's note", "authors note"}
+_SECTION_NAMES = {
+    "dedication",
+    "preface",
+    "foreword",
+    "introduction",
+    "prologue",
+    "epilogue",
+    "afterword",
+    "acknowledgments",
+    "acknowledgements",
+    "author's note",
+    "authors note",
+}
 
 
 def unstyled_headings(blocks: list[Block], heads: list[Heading]) -> list[Heading]:
     """`heads` plus a heading for each lone paragraph that only names a book's part ("Dedication", "Colophon",
-    "Imprint", "Contents"): converters often write those as plain text, and without them a colophon would be
-    read at the end of the last chapter. Each takes the level of the heading after it (else before it). A line
-of a contents page (next to a chapter's title) is not one, nor a line between the first and last headings."""
+        "Imprint", "Contents"): converters often write those as plain text, and without them a colophon would be
+        read at the end of the last chapter. Each takes the level of the heading after it (else before it). A line
+    of a contents page (next to a chapter's title) is not one, nor a line between the first and last headings."""
     titles = {_norm_title(h.title) for h in heads}
     found = []
     for i, b in enumerate(blocks):
         if heads and heads[0].start <= i < heads[-1].start:
-            continue                                    # only before the first chapter or after the last one
-        if any(_norm_title(n.paragraph.text) in titles for n in blocks[max(0, i - 1):i + 2]):
-            continue                                    # a line of a contents list, beside chapters' titles
+            continue  # only before the first chapter or after the last one
+        if any(_norm_title(n.paragraph.text) in titles for n in blocks[max(0, i - 1) : i + 2]):
+            continue  # a line of a contents list, beside chapters' titles
         name = _norm_title(b.paragraph.text)
-        if (not b.is_note and b.paragraph.kind != ParagraphKind.VERSE and len(name.split()) <= 4
-                and (name in FRONT_BACK_TITLES or name in _SECTION_NAMES)
-                and not any(h.start in (i, i + 1) for h in heads)):
+        if (
+            not b.is_note
+            and b.paragraph.kind != ParagraphKind.VERSE
+            and len(name.split()) <= 4
+            and (name in FRONT_BACK_TITLES or name in _SECTION_NAMES)
+            and not any(h.start in (i, i + 1) for h in heads)
+        ):
             found.append(i)
     if not found or not heads:
         return heads
@@ -113,30 +145,42 @@ of a contents page (next to a chapter's title) is not one, nor a line between th
     return sorted(out, key=lambda h: h.start)
 
 
-def build_chapters(blocks: list[Block], heads: list[Heading], path: Path, *, book_title: str, authors: list[str],
-                   include_front_matter: bool, read_notes: bool, warnings: list[str]) -> list[Chapter]:
+def build_chapters(
+    blocks: list[Block],
+    heads: list[Heading],
+    path: Path,
+    *,
+    book_title: str,
+    authors: list[str],
+    include_front_matter: bool,
+    read_notes: bool,
+    warnings: list[str],
+) -> list[Chapter]:
     """The book's chapters from its blocks and headings (see the module's docstring). InputError when no text
     is left to read."""
     known = set(_words(" ".join([book_title, *authors])))
     notes_by_id: dict[str, Paragraph] = {}
     for b in blocks:
         if b.is_note:
-            for i in b.ids:
-                notes_by_id.setdefault(i, b.paragraph)
+            for note_id in b.ids:
+                notes_by_id.setdefault(note_id, b.paragraph)
     referred = {r for b in blocks for r in b.noterefs}
     heads = unstyled_headings(blocks, heads)
-    numbered = {lv: sum(bool(_NUMBERED.match(h.title.strip())) for h in heads if h.level == lv) * 3
-                >= 2 * sum(h.level == lv for h in heads) for lv in {h.level for h in heads}}
+    numbered = {
+        lv: sum(bool(_NUMBERED.match(h.title.strip())) for h in heads if h.level == lv) * 3
+        >= 2 * sum(h.level == lv for h in heads)
+        for lv in {h.level for h in heads}
+    }
     ends = [h.start for h in heads[1:]] + [len(blocks)]
-    if heads and heads[0].start > 0 or not heads:
-        heads = [Heading(book_title, 0, 0), *heads]       # text before the first heading: the book's opening
+    if not heads or heads[0].start > 0:
+        heads = [Heading(book_title, 0, 0), *heads]  # text before the first heading: the book's opening
         ends = [heads[1].start if len(heads) > 1 else len(blocks), *ends]
     chapters: list[Chapter] = []
-    stack: list[tuple[int, str, bool]] = []               # (level, title, skipped as matter) of open headings
+    stack: list[tuple[int, str, bool]] = []  # (level, title, skipped as matter) of open headings
     for i, h in enumerate(heads):
         while stack and stack[-1][0] >= h.level:
             stack.pop()
-        collected = blocks[h.start:ends[i]]
+        collected = blocks[h.start : ends[i]]
         paras = _strip_title([b.paragraph for b in collected if not b.is_note], h.title)
         sub = subtitle(h.title, paras) if numbered.get(h.level) else ""
         if sub:
@@ -145,23 +189,33 @@ def build_chapters(blocks: list[Block], heads: list[Heading], path: Path, *, boo
         parents = [s[1] for s in stack if not s[2] or include_front_matter]
         names_book = bool(book_title) and _norm_title(h.title) == _norm_title(book_title)
         matter = h.matter or any(s[2] for s in stack) or names_book or is_matter(h.title, paras, known)
-        if not names_book:                                  # a title page or half-title parents nothing
+        if not names_book:  # a title page or half-title parents nothing
             stack.append((h.level, h.title, matter))
         if matter and not include_front_matter:
             if any(p.kind != ParagraphKind.HEADING for p in paras):
-                warnings.append(f"'{h.title[:60]}' not read as front or back matter; --include-front-matter reads it")
+                warnings.append(
+                    f"'{h.title[:60]}' not read as front or back matter; --include-front-matter reads it"
+                )
             continue
         if not any(p.kind != ParagraphKind.HEADING for p in paras):
-            continue                                        # a part's title page, or an empty heading
+            continue  # a part's title page, or an empty heading
         if read_notes:
             notes = _notes(collected, notes_by_id, referred)
             if notes:
                 paras.append(Paragraph("Notes.", ParagraphKind.HEADING, section_break_before=True))
                 paras.extend(notes)
-        chapters.append(Chapter(index=len(chapters) + 1, title=h.title,
-                                paragraphs=[Paragraph(h.title, ParagraphKind.TITLE), *paras],
-                                level=len(parents), parents=parents, source=f"{path.name}#{h.start}"))
+        chapters.append(
+            Chapter(
+                index=len(chapters) + 1,
+                title=h.title,
+                paragraphs=[Paragraph(h.title, ParagraphKind.TITLE), *paras],
+                level=len(parents),
+                parents=parents,
+                source=f"{path.name}#{h.start}",
+            )
+        )
     if not chapters:
-        raise InputError(f"{path}: no readable text (every section is empty or front matter; "
-                         "try --include-front-matter)")
+        raise InputError(
+            f"{path}: no readable text (every section is empty or front matter; try --include-front-matter)"
+        )
     return chapters

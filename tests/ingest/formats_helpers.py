@@ -7,6 +7,7 @@ sections, paragraphs, verse with line breaks; plus what a reader must not read: 
 a PAGE field and a table of contents field in the DOCX, site navigation, header, footer, a script and hidden
 text in the HTML.
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,7 +31,9 @@ class Source:
     title: str
     authors: list[str]
     language: str
-    docs: list[list[tuple[int, str]]] = field(default_factory=list)   # per spine document: (level, text), level 0 = body
+    docs: list[list[tuple[int, str]]] = field(
+        default_factory=list
+    )  # per spine document: (level, text), level 0 = body
 
 
 def _local(el) -> str:
@@ -46,7 +49,7 @@ def _text(el) -> str:
         elif e.text:
             parts.append(e.text)
         for c in e:
-            if _local(c) and _local(c) not in _SKIP:       # comments and processing instructions are not text
+            if _local(c) and _local(c) not in _SKIP:  # comments and processing instructions are not text
                 rec(c)
             if c.tail:
                 parts.append(c.tail)
@@ -101,10 +104,12 @@ def _blocks(root) -> list[tuple[int, str]]:
 
 # ----------------------------------------------------------------------------------------------- DOCX
 
+
 def _field(paragraph, code: str, shown: str) -> None:
     """A complex field (begin, code, separate, result, end) in a python-docx paragraph."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+
     for kind, text in (("begin", None), (None, code), ("separate", None), (None, shown), ("end", None)):
         run = paragraph.add_run()
         if kind:
@@ -121,6 +126,7 @@ def _field(paragraph, code: str, shown: str) -> None:
 
 def write_docx(src: Source, path: Path, heading_style: str = "Heading {}") -> Path:
     import docx
+
     doc = docx.Document()
     doc.core_properties.title = src.title
     doc.core_properties.author = "; ".join(src.authors)
@@ -147,9 +153,13 @@ def write_docx(src: Source, path: Path, heading_style: str = "Heading {}") -> Pa
 
 # ----------------------------------------------------------------------------------------------- HTML
 
+
 def write_html(src: Source, path: Path) -> Path:
     from lxml.html import builder as E
-    body = E.BODY(E.HEADER(E.P("A website of old books"), E.NAV(E.A("Home", href="/"), E.A("Next", href="#"))))
+
+    body = E.BODY(
+        E.HEADER(E.P("A website of old books"), E.NAV(E.A("Home", href="/"), E.A("Next", href="#")))
+    )
     main = E.MAIN()
     for blocks in src.docs:
         sec = E.SECTION()
@@ -171,8 +181,11 @@ def write_html(src: Source, path: Path) -> Path:
     body.append(main)
     body.append(E.FOOTER(E.P("Copyright the website; all rights reserved.")))
     body.append(E.SCRIPT("document.title = 'x';"))
-    head = E.HEAD(E.TITLE(src.title), E.META(name="author", content=", ".join(src.authors)),
-                  E.META(name="dc.language", content=src.language))
+    head = E.HEAD(
+        E.TITLE(src.title),
+        E.META(name="author", content=", ".join(src.authors)),
+        E.META(name="dc.language", content=src.language),
+    )
     page = E.HTML(head, body, lang=src.language)
     path.write_bytes(b"<!DOCTYPE html>\n" + etree.tostring(page, method="html", encoding="utf-8"))
     return path
@@ -191,7 +204,9 @@ def _sub(parent, tag: str, text: str | None = None, **attrs):
     return el
 
 
-def write_fb2(src: Source, path: Path, cover: bytes | None = None, series: tuple[str, str] | None = None) -> Path:
+def write_fb2(
+    src: Source, path: Path, cover: bytes | None = None, series: tuple[str, str] | None = None
+) -> Path:
     root = etree.Element(f"{{{FB}}}FictionBook", nsmap={None: FB, "l": XL})
     info = _sub(_sub(root, "description"), "title-info")
     _sub(info, "genre", "prose")
@@ -225,17 +240,22 @@ def write_fb2(src: Source, path: Path, cover: bytes | None = None, series: tuple
             else:
                 _sub(stack[-1][1], "p", text)
     if cover:
-        _sub(root, "binary", base64.b64encode(cover).decode(), id="cover.png", **{"content-type": "image/png"})
+        _sub(
+            root, "binary", base64.b64encode(cover).decode(), id="cover.png", **{"content-type": "image/png"}
+        )
     path.write_bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
     return path
 
 
 # ----------------------------------------------------------------------------------------------- comparing plans
 
+
 def plan_words(plan: dict) -> list[list[str]]:
     """Per chapter, the normalized words the plan would read (titles included), lower-case, no punctuation."""
-    return [re.findall(r"[a-z0-9']+", " ".join(s["normalized"] for s in ch["segments"]).lower().replace("’", "'"))
-            for ch in plan["chapters"]]
+    return [
+        re.findall(r"[a-z0-9']+", " ".join(s["normalized"] for s in ch["segments"]).lower().replace("’", "'"))
+        for ch in plan["chapters"]
+    ]
 
 
 def wer(ref: list[str], hyp: list[str]) -> float:
@@ -254,6 +274,7 @@ def norm_title(title: str) -> str:
 
 def png_bytes() -> bytes:
     from PIL import Image
+
     buf = io.BytesIO()
     Image.new("RGB", (8, 12), (200, 30, 30)).save(buf, "PNG")
     return buf.getvalue()
@@ -263,13 +284,16 @@ def sample_epub(path: Path, epub: Path, spine: tuple[int, int] = (4, 6)) -> Path
     """A small EPUB of a few spine documents of a corpus book (headings and paragraphs only): what the
     committed Kindle samples in tests/data/ were converted from (see tests/data/README.md)."""
     from tests.epubs import build_epub
+
     src = read_source(epub, *spine)
     docs = {}
     toc = []
     for i, blocks in enumerate(src.docs, 1):
         title = next((t for lv, t in blocks if lv), f"Part {i}")
-        body = "".join(f"<h2>{_esc(t)}</h2>" if lv else "<p>" + "<br/>".join(_esc(x) for x in t.split("\n")) + "</p>"
-                       for lv, t in blocks)
+        body = "".join(
+            f"<h2>{_esc(t)}</h2>" if lv else "<p>" + "<br/>".join(_esc(x) for x in t.split("\n")) + "</p>"
+            for lv, t in blocks
+        )
         docs[f"c{i}.xhtml"] = body
         toc.append((title, f"c{i}.xhtml"))
     return build_epub(path, docs, toc, title=src.title, authors=tuple(src.authors), language=src.language)
@@ -277,4 +301,5 @@ def sample_epub(path: Path, epub: Path, spine: tuple[int, int] = (4, 6)) -> Path
 
 def _esc(text: str) -> str:
     import html
+
     return html.escape(text, quote=False)

@@ -2,6 +2,7 @@
 tests/ingest/formats_helpers.py, or by Calibre and Pandoc where installed) must plan the same chapters as the
 EPUB, with a word error rate of at most 1% between the two plans' normalized text. Then what each format
 must never read, its metadata, notes and cover."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,17 @@ from pipeline.ingest import BOOK_SUFFIXES, book_suffix, read_book
 from pipeline.plan import plan_book
 from pipeline.serialize import plan_json
 from tests.conftest import BIERCE, WODEHOUSE, run_cli
-from tests.ingest.formats_helpers import (norm_title, plan_words, png_bytes, read_source, sample_epub, wer,
-                                          write_docx, write_fb2, write_html)
+from tests.ingest.formats_helpers import (
+    norm_title,
+    plan_words,
+    png_bytes,
+    read_source,
+    sample_epub,
+    wer,
+    write_docx,
+    write_fb2,
+    write_html,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MAX_WER = 0.01
@@ -33,10 +43,11 @@ def _plan(path: Path, chapters: str | None = None) -> dict:
 
 def _same(ref: dict, got: dict) -> None:
     """The same chapters (titles, hierarchy) and at most 1% WER, per chapter and over the whole."""
-    assert [(norm_title(c["title"]), c["level"]) for c in got["chapters"]] == \
-        [(norm_title(c["title"]), c["level"]) for c in ref["chapters"]]
+    assert [(norm_title(c["title"]), c["level"]) for c in got["chapters"]] == [
+        (norm_title(c["title"]), c["level"]) for c in ref["chapters"]
+    ]
     rw, gw = plan_words(ref), plan_words(got)
-    for title, a, b in zip([c["title"] for c in ref["chapters"]], rw, gw):
+    for title, a, b in zip([c["title"] for c in ref["chapters"]], rw, gw, strict=True):
         assert wer(a, b) <= MAX_WER, (title, wer(a, b))
     assert wer([w for c in rw for w in c], [w for c in gw for w in c]) <= MAX_WER
 
@@ -56,8 +67,11 @@ def few_chapters(tmp_path_factory):
 def test_a_typeset_book_plans_as_its_epub(few_chapters, kind):
     files, ref = few_chapters
     got = _plan(files[kind])
-    assert [c["title"] for c in got["chapters"]] == ["Dedication", "I: A Letter with a Postscript",
-                                                     "II: Mr. and Mrs. S. F. Ukridge"]
+    assert [c["title"] for c in got["chapters"]] == [
+        "Dedication",
+        "I: A Letter with a Postscript",
+        "II: Mr. and Mrs. S. F. Ukridge",
+    ]
     _same(ref, got)
     assert (got["title"], got["authors"]) == ("Love Among the Chickens", ["P. G. Wodehouse"])
 
@@ -82,7 +96,11 @@ def test_committed_kindle_samples_plan_as_the_epub(suffix, chapters_1_2):
     """Real DRM-free Kindle files (Calibre 6.13 made them from chapters I-II; tests/data/README.md)."""
     got = _plan(DATA / f"wodehouse-chapters-1-2{suffix}")
     _same(chapters_1_2, got)
-    assert (got["title"], got["authors"], got["language"]) == ("Love Among the Chickens", ["P. G. Wodehouse"], "en")
+    assert (got["title"], got["authors"], got["language"]) == (
+        "Love Among the Chickens",
+        ["P. G. Wodehouse"],
+        "en",
+    )
 
 
 @needs_corpus
@@ -123,12 +141,24 @@ def test_whole_typeset_books_plan_as_their_epubs(tmp_path, epub):
 
 
 def test_suffixes_and_shelves():
-    assert {".epub", ".txt", ".md", ".docx", ".html", ".htm", ".xhtml", ".fb2", ".fb2.zip", ".mobi",
-            ".azw3"} <= set(BOOK_SUFFIXES)
+    assert {
+        ".epub",
+        ".txt",
+        ".md",
+        ".docx",
+        ".html",
+        ".htm",
+        ".xhtml",
+        ".fb2",
+        ".fb2.zip",
+        ".mobi",
+        ".azw3",
+    } <= set(BOOK_SUFFIXES)
     assert book_suffix("A.Book.FB2.ZIP") == ".fb2.zip" and book_suffix("x.Docx") == ".docx"
 
 
 # ----------------------------------------------------------------------------------------------- DOCX
+
 
 def _docx_with_notes(path: Path) -> Path:
     """A Word file: a Title, a part and two chapters in a custom style based on Heading 2 and in a style named
@@ -139,8 +169,13 @@ def _docx_with_notes(path: Path) -> Path:
     from docx.oxml.ns import qn
 
     from tests.ingest.formats_helpers import _field
+
     d = docx.Document()
-    d.core_properties.title, d.core_properties.author, d.core_properties.language = "Notes Book", "Jo Writer", "en-GB"
+    d.core_properties.title, d.core_properties.author, d.core_properties.language = (
+        "Notes Book",
+        "Jo Writer",
+        "en-GB",
+    )
     d.sections[0].header.paragraphs[0].text = "RUNNING HEAD WORDS"
     _field(d.sections[0].footer.paragraphs[0], " PAGE ", "99")
     custom = d.styles.add_style("Chapter Head", WD_STYLE_TYPE.PARAGRAPH)
@@ -172,20 +207,31 @@ def _docx_with_notes(path: Path) -> Path:
 
 def _add_note_parts(path: Path) -> Path:
     w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-    notes = {"footnotes": ('<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
-                           '<w:footnote w:id="1"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t>The foot of the page.</w:t>'
-                           '</w:r></w:p></w:footnote>'),
-             "endnotes": '<w:endnote w:id="2"><w:p><w:r><w:t>The end of the book.</w:t></w:r></w:p></w:endnote>'}
+    notes = {
+        "footnotes": (
+            '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+            '<w:footnote w:id="1"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t>The foot of the page.</w:t>'
+            "</w:r></w:p></w:footnote>"
+        ),
+        "endnotes": '<w:endnote w:id="2"><w:p><w:r><w:t>The end of the book.</w:t></w:r></w:p></w:endnote>',
+    }
     data = {n: zipfile.ZipFile(path).read(n) for n in zipfile.ZipFile(path).namelist()}
     for kind, body in notes.items():
-        data[f"word/{kind}.xml"] = f'<w:{kind} {w}>{body}</w:{kind}>'.encode()
-        rel = (f'<Relationship Id="rId9{kind[0]}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-               f'relationships/{kind}" Target="{kind}.xml"/>')
+        data[f"word/{kind}.xml"] = f"<w:{kind} {w}>{body}</w:{kind}>".encode()
+        rel = (
+            f'<Relationship Id="rId9{kind[0]}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            f'relationships/{kind}" Target="{kind}.xml"/>'
+        )
         data["word/_rels/document.xml.rels"] = data["word/_rels/document.xml.rels"].replace(
-            b"</Relationships>", rel.encode() + b"</Relationships>")
-        ct = (f'<Override PartName="/word/{kind}.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-              f'wordprocessingml.{kind}+xml"/>')
-        data["[Content_Types].xml"] = data["[Content_Types].xml"].replace(b"</Types>", ct.encode() + b"</Types>")
+            b"</Relationships>", rel.encode() + b"</Relationships>"
+        )
+        ct = (
+            f'<Override PartName="/word/{kind}.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            f'wordprocessingml.{kind}+xml"/>'
+        )
+        data["[Content_Types].xml"] = data["[Content_Types].xml"].replace(
+            b"</Types>", ct.encode() + b"</Types>"
+        )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, blob in data.items():
             z.writestr(name, blob)
@@ -196,15 +242,19 @@ def test_docx_styles_notes_and_what_is_never_read(tmp_path):
     path = _docx_with_notes(tmp_path / "notes.docx")
     book = read_book(path)
     assert (book.title, book.authors, book.language) == ("Notes Book", ["Jo Writer"], "en-GB")
-    assert [(c.title, c.parents) for c in book.chapters] == [("The First", ["Part One"]),
-                                                            ("The Second", ["Part One"])]
+    assert [(c.title, c.parents) for c in book.chapters] == [
+        ("The First", ["Part One"]),
+        ("The Second", ["Part One"]),
+    ]
     text = " ".join(c.text for c in book.chapters)
     assert "A sentence with a footnote and on." in text and "Another one with an endnote." in text
     for never in ("RUNNING HEAD", "99", "12", "PAGE", "foot of the page", "end of the book"):
         assert never not in text
     with_notes = read_book(path, read_notes=True)
     first, second = (c.text for c in with_notes.chapters)
-    assert first.endswith("Notes.\n\nThe foot of the page.") and second.endswith("Notes.\n\nThe end of the book.")
+    assert first.endswith("Notes.\n\nThe foot of the page.") and second.endswith(
+        "Notes.\n\nThe end of the book."
+    )
 
 
 # ----------------------------------------------------------------------------------------------- HTML
@@ -229,14 +279,33 @@ def test_html_hierarchy_metadata_and_what_is_never_read(tmp_path):
     path = tmp_path / "serial.htm"
     path.write_text(PAGE, encoding="utf-8")
     book = read_book(path)
-    assert (book.title, book.authors, book.language, book.date, book.description) == \
-        ("The Serial", ["Ann Author"], "fr", "1911", "A story in parts.")
+    assert (book.title, book.authors, book.language, book.date, book.description) == (
+        "The Serial",
+        ["Ann Author"],
+        "fr",
+        "1911",
+        "A story in parts.",
+    )
     assert [(c.title, c.level, c.parents) for c in book.chapters] == [
-        ("I", 1, ["Part One"]), ("II", 1, ["Part One"]), ("Part Two", 0, []), ("III", 1, ["Part Two"])]
+        ("I", 1, ["Part One"]),
+        ("II", 1, ["Part One"]),
+        ("Part Two", 0, []),
+        ("III", 1, ["Part Two"]),
+    ]
     text = " ".join(c.text for c in book.chapters)
     assert "It began at dawn." in text and "by the way" in text
-    for never in ("My Website", "Home", "Sidebar", "template", "hidden", "aria", "styled", "secret", "Copyright",
-                  "Dawn is early"):
+    for never in (
+        "My Website",
+        "Home",
+        "Sidebar",
+        "template",
+        "hidden",
+        "aria",
+        "styled",
+        "secret",
+        "Copyright",
+        "Dawn is early",
+    ):
         assert never not in text
     assert read_book(path, read_notes=True).chapters[0].text.endswith("Notes.\n\nDawn is early.")
 
@@ -264,17 +333,30 @@ FB2 = """<?xml version="1.0" encoding="utf-8"?>
 def test_fb2_sections_description_notes_and_cover(tmp_path):
     cover = png_bytes()
     import base64
+
     path = tmp_path / "rivers.fb2"
     path.write_text(FB2.replace("COVER", base64.b64encode(cover).decode()), encoding="utf-8")
     book = read_book(path)
-    assert (book.title, book.authors, book.language, book.date, book.series, book.series_index) == \
-        ("Three Rivers", ["Anna K. Writer"], "en", "1905-01-01", "River Tales", "2")
+    assert (book.title, book.authors, book.language, book.date, book.series, book.series_index) == (
+        "Three Rivers",
+        ["Anna K. Writer"],
+        "en",
+        "1905-01-01",
+        "River Tales",
+        "2",
+    )
     assert book.description == "About rivers." and book.cover == cover and book.cover_type == "image/png"
-    assert [(c.title, c.parents) for c in book.chapters] == [("Chapter 1", ["Book One: The Source"]),
-                                                            ("Chapter 2", ["Book One: The Source"])]
+    assert [(c.title, c.parents) for c in book.chapters] == [
+        ("Chapter 1", ["Book One: The Source"]),
+        ("Chapter 2", ["Book One: The Source"]),
+    ]
     first = book.chapters[0]
-    assert [p.text for p in first.paragraphs[1:]] == ["Water finds a way.", "The spring rose in the hills.",
-                                                       "Later it ran.", "Run, river, run,\nunder the sun."]
+    assert [p.text for p in first.paragraphs[1:]] == [
+        "Water finds a way.",
+        "The spring rose in the hills.",
+        "Later it ran.",
+        "Run, river, run,\nunder the sun.",
+    ]
     assert first.paragraphs[3].section_break_before and "flood" not in first.text
     assert read_book(path, read_notes=True).chapters[0].text.endswith("Notes.\n\nIn the year of the flood.")
     zipped = tmp_path / "rivers.fb2.zip"
@@ -285,16 +367,21 @@ def test_fb2_sections_description_notes_and_cover(tmp_path):
 
 # ----------------------------------------------------------------------------------------------- Kindle
 
+
 def test_kindle_reader_reads_the_palmdoc_records_it_is_given():
     from pipeline.ingest.mobi import header, palmdoc, records
+
     data = (DATA / "wodehouse-chapters-1-2.mobi").read_bytes()
     recs = records(data, Path("x.mobi"))
     h = header(recs[0], Path("x.mobi"))
     assert h.compression == 2 and h.encryption == 0 and h.text_records >= 1
     # literal bytes, a run of stored bytes, a space+letter pair and a back-reference (distance 4, length 3)
-    assert palmdoc(b"abcd" + b"\x02\x01\x02" + bytes([ord("x") ^ 0x80]) + b"\x80\x20", 99) == b"abcd\x01\x02 x\x01\x02 "
+    assert (
+        palmdoc(b"abcd" + b"\x02\x01\x02" + bytes([ord("x") ^ 0x80]) + b"\x80\x20", 99)
+        == b"abcd\x01\x02 x\x01\x02 "
+    )
     with pytest.raises(ValueError):
-        palmdoc(b"ab\x80\x20", 99)                        # a back-reference before the start
+        palmdoc(b"ab\x80\x20", 99)  # a back-reference before the start
 
 
 def test_other_formats_without_calibre_name_what_is_read(tmp_path):
@@ -303,12 +390,19 @@ def test_other_formats_without_calibre_name_what_is_read(tmp_path):
     proc = run_cli(str(path), "--dry-run", env={"PATH": str(Path(sys.executable).parent)})
     assert proc.returncode == 3 and "Traceback" not in proc.stderr
     line = proc.stderr.strip()
-    assert "\n" not in line and ".docx" in line and ".fb2" in line and ".mobi" in line and "ebook-convert" in line
+    assert (
+        "\n" not in line
+        and ".docx" in line
+        and ".fb2" in line
+        and ".mobi" in line
+        and "ebook-convert" in line
+    )
 
 
 @pytest.mark.skipif(shutil.which("ebook-convert") is None, reason="Calibre not installed")
 def test_other_formats_convert_through_calibre(tmp_path):
     from tests.epubs import STORY, story_book
+
     epub = story_book(tmp_path / "s.epub", chapters=3, title="Converted Tale")
     odt = tmp_path / "s.rtf"
     subprocess.run(["ebook-convert", str(epub), str(odt)], check=True, capture_output=True, timeout=300)
