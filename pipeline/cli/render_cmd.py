@@ -106,7 +106,7 @@ def _overrides(**kw) -> dict:
 
 def render(
     books: Annotated[Optional[list[Path]], typer.Argument(
-        help="Books: .epub, .txt or .md files, folders (searched recursively) or globs. One file renders into "
+        help="Books: .epub, .txt, .md, .docx, .html, .fb2, .mobi, .azw3 (others through Calibre) files, folders (searched recursively) or globs. One file renders into "
              "--out; several, or a folder, render a shelf into --out/<author-title>/.", show_default=False, readable=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: out/<book name>).")] = None,
     engine: Annotated[Optional[str], typer.Option(help=f"TTS engine: {', '.join(D.ENGINES)} [default: {D.ENGINE}]; "

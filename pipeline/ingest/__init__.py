@@ -104,7 +104,7 @@ def read_book(path: str | Path, *, include_front_matter: bool = False, read_note
         else:
             from .convert import read_converted
             book = read_converted(p, include_front_matter=include_front_matter, read_notes=read_notes,
-                                  limits=limits)
+                                  limits=limits, readable=", ".join(BOOK_SUFFIXES))
     total = 0
     for ch in book.chapters:
         n = sum(len(para.text) for para in ch.paragraphs)

@@ -20,16 +20,16 @@ from ..errors import InputError
 from ..records import Book
 
 
-def _formats() -> str:
-    from . import BOOK_SUFFIXES
-
-    return ", ".join(BOOK_SUFFIXES)
-
-
 def read_converted(
-    path: Path, *, include_front_matter: bool = False, read_notes: bool = False, limits=None
+    path: Path,
+    *,
+    include_front_matter: bool = False,
+    read_notes: bool = False,
+    limits=None,
+    readable: str = "",
 ) -> Book:
-    """Convert `path` with ebook-convert and read the EPUB. InputError when no converter is installed, the
+    """Convert `path` with ebook-convert and read the EPUB (`readable`: the suffixes render reads itself, for
+    the error when it cannot). InputError when no converter is installed, the
     conversion fails, takes too long, or the result cannot be read."""
     from ..config import LimitsConfig
     from .epub import read_epub
@@ -40,7 +40,7 @@ def read_converted(
     tool = shutil.which("ebook-convert")
     if tool is None:
         raise InputError(
-            f"{path}: unsupported file type '{suffix}'; render reads {_formats()} (other formats "
+            f"{path}: unsupported file type '{suffix}'; render reads {readable} (other formats "
             "are converted when Calibre's ebook-convert is installed)"
         )
     cap = int(limits.epub_max_total_mb * 2**20)
@@ -73,7 +73,7 @@ def read_converted(
             ] or [""]
             raise InputError(
                 f"{path}: ebook-convert could not convert this '{suffix}' file "
-                f"({last[0][:120]}); render reads {_formats()}"
+                f"({last[0][:120]}); render reads {readable}"
             )
         try:
             book = read_epub(
