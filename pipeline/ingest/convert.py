@@ -72,7 +72,7 @@ def read_converted(
                 -1:
             ] or [""]
             raise InputError(
-                f"{path}: ebook-convert could not convert this '{suffix}' file "
+                f"{path}: unsupported file type '{suffix}', and Calibre's ebook-convert could not convert it "
                 f"({last[0][:120]}); render reads {readable}"
             )
         try:
