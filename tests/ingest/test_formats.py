@@ -410,3 +410,32 @@ def test_other_formats_convert_through_calibre(tmp_path):
     assert book.title == "Converted Tale" and book.source == str(odt)
     assert STORY[0] in " ".join(c.text for c in book.chapters) and "Week 3" in book.chapters[-1].text
     assert book.warnings[0].startswith("converted from '.rtf'")
+
+
+@pytest.mark.slow
+def test_a_word_book_renders_with_a_generated_read_along(tmp_path):
+    """The whole way to audio from a .docx: chapter files, and a read-along EPUB made from generated pages."""
+    import docx
+
+    d = docx.Document()
+    d.core_properties.title, d.core_properties.author = "Tiny Tale", "Ann Author"
+    for title, text in (("One", "The river ran high that spring."), ("Two", "The ferry went back to work.")):
+        d.add_paragraph(title, style="Heading 1")
+        d.add_paragraph(text)
+    d.save(str(tmp_path / "tiny.docx"))
+    out = tmp_path / "out"
+    proc = run_cli(
+        str(tmp_path / "tiny.docx"),
+        "--out",
+        str(out),
+        "--engine",
+        "hibari",
+        "--format",
+        "mp3,epub",
+        "--quiet",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.glob("*.mp3")) == ["01 - One.mp3", "02 - Two.mp3"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["readalong_made_from"]["made_from"] == "text"
+    assert (out / "Tiny Tale.epub").is_file()
