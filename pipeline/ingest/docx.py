@@ -165,6 +165,11 @@ class _Reader:
             self.brk = self.brk or (bool(text) and bool(self.blocks))  # "* * *": a scene break
             return
         level = self._level(p, sid) if self.styles is not None and not note else -1
+        if level > 3:  # Heading 4 and deeper: a heading inside a chapter
+            self.blocks.append(
+                Block(Paragraph(text.replace("\n", " "), ParagraphKind.HEADING), [], False, refs)
+            )
+            return
         if level >= 0:
             self.heads.append((level, text.replace("\n", " "), len(self.blocks)))
             self.brk = False

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from .xhtml import Block, clean_space, safe_char_refs
 
 _XLINK = "{http://www.w3.org/1999/xlink}href"
 _NOTE_BODIES = {"notes", "comments", "footnotes"}
+_NOTE_MARK = re.compile(r"[\[(]?(?:\d{1,4}|[*\u2020\u2021]{1,3})[\])]?")
 
 
 def _tag(el) -> str:
@@ -60,10 +62,8 @@ class _Walker:
         parts: list[str] = [el.text or ""]
         refs: list[str] = []
         for c in el:
-            if (
-                _tag(c) == "a"
-                and (c.get("type") == "note" or _href(c).startswith("#"))
-                and len(_text(c)) <= 6
+            if _tag(c) == "a" and (
+                c.get("type") == "note" or (_href(c).startswith("#") and _NOTE_MARK.fullmatch(_text(c)))
             ):
                 refs.append(_href(c).lstrip("#"))
             elif _tag(c) != "image":

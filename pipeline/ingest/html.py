@@ -29,6 +29,7 @@ _NEVER = {"nav", "form", "dialog", "menu", "template", "script", "style", "noscr
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "doc-toc", "doc-pagelist"}
 _HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
 _NOTE_WORDS = ("footnote", "endnote", "rearnote", "note")
+_KF8_TYPED = frozenset(("a", "aside", "section", "div", "span", "sup", "p", "body", "nav", "article"))
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
@@ -58,6 +59,8 @@ def prune(root) -> None:
             continue
         if el.get("epub:type") is not None and el.get(EPUB_TYPE) is None:
             el.set(EPUB_TYPE, el.get("epub:type"))
+        elif _local(el.tag) in _KF8_TYPED and "/" not in el.get("type", "/") and el.get(EPUB_TYPE) is None:
+            el.set(EPUB_TYPE, el.get("type"))  # a Kindle (KF8) book keeps epub:type as plain "type"
     doomed = [el for el in root.iter() if isinstance(el.tag, str) and _never_read(el)]
     for el in doomed:
         parent = el.getparent()
