@@ -160,8 +160,8 @@ def _explain(err: ValidationError, source: str) -> ConfigError:
     where = ".".join(str(p) for p in loc)
     if first["type"] == "extra_forbidden":
         valid = ", ".join(_fields_of(_model_at(loc)))
-        return ConfigError(f"{source}: unknown key '{where}'; valid keys here: {valid}")
-    return ConfigError(f"{source}: '{where}': {first['msg']}")
+        return ConfigError(f"{source}: unknown key '{where}'; valid keys here: {valid}", key=where)
+    return ConfigError(f"{source}: '{where}': {first['msg']}", key=where, reason=first["msg"])
 
 
 def merge(base: dict, override: dict) -> dict:

@@ -26,7 +26,15 @@ class RenderError(Exception):
 
 
 class ConfigError(RenderError):
+    """A config file or value is wrong. `key`: the dotted config key at fault ("engine.speed") when one is;
+    `reason`: what is wrong with its value, without the key (the CLI names the option it came from instead)."""
+
     exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, key: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.reason = reason if reason is not None else message
 
 
 class UsageError(RenderError):

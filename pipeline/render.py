@@ -27,6 +27,7 @@ from .files import inside, remove_stale_temporaries, write_json
 from .layout import narrator_name, publish_audiobookshelf, work_folder
 from .lock import OutputLock
 from .plan import parse_chapters, plan_book
+from .progress import RenderProgress
 from .records import BookInfo, BookOutputs, Chapter, ChapterRecord, Manifest, Plan, RunStats
 from .report import build_report
 from .report_html import write_html
@@ -48,9 +49,10 @@ def _check_writable(out: Path) -> None:
 
 
 def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | None = None,
-                progress: bool = True, engine=None, worker=None, plan: Plan | None = None,
-                bar_position: int = 0) -> Manifest:
-    """Render a book into `out`; returns the manifest (also written to `out/manifest.json`).
+                progress: RenderProgress | None = None, engine=None, worker=None,
+                plan: Plan | None = None) -> Manifest:
+    """Render a book into `out`; returns the manifest (also written to `out/manifest.json`). `progress`
+    hears how the render goes (`pipeline.progress`; the command line draws it).
 
     Resumable: segments come from the cache when their audio was made before, and a chapter whose
     fingerprint and files are unchanged is not assembled or encoded again. One render per folder.
@@ -69,7 +71,7 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
     with OutputLock(out):
         remove_stale_temporaries(out)
         try:
-            manifest = _render_locked(plan, path, out, cfg, progress, engine, worker, bar_position)
+            manifest = _render_locked(plan, path, out, cfg, progress or RenderProgress(), engine, worker)
             if library is not None:
                 manifest.library_folder = str(publish_audiobookshelf(manifest, out, library, plan.book))
             return manifest
@@ -107,24 +109,22 @@ def _output_blocked(e: OSError, folders: list[Path]) -> str:
             "again; finished chapters are intact")
 
 
-def _render_locked(plan: Plan, path, out: Path, cfg: Config, progress: bool, engine, worker,
-                   bar_position: int) -> Manifest:
+def _render_locked(plan: Plan, path, out: Path, cfg: Config, progress: RenderProgress, engine,
+                   worker) -> Manifest:
     state = StateStore(out)
     owned = worker is None
     if owned:
         worker = make_worker(cfg, engine, open_cache(cfg.cache))
     try:
-        return _render_with(worker, plan, path, out, cfg, progress, state, bar_position)
+        return _render_with(worker, plan, path, out, cfg, progress, state)
     finally:
         worker.on_done = None
         if owned:
             worker.close()
 
 
-def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Config, progress: bool,
-                 state: StateStore, bar_position: int) -> Manifest:
-    from tqdm.auto import tqdm
-
+def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Config, progress: RenderProgress,
+                 state: StateStore) -> Manifest:
     book = plan.book
     identity = worker.identity
     settings = cfg.audio_settings()
@@ -134,27 +134,8 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
     stats = RunStats(segments=sum(len(s) for s in plan.segments.values()))
     before = replace(worker.stats)            # a shared worker (a shelf of books) counts across books
     t0 = time.perf_counter()
-    # two lines: segments synthesized (x real time, ETA), and chapters finished (encoded or kept) with the
-    # chapters being assembled and encoded right now
-    bar = tqdm(total=stats.segments, unit="seg", disable=not progress, dynamic_ncols=True,
-               desc=(book.title or "book")[:30], position=bar_position, leave=bar_position == 0)
-    ch_bar = tqdm(total=len(plan.chapters), unit="ch", disable=not progress, dynamic_ncols=True,
-                  desc="chapters done", position=bar_position + 1, leave=bar_position == 0)
-    synthesized = 0                           # chapters whose segments are all synthesized
-    encoding: list[int] = []                  # chapters being assembled and encoded
-
-    def show() -> None:
-        elapsed = time.perf_counter() - t0
-        audio_s = worker.stats.audio_s - before.audio_s
-        bar.set_postfix_str(f"ch {synthesized}/{len(plan.chapters)} synthesized, {audio_s:,.0f} s of audio, "
-                            f"{audio_s / max(elapsed, 1e-9):.0f}x real time", refresh=False)
-        ch_bar.set_postfix_str(f"encoding ch {', '.join(map(str, encoding))}" if encoding else "", refresh=True)
-
-    def on_done(_r):
-        bar.update(1)
-        show()
-
-    worker.on_done = on_done
+    progress.started(book.title, stats.segments, len(plan.chapters))
+    worker.on_done = lambda _r: progress.segment_done(worker.stats.audio_s - before.audio_s)
 
     comment = f"Rendered by render from {Path(path).name} with {worker.describe()}"
     exporter = BookExporter(book, out, cfg.output, comment, total_chapters, narrator=narrator_name(identity))
@@ -182,9 +163,7 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
                 r.release_audio()
             return exporter.chapter(audio)
         finally:
-            encoding.remove(ch.index)
-            show()                  # the postfix first, so the count never shows with a finished chapter in it
-            ch_bar.update(1)
+            progress.chapter_encoded(ch.index)
 
     with ThreadPoolExecutor(max_workers=EXPORTS_IN_FLIGHT, thread_name_prefix="export") as pool:
         try:
@@ -197,11 +176,7 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
                     records[ch.index] = record
                     stats.chapters_reused += 1
                     stats.reused += len(plan.segments[ch.index])
-                    # kept as it was: its segments leave the bar's total, so the rate and ETA are synthesis's
-                    bar.total -= len(plan.segments[ch.index])
-                    synthesized += 1
-                    ch_bar.update(1)
-                    show()
+                    progress.chapter_reused(len(plan.segments[ch.index]))
                     continue
                 synth_before = worker.stats.rendered
                 rendered = worker.render(plan.segments[ch.index])
@@ -209,11 +184,10 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
                     stats.chapters_reencoded += 1      # every segment from the cache: only encoded again
                 else:
                     stats.chapters_rendered += 1
-                synthesized += 1
+                progress.chapter_synthesized()
                 while len(pending) >= EXPORTS_IN_FLIGHT:
                     settle_oldest()
-                encoding.append(ch.index)
-                show()
+                progress.encoding_started(ch.index)
                 pending.append((ch, fp, set(state.files_of(ch.index)), pool.submit(export, ch, rendered)))
             while pending:
                 settle_oldest()
@@ -221,8 +195,8 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
             for *_, future in pending:
                 future.cancel()
             raise
-    bar.close()
-    ch_bar.close()
+        finally:
+            progress.finished()
     # whole-book outputs describe every finished chapter in the folder, whichever --chapters this run had:
     # this run's chapters, and those an earlier run finished from the same text and settings
     by_index = {c.index: c for c in book.chapters}

@@ -22,6 +22,7 @@ from .export.names import book_folder_name
 from .files import write_json
 from .ingest import BOOK_SUFFIXES, book_suffix
 from .plan import plan_book
+from .progress import ShelfProgress
 from .records import ShelfBook, ShelfSummary
 from .render import render_book
 from .serialize import to_json
@@ -66,10 +67,10 @@ def discover(paths: list[str | Path]) -> list[Path]:
 
 
 def render_shelf(paths: list[str | Path], out: str | Path, cfg: Config, chapters: str | None = None,
-                 progress: bool = True) -> ShelfSummary:
-    """Render every book under `paths` into `out/<slug>/`; returns the shelf's summary."""
-    from tqdm.auto import tqdm
-
+                 progress: ShelfProgress | None = None) -> ShelfSummary:
+    """Render every book under `paths` into `out/<slug>/`; returns the shelf's summary. `progress` hears how
+    it goes (`pipeline.progress`; the command line draws it)."""
+    progress = progress or ShelfProgress()
     out = Path(out)
     books = discover(paths)
     if not books:
@@ -81,8 +82,7 @@ def render_shelf(paths: list[str | Path], out: str | Path, cfg: Config, chapters
     results: list[ShelfBook] = []
     used: set[str] = set()
     audio_s = 0.0
-    bar = tqdm(total=len(books), unit="book", disable=not progress, position=0, dynamic_ncols=True,
-               desc="shelf")
+    progress.started(len(books))
     try:
         for path in books:
             entry = ShelfBook(str(path))
@@ -97,8 +97,8 @@ def render_shelf(paths: list[str | Path], out: str | Path, cfg: Config, chapters
                 if worker is None:
                     worker = make_worker(cfg, None, open_cache(cfg.cache))
                 target = out if cfg.output.layout == "audiobookshelf" else out / name   # a library: one root
-                manifest = render_book(path, target, cfg, chapters, progress=progress, worker=worker,
-                                       plan=plan, bar_position=1)
+                manifest = render_book(path, target, cfg, chapters, progress=progress.book(), worker=worker,
+                                       plan=plan)
                 st = manifest.stats
                 unchanged = st.chapters_rendered == st.chapters_reencoded == st.rendered == 0
                 entry.status = "unchanged" if unchanged else "done"
@@ -111,11 +111,9 @@ def render_shelf(paths: list[str | Path], out: str | Path, cfg: Config, chapters
                     raise
                 entry.status, entry.reason = "failed", str(e)
             results.append(entry)
-            bar.update(1)
-            wall = time.perf_counter() - t0
-            bar.set_postfix_str(f"audio {audio_s / 3600:.2f} h {audio_s / max(wall, 1e-9):.0f}x RT", refresh=False)
+            progress.book_done(audio_s, time.perf_counter() - t0)
     finally:
-        bar.close()
+        progress.finished()
         if worker is not None:
             worker.close()
     wall = time.perf_counter() - t0

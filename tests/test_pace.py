@@ -54,7 +54,7 @@ def test_records_read_back_write_the_same_json(tmp_path, sample_epub):
     cfg = load_config(overrides={"engine": {"name": "hibari"}, "cache": {"enabled": False},
                                  "output": {"formats": ["mp3", "m4b"]}})
     out = tmp_path / "book"
-    manifest = render_book(sample_epub, out, cfg, "1", progress=False)
+    manifest = render_book(sample_epub, out, cfg, "1")
     on_disk = json.loads((out / "manifest.json").read_text())
     assert to_json(manifest) == on_disk
     for cls, name in ((Manifest, "manifest.json"), (Report, "report.json"), (RenderState, STATE_NAME)):

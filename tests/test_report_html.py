@@ -27,7 +27,7 @@ def faulty_report(tmp_path_factory, sample_epub):
     by_id = {s.id: s for s in plan.segments[1]}
     engine = FaultyHibari({by_id[sid].normalized: kind for sid, kind in FAULTS.items()})
     out = tmp_path_factory.mktemp("report") / "book"
-    render_book(sample_epub, out, cfg, "1-2", progress=False, engine=engine)
+    render_book(sample_epub, out, cfg, "1-2", engine=engine)
     return out
 
 

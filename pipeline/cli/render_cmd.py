@@ -6,8 +6,10 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
@@ -37,27 +39,52 @@ def _print_version() -> None:
     raise typer.Exit(0)
 
 
-# config keys the command line sets, so a bad value is reported against the option the user typed
-FLAGS = {"engine.name": "--engine", "engine.voice": "--voice", "engine.speed": "--speed",
-         "engine.model_path": "--model-path", "engine.batch_size": "--batch-size", "engine.threads": "--threads",
-         "output.formats": "--format", "text.include_front_matter": "--include-front-matter",
-         "text.lexicon": "--lexicon", "cache.dir": "--cache-dir", "cache.enabled": "--no-cache",
-         "validate.qc": "--qc", "validate.strict": "--strict", "output.loudness": "--loudness", "output.layout": "--layout",
-         "run.executor": "--executor", "run.ray_address": "--ray-address"}
+# the options that set a config key; the option's flag is its parameter's name (--model-path, --no-cache), so
+# a bad value is reported against the flag the user typed
+OPTION_KEYS = {"engine": "engine.name", "voice": "engine.voice", "speed": "engine.speed",
+               "model_path": "engine.model_path", "batch_size": "engine.batch_size", "threads": "engine.threads",
+               "format": "output.formats", "include_front_matter": "text.include_front_matter",
+               "lexicon": "text.lexicon", "cache_dir": "cache.dir", "no_cache": "cache.enabled", "qc": "validate.qc",
+               "strict": "validate.strict", "loudness": "output.loudness", "layout": "output.layout",
+               "executor": "run.executor", "ray_address": "run.ray_address"}
 
 
-def _load_config(config, overrides: dict):
-    """The config from the file and the flags; a bad flag value is named by its flag, not its config key."""
+def _overrides(**options: object) -> dict:
+    """Options (by parameter name, as OPTION_KEYS names them) to a nested config dict; None means "not given"
+    and leaves the config's value."""
+    out: dict = {}
+    for name, value in options.items():
+        if value is not None:
+            section, key = OPTION_KEYS[name].split(".", 1)
+            out.setdefault(section, {})[key] = value
+    return out
+
+
+def _load_config(config: Path | None, overrides: dict):
+    """The config from the file and the options; a bad option value is named by its flag, not its config key."""
     from ..config import load_config
     from ..errors import ConfigError
     try:
         return load_config(config, overrides)
     except ConfigError as e:
-        m = re.match(r"^config: '([\w.]+)': (.*)$", str(e))
-        given = {f"{sec}.{key}" for sec, keys in overrides.items() for key in keys}
-        if m and m.group(1) in FLAGS and m.group(1) in given:
-            raise UsageError(f"{FLAGS[m.group(1)]}: {m.group(2)[0].lower()}{m.group(2)[1:]}") from None
+        given = {f"{section}.{key}" for section, keys in overrides.items() for key in keys}
+        flag = next((f"--{name.replace('_', '-')}" for name, key in OPTION_KEYS.items() if key == e.key), None)
+        if flag is not None and e.key in given:
+            raise UsageError(f"{flag}: {e.reason[0].lower()}{e.reason[1:]}") from None
         raise
+
+
+class Formats(list):
+    """The type of --format's value: a list of format names (typer calls `_formats` to parse it)."""
+
+
+def _formats(value: str) -> Formats:
+    """--format's value: formats separated by commas, each one of FORMAT_CHOICES."""
+    formats = Formats(f.strip().lower() for f in value.split(",") if f.strip())
+    bad = [f for f in formats if f not in D.FORMAT_CHOICES]
+    if bad or not formats:
+        raise typer.BadParameter(f"unknown format '{','.join(bad) or value}'; choose from {', '.join(D.FORMAT_CHOICES)}")
+    return formats
 
 
 def _preflight(cfg, voice_given: bool = False) -> None:
@@ -93,26 +120,15 @@ def _preflight(cfg, voice_given: bool = False) -> None:
             raise EngineError(f"{feature} needs {module} ({e}); install with: pip install -e '.[{extra}]'") from e
 
 
-def _overrides(**kw) -> dict:
-    """CLI flags to a nested config dict; None means "not given" and leaves the config's value."""
-    out: dict = {}
-    for dotted, value in kw.items():
-        if value is None:
-            continue
-        section, key = dotted.split("__", 1)
-        out.setdefault(section, {})[key] = value
-    return out
-
-
 def render(
     books: Annotated[Optional[list[Path]], typer.Argument(
         help="Books: .epub, .txt, .md, .docx, .html, .fb2, .mobi, .azw3 (others through Calibre) files, folders (searched recursively) or globs. One file renders into "
              "--out; several, or a folder, render a shelf into --out/<author-title>/.", show_default=False, readable=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: out/<book name>).")] = None,
-    engine: Annotated[Optional[str], typer.Option(help=f"TTS engine: {', '.join(D.ENGINES)} [default: {D.ENGINE}]; "
+    engine: Annotated[Optional[Literal[D.ENGINES]], typer.Option(help=f"TTS engine [default: {D.ENGINE}]; "
                                                   "auto picks Soprano when its weights are found, hibari otherwise.")] = None,
     chapters: Annotated[Optional[str], typer.Option(help="Chapters to render, e.g. 1-3,7 (numbers as --dry-run lists them).")] = None,
-    format: Annotated[Optional[str], typer.Option("--format", "-f", help=f"Output formats, comma-separated: {', '.join(D.FORMAT_CHOICES)} [default: {','.join(D.FORMATS)}].")] = None,
+    format: Annotated[Optional[Formats], typer.Option("--format", "-f", parser=_formats, metavar="FORMATS", help=f"Output formats, comma-separated: {', '.join(D.FORMAT_CHOICES)} [default: {','.join(D.FORMATS)}].")] = None,
     config: Annotated[Optional[Path], typer.Option(help="A TOML config file (see configs/default.toml).", readable=False)] = None,
     voice: Annotated[Optional[str], typer.Option(help=f"Engine voice (hibari: heart, emma, fenrir, fable, kore) [default: {D.HIBARI_VOICE}].")] = None,
     speed: Annotated[Optional[float], typer.Option(help=f"Speaking speed, 0.5-2.0 (hibari) [default: {D.HIBARI_SPEED}].")] = None,
@@ -123,11 +139,11 @@ def render(
     include_front_matter: Annotated[Optional[bool], typer.Option("--include-front-matter", help="Also read title page, imprint, colophon and the like.")] = None,
     cache_dir: Annotated[Optional[Path], typer.Option(help="Segment cache folder [default: RENDER_CACHE_DIR or ~/.cache/render/segments].")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the segment cache.")] = False,
-    qc: Annotated[Optional[str], typer.Option(help=f"Extra quality check: {', '.join(D.QC_CHOICES)}; asr transcribes each segment (pocketsphinx) and re-renders those whose word error rate is over validate.asr_wer_max [default: {D.QC}].")] = None,
+    qc: Annotated[Optional[Literal[D.QC_CHOICES]], typer.Option(help=f"Extra quality check; asr transcribes each segment (pocketsphinx) and re-renders those whose word error rate is over validate.asr_wer_max [default: {D.QC}].")] = None,
     strict: Annotated[Optional[bool], typer.Option("--strict", help="Exit 4 when any segment still fails its checks after every attempt.")] = None,
-    loudness: Annotated[Optional[str], typer.Option(help=f"Loudness preset: acx (RMS {D.TARGET_RMS_DB:g} dB, peak {D.PEAK_CEILING_DB:g} dBFS) or ebu (R128, {D.TARGET_LUFS:g} LUFS) [default: {D.LOUDNESS_PRESET}].")] = None,
-    layout: Annotated[Optional[str], typer.Option(help=f"Folder layout: {', '.join(D.LAYOUTS)}; audiobookshelf puts the M4B, read-along EPUB, cover and metadata.json in <out>/Author/[Series/]Title/ and the chapter files in <out>/.render/ [default: {D.LAYOUT}].")] = None,
-    executor: Annotated[Optional[str], typer.Option(help=f"Where segments are synthesized: {', '.join(D.EXECUTORS)} [default: {D.EXECUTOR}].")] = None,
+    loudness: Annotated[Optional[Literal[D.LOUDNESS_PRESETS]], typer.Option(help=f"Loudness preset: acx (RMS {D.TARGET_RMS_DB:g} dB, peak {D.PEAK_CEILING_DB:g} dBFS) or ebu (R128, {D.TARGET_LUFS:g} LUFS) [default: {D.LOUDNESS_PRESET}].")] = None,
+    layout: Annotated[Optional[Literal[D.LAYOUTS]], typer.Option(help=f"Folder layout; audiobookshelf puts the M4B, read-along EPUB, cover and metadata.json in <out>/Author/[Series/]Title/ and the chapter files in <out>/.render/ [default: {D.LAYOUT}].")] = None,
+    executor: Annotated[Optional[Literal[D.EXECUTORS]], typer.Option(help=f"Where segments are synthesized [default: {D.EXECUTOR}].")] = None,
     ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster address for --executor ray (or RAY_ADDRESS; default: a local Ray instance).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (chapters, segments, duration) without loading a model.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print the plan as one JSON document.")] = False,
@@ -148,10 +164,37 @@ def render(
 
       echo "On 3 May 1859 Dr. Smith paid $3.50." | render --normalize -
     """
-    options = {k: v for k, v in locals().items() if k not in ("debug", "version")}
     _setup_logging(debug, quiet)
+    overrides = _overrides(engine=engine, voice=voice, speed=speed, model_path=model_path, batch_size=batch_size,
+                           threads=threads, format=format, include_front_matter=include_front_matter,
+                           lexicon=[str(p) for p in lexicon] if lexicon else None,
+                           cache_dir=str(cache_dir) if cache_dir else None, no_cache=False if no_cache else None,
+                           qc=qc, strict=strict, loudness=loudness, layout=layout, executor=executor,
+                           ray_address=ray_address)
+    with _one_line_errors(debug):
+        cfg = _load_config(config, overrides)
+        if normalize is not None:
+            _print_normalized(normalize, cfg, explain)
+        elif not books:
+            raise UsageError("no book given; usage: render BOOK.epub --out DIR (see render --help)")
+        elif len(books) > 1 or books[0].is_dir() or any(ch in str(books[0]) for ch in "*?["):
+            if dry_run:
+                raise UsageError("--dry-run takes one book")
+            _preflight(cfg, voice_given=voice is not None)
+            _render_shelf(books, out, cfg, chapters, quiet)
+        elif dry_run:
+            _print_plan(books[0], cfg, chapters, as_json)
+        else:
+            _preflight(cfg, voice_given=voice is not None)
+            _render_one(books[0], out, cfg, chapters, quiet)
+
+
+@contextmanager
+def _one_line_errors(debug: bool) -> Iterator[None]:
+    """Every error a user can cause as one line on stderr and its exit code (README); a bug as one line too,
+    and its traceback with --debug."""
     try:
-        _run(**options)
+        yield
     except RenderError as e:
         if debug:
             raise
@@ -172,91 +215,66 @@ def render(
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
-def _run(*, books, out, engine, chapters, format, config, voice, speed, model_path, batch_size, threads, lexicon,
-         include_front_matter, cache_dir, no_cache, executor, ray_address, dry_run, as_json, normalize, quiet,
-         qc=None, strict=None, loudness=None, explain=False, layout=None) -> None:
-    formats = None
-    if format is not None:
-        formats = [f.strip().lower() for f in format.split(",") if f.strip()]
-        bad = [f for f in formats if f not in D.FORMAT_CHOICES]
-        if bad or not formats:
-            raise UsageError(f"--format: unknown format '{','.join(bad) or format}'; "
-                             f"choose from {', '.join(D.FORMAT_CHOICES)}")
-    for flag, what, value, choices in (("--qc", "check", qc, D.QC_CHOICES),
-                                       ("--loudness", "preset", loudness, D.LOUDNESS_PRESETS),
-                                       ("--layout", "layout", layout, D.LAYOUTS),
-                                       ("--executor", "executor", executor, D.EXECUTORS),
-                                       ("--engine", "engine", engine, D.ENGINES)):
-        if value is not None and value not in choices:
-            raise UsageError(f"{flag}: unknown {what} '{value}'; choose from {', '.join(choices)}")
-    overrides = _overrides(engine__name=engine, engine__voice=voice, engine__speed=speed,
-                           engine__model_path=model_path, engine__batch_size=batch_size, engine__threads=threads,
-                           output__formats=formats, text__include_front_matter=include_front_matter,
-                           text__lexicon=[str(p) for p in lexicon] if lexicon else None,
-                           cache__dir=str(cache_dir) if cache_dir else None, cache__enabled=False if no_cache else None,
-                           validate__qc=qc, validate__strict=strict, output__loudness=loudness, output__layout=layout,
-                           run__executor=executor, run__ray_address=ray_address)
-    cfg = _load_config(config, overrides)
+def _print_normalized(text: str, cfg, explain: bool) -> None:
+    """`--normalize TEXT` ('-': stdin): each paragraph as the engine will read it; with `explain`, one line
+    per rewrite under it (the span, the rule, the reading)."""
+    from ..ingest.text import decode_text
+    from ..normalize import explain as explained
+    from ..normalize import load_lexicon
+    from ..normalize import normalize as norm
 
-    if normalize is not None:
-        from ..normalize import load_lexicon, normalize as norm
-        from ..ingest.text import decode_text
-        text = decode_text(sys.stdin.buffer.read(), "stdin") if normalize == "-" else normalize
-        lex = load_lexicon(cfg.text.lexicon)
-        try:
-            for para in re.split(r"\n[ \t]*\n", text):
-                if not para.strip():
-                    continue
-                if explain:
-                    from ..normalize import explain as explained
-                    said, rewrites = explained(para, lex)
-                    sys.stdout.write(said + "\n")
-                    for span, rule, reading in rewrites:
-                        sys.stdout.write(f"  {span!r:<28} {rule:<28} -> {reading}\n")
-                else:
-                    sys.stdout.write(norm(para, lex) + "\n")
-            sys.stdout.flush()
-        except BrokenPipeError:        # `render --normalize - | head`: the reader left; that is not an error
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return
-    if not books:
-        raise UsageError("no book given; usage: render BOOK.epub --out DIR (see render --help)")
-    if not dry_run:
-        _preflight(cfg, voice_given=voice is not None)
-    if len(books) > 1 or books[0].is_dir() or any(ch in str(books[0]) for ch in "*?["):
-        if dry_run:
-            raise UsageError("--dry-run takes one book")
-        _run_corpus(books, out, cfg, chapters, quiet)
-        return
-    book = books[0]
+    if text == "-":
+        text = decode_text(sys.stdin.buffer.read(), "stdin")
+    lex = load_lexicon(cfg.text.lexicon)
+    try:
+        for para in re.split(r"\n[ \t]*\n", text):
+            if not para.strip():
+                continue
+            if explain:
+                said, rewrites = explained(para, lex)
+                sys.stdout.write(said + "\n")
+                for span, rule, reading in rewrites:
+                    sys.stdout.write(f"  {span!r:<28} {rule:<28} -> {reading}\n")
+            else:
+                sys.stdout.write(norm(para, lex) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:        # `render --normalize - | head`: the reader left; that is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
-    if dry_run:
-        from ..plan import plan_book
-        from ..serialize import plan_json
-        from ..synthesize import choose_engine
-        name, why = choose_engine(cfg.engine)
-        plan = plan_book(book, cfg, chapters, name)
-        if as_json:
-            doc = plan_json(plan)
-            doc["engine"] = {"name": name, "why": why}
-            sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
-            return
-        typer.echo(f"{plan.book.title} by {plan.book.author or 'unknown author'}")
-        typer.echo(f"engine: {name} ({why})")
-        for c in plan.chapters:
-            segs = plan.segments[c.index]
-            est = plan.chapter_seconds(c.index)
-            indent = "  " * c.level
-            typer.echo(f"  {c.index:3d}  {indent}{c.title[:70]:<70}  {len(segs):5d} segments  {est / 60:6.1f} min")
-        n = sum(len(s) for s in plan.segments.values())
-        typer.echo(f"{len(plan.chapters)} chapters, {n} segments, about {plan.est_seconds / 3600:.2f} h of audio")
-        return
 
+def _print_plan(book: Path, cfg, chapters: str | None, as_json: bool) -> None:
+    """`--dry-run`: the plan (chapters, segments, estimated duration) without loading a model."""
+    from ..plan import plan_book
+    from ..serialize import plan_json
+    from ..synthesize import choose_engine
+
+    name, why = choose_engine(cfg.engine)
+    plan = plan_book(book, cfg, chapters, name)
+    if as_json:
+        doc = plan_json(plan)
+        doc["engine"] = {"name": name, "why": why}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+        return
+    typer.echo(f"{plan.book.title} by {plan.book.author or 'unknown author'}")
+    typer.echo(f"engine: {name} ({why})")
+    for c in plan.chapters:
+        segs = plan.segments[c.index]
+        est = plan.chapter_seconds(c.index)
+        indent = "  " * c.level
+        typer.echo(f"  {c.index:3d}  {indent}{c.title[:70]:<70}  {len(segs):5d} segments  {est / 60:6.1f} min")
+    n = sum(len(s) for s in plan.segments.values())
+    typer.echo(f"{len(plan.chapters)} chapters, {n} segments, about {plan.est_seconds / 3600:.2f} h of audio")
+
+
+def _render_one(book: Path, out: Path | None, cfg, chapters: str | None, quiet: bool) -> None:
+    """One book into `out` (default out/<book name>), then the closing lines; --strict's exit."""
     from ..render import render_book
+    from .progress import BookBars
+
     if out is None:
         from ..export.names import safe_name
         out = Path("out") / safe_name(Path(book).stem)
-    manifest = render_book(book, out, cfg, chapters, progress=not quiet)
+    manifest = render_book(book, out, cfg, chapters, progress=None if quiet else BookBars())
     typer.echo(run_summary(manifest, out), err=True)
     if manifest.library_folder:
         typer.echo(f"render: book folder for Audiobookshelf: {manifest.library_folder}", err=True)
@@ -302,12 +320,15 @@ def run_summary(manifest, out: Path) -> str:
     return line
 
 
-def _run_corpus(books, out, cfg, chapters, quiet) -> None:
+def _render_shelf(books: list[Path], out: Path | None, cfg, chapters: str | None, quiet: bool) -> None:
+    """Several books, or a folder: each into its own folder under `out`, then the shelf's closing lines."""
     from ..errors import EXIT_PARTIAL
     from ..shelf import render_shelf
+    from .progress import ShelfBars
+
     if out is None:
         raise UsageError("a shelf of books needs --out DIR (each book gets its own subfolder)")
-    summary = render_shelf(books, out, cfg, chapters, progress=not quiet)
+    summary = render_shelf(books, out, cfg, chapters, progress=None if quiet else ShelfBars())
     typer.echo(f"render: {summary.done} books rendered, {summary.unchanged} unchanged, "
                f"{summary.failed} failed; {summary.audio_hours:.2f} h of audio in "
                f"{summary.wall_seconds:.0f} s ({summary.x_real_time:.0f}x real time); see {out}/{D.SHELF_SUMMARY_NAME}",

@@ -135,9 +135,9 @@ def write_cover(out: Path, cover: tuple[bytes | None, str]) -> str | None:
 
 
 def write_readalong(out: Path, book: Book, chapters: list[ChapterRecord], narrator: str) -> tuple[str, dict]:
-    """The read-along EPUB 3 (`pipeline.readalong`): from the source EPUB 3 itself where it can be, else
+    """The read-along EPUB 3 (`pipeline.export.readalong`): from the source EPUB 3 itself where it can be, else
     generated from the book's paragraphs. Returns its file name and what it was made from (and why)."""
-    from ..readalong import readalong_epub
+    from .readalong import readalong_epub
     target = inside(out, out / f"{book_stem(book.title)}.epub")
     data, made = readalong_epub(book, chapters, out, narrator)
     atomic_write(target, data)

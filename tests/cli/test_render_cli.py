@@ -82,6 +82,26 @@ def test_bad_usage_exit_2(sample_epub, tmp_path):
     assert proc.returncode == 2 and "3 chapters" in proc.stderr
 
 
+@pytest.mark.parametrize(("args", "says"), [
+    (["--qc", "whisper"], "'--qc': Value error, 'whisper' is not one of 'none', 'asr'"),
+    (["--layout", "shelf"], "'--layout': Value error, 'shelf' is not one of 'flat', 'audiobookshelf'"),
+    (["--engine", "espeak"], "'--engine': Value error, 'espeak' is not one of 'auto', 'hibari', 'soprano'"),
+    (["--speed", "3"], "--speed: input should be less than or equal to 2"),       # the flag, not engine.speed
+    (["--threads", "0"], "--threads: input should be greater than or equal to 1"),
+])
+def test_a_bad_option_value_is_one_line_naming_the_option(sample_epub, args, says):
+    proc = run_cli(str(sample_epub), "--dry-run", *args)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and says in proc.stderr, proc.stderr
+
+
+def test_a_bad_value_from_the_config_file_names_its_key(sample_epub, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[engine]\nspeed = 3\n")
+    proc = run_cli(str(sample_epub), "--dry-run", "--config", str(cfg))
+    assert proc.returncode == 2 and "'engine.speed': Input should be less than or equal to 2" in proc.stderr
+
+
 @pytest.mark.skipif(not WODEHOUSE.exists(), reason="corpus not present")
 def test_corpus_book_first_two_chapters(tmp_path):
     out = tmp_path / "w"

@@ -49,7 +49,7 @@ def faulty_run(tmp_path_factory, sample_epub):
     by_id = {s.id: s for s in plan.segments[1]}
     engine = FaultyHibari({by_id[sid].normalized: kind for sid, kind in FAULTS.items()})
     out = tmp_path_factory.mktemp("faulty") / "book"
-    manifest = render_book(sample_epub, out, cfg, "1", progress=False, engine=engine)
+    manifest = render_book(sample_epub, out, cfg, "1", engine=engine)
     return out, manifest, engine, by_id
 
 
