@@ -6,6 +6,7 @@ must never read, its metadata, notes and cover."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -439,3 +440,31 @@ def test_a_word_book_renders_with_a_generated_read_along(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["readalong_made_from"]["made_from"] == "text"
     assert (out / "Tiny Tale.epub").is_file()
+
+
+@pytest.mark.slow
+@needs_corpus
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_libreoffice_word_files_plan_as_the_epub(tmp_path, few_chapters):
+    """LibreOffice's own DOCX (its style ids and names, its outline levels), made from the typeset HTML."""
+    files, ref = few_chapters
+    html = tmp_path / "book.html"
+    shutil.copy(files["html"], html)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            str(tmp_path),
+            str(html),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    got = _plan(tmp_path / "book.docx")
+    _same(ref, got)
+    assert (got["title"], got["authors"]) == ("Love Among the Chickens", ["P. G. Wodehouse"])
