@@ -158,6 +158,15 @@ def test_suffixes_and_shelves():
     assert book_suffix("A.Book.FB2.ZIP") == ".fb2.zip" and book_suffix("x.Docx") == ".docx"
 
 
+def test_a_shelf_finds_every_readable_format(tmp_path):
+    from pipeline.shelf import discover
+
+    for name in ("a.docx", "b.fb2.zip", "c.mobi", "d.azw3", "e.HTML", "f.fb2", "notes.zip", "photo.jpg"):
+        (tmp_path / name).write_bytes(b"x")
+    found = sorted(p.name for p in discover([tmp_path]))
+    assert found == ["a.docx", "b.fb2.zip", "c.mobi", "d.azw3", "e.HTML", "f.fb2"]
+
+
 # ----------------------------------------------------------------------------------------------- DOCX
 
 
