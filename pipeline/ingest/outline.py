@@ -115,15 +115,17 @@ _SECTION_NAMES = {
 }
 
 
-def unstyled_headings(blocks: list[Block], heads: list[Heading]) -> list[Heading]:
+def unstyled_headings(blocks: list[Block], heads: list[Heading], book_title: str = "") -> list[Heading]:
     """`heads` plus a heading for each lone paragraph that only names a book's part ("Dedication", "Colophon",
-        "Imprint", "Contents"): converters often write those as plain text, and without them a colophon would be
-        read at the end of the last chapter. Each takes the level of the heading after it (else before it). A line
-    of a contents page (next to a chapter's title) is not one, nor a line between the first and last headings."""
+    "Imprint", "Contents"): converters often write those as plain text, and without them a colophon would be
+    read at the end of the last chapter. Each takes the level of the heading after it (else before it). A line
+    of a contents page (next to a chapter's title) is not one, nor a line between the first and last chapters
+    (a heading that repeats the book's title, a title page, or a contents heading is not a chapter here)."""
     titles = {_norm_title(h.title) for h in heads}
+    chapters = [h for h in heads if _norm_title(h.title) not in {_norm_title(book_title), *FRONT_BACK_TITLES}]
     found = []
     for i, b in enumerate(blocks):
-        if heads and heads[0].start <= i < heads[-1].start:
+        if chapters and chapters[0].start <= i < chapters[-1].start:
             continue  # only before the first chapter or after the last one
         if any(_norm_title(n.paragraph.text) in titles for n in blocks[max(0, i - 1) : i + 2]):
             continue  # a line of a contents list, beside chapters' titles
@@ -165,7 +167,7 @@ def build_chapters(
             for note_id in b.ids:
                 notes_by_id.setdefault(note_id, b.paragraph)
     referred = {r for b in blocks for r in b.noterefs}
-    heads = unstyled_headings(blocks, heads)
+    heads = unstyled_headings(blocks, heads, book_title)
     numbered = {
         lv: sum(bool(_NUMBERED.match(h.title.strip())) for h in heads if h.level == lv) * 3
         >= 2 * sum(h.level == lv for h in heads)
@@ -188,7 +190,8 @@ def build_chapters(
             paras = paras[1:]
         parents = [s[1] for s in stack if not s[2] or include_front_matter]
         names_book = bool(book_title) and _norm_title(h.title) == _norm_title(book_title)
-        matter = h.matter or any(s[2] for s in stack) or names_book or is_matter(h.title, paras, known)
+        title_page = names_book and len(_words(" ".join(p.text for p in paras))) < 100
+        matter = h.matter or title_page or any(s[2] for s in stack) or is_matter(h.title, paras, known)
         if not names_book:  # a title page or half-title parents nothing
             stack.append((h.level, h.title, matter))
         if matter and not include_front_matter:
