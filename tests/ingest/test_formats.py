@@ -477,3 +477,18 @@ def test_libreoffice_word_files_plan_as_the_epub(tmp_path, few_chapters):
     got = _plan(tmp_path / "book.docx")
     _same(ref, got)
     assert (got["title"], got["authors"]) == ("Love Among the Chickens", ["P. G. Wodehouse"])
+
+
+def test_kindle_huff_cdic_and_non_mobi_databases_are_refused_in_one_line(tmp_path):
+    from pipeline.errors import InputError
+
+    data = bytearray((DATA / "wodehouse-chapters-1-2.mobi").read_bytes())
+    rec0 = int.from_bytes(data[78:82], "big")
+    data[rec0 : rec0 + 2] = (17480).to_bytes(2, "big")  # compression: HUFF/CDIC
+    (tmp_path / "huff.mobi").write_bytes(bytes(data))
+    with pytest.raises(InputError, match="HUFF/CDIC compression, which is not supported"):
+        read_book(tmp_path / "huff.mobi")
+    data[60:68] = b"TEXtREAd"  # a PalmDOC e-text, not a MOBI book
+    (tmp_path / "doc.azw").write_bytes(bytes(data))
+    with pytest.raises(InputError, match="not a Kindle book"):
+        read_book(tmp_path / "doc.azw")
