@@ -44,8 +44,8 @@ def assemble_chapter(chapter: Chapter, rendered: list[RenderedSegment], pauses: 
                             sr)
     sr = rendered[0].sample_rate
     bounds = [trim_bounds(r.audio, sr, pauses.silence_threshold_db, pauses.trim_keep_s) for r in rendered]
-    gaps = [int(round(pause_seconds(r.segment.pause_after, pauses) * sr)) for r in rendered]
-    head, tail = int(round(pauses.head_s * sr)), int(round(pauses.tail_s * sr))
+    gaps = [round(pause_seconds(r.segment.pause_after, pauses) * sr) for r in rendered]
+    head, tail = round(pauses.head_s * sr), round(pauses.tail_s * sr)
     total = head + sum(e - s for s, e in bounds) + sum(gaps[:-1]) + tail
     buf = np.zeros(total, dtype=np.float32)
     pos = head

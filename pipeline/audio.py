@@ -82,4 +82,4 @@ def to_pcm16(audio: np.ndarray) -> bytes:
 
 def as_f32le(audio: np.ndarray) -> memoryview:
     """The buffer as little-endian float32 bytes, without a copy where it already is (for ffmpeg's stdin)."""
-    return memoryview(np.ascontiguousarray(audio, dtype="<f4")).cast("B")
+    return memoryview(np.ascontiguousarray(audio, dtype="<f4")).cast("B")  # type: ignore[arg-type]  # numpy 2's stubs lack the buffer protocol

@@ -24,6 +24,7 @@ import numpy as np
 from . import defaults as D
 from .config import CacheConfig
 from .files import atomic_write
+import contextlib
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +110,8 @@ class DiskCache:
         if wrong:              # a whole, checksummed entry that is not a segment (another program, a bug)
             self._discard(key, path, wrong)
             return None
-        try:
+        with contextlib.suppress(OSError):
             os.utime(path)
-        except OSError:
-            pass
         return audio, meta
 
     def _discard(self, key: str, path: Path, why: str) -> None:

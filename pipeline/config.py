@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -20,13 +20,13 @@ class StrictModel(BaseModel):
 
 
 class EngineConfig(StrictModel):
-    name: Literal[D.ENGINES] = D.ENGINE
+    name: D.Engine = D.ENGINE
     batch_size: int = Field(D.BATCH_SIZE, ge=0, le=4096)    # 0 = the engine's own default
     voice: str = D.HIBARI_VOICE
     speed: float = Field(D.HIBARI_SPEED, ge=0.5, le=2.0)
     threads: int = Field(D.HIBARI_THREADS, ge=1, le=256)
     model_path: str = ""                      # Soprano weights directory ("" = env or HF cache)
-    backend: Literal[D.SOPRANO_BACKENDS] = D.SOPRANO_BACKEND
+    backend: D.SopranoBackend = D.SOPRANO_BACKEND
     temperature: float = Field(D.SOPRANO_TEMPERATURE, ge=0.0, le=2.0)
     top_p: float = Field(D.SOPRANO_TOP_P, gt=0.0, le=1.0)
     top_k: int = Field(D.SOPRANO_TOP_K, ge=0, le=100_000)
@@ -62,17 +62,17 @@ class PauseConfig(StrictModel):
 
 
 class OutputConfig(StrictModel):
-    formats: list[Literal[D.FORMAT_CHOICES]] = Field(default_factory=lambda: list(D.FORMATS))
+    formats: list[D.Format] = Field(default_factory=lambda: list(D.FORMATS))
     sample_rate: int = Field(D.SAMPLE_RATE_HZ, ge=8000, le=192_000)
     mp3_bitrate: str = D.MP3_BITRATE
     aac_bitrate: str = D.AAC_BITRATE
     opus_bitrate: str = D.OPUS_BITRATE
-    loudness: Literal[D.LOUDNESS_PRESETS] = D.LOUDNESS_PRESET
+    loudness: D.LoudnessPreset = D.LOUDNESS_PRESET
     target_rms_db: float = Field(D.TARGET_RMS_DB, ge=-40.0, le=-6.0)
     target_lufs: float = Field(D.TARGET_LUFS, ge=-40.0, le=-6.0)
     peak_db: float = Field(D.PEAK_CEILING_DB, ge=-20.0, le=0.0)
     subtitles: bool = D.SUBTITLES
-    layout: Literal[D.LAYOUTS] = D.LAYOUT
+    layout: D.Layout = D.LAYOUT
 
 
 class ValidateConfig(StrictModel):
@@ -84,7 +84,7 @@ class ValidateConfig(StrictModel):
     min_rms_db: float = Field(D.MIN_RMS_DB, le=0.0)
     clip_fraction_max: float = Field(D.CLIP_FRACTION_MAX, ge=0.0, le=1.0)
     max_edge_silence_s: float = Field(D.MAX_EDGE_SILENCE_S, gt=0.0)
-    qc: Literal[D.QC_CHOICES] = D.QC
+    qc: D.QcCheck = D.QC
     asr_wer_max: float = Field(D.ASR_WER_MAX, ge=0.0, le=1.0)
     asr_sample: float = Field(D.ASR_SAMPLE, ge=0.0, le=1.0)
     strict: bool = D.STRICT
@@ -106,7 +106,7 @@ class LimitsConfig(StrictModel):
 
 
 class RunConfig(StrictModel):
-    executor: Literal[D.EXECUTORS] = D.EXECUTOR
+    executor: D.Executor = D.EXECUTOR
     ray_address: str = ""                     # "" = RAY_ADDRESS, else a local Ray instance
     ray_cpus_per_actor: float = Field(D.RAY_CPUS_PER_ACTOR, gt=0.0)
     ray_gpus_per_actor: float = Field(D.RAY_GPUS_PER_ACTOR, ge=0.0)
@@ -142,7 +142,7 @@ def _fields_of(model: type[BaseModel]) -> list[str]:
     return sorted(f.alias or name for name, f in model.model_fields.items())
 
 
-def _model_at(loc: tuple) -> type[BaseModel]:
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel]:
     model: type[BaseModel] = Config
     for part in loc[:-1]:
         for name, f in model.model_fields.items():
@@ -164,7 +164,7 @@ def _explain(err: ValidationError, source: str) -> ConfigError:
     return ConfigError(f"{source}: '{where}': {first['msg']}", key=where, reason=first["msg"])
 
 
-def merge(base: dict, override: dict) -> dict:
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Deep-merge two plain dicts; `override` wins."""
     out = dict(base)
     for key, value in override.items():
@@ -175,9 +175,9 @@ def merge(base: dict, override: dict) -> dict:
     return out
 
 
-def load_config(path: str | Path | None = None, overrides: dict | None = None) -> Config:
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
     """Defaults, then the TOML file at `path`, then `overrides` (a nested dict, e.g. from CLI flags)."""
-    data: dict = {}
+    data: dict[str, Any] = {}
     source = "config"
     if path is not None:
         source = str(path)

@@ -61,14 +61,16 @@ def render_svg(svg: bytes) -> tuple[bytes, str] | None:
         probe = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_string=text, width=64,
                                                                   skip_system_fonts=fonts_off))))
         w, h = probe.size
-        size = {"width": COVER_MAX_PX} if w >= h else {"height": COVER_MAX_PX}
-        img = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_string=text, skip_system_fonts=fonts_off, **size))))
+        png = (resvg_py.svg_to_bytes(svg_string=text, skip_system_fonts=fonts_off, width=COVER_MAX_PX) if w >= h
+               else resvg_py.svg_to_bytes(svg_string=text, skip_system_fonts=fonts_off, height=COVER_MAX_PX))
+        img = Image.open(io.BytesIO(bytes(png)))
         img.load()
     except (ValueError, UnicodeDecodeError, OSError) as e:
         log.info("the SVG cover could not be rasterized (%s)", e)
         return None
     buf = io.BytesIO()
-    if img.mode == "RGBA" and img.getchannel("A").getextrema()[0] < 255:
+    alpha_min = img.getchannel("A").getextrema()[0] if img.mode == "RGBA" else 255     # one band: (min, max)
+    if isinstance(alpha_min, int) and alpha_min < 255:
         img.save(buf, "PNG", optimize=True)
         return buf.getvalue(), "image/png"
     img.convert("RGB").save(buf, "JPEG", quality=90)

@@ -3,11 +3,16 @@
 The CLI, the Python API and `configs/default.toml` all take their defaults from here; the config model
 (`pipeline.config`) is built from these names, so a value changed here changes everywhere.
 Units are in the names: `_S` seconds, `_HZ` hertz, `_DB` decibels, `_CHARS` characters.
+A choice is a Literal type (`Engine`) with its tuple of values (`ENGINES`), which the config model and the
+CLI's choices are built from.
 """
 
+from typing import Literal, get_args
+
 # --- engines -------------------------------------------------------------------------------------
-ENGINE = "auto"                     # auto | hibari | soprano
-ENGINES = ("auto", "hibari", "soprano")
+Engine = Literal["auto", "hibari", "soprano"]
+ENGINE: Engine = "auto"                     # auto | hibari | soprano
+ENGINES: tuple[Engine, ...] = get_args(Engine)
 
 HIBARI_SAMPLE_RATE_HZ = 24_000
 HIBARI_VOICE = "heart"
@@ -23,8 +28,9 @@ SOPRANO_TOP_P = 0.95
 SOPRANO_TOP_K = 50                 # the reference's transformers path applies transformers' default top-k 50 (0: off)
 SOPRANO_REPETITION_PENALTY = 1.2
 SOPRANO_MAX_NEW_TOKENS = 512
-SOPRANO_BACKEND = "auto"            # auto | torch | lmdeploy
-SOPRANO_BACKENDS = ("auto", "torch", "lmdeploy")
+SopranoBackend = Literal["auto", "torch", "lmdeploy"]
+SOPRANO_BACKEND: SopranoBackend = "auto"            # auto | torch | lmdeploy
+SOPRANO_BACKENDS: tuple[SopranoBackend, ...] = get_args(SopranoBackend)
 SOPRANO_DECODER_DTYPE = "auto"      # auto (bf16 where native, else int8 on AVX2 CPUs) | float32 | bfloat16 | int8 | fp16w | float16
 SOPRANO_MEMORY_FRACTION = 0.5       # share of free RAM (CPU) or VRAM (CUDA) the batch planner may fill
 SOPRANO_KV_CACHE_FRACTION = 0.8     # lmdeploy: share of free VRAM for TurboMind's KV cache
@@ -70,13 +76,15 @@ TRIM_KEEP_S = 0.02                  # keep this much of the edge when trimming, 
 # --- output --------------------------------------------------------------------------------------
 SAMPLE_RATE_HZ = 44_100
 CHANNELS = 1
-FORMATS = ("mp3",)
-FORMAT_CHOICES = ("mp3", "m4b", "opus", "flac", "wav", "epub")   # epub: the read-along book (MP3 inside)
+Format = Literal["mp3", "m4b", "opus", "flac", "wav", "epub"]   # epub: the read-along book (MP3 inside)
+FORMATS: tuple[Format, ...] = ("mp3",)
+FORMAT_CHOICES: tuple[Format, ...] = get_args(Format)
 MP3_BITRATE = "192k"
 AAC_BITRATE = "128k"
 OPUS_BITRATE = "48k"
-LOUDNESS_PRESET = "acx"             # acx (RMS) | ebu (LUFS)
-LOUDNESS_PRESETS = ("acx", "ebu")
+LoudnessPreset = Literal["acx", "ebu"]
+LOUDNESS_PRESET: LoudnessPreset = "acx"             # acx (RMS) | ebu (LUFS)
+LOUDNESS_PRESETS: tuple[LoudnessPreset, ...] = get_args(LoudnessPreset)
 TARGET_RMS_DB = -20.0               # ACX: -23 .. -18 dB RMS
 TARGET_LUFS = -19.0                 # EBU R128 preset for podcasts and streaming (mono)
 PEAK_CEILING_DB = -3.0
@@ -85,8 +93,9 @@ SILENCE_FLOOR_DB = -150.0           # digital silence is reported as this level 
 OPUS_RATE_HZ = 48_000               # Opus runs at 48 kHz whatever the book's rate
 ENCODE_TOLERANCE_DB = 0.5           # an encoded file this close to the loudness target needs no second pass
 MAX_ENCODE_PASSES = 3               # encodes of one file while it misses the target
-LAYOUT = "flat"                     # flat: everything in --out | audiobookshelf: Author/[Series/]Title/ book folders
-LAYOUTS = ("flat", "audiobookshelf")
+Layout = Literal["flat", "audiobookshelf"]
+LAYOUT: Layout = "flat"                     # flat: everything in --out | audiobookshelf: Author/[Series/]Title/ book folders
+LAYOUTS: tuple[Layout, ...] = get_args(Layout)
 SUBTITLES = True                    # SRT and VTT per chapter, one cue per sentence (or per piece of one)
 SUBTITLE_LINE_CHARS = 42            # a subtitle line holds about this many characters (broadcast convention)
 SUBTITLE_MAX_LINES = 2              # a cue shows at most two lines; a longer sentence takes several cues
@@ -100,8 +109,9 @@ MAX_INTERNAL_SILENCE_S = 2.0
 MIN_RMS_DB = -45.0                  # quieter than this is "too quiet"
 CLIP_FRACTION_MAX = 0.001           # fraction of samples at full scale
 MAX_EDGE_SILENCE_S = 1.5            # leading or trailing silence inside one rendered segment
-QC = "none"                         # none | asr: a speech-recognition round trip per segment (--qc asr)
-QC_CHOICES = ("none", "asr")
+QcCheck = Literal["none", "asr"]
+QC: QcCheck = "none"                         # none | asr: a speech-recognition round trip per segment (--qc asr)
+QC_CHOICES: tuple[QcCheck, ...] = get_args(QcCheck)
 ASR_WER_MAX = 0.5                   # word error rate above which a segment is re-rendered (--qc asr)
 ASR_SAMPLE = 1.0                    # fraction of segments the ASR round trip checks (1.0 = every one)
 STRICT = False                      # --strict: segments still failing at the end make the run exit 4
@@ -118,8 +128,9 @@ MAX_BOOK_CHARS = 20_000_000         # War and Peace is about 3,200,000
 INGEST_SECONDS = 120.0              # time budget for reading one book
 
 # --- execution -----------------------------------------------------------------------------------
-EXECUTOR = "local"                  # local | ray
-EXECUTORS = ("local", "ray")
+Executor = Literal["local", "ray"]
+EXECUTOR: Executor = "local"                  # local | ray
+EXECUTORS: tuple[Executor, ...] = get_args(Executor)
 RAY_CPUS_PER_ACTOR = 1              # CPU clusters: one engine actor per this many cores
 RAY_GPUS_PER_ACTOR = 1.0            # GPU clusters: one engine actor per GPU
 

@@ -23,7 +23,7 @@ def ffmpeg_exe() -> str:
         raise RenderError("ffmpeg not found; install with: pip install imageio-ffmpeg") from e
 
 
-def run_ffmpeg(args: list[str], input: bytes | None = None) -> subprocess.CompletedProcess:
+def run_ffmpeg(args: list[str], input: bytes | memoryview | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg quietly; raise RenderError with its last error line on failure."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
     proc = subprocess.run(cmd, input=input, capture_output=True)

@@ -67,7 +67,7 @@ def cover_jpeg(cover: tuple[bytes | None, str]) -> bytes | None:
         return data
     from PIL import Image
     buf = io.BytesIO()
-    img = Image.open(io.BytesIO(data))
+    img: Image.Image = Image.open(io.BytesIO(data))
     if img.mode in ("RGBA", "LA", "P"):                  # transparency onto white, not black
         img = img.convert("RGBA")
         flat = Image.new("RGB", img.size, "white")

@@ -37,7 +37,7 @@ class OutputLock:
     def held(self) -> bool:
         return self._fd is not None
 
-    def acquire(self) -> "OutputLock":
+    def acquire(self) -> OutputLock:
         folder = self.path.parent
         for _ in range(50):
             fd = self._open()
@@ -93,7 +93,7 @@ class OutputLock:
                 log.debug("could not remove %s (%s)", self.path, e)
             os.close(fd)           # closing the only descriptor drops the flock
 
-    def __enter__(self) -> "OutputLock":
+    def __enter__(self) -> OutputLock:
         return self.acquire()
 
     def __exit__(self, *exc) -> None:

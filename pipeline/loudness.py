@@ -41,7 +41,7 @@ class Loudness:
         return {"rms_db": r(self.rms_db), "peak_db": r(self.peak_db), "lufs": r(self.lufs)}
 
 
-def _astats(args: list[str], input: bytes | None = None, lufs: bool = False) -> tuple[float, float, float]:
+def _astats(args: list[str], input: bytes | memoryview | None = None, lufs: bool = False) -> tuple[float, float, float]:
     """(RMS dB, peak dBFS, integrated LUFS or nan) from one ffmpeg pass: astats, plus ebur128 when asked."""
     chain = f"{_ASTATS},{_EBUR128}" if lufs else _ASTATS
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args, "-af", chain,

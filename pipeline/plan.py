@@ -59,9 +59,11 @@ def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str,
                           merge_max_s=cfg.text.segment_merge_max_s,
                           numbered_headings=roman_numbered_headings(book))
     plan = Plan(book, chosen, chars_per_second=segmenter.cps)
+    notices: list[str] = []
     for c in chosen:
-        plan.segments[c.index] = segmenter.chapter_segments(c)
-    notices = list(segmenter.warnings)
+        done = segmenter.segment(c)
+        plan.segments[c.index] = done.segments
+        notices += done.warnings
     if whole_book:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")      # notices about chapters this run does not read

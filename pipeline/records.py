@@ -13,13 +13,21 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from .pace import expected_seconds
 
+# The `schema_version` of each JSON file the renderer writes (docs/schemas/; the changelog is in the README):
+# a change in what a field means is a new version.
+MANIFEST_SCHEMA_VERSION = 2       # 2: a chapter's `segments` is a count, the list is `segment_list`
+REPORT_SCHEMA_VERSION = 1
+STATE_SCHEMA_VERSION = 2          # 2: per-file size and hash, and a checksum of the state itself
+SHELF_SCHEMA_VERSION = 1
 
-class Pause(str, enum.Enum):
+
+class Pause(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() of a member, which outputs use
     """What follows a segment, and so how long the silence after it is."""
 
     SENTENCE = "sentence"
@@ -30,7 +38,7 @@ class Pause(str, enum.Enum):
     END = "end"              # the last segment of a chapter
 
 
-class ParagraphKind(str, enum.Enum):
+class ParagraphKind(str, enum.Enum):  # noqa: UP042 - as Pause
     TEXT = "text"
     TITLE = "title"          # the chapter title, read first
     HEADING = "heading"      # a heading inside the chapter
@@ -149,7 +157,7 @@ class Check:
     value: float | None = None
     detail: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.passed = bool(self.passed)
         if self.value is not None:
             self.value = float(self.value)
@@ -170,7 +178,7 @@ class RenderedSegment:
     cached: bool = False
     samples: int = field(init=False, default=0)     # len(audio) as rendered, kept by `release_audio`
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.samples = len(self.audio)
 
     @property
@@ -310,6 +318,12 @@ class ChapterRecord:
         """Every file the chapter wrote, relative to the output folder."""
         return [*self.files.values(), *self.extra_files]
 
+    @property
+    def span(self) -> tuple[float, float]:
+        """(start, end) in seconds of the whole book, once `export.book.place_chapters` has set them."""
+        assert self.start is not None and self.end is not None, f"chapter {self.index} is not placed in the book"
+        return self.start, self.end
+
 
 @dataclass(slots=True)
 class BookInfo:
@@ -354,7 +368,7 @@ class BookOutputs:
     metadata_file: str = ""
     cover_file: str | None = None
     readalong: str | None = None
-    readalong_made_from: dict | None = None
+    readalong_made_from: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -431,6 +445,7 @@ class Flagged:
 class Report:
     """What `report.json` holds."""
 
+    schema_version: int = field(default=REPORT_SCHEMA_VERSION, kw_only=True)
     summary: ReportSummary
     chapters: list[ReportChapter]
     flagged: list[Flagged]
@@ -442,9 +457,10 @@ class Manifest:
     """What `manifest.json` holds: the book, the engine and settings, every finished chapter, the
     whole-book files (the fields of `BookOutputs`), this run's counts and the checks' summary."""
 
+    schema_version: int = field(default=MANIFEST_SCHEMA_VERSION, kw_only=True)
     book: BookInfo
-    engine: dict
-    settings: dict
+    engine: dict[str, Any]
+    settings: dict[str, Any]
     chapters: list[ChapterRecord]
     cover: CoverInfo
     chapters_file: str
@@ -453,7 +469,7 @@ class Manifest:
     metadata_file: str = ""
     cover_file: str | None = field(default=None, metadata=OMIT_NONE)
     readalong: str | None = field(default=None, metadata=OMIT_NONE)
-    readalong_made_from: dict | None = field(default=None, metadata=OMIT_NONE)
+    readalong_made_from: dict[str, Any] | None = field(default=None, metadata=OMIT_NONE)
     stats: RunStats = field(default_factory=RunStats)
     checks: ReportSummary | None = field(default=None, metadata=OMIT_NONE)
     library_folder: str | None = field(default=None, metadata=OMIT_NONE)   # --layout audiobookshelf
@@ -467,14 +483,14 @@ class ChapterState:
     fingerprint: str
     record: ChapterRecord
     extra_files: list[str] = field(default_factory=list)
-    digests: dict[str, list] = field(default_factory=dict)     # file -> [size, sha256 hex]
+    digests: dict[str, list[Any]] = field(default_factory=dict)     # file -> [size, sha256 hex]
 
 
 @dataclass(slots=True)
 class RenderState:
     """What `.render-state.json` holds; `sha256` is a checksum of `chapters` (see `pipeline.state`)."""
 
-    version: int
+    schema_version: int
     chapters: dict[str, ChapterState] = field(default_factory=dict)
     sha256: str = ""
 
@@ -501,6 +517,7 @@ class ShelfBook:
 class ShelfSummary:
     """What `corpus.json` holds."""
 
+    schema_version: int = field(default=SHELF_SCHEMA_VERSION, kw_only=True)
     books: list[ShelfBook]
     done: int
     unchanged: int

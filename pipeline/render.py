@@ -14,6 +14,7 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 from . import defaults as D
 from .assemble import assemble_chapter
@@ -34,6 +35,7 @@ from .report_html import write_html
 from .serialize import to_json
 from .state import StateStore, chapter_fingerprint
 from .synthesize import choose_engine
+from .synthesize.worker import WorkerStats
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,7 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
         plan = plan_book(path, cfg, chapters, engine_name, whole_book=True)
     library = None
     if cfg.output.layout == "audiobookshelf":       # work in <out>/.render/<slug>, publish the book folder
-        library, out = out, work_folder(out, book_folder_name(plan.book.title, plan.book.authors, path))
+        library, out = out, work_folder(out, book_folder_name(plan.book.title, plan.book.authors, Path(path)))
         if "m4b" not in cfg.output.formats:
             cfg = cfg.model_copy(deep=True)
             cfg.output.formats = [*cfg.output.formats, "m4b"]
@@ -136,7 +138,6 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
     t0 = time.perf_counter()
     progress.started(book.title, stats.segments, len(plan.chapters))
     worker.on_done = lambda _r: progress.segment_done(worker.stats.audio_s - before.audio_s)
-
     comment = f"Rendered by render from {Path(path).name} with {worker.describe()}"
     exporter = BookExporter(book, out, cfg.output, comment, total_chapters, narrator=narrator_name(identity))
     records: dict[int, ChapterRecord] = {}
@@ -146,15 +147,7 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
 
     def settle_oldest() -> None:
         ch, fp, old_files, future = pending.popleft()
-        record = future.result()
-        keep = set(record.all_files)
-        for stale in old_files - keep:                 # the chapter's title (so its file name) changed
-            try:
-                inside(out, out / stale).unlink(missing_ok=True)
-            except OutputError:
-                log.warning("state names a file outside the output folder (%s); left alone", stale)
-        state.save_chapter(ch.index, fp, record, out=out)
-        records[ch.index] = record
+        records[ch.index] = _settle(ch, fp, old_files, future.result(), out, state)
 
     def export(ch: Chapter, rendered) -> ChapterRecord:
         try:
@@ -199,23 +192,11 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
             progress.finished()
     # whole-book outputs describe every finished chapter in the folder, whichever --chapters this run had:
     # this run's chapters, and those an earlier run finished from the same text and settings
-    by_index = {c.index: c for c in book.chapters}
-    for index, segments in plan.others.items():
-        ch = by_index[index]
-        fp = chapter_fingerprint(book, ch, segments, identity, settings, total_chapters)
-        record = state.reusable(index, fp, out)
-        if record is not None:
-            records[index] = record
+    records.update(_finished_before(plan, state, out, identity, settings))
     chapter_records = [records[i] for i in sorted(records)]
     stats.chapters_missing = [c.index for c in book.chapters if c.index not in records]
     outputs = exporter.finish(chapter_records)
-    wall = time.perf_counter() - t0
-    now = worker.stats
-    stats.rendered, stats.retried = now.rendered - before.rendered, now.retried - before.retried
-    stats.failed = now.failed - before.failed
-    stats.reused += now.reused - before.reused
-    stats.audio_seconds = round(sum(c.duration for c in chapter_records), 2)
-    stats.wall_seconds = round(wall, 2)
+    _count_run(stats, before, worker.stats, chapter_records, time.perf_counter() - t0)
     manifest = Manifest(BookInfo.of(book, str(path)), identity, settings, chapter_records,
                         **{f.name: getattr(outputs, f.name) for f in fields(BookOutputs)}, stats=stats)
     report = build_report(manifest, worker.history, cfg.validate_.qc)
@@ -226,4 +207,41 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
     return manifest
 
 
-__all__ = ["render_book", "plan_book", "parse_chapters"]
+def _settle(ch: Chapter, fp: str, old_files: set[str], record: ChapterRecord, out: Path,
+            state: StateStore) -> ChapterRecord:
+    """A chapter written: the files its earlier version had and this one has not are removed (its title, so
+    its file name, changed), and it is saved in the resume state."""
+    for stale in old_files - set(record.all_files):
+        try:
+            inside(out, out / stale).unlink(missing_ok=True)
+        except OutputError:
+            log.warning("state names a file outside the output folder (%s); left alone", stale)
+    state.save_chapter(ch.index, fp, record, out=out)
+    return record
+
+
+def _finished_before(plan: Plan, state: StateStore, out: Path, identity: dict[str, Any],
+                     settings: dict[str, Any]) -> dict[int, ChapterRecord]:
+    """The chapters outside this run's --chapters that an earlier run finished from the same text and
+    settings, their files intact."""
+    book = plan.book
+    by_index = {c.index: c for c in book.chapters}
+    found: dict[int, ChapterRecord] = {}
+    for index, segments in plan.others.items():
+        fp = chapter_fingerprint(book, by_index[index], segments, identity, settings, len(book.chapters))
+        record = state.reusable(index, fp, out)
+        if record is not None:
+            found[index] = record
+    return found
+
+
+def _count_run(stats: RunStats, before: WorkerStats, now: WorkerStats, chapters: list[ChapterRecord],
+               wall: float) -> None:
+    """This run's share of the worker's counts (a shelf's worker counts across books), and its totals."""
+    stats.rendered, stats.retried = now.rendered - before.rendered, now.retried - before.retried
+    stats.failed = now.failed - before.failed
+    stats.reused += now.reused - before.reused
+    stats.audio_seconds = round(sum(c.duration for c in chapters), 2)
+    stats.wall_seconds = round(wall, 2)
+
+__all__ = ["parse_chapters", "plan_book", "render_book"]

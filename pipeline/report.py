@@ -16,7 +16,7 @@ def build_report(manifest: Manifest, history: dict[str, list[Attempt]], qc: str 
     flagged: list[Flagged] = []
     chapters: list[ReportChapter] = []
     for ch in manifest.chapters:
-        errors = ref_words = checked = 0
+        errors, ref_words, checked = 0.0, 0, 0
         for seg in ch.segment_list:
             checks = seg.checks
             asr = checks.get("asr")

@@ -159,7 +159,7 @@ def render_html(manifest: Manifest, report: Report, out: Path) -> str:
 
     rows = []
     for ch in chapters:
-        level, peak, unit = _level(ch, settings)
+        level, peak, _unit = _level(ch, settings)
         rep = by_index.get(ch.index)
         lv = "none" if level is None else ("ok" if abs(level - target) <= 1.0 else "warn")
         pk = "none" if peak is None else ("ok" if peak <= ceiling + 0.05 else "bad")

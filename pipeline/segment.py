@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import defaults as D
 from .normalize import Lexicon, fix_quotes, normalize, unsupported_scripts
@@ -89,7 +89,7 @@ class SentenceSplitter:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Sentence spans of `text`, whitespace outside them; empty sentences left out."""
-        out = []
+        out: list[tuple[int, int]] = []
         for start, end in self._raw_spans(text):
             while start < end and text[start].isspace():
                 start += 1
@@ -97,8 +97,8 @@ class SentenceSplitter:
                 end -= 1
             if start < end and out and (
                     start == out[-1][1]            # no space between: "Really?:" is one word, never cut
-                    or text[start].isdigit() and _NUMBER_ABBR_END.search(text, max(out[-1][0], out[-1][1] - 6), out[-1][1])
-                    or text[start].isupper() and _TITLE_END.search(text, max(out[-1][0], out[-1][1] - 8), out[-1][1])):
+                    or (text[start].isdigit() and _NUMBER_ABBR_END.search(text, max(out[-1][0], out[-1][1] - 6), out[-1][1]))
+                    or (text[start].isupper() and _TITLE_END.search(text, max(out[-1][0], out[-1][1] - 8), out[-1][1]))):
                 start = out.pop()[0]
             if start < end:
                 out.append((start, end))
@@ -117,7 +117,7 @@ class SentenceSplitter:
         return [text[a:b] for a, b in self.spans(text)]
 
     @classmethod
-    def for_book(cls, book: Book) -> "SentenceSplitter":
+    def for_book(cls, book: Book) -> SentenceSplitter:
         """Punkt trained on the book's prose: paragraphs of ordinary length and punctuation only (Punkt's
         trainer is slow on, and learns nothing from, a 10 MB line of dots), up to 2 MB."""
         parts: list[str] = []
@@ -159,8 +159,8 @@ def roman_numbered_headings(book: Book) -> bool:
     if letters - set("IVXLCDM"):
         return False                       # A, B, C ... headings: letters, not numbers
     values = [roman_value(r) for r in numerals]
-    return len(values) >= 2 and any(len(r) > 1 for r in numerals) and 1 in values or \
-        len(values) >= 3 and values == sorted(values)
+    return (len(values) >= 2 and any(len(r) > 1 for r in numerals) and 1 in values) or \
+        (len(values) >= 3 and values == sorted(values))
 
 
 def _continuation(original: str, normalized: str) -> str:
@@ -174,8 +174,24 @@ def _continuation(original: str, normalized: str) -> str:
     return normalized
 
 
+@dataclass(slots=True)
+class SegmentedChapter:
+    """One chapter's segments, and what the segmenter noticed on the way (one line each, also logged)."""
+
+    segments: list[Segment]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Counts kept while one chapter is segmented (never across chapters: the stage is a pure function)."""
+
+    hard_cuts: int = 0
+
+
 class Segmenter:
-    """Chapters to segments. `chars_per_second` is the engine's speaking-rate estimate on normalized text."""
+    """Chapters to segments. `chars_per_second` is the engine's speaking-rate estimate on normalized text.
+    Holds settings only: `segment(chapter)` is a function of the chapter alone."""
 
     def __init__(self, splitter: SentenceSplitter, lexicon: Lexicon | None = None,
                  chars_per_second: float = D.HIBARI_CHARS_PER_S, min_s: float = D.SEGMENT_MIN_S,
@@ -188,8 +204,6 @@ class Segmenter:
         self.min_s = min_s
         self.max_s = max_s
         self.merge_max_s = max(merge_max_s, max_s)
-        self.warnings: list[str] = []
-        self._hard_cuts = 0
 
     def normalize(self, text: str, heading: bool = False) -> str:
         return normalize(text, self.lexicon, heading=heading, quotes_fixed=True,
@@ -215,7 +229,7 @@ class Segmenter:
             norm = _continuation(fixed[a:b], norm)
         return _Piece(a, b, norm, self.estimate(norm), line, sentence_end)
 
-    def _split_long(self, fixed: str, a: int, b: int, heading: bool, line: bool) -> list[_Piece]:
+    def _split_long(self, fixed: str, a: int, b: int, heading: bool, line: bool, tally: _Tally) -> list[_Piece]:
         """A sentence longer than max_s: cut at clause ends, then at spaces, into pieces of about equal
         length, never inside a word. Linear in the sentence's length."""
         whole = self._piece(fixed, a, b, heading, line, True)
@@ -251,6 +265,7 @@ class Segmenter:
                     best = spaces[j] if j < len(spaces) else None
                     if best is None or best - start > self._hard_chars(target):
                         best = self._hard_cut(fixed, start, int(lo), int(ideal), int(hi))
+                        tally.hard_cuts += 1
             if best is None or best >= b:
                 break
             end = best
@@ -271,19 +286,18 @@ class Segmenter:
 
     def _hard_cut(self, fixed: str, start: int, lo: int, ideal: int, hi: int) -> int:
         """Where to cut a run with no space in it: after the punctuation mark nearest the ideal point, or at
-        the ideal point itself. Counted, so the chapter's warning can say how often it happened."""
-        self._hard_cuts += 1
+        the ideal point itself. The caller counts it, so the chapter's warning can say how often it happened."""
         best = None
         for k in range(max(lo, start + 1), min(hi, len(fixed))):
             if not fixed[k - 1].isalnum() and (best is None or abs(k - ideal) < abs(best - ideal)):
                 best = k
         return best if best is not None else max(ideal, start + 1)
 
-    def _pieces(self, para: Paragraph, fixed: str) -> list[_Piece]:
+    def _pieces(self, para: Paragraph, fixed: str, tally: _Tally) -> list[_Piece]:
         heading = para.kind in (ParagraphKind.TITLE, ParagraphKind.HEADING)
         out: list[_Piece] = []
         for a, b, line in self._units(para):
-            out.extend(self._split_long(fixed, a, b, heading, line))
+            out.extend(self._split_long(fixed, a, b, heading, line, tally))
         return out
 
     # --- merging -------------------------------------------------------------------------------------------
@@ -327,7 +341,13 @@ class Segmenter:
 
     # --- chapters ------------------------------------------------------------------------------------------
     def chapter_segments(self, chapter: Chapter) -> list[Segment]:
+        """The chapter's segments (its warnings are logged; `segment` returns them too)."""
+        return self.segment(chapter).segments
+
+    def segment(self, chapter: Chapter) -> SegmentedChapter:
+        """The chapter's segments, each with the pause after it, and the chapter's warnings."""
         segments: list[Segment] = []
+        tally = _Tally()
         paras = chapter.paragraphs
         scripts: dict[str, None] = {}
         for pi, para in enumerate(paras):
@@ -345,7 +365,7 @@ class Segmenter:
                 for s in unsupported_scripts(text):
                     scripts.setdefault(s, None)
             fixed = fix_quotes(text)
-            groups = self._merge(self._pieces(para, fixed))
+            groups = self._merge(self._pieces(para, fixed, tally))
             verse = para.kind == ParagraphKind.VERSE
             heading = para.kind in (ParagraphKind.TITLE, ParagraphKind.HEADING)
             for gi, group in enumerate(groups):
@@ -381,15 +401,13 @@ class Segmenter:
                                         normalized=normalized, pause_after=pause, paragraph=pi,
                                         est_seconds=round(self.estimate(normalized), 3),
                                         sentences=[text[p.start:p.end] for p in group]))
-        if self._hard_cuts:
-            msg = (f"chapter {chapter.index} ({chapter.title[:40]}): {self._hard_cuts} cut(s) inside runs of text "
-                   "with no spaces, too long to read as one piece")
-            self.warnings.append(msg)
-            log.warning(msg)
-            self._hard_cuts = 0
+        notes: list[str] = []
+        if tally.hard_cuts:
+            notes.append(f"chapter {chapter.index} ({chapter.title[:40]}): {tally.hard_cuts} cut(s) inside runs of "
+                         "text with no spaces, too long to read as one piece")
         if scripts:
-            msg = (f"chapter {chapter.index} ({chapter.title[:40]}): text in {', '.join(scripts)} script is "
-                   "skipped (the English front end cannot read it)")
-            self.warnings.append(msg)
+            notes.append(f"chapter {chapter.index} ({chapter.title[:40]}): text in {', '.join(scripts)} script is "
+                         "skipped (the English front end cannot read it)")
+        for msg in notes:
             log.warning(msg)
-        return segments
+        return SegmentedChapter(segments, notes)

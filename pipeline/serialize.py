@@ -102,4 +102,4 @@ def plan_json(plan: Plan) -> dict:
     }
 
 
-__all__ = ["to_json", "from_json", "plan_json", "OMIT_NONE"]
+__all__ = ["OMIT_NONE", "from_json", "plan_json", "to_json"]

@@ -11,6 +11,7 @@ import glob
 import logging
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from . import defaults as D
@@ -36,7 +37,7 @@ NOT_BOOKS = re.compile(r"^(readme|license|licence|copying|changelog|changes|cont
                        r"([._-].*)?$", re.IGNORECASE)
 
 
-def discover(paths: list[str | Path]) -> list[Path]:
+def discover(paths: Sequence[str | Path]) -> list[Path]:
     """Book files under `paths`: files as given, folders searched recursively, globs expanded.
     Sorted within each argument, duplicates removed, order of arguments kept."""
     found: list[Path] = []
@@ -66,7 +67,7 @@ def discover(paths: list[str | Path]) -> list[Path]:
     return found
 
 
-def render_shelf(paths: list[str | Path], out: str | Path, cfg: Config, chapters: str | None = None,
+def render_shelf(paths: Sequence[str | Path], out: str | Path, cfg: Config, chapters: str | None = None,
                  progress: ShelfProgress | None = None) -> ShelfSummary:
     """Render every book under `paths` into `out/<slug>/`; returns the shelf's summary. `progress` hears how
     it goes (`pipeline.progress`; the command line draws it)."""

@@ -16,14 +16,14 @@ import logging
 from pathlib import Path
 
 from .files import atomic_write
-from .records import Book, Chapter, ChapterRecord, ChapterState, RenderState, Segment
+from .records import STATE_SCHEMA_VERSION, Book, Chapter, ChapterRecord, ChapterState, RenderState, Segment
 from .serialize import from_json, to_json
 from .errors import OutputError
 
 log = logging.getLogger(__name__)
 
 STATE_NAME = ".render-state.json"
-STATE_VERSION = 2      # 2: per-file size and hash, and a checksum of the state itself
+STATE_VERSION = STATE_SCHEMA_VERSION
 _HASH_CHUNK = 1 << 20
 
 
@@ -63,7 +63,9 @@ class StateStore:
         self.last_reason = ""          # why the last `reusable` call said no, when a file was the cause
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            if isinstance(data, dict) and "version" in data and "schema_version" not in data:
+                data["schema_version"] = data.pop("version")       # written before the key was renamed
+            if not isinstance(data, dict) or data.get("schema_version") != STATE_VERSION:
                 return                 # an older renderer's state: rebuild
             chapters = data.get("chapters")
             if not isinstance(chapters, dict) or data.get("sha256") != _state_checksum(chapters):
@@ -127,6 +129,6 @@ class StateStore:
 
     def flush(self) -> None:
         chapters = to_json(self.chapters)
-        atomic_write(self.path, json.dumps({"version": STATE_VERSION, "chapters": chapters,
+        atomic_write(self.path, json.dumps({"schema_version": STATE_VERSION, "chapters": chapters,
                                             "sha256": _state_checksum(chapters)},
                                            ensure_ascii=False).encode("utf-8"))

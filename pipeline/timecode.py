@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def _hmsm(seconds: float) -> tuple[int, int, int, int]:
     """(hours, minutes, seconds, milliseconds) of a non-negative time, rounded to the millisecond."""
-    ms = int(round(max(0.0, seconds) * 1000))
+    ms = round(max(0.0, seconds) * 1000)
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
     s, ms = divmod(rest, 1000)
@@ -26,6 +26,6 @@ def stamp(seconds: float, sep: str = ".") -> str:
 
 def short(seconds: float) -> str:
     """M:SS, or H:MM:SS from an hour on, rounded to the second: for people reading a page."""
-    h, rest = divmod(int(round(seconds)), 3600)
+    h, rest = divmod(round(seconds), 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

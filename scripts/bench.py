@@ -27,12 +27,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.config import Config  # noqa: E402
-from pipeline.export.encode import codec_args  # noqa: E402
-from pipeline.ffmpeg import ffmpeg_exe  # noqa: E402
-from pipeline.plan import plan_book  # noqa: E402
-from pipeline.synthesize.base import SynthRequest, segment_seed  # noqa: E402
-from pipeline.synthesize.hibari_engine import HibariEngine  # noqa: E402
+from pipeline.config import Config  # noqa: E402 - the project root joins sys.path above
+from pipeline.export.encode import codec_args  # noqa: E402 - the project root joins sys.path above
+from pipeline.ffmpeg import ffmpeg_exe  # noqa: E402 - the project root joins sys.path above
+from pipeline.plan import plan_book  # noqa: E402 - the project root joins sys.path above
+from pipeline.synthesize.base import SynthRequest, segment_seed  # noqa: E402 - the project root joins sys.path above
+from pipeline.synthesize.hibari_engine import HibariEngine  # noqa: E402 - the project root joins sys.path above
 
 DEFAULT_BOOK = ROOT.parent / "shared" / "corpus" / "wodehouse-love-among-the-chickens.epub"
 OUTPUT = Config().output                      # the defaults the render uses: bitrates, sample rate

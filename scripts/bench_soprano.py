@@ -50,7 +50,7 @@ class ForceLength:
 
     def __call__(self, jobs: list[int], steps: list[int], logits) -> None:
         import torch
-        done = torch.tensor([s >= self.counts[j] for j, s in zip(jobs, steps)], device=logits.device)
+        done = torch.tensor([s >= self.counts[j] for j, s in zip(jobs, steps, strict=True)], device=logits.device)
         logits[:, self.stop_id] = float("-inf")
         logits.masked_fill_(done[:, None], float("-inf"))
         logits[done, self.stop_id] = 0.0
@@ -170,7 +170,7 @@ def engine_worker() -> None:
 
     def requests(texts: list[str], tokens: list[int]) -> list[SynthRequest]:
         # a length guard above the forced count (the cap counts 15.625 tokens a second)
-        return [SynthRequest(t, segment_seed(t), 0, (n + 2) / 15.625) for t, n in zip(texts, tokens)]
+        return [SynthRequest(t, segment_seed(t), 0, (n + 2) / 15.625) for t, n in zip(texts, tokens, strict=True)]
 
     for line in sys.stdin:
         msg = json.loads(line)
@@ -225,7 +225,7 @@ def engine_worker() -> None:
         elif msg["op"] == "snr":
             # the same forced tokens for every precision: sampled once in float32, then teacher-forced
             base = engine("float32")
-            jobs = [Job(base.prompt_ids(t), segment_seed(t), n + 2) for t, n in zip(msg["texts"], msg["tokens"])]
+            jobs = [Job(base.prompt_ids(t), segment_seed(t), n + 2) for t, n in zip(msg["texts"], msg["tokens"], strict=True)]
             generate(base.lm, jobs, base.stop_id, base.sampling, len(jobs), None, ForceLength(msg["tokens"], base.stop_id))
 
             def states(eng: SopranoEngine, job: Job) -> torch.Tensor:
@@ -295,7 +295,7 @@ def pick_sentences(book: Path, count: int, ref: Worker | None) -> list[str]:
     cands = cands[:count * 2]
     if ref is not None:
         parts = ref.ask(op="split", texts=cands)["parts"]
-        cands = [t for t, n in zip(cands, parts) if n == 1]
+        cands = [t for t, n in zip(cands, parts, strict=True) if n == 1]
     if len(cands) < count:
         sys.exit(f"bench: only {len(cands)} single-sentence segments in {book}")
     return cands[:count]
@@ -439,8 +439,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{x['wall']:.1f} s; CPU {x['cpu']:.1f} s); LM {x['lm']:.1f} s, "
               f"decoder {x['decoder']:.1f} s")
         ratio = speed(e) / speed(x)
-        print(f"side by side, part by part (engine/reference speed): "
-              + ", ".join(f"{speed(a) / speed(b):.2f}" for a, b in zip(eng_runs, ref_runs))
+        print("side by side, part by part (engine/reference speed): "
+              + ", ".join(f"{speed(a) / speed(b):.2f}" for a, b in zip(eng_runs, ref_runs, strict=True))
               + f"; CPU-time ratio {x['cpu'] / e['cpu']:.2f}")
     print(f"precisions (audio SNR against float32 on the same {snr['tokens']} forced tokens of "
           f"{snr['sentences']} sentences; the decode loop against teacher forcing: "

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HYPOTHESIS_PROFILE", "fuzz")
 
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402 - after HYPOTHESIS_PROFILE is set above
 
-from tests.fuzz_targets import TARGETS  # noqa: E402
+from tests.fuzz_targets import TARGETS  # noqa: E402 - the project root joins sys.path above
 
 BATCH = 200          # examples per hypothesis run; runs repeat until the target's share of time is spent
 

@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
             cmd += [flag, str(conf[key])]
     log = Path(conf.get("log") or Path(conf["out"]) / "nightly.log")
     log.parent.mkdir(parents=True, exist_ok=True)
-    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     proc = subprocess.run(cmd, capture_output=True, text=True)
     with log.open("a", encoding="utf-8") as f:
         f.write(f"=== {started} exit {proc.returncode}: {' '.join(cmd)}\n{proc.stderr}{proc.stdout}")

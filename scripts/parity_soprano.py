@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         # the batched decode loop, greedy (temperature 0) with the same repetition penalty
         # ([STOP] masked, as the reference's min_new_tokens does)
         generate(eng.lm, jobs, eng.stop_id, Sampling(0.0, 1.0, D.SOPRANO_REPETITION_PENALTY, 0), len(jobs),
-                 processor=lambda _jobs, _steps, logits: logits[:, eng.stop_id].fill_(float("-inf")))
+                 processor=lambda _jobs, _steps, logits, stop=eng.stop_id: logits[:, stop].fill_(float("-inf")))
         for i, job in enumerate(jobs):
             same_tokens &= job.tokens == ref[f"greedy{i}"].tolist()
             want = ref[f"hidden{i}"][len(job.prompt) - 1:len(job.prompt) - 1 + len(job.tokens)]

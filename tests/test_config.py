@@ -31,7 +31,7 @@ def test_unknown_section_is_rejected(tmp_path):
 def test_bad_value_names_the_key(tmp_path):
     p = tmp_path / "c.toml"
     p.write_text("[engine]\nspeed = 9\n")
-    with pytest.raises(ConfigError, match="engine.speed") as e:
+    with pytest.raises(ConfigError, match=r"engine\.speed") as e:
         load_config(p)
     assert e.value.key == "engine.speed"                      # the key itself, for the CLI to name its flag
     assert e.value.reason == "Input should be less than or equal to 2"

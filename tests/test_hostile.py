@@ -80,10 +80,10 @@ def _member_absolute(d: Path) -> Path:
 def _zip_bomb(d: Path) -> Path:
     path = _zip_epub(d / "book.epub", {"OEBPS/c1.xhtml": chapter_xhtml("One", GOOD)}, [("c1", "c1.xhtml")])
     zero = bytes(1 << 20)
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        with z.open("OEBPS/images/bomb.png", "w", force_zip64=True) as f:
-            for _ in range(1024):             # 1 GB of zeros, about 1 MB compressed
-                f.write(zero)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as z, \
+            z.open("OEBPS/images/bomb.png", "w", force_zip64=True) as f:
+        for _ in range(1024):             # 1 GB of zeros, about 1 MB compressed
+            f.write(zero)
     return path
 
 

@@ -7,17 +7,20 @@ import numpy as np
 import pytest
 
 from pipeline.config import load_config
-from pipeline.pace import HIBARI, SOPRANO, expected_seconds, speech_seconds, spec_of
+from pipeline.pace import HIBARI, expected_seconds, speech_seconds
 from pipeline.plan import plan_book
 from pipeline.records import RenderedSegment, Segment
 
 
-def test_engine_specs_state_rate_and_batch_once():
-    assert spec_of("hibari") is HIBARI and spec_of("soprano") is SOPRANO
-    assert HIBARI.rate(1.5) == pytest.approx(1.5 * HIBARI.chars_per_second)
-    assert SOPRANO.rate(1.5) == SOPRANO.chars_per_second          # Soprano has no speed setting
-    assert HIBARI.batch(0) == HIBARI.batch_size and HIBARI.batch(5) == 5
-    assert SOPRANO.batch(0) == SOPRANO.batch_size
+def test_speed_shortens_hibaris_plan_and_not_soprano_s(sample_epub):
+    """What --speed does to the dry run's estimates: hibari speaks faster, Soprano has no speed setting."""
+    def total(engine: str, speed: float) -> float:
+        cfg = load_config(overrides={"engine": {"name": engine, "speed": speed}})
+        plan = plan_book(sample_epub, cfg, None, engine)
+        return sum(s.est_seconds for segs in plan.segments.values() for s in segs)
+
+    assert total("hibari", 1.5) == pytest.approx(total("hibari", 1.0) / 1.5, rel=0.01)
+    assert total("soprano", 1.5) == total("soprano", 1.0)
 
 
 def test_expected_seconds_adds_inner_pauses_to_the_speaking_time():

@@ -83,13 +83,26 @@ def test_long_sentence_without_punctuation_split_at_spaces():
 def test_a_long_word_is_never_cut_but_a_run_with_no_spaces_is_with_a_warning():
     word = "x" * 400                                   # longer than 15 s, but it could be one word: kept
     seg = Segmenter(SPLITTER)
-    segs = seg.chapter_segments(chapter(f"A {word} b."))[1:]
-    assert words_of_segments(segs) == ["A", word, "b."] and not seg.warnings
+    done = seg.segment(chapter(f"A {word} b."))
+    assert words_of_segments(done.segments[1:]) == ["A", word, "b."] and not done.warnings
     run = "1." * 5_000                                 # 10,000 characters without a space is no word
-    segs = seg.chapter_segments(chapter(f"Look: {run} end."))[1:]
+    done = seg.segment(chapter(f"Look: {run} end."))
+    segs = done.segments[1:]
     assert "".join(s.text for s in segs).replace(" ", "") == f"Look:{run}end."      # no character lost
     assert max(s.est_seconds for s in segs) <= 18.0
-    assert any("no spaces" in w for w in seg.warnings)
+    assert any("no spaces" in w for w in done.warnings)
+
+
+def test_a_chapter_segments_the_same_whatever_the_segmenter_did_before():
+    """The stage is pure: one Segmenter over many chapters keeps no counts from one to the next."""
+    run = "1." * 5_000
+    rough, clean = chapter(f"Look: {run} end."), chapter("A plain sentence. Another one.")
+    seg = Segmenter(SPLITTER)
+    first = seg.segment(rough)
+    assert seg.segment(clean).warnings == []                 # the first chapter's cuts are not counted here
+    again = seg.segment(rough)
+    assert again.warnings == first.warnings and again.segments == first.segments
+    assert again == Segmenter(SPLITTER).segment(rough)
 
 
 def test_short_segment_is_a_whole_paragraph_even_next_to_long_ones():
@@ -135,11 +148,11 @@ def test_headings_read_roman_numerals_as_numbers():
 
 
 def test_unsupported_script_is_skipped_with_a_warning():
-    seg = Segmenter(SPLITTER)
-    segs = seg.chapter_segments(chapter("He wrote 東京 on the wall."))
+    done = Segmenter(SPLITTER).segment(chapter("He wrote 東京 on the wall."))
+    segs = done.segments
     assert segs[1].normalized == "He wrote on the wall."
     assert segs[1].text == "He wrote 東京 on the wall."
-    assert any("Cjk" in w for w in seg.warnings)
+    assert any("Cjk" in w for w in done.warnings)
 
 
 @pytest.mark.parametrize("unit", ["1.", ".", "1", " ", "'", "—", "a ", "a, ", "1/", "a. ", "Mr. ", "—’ "])

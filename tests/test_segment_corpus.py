@@ -40,7 +40,7 @@ def test_chapters_and_words_match_the_book(plan):
     path, doc, _ = plan
     book = read_book(path)
     assert [c["title"] for c in doc["chapters"]] == [c.title for c in book.chapters]
-    for ch, c in zip(doc["chapters"], book.chapters):
+    for ch, c in zip(doc["chapters"], book.chapters, strict=True):
         said = " ".join(s["text"] for s in ch["segments"]).split()
         assert said == c.text.split(), c.title                  # every word once, in order
         assert ch["segments"][0]["pause_after"] == "title" and ch["segments"][-1]["pause_after"] == "end"

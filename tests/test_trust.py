@@ -111,7 +111,7 @@ def test_a_damaged_cache_entry_is_a_logged_miss_and_removed(tmp_path, caplog, da
 
 
 def test_a_cache_entry_from_before_checksums_is_not_trusted(tmp_path):
-    cache, key, audio = _entry(tmp_path)
+    cache, key, _audio = _entry(tmp_path)
     path = cache._path(key)
     with np.load(path) as z:
         parts = {k: z[k] for k in z.files if k != "sha256"}
@@ -142,7 +142,7 @@ def test_damaged_cache_and_truncated_chapter_render_like_a_clean_run(tmp_path):
     proc = run_cli(str(book), "--out", str(out), *args, "--cache-dir", str(cache))
     assert proc.returncode == 0, proc.stderr
     assert len(second) >= 4
-    damaged = dict(zip((p.stem for p in second), (_truncate, _flip_middle, lambda p: p.write_bytes(b""), _folder)))
+    damaged = dict(zip((p.stem for p in second), (_truncate, _flip_middle, lambda p: p.write_bytes(b""), _folder), strict=True))
     for path in second:
         if path.stem in damaged:
             damaged[path.stem](path)

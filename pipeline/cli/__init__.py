@@ -1,6 +1,8 @@
 """The `render` command line. Heavy modules load inside the command, so `render --help` is instant."""
 from __future__ import annotations
 
+from typing import cast
+
 import typer
 
 from .render_cmd import render
@@ -16,7 +18,8 @@ def main() -> None:
     import sys
 
     # typer vendors click; its UsageError is the base of BadParameter, NoSuchOption, MissingParameter...
-    usage_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+    usage_error = cast("type[typer.BadParameter]",
+                       next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"))
     try:
         code = app(standalone_mode=False)
     except usage_error as e:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated
 
 import typer
 
@@ -121,33 +121,33 @@ def _preflight(cfg, voice_given: bool = False) -> None:
 
 
 def render(
-    books: Annotated[Optional[list[Path]], typer.Argument(
+    books: Annotated[list[Path] | None, typer.Argument(
         help="Books: .epub, .txt, .md, .docx, .html, .fb2, .mobi, .azw3 (others through Calibre) files, folders (searched recursively) or globs. One file renders into "
              "--out; several, or a folder, render a shelf into --out/<author-title>/.", show_default=False, readable=False)] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: out/<book name>).")] = None,
-    engine: Annotated[Optional[Literal[D.ENGINES]], typer.Option(help=f"TTS engine [default: {D.ENGINE}]; "
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: out/<book name>).")] = None,
+    engine: Annotated[D.Engine | None, typer.Option(help=f"TTS engine [default: {D.ENGINE}]; "
                                                   "auto picks Soprano when its weights are found, hibari otherwise.")] = None,
-    chapters: Annotated[Optional[str], typer.Option(help="Chapters to render, e.g. 1-3,7 (numbers as --dry-run lists them).")] = None,
-    format: Annotated[Optional[Formats], typer.Option("--format", "-f", parser=_formats, metavar="FORMATS", help=f"Output formats, comma-separated: {', '.join(D.FORMAT_CHOICES)} [default: {','.join(D.FORMATS)}].")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="A TOML config file (see configs/default.toml).", readable=False)] = None,
-    voice: Annotated[Optional[str], typer.Option(help=f"Engine voice (hibari: heart, emma, fenrir, fable, kore) [default: {D.HIBARI_VOICE}].")] = None,
-    speed: Annotated[Optional[float], typer.Option(help=f"Speaking speed, 0.5-2.0 (hibari) [default: {D.HIBARI_SPEED}].")] = None,
-    model_path: Annotated[Optional[str], typer.Option(help="Soprano weights folder (or SOPRANO_MODEL_PATH).")] = None,
-    batch_size: Annotated[Optional[int], typer.Option(help=f"Segments per engine batch [default: the engine's own, hibari {D.HIBARI_BATCH_SIZE}, Soprano {D.SOPRANO_BATCH_SIZE}].")] = None,
-    threads: Annotated[Optional[int], typer.Option(help=f"Engine threads [default: {D.HIBARI_THREADS}].")] = None,
-    lexicon: Annotated[Optional[list[Path]], typer.Option(help="Extra pronunciation lexicon (TOML); repeatable.", readable=False)] = None,
-    include_front_matter: Annotated[Optional[bool], typer.Option("--include-front-matter", help="Also read title page, imprint, colophon and the like.")] = None,
-    cache_dir: Annotated[Optional[Path], typer.Option(help="Segment cache folder [default: RENDER_CACHE_DIR or ~/.cache/render/segments].")] = None,
+    chapters: Annotated[str | None, typer.Option(help="Chapters to render, e.g. 1-3,7 (numbers as --dry-run lists them).")] = None,
+    format: Annotated[Formats | None, typer.Option("--format", "-f", parser=_formats, metavar="FORMATS", help=f"Output formats, comma-separated: {', '.join(D.FORMAT_CHOICES)} [default: {','.join(D.FORMATS)}].")] = None,
+    config: Annotated[Path | None, typer.Option(help="A TOML config file (see configs/default.toml).", readable=False)] = None,
+    voice: Annotated[str | None, typer.Option(help=f"Engine voice (hibari: heart, emma, fenrir, fable, kore) [default: {D.HIBARI_VOICE}].")] = None,
+    speed: Annotated[float | None, typer.Option(help=f"Speaking speed, 0.5-2.0 (hibari) [default: {D.HIBARI_SPEED}].")] = None,
+    model_path: Annotated[str | None, typer.Option(help="Soprano weights folder (or SOPRANO_MODEL_PATH).")] = None,
+    batch_size: Annotated[int | None, typer.Option(help=f"Segments per engine batch [default: the engine's own, hibari {D.HIBARI_BATCH_SIZE}, Soprano {D.SOPRANO_BATCH_SIZE}].")] = None,
+    threads: Annotated[int | None, typer.Option(help=f"Engine threads [default: {D.HIBARI_THREADS}].")] = None,
+    lexicon: Annotated[list[Path] | None, typer.Option(help="Extra pronunciation lexicon (TOML); repeatable.", readable=False)] = None,
+    include_front_matter: Annotated[bool | None, typer.Option("--include-front-matter", help="Also read title page, imprint, colophon and the like.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Segment cache folder [default: RENDER_CACHE_DIR or ~/.cache/render/segments].")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the segment cache.")] = False,
-    qc: Annotated[Optional[Literal[D.QC_CHOICES]], typer.Option(help=f"Extra quality check; asr transcribes each segment (pocketsphinx) and re-renders those whose word error rate is over validate.asr_wer_max [default: {D.QC}].")] = None,
-    strict: Annotated[Optional[bool], typer.Option("--strict", help="Exit 4 when any segment still fails its checks after every attempt.")] = None,
-    loudness: Annotated[Optional[Literal[D.LOUDNESS_PRESETS]], typer.Option(help=f"Loudness preset: acx (RMS {D.TARGET_RMS_DB:g} dB, peak {D.PEAK_CEILING_DB:g} dBFS) or ebu (R128, {D.TARGET_LUFS:g} LUFS) [default: {D.LOUDNESS_PRESET}].")] = None,
-    layout: Annotated[Optional[Literal[D.LAYOUTS]], typer.Option(help=f"Folder layout; audiobookshelf puts the M4B, read-along EPUB, cover and metadata.json in <out>/Author/[Series/]Title/ and the chapter files in <out>/.render/ [default: {D.LAYOUT}].")] = None,
-    executor: Annotated[Optional[Literal[D.EXECUTORS]], typer.Option(help=f"Where segments are synthesized [default: {D.EXECUTOR}].")] = None,
-    ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster address for --executor ray (or RAY_ADDRESS; default: a local Ray instance).")] = None,
+    qc: Annotated[D.QcCheck | None, typer.Option(help=f"Extra quality check; asr transcribes each segment (pocketsphinx) and re-renders those whose word error rate is over validate.asr_wer_max [default: {D.QC}].")] = None,
+    strict: Annotated[bool | None, typer.Option("--strict", help="Exit 4 when any segment still fails its checks after every attempt.")] = None,
+    loudness: Annotated[D.LoudnessPreset | None, typer.Option(help=f"Loudness preset: acx (RMS {D.TARGET_RMS_DB:g} dB, peak {D.PEAK_CEILING_DB:g} dBFS) or ebu (R128, {D.TARGET_LUFS:g} LUFS) [default: {D.LOUDNESS_PRESET}].")] = None,
+    layout: Annotated[D.Layout | None, typer.Option(help=f"Folder layout; audiobookshelf puts the M4B, read-along EPUB, cover and metadata.json in <out>/Author/[Series/]Title/ and the chapter files in <out>/.render/ [default: {D.LAYOUT}].")] = None,
+    executor: Annotated[D.Executor | None, typer.Option(help=f"Where segments are synthesized [default: {D.EXECUTOR}].")] = None,
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address for --executor ray (or RAY_ADDRESS; default: a local Ray instance).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (chapters, segments, duration) without loading a model.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print the plan as one JSON document.")] = False,
-    normalize: Annotated[Optional[str], typer.Option("--normalize", help="Print the normalized text of TEXT ('-' reads stdin) and exit.")] = None,
+    normalize: Annotated[str | None, typer.Option("--normalize", help="Print the normalized text of TEXT ('-' reads stdin) and exit.")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="With --normalize: after each paragraph, one line per rewrite: the span, the rule, the reading.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bar.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
@@ -261,7 +261,7 @@ def _print_plan(book: Path, cfg, chapters: str | None, as_json: bool) -> None:
         segs = plan.segments[c.index]
         est = plan.chapter_seconds(c.index)
         indent = "  " * c.level
-        typer.echo(f"  {c.index:3d}  {indent}{c.title[:70]:<70}  {len(segs):5d} segments  {est / 60:6.1f} min")
+        typer.echo(f"  {c.index:3d}  {indent}{c.display_title[:70]:<70}  {len(segs):5d} segments  {est / 60:6.1f} min")
     n = sum(len(s) for s in plan.segments.values())
     typer.echo(f"{len(plan.chapters)} chapters, {n} segments, about {plan.est_seconds / 3600:.2f} h of audio")
 

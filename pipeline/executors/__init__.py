@@ -8,12 +8,16 @@ sees the protocol.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..config import Config
-from ..records import RenderedSegment, Segment
+from ..records import Attempt, RenderedSegment, Segment
 from ..synthesize.worker import WorkerStats
 from .local import local_worker
+
+if TYPE_CHECKING:
+    from ..cache import DiskCache
+    from ..synthesize.base import Engine
 
 
 @runtime_checkable
@@ -23,11 +27,11 @@ class SynthesisWorker(Protocol):
     is called once per finished segment, in the driver's process."""
 
     stats: WorkerStats
-    history: dict[str, list[dict]]
+    history: dict[str, list[Attempt]]
     on_done: Callable[[RenderedSegment], None] | None
 
     @property
-    def identity(self) -> dict: ...
+    def identity(self) -> dict[str, Any]: ...
 
     def describe(self) -> str: ...
 
@@ -36,7 +40,7 @@ class SynthesisWorker(Protocol):
     def close(self) -> None: ...
 
 
-def make_worker(cfg: Config, engine=None, cache=None,
+def make_worker(cfg: Config, engine: Engine | None = None, cache: DiskCache | None = None,
                 on_done: Callable[[RenderedSegment], None] | None = None) -> SynthesisWorker:
     """The synthesis worker for `cfg.run.executor`: in this process (local, around `engine` or the one
     `cfg.engine` names), or spread over Ray actors."""
@@ -46,4 +50,4 @@ def make_worker(cfg: Config, engine=None, cache=None,
     return local_worker(cfg, engine, cache, on_done)
 
 
-__all__ = ["SynthesisWorker", "make_worker", "local_worker"]
+__all__ = ["SynthesisWorker", "local_worker", "make_worker"]

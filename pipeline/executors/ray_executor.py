@@ -17,6 +17,7 @@ only reuses what that node rendered. The `pipeline` package must be installed on
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -30,7 +31,7 @@ from ..config import CacheConfig, Config
 from ..errors import EngineError, RenderError
 from ..pace import spec_of
 from ..records import Attempt, RenderedSegment, Segment
-from ..synthesize.worker import WorkerStats
+from ..synthesize.worker import Worker, WorkerStats
 from .local import local_worker
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class EngineActor:
         self._cfg = cfg
         self._cache_root = cache_root
         self._cache_max_bytes = cache_max_bytes
-        self._worker = None
+        self._worker: Worker | None = None
 
     def _get_worker(self):
         if self._worker is None:
@@ -147,7 +148,7 @@ class RayWorker:
             else:
                 ray.init(address="local", num_cpus=_local_cpus(), include_dashboard=False,
                          logging_level=logging.WARNING)
-        except Exception as e:  # noqa: BLE001 - ray.init raises a bare Exception when a node times out starting
+        except Exception as e:  # ray.init raises a bare Exception when a node times out starting
             if address:
                 raise EngineError(f"could not reach the Ray cluster at {address} ({_first_line(e)}); check "
                                   "--ray-address / RAY_ADDRESS, or run 'ray status' there") from e
@@ -239,8 +240,9 @@ class RayWorker:
                     pending.append((batch, tries + 1))
                     continue
                 self._collect(batch, out, delta, history, results)
-        assert all(r is not None for r in results)
-        return results
+        done = [r for r in results if r is not None]
+        assert len(done) == len(results)
+        return done
 
     def _collect(self, batch: list[int], out: list[RenderedSegment], delta: WorkerStats, history: dict,
                  results: list) -> None:
@@ -256,10 +258,8 @@ class RayWorker:
     def close(self) -> None:
         ray = self._ray
         for a in self._actors:
-            try:
+            with contextlib.suppress(Exception):  # already dead, or the cluster is gone: Ray raises its own kinds
                 ray.kill(a)
-            except Exception:  # noqa: BLE001 - already dead, or the cluster is gone
-                pass
         self._actors = []
         if self._connected_here and ray.is_initialized():
             ray.shutdown()

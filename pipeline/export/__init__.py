@@ -20,7 +20,7 @@ from ..config import OutputConfig
 from ..cover import book_cover
 from ..files import atomic_path, inside
 from ..loudness import Loudness, pcm_gaps_floor_db
-from ..records import (Book, BookOutputs, ChapterAudio, ChapterRecord, CheckResult, CoverInfo, FormatLoudness,
+from ..records import (Book, BookOutputs, Chapter, ChapterAudio, ChapterRecord, CheckResult, CoverInfo, FormatLoudness,
                        SegmentRecord)
 from ..subtitles import chapter_cues
 from .book import (place_chapters, write_abs_metadata, write_book_subtitles, write_chapter_list, write_m4b,
@@ -28,13 +28,14 @@ from .book import (place_chapters, write_abs_metadata, write_book_subtitles, wri
 from .encode import aac_samples, encode_to_target
 from .names import EXTENSIONS, chapter_stem, safe_name
 from .tags import tag_chapter
+import itertools
 
 log = logging.getLogger(__name__)
 
 def speech_gaps(audio: ChapterAudio) -> list[tuple[float, float]]:
     """The pauses between consecutive segments' speech, (start, end) in seconds."""
     spans = [(t.start, t.end) for t in audio.timings if t.end > t.start]
-    return [(a[1], b[0]) for a, b in zip(spans, spans[1:]) if b[0] > a[1]]
+    return [(a[1], b[0]) for a, b in itertools.pairwise(spans) if b[0] > a[1]]
 
 
 def _round(x: float) -> float | None:
@@ -82,8 +83,9 @@ class BookExporter:
         self.cover = (data, mime)
         self.cover_source = source
 
-    def chapter_stem(self, chapter) -> str:
-        return chapter_stem(chapter.index, chapter.title, self.width)
+    def chapter_stem(self, chapter: Chapter) -> str:
+        """"NN - Title", the title with its parts ("03 - A Scandal in Bohemia - III"), as a listener sees it."""
+        return chapter_stem(chapter.index, chapter.display_title, self.width)
 
     def _target(self, name: str) -> Path:
         return inside(self.out, self.out / name)
@@ -106,7 +108,7 @@ class BookExporter:
                 pcm = audio.audio
             with atomic_path(target) as tmp:
                 measured, passes = encode_to_target(pcm, audio.sample_rate, tmp, fmt, self.cfg)
-                tag_chapter(tmp, fmt, self.book, ch.title, ch.index, self.total, self.comment, self.cover,
+                tag_chapter(tmp, fmt, self.book, ch.display_title, ch.index, self.total, self.comment, self.cover,
                             self.narrator)
             return fmt, target, measured, passes
 
@@ -126,7 +128,7 @@ class BookExporter:
         # the pauses' noise floor: the assembler writes digital silence between segments and the codecs keep
         # it silent; measured here on the audio handed to the encoders, without decoding every file again
         floor = _round(max(pcm_gaps_floor_db(audio.audio, audio.sample_rate, speech_gaps(audio)), D.SILENCE_FLOOR_DB))
-        if floor > D.PAUSE_FLOOR_DB:
+        if floor is not None and floor > D.PAUSE_FLOOR_DB:
             log.warning("chapter %d: pauses at %.1f dB, above the floor of %.0f dB", ch.index, floor,
                         D.PAUSE_FLOOR_DB)
         spoken = [t for t in audio.timings if t.end > t.start]

@@ -29,7 +29,7 @@ def place_chapters(chapters: list[ChapterRecord], m4b: bool) -> None:
     (from the AAC parts' real lengths), else the chapters' durations end to end."""
     pos = 0.0
     for rec in chapters:
-        span = rec.aac_samples / rec.sample_rate if m4b else rec.duration
+        span = (rec.aac_samples or 0) / rec.sample_rate if m4b else rec.duration     # an M4B part is measured
         rec.start, rec.end = round(pos, 3), round(pos + span, 3)
         pos += span
 
@@ -46,7 +46,7 @@ def write_subtitles(out: Path, stem: str, cues) -> dict[str, str]:
 
 def write_chapter_list(out: Path, chapters: list[ChapterRecord]) -> str:
     atomic_write(inside(out, out / D.CHAPTERS_NAME),
-                 chapters_txt([(rec.start, rec.display_title) for rec in chapters]).encode("utf-8"))
+                 chapters_txt([(rec.span[0], rec.display_title) for rec in chapters]).encode("utf-8"))
     return D.CHAPTERS_NAME
 
 
@@ -55,7 +55,7 @@ def write_book_subtitles(out: Path, book: Book, chapters: list[ChapterRecord]) -
     when some chapter has none."""
     if not chapters or not all((rec.subtitles or {}).get("vtt") for rec in chapters):
         return None
-    cues = book_cues([(rec.start, rec.end, parse_vtt((out / rec.subtitles["vtt"]).read_text(encoding="utf-8")))
+    cues = book_cues([(*rec.span, parse_vtt((out / (rec.subtitles or {})["vtt"]).read_text(encoding="utf-8")))
                       for rec in chapters])
     return write_subtitles(out, book_stem(book.title), cues)
 
@@ -82,7 +82,7 @@ def write_m4b(out: Path, book: Book, chapters: list[ChapterRecord], comment: str
     meta = parts_dir / "chapters.ffmeta"
     parts = [(parts_dir / f"{rec.index:05d}.m4a").resolve() for rec in chapters]
     listing.write_text("".join("file '" + str(p).replace("'", "'\\''") + "'\n" for p in parts), "utf-8")
-    ms = [(int(round(rec.start * 1000)), int(round(rec.end * 1000)), rec.display_title) for rec in chapters]
+    ms = [(round(rec.span[0] * 1000), round(rec.span[1] * 1000), rec.display_title) for rec in chapters]
     meta.write_text(ffmetadata(book, ms), "utf-8")
     try:
         missing = [p.name for p in parts if not p.is_file()]
@@ -97,7 +97,7 @@ def write_m4b(out: Path, book: Book, chapters: list[ChapterRecord], comment: str
     finally:
         listing.unlink(missing_ok=True)
         meta.unlink(missing_ok=True)
-    return M4BInfo(target.name, chapters[-1].end, len(chapters))
+    return M4BInfo(target.name, chapters[-1].span[1], len(chapters))
 
 
 def abs_metadata(book: Book, chapters: list[ChapterRecord], narrator: str) -> dict:

@@ -6,8 +6,12 @@ import base64
 import io
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..records import Book
+
+if TYPE_CHECKING:
+    from mutagen.id3 import Frame
 
 GENRE = "Audiobook"
 
@@ -19,9 +23,9 @@ def isbn_of(book: Book) -> str:
 
 
 def _id3_frames(book: Book, title: str, track: int, total: int, comment: str,
-                cover: tuple[bytes, str] | None, narrator: str = "") -> list:
+                cover: tuple[bytes, str] | None, narrator: str = "") -> list[Frame]:
     from mutagen.id3 import APIC, COMM, TALB, TCON, TDRC, TIT2, TPE1, TPE2, TPOS, TRCK
-    frames = [TIT2(encoding=3, text=title), TALB(encoding=3, text=book.title), TPE1(encoding=3, text=book.author),
+    frames: list[Frame] = [TIT2(encoding=3, text=title), TALB(encoding=3, text=book.title), TPE1(encoding=3, text=book.author),
               TPE2(encoding=3, text=book.author), TRCK(encoding=3, text=f"{track}/{total}"),
               TPOS(encoding=3, text="1/1"), TCON(encoding=3, text=GENRE),
               COMM(encoding=3, lang="eng", desc="", text=comment)]
@@ -69,6 +73,7 @@ def tag_wav(path: Path, book: Book, title: str, track: int, total: int, comment:
     f = WAVE(path)
     if f.tags is None:
         f.add_tags()
+    assert f.tags is not None
     for frame in _id3_frames(book, title, track, total, comment, cover, narrator):
         f.tags.add(frame)
     f.save(v2_version=3)
@@ -87,12 +92,9 @@ def _flac_picture(cover: tuple[bytes, str]):
 def tag_vorbis(path: Path, fmt: str, book: Book, title: str, track: int, total: int, comment: str,
                cover: tuple[bytes, str] | None = None, narrator: str = "") -> None:
     """Vorbis comments (FLAC, Opus), cover as a FLAC picture block."""
-    if fmt == "flac":
-        from mutagen.flac import FLAC
-        f = FLAC(path)
-    else:
-        from mutagen.oggopus import OggOpus
-        f = OggOpus(path)
+    from mutagen.flac import FLAC
+    from mutagen.oggopus import OggOpus
+    f: FLAC | OggOpus = FLAC(path) if fmt == "flac" else OggOpus(path)
     values = {"title": title, "album": book.title, "artist": book.author, "albumartist": book.author,
               "tracknumber": str(track), "tracktotal": str(total), "discnumber": "1", "genre": GENRE}
     # readers (ffmpeg, so Audiobookshelf) take DESCRIPTION and COMMENT as one field: the book's description
@@ -109,7 +111,7 @@ def tag_vorbis(path: Path, fmt: str, book: Book, title: str, track: int, total: 
         f[key] = [value]
     if cover:
         pic = _flac_picture(cover)
-        if fmt == "flac":
+        if isinstance(f, FLAC):
             f.clear_pictures()
             f.add_picture(pic)
         else:

@@ -29,7 +29,7 @@ FRONT_BACK_TYPES = {
     "colophon", "loi", "lot", "index", "seriespage", "other-credits", "z3998:publisher-logo",
     "contributors", "errata", "revision-history", "se:uncopyright", "z3998:uncopyright", "uncopyright",
     "imprimatur", "landmarks", "page-list", "copyright", "license", "endnotes", "footnotes", "rearnotes",
-    "copyright-page", "title-page", "other.ms-coverimage-standard", "other.ms-coverimage", "acknowledgments-page",
+    "other.ms-coverimage-standard", "other.ms-coverimage", "acknowledgments-page",
 }
 # EPUB 2 guide / landmarks types that mark where the book's own text begins
 BODY_START_TYPES = {"text", "bodymatter", "start"}
@@ -401,8 +401,8 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
         for name in docs:
             for b in blocks(name):
                 if b.is_note:
-                    for i in b.ids:
-                        notes_by_id.setdefault(i, b.paragraph)
+                    for note_id in b.ids:
+                        notes_by_id.setdefault(note_id, b.paragraph)
 
     skipped_parents: set[str] = set()
     chapters: list[Chapter] = []

@@ -79,7 +79,7 @@ def _inline_text(token) -> str:
             name = tag.group(2).lower() if tag else ""
             if name in _BREAKING_TAGS:
                 out.append(" ")           # <br>, <p>, <div>...: words on either side are apart
-            elif name == "sup" and not tag.group(1):
+            elif name == "sup" and tag is not None and not tag.group(1):
                 sup = []
             elif name == "sup" and sup is not None:
                 marker = "".join(sup)     # a note marker (<sup>2</sup>, <sup>*</sup>) is not read
@@ -160,8 +160,10 @@ def read_markdown(text: str, path: Path, *, title: str | None = None, include_fr
             code_blocks += 1
         elif t == "html_block":
             words = clean_space(drop_refs(_html_text(tok.content)))
-            if words:
-                (items if list_depth else blocks).append(words if list_depth else ("para", ParagraphKind.TEXT, words))
+            if words and list_depth:
+                items.append(words)
+            elif words:
+                blocks.append(("para", ParagraphKind.TEXT, words))
         elif t == "hr":
             blocks.append(("break",))
         i += 1

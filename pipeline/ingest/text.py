@@ -28,6 +28,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..records import Book, Chapter, Paragraph, ParagraphKind
 from .xhtml import clean_space
+import itertools
 
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
                  r"sixteen|seventeen|eighteen|nineteen|twenty|first|second|third|fourth|fifth|sixth|seventh|"
@@ -88,7 +89,7 @@ def strip_gutenberg(text: str) -> tuple[str, dict[str, str]]:
     meta: dict[str, str] = {}
     end = min((m.start() for m in (_GUTENBERG_END.search(text), _GUTENBERG_END_OLD.search(text)) if m),
               default=len(text))
-    starts = [m for m in _GUTENBERG_START.finditer(text, 0, min(end, 400_000))]
+    starts = list(_GUTENBERG_START.finditer(text, 0, min(end, 400_000)))
     start = starts[-1] if starts else None      # a 1990s SMALL PRINT header may precede a later START line
     if start:
         header = text[: start.start()]
@@ -150,9 +151,9 @@ def _is_prose(block: str) -> bool:
 def _toc_like(block: str) -> bool:
     """A block of contents entries: short lines, none of them running text."""
     lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
-    return bool(lines) and all(len(ln) <= 90 for ln in lines) and not _is_prose(block) or \
-        len(lines) >= 3 and sum(len(ln) <= 90 for ln in lines) >= 0.8 * len(lines) and \
-        sum(bool(re.search(r"\d+$|^[IVXLC]+\b|^chapter\b", ln, re.I)) for ln in lines) >= 0.6 * len(lines)
+    return (bool(lines) and all(len(ln) <= 90 for ln in lines) and not _is_prose(block)) or \
+        (len(lines) >= 3 and sum(len(ln) <= 90 for ln in lines) >= 0.8 * len(lines) and \
+        sum(bool(re.search(r"\d+$|^[IVXLC]+\b|^chapter\b", ln, re.I)) for ln in lines) >= 0.6 * len(lines))
 
 
 # C0/C1 control characters other than tab and line breaks: never text a narrator reads or a subtitle shows
@@ -274,16 +275,16 @@ def read_text(path: str | Path, title: str | None = None, *, include_front_matte
     preamble: list[Paragraph] = []
     scene_break = False
     part: list[str] = []          # the title of an empty heading ("BOOK THE FIRST") over the chapters after it
-    for block, found in zip(blocks, headings):
+    for block, found_heading in zip(blocks, headings, strict=True):
         if not block.strip():
             continue
-        if found:
+        if found_heading:
             said: list[str] = []
             if current is not None and len(current.paragraphs) == 1:
                 chapters.pop()                 # a heading with nothing under it: the part the next ones are in
                 part = [current.title]
                 said = [current.title]
-            current = Chapter(index=len(chapters) + 1, title=_ITALICS.sub("", found[0]), paragraphs=[], source=p.name,
+            current = Chapter(index=len(chapters) + 1, title=_ITALICS.sub("", found_heading[0]), paragraphs=[], source=p.name,
                               parents=list(part))
             current.paragraphs += [Paragraph(t, ParagraphKind.TITLE) for t in (*said, current.title)]
             chapters.append(current)
@@ -350,7 +351,7 @@ def _blocks(text: str) -> tuple[list[str], list[int]]:
         blocks.append("\n".join(cur))
     out: list[str] = []
     out_gaps: list[int] = []
-    for k, (b, gap) in enumerate(zip(blocks, gaps)):
+    for k, (b, gap) in enumerate(zip(blocks, gaps, strict=True)):
         first, _, rest = b.strip().partition("\n")
         if k == 0 and rest and first.isupper() and len(first) <= 80 and _is_prose(rest):
             out += [first, rest]               # the title line right above the story's first paragraph
@@ -374,8 +375,9 @@ def _field_header(blocks: list[str], gaps: list[int]) -> tuple[list[str], list[i
     n = 0
     while n < min(len(blocks), 6):
         lines = [ln.strip() for ln in blocks[n].split("\n") if ln.strip()]
-        fields = [_FIELD_LINE.match(ln) for ln in lines]
-        if not all(fields):
+        matches = [_FIELD_LINE.match(ln) for ln in lines]
+        fields = [m for m in matches if m is not None]
+        if len(fields) < len(matches):
             break
         for m in fields:
             meta.setdefault(m.group(1).lower().replace("year", "original publication")
@@ -393,7 +395,7 @@ def _run_headings(blocks: list[str]) -> frozenset[str]:
     lone = [b.strip() for b in blocks if "\n" not in b.strip() and len(b.strip()) <= 12]
 
     def rising(vals: list) -> bool:
-        return sum(1 for a, b in zip(vals, vals[1:]) if b > a) >= 0.8 * (len(vals) - 1)
+        return sum(1 for a, b in itertools.pairwise(vals) if b > a) >= 0.8 * (len(vals) - 1)
 
     out: set[str] = set()
     letters = [b for b in lone if _LETTER_LINE.match(b)]
@@ -454,7 +456,7 @@ def _subtitle_like(block: str, heading) -> bool:
     bare = line.rstrip("\"'\u201d\u2019)")
     words = bare.rstrip(".").split()
     title_case = all(w[:1].isupper() or not w[:1].isalpha() or w.lower() in _SMALL_WORDS for w in words)
-    if bare.endswith(".") and not bare.endswith("..") and (line.isupper() or title_case and 2 <= len(words) <= 8):
+    if bare.endswith(".") and not bare.endswith("..") and (line.isupper() or (title_case and 2 <= len(words) <= 8)):
         bare = bare[:-1]                      # "MARLEY'S GHOST.", "The Storm." (not "It rained.")
     return bool(bare) and bare[-1] not in ".!?,;:\u2014-"
 
@@ -490,7 +492,7 @@ def _paragraph(block: str) -> Paragraph:
 
 def _named(key: str, listed: set[str]) -> bool:
     """Whether a contents entry names the heading `key` ("stave i" names "stave i. marley's ghost 1")."""
-    return any(e == key or e.startswith(key) and not e[len(key)].isalnum() for e in listed)
+    return any(e == key or (e.startswith(key) and not e[len(key)].isalnum()) for e in listed)
 
 
 def _front_matter(blocks: list[str], heading=None) -> tuple[list[str], list[str]]:
@@ -512,8 +514,8 @@ def _front_matter(blocks: list[str], heading=None) -> tuple[list[str], list[str]
                 nb = blocks[i]
                 nxt = blocks[i + 1] if i + 1 < len(blocks) else ""
                 key = " ".join(nb.split()).rstrip(".").lower()
-                if heading(nb) is not None and (_named(key, listed) or nxt and heading(nxt) is None
-                                                           and not _toc_like(nxt)):
+                if heading(nb) is not None and (_named(key, listed) or (nxt and heading(nxt) is None
+                                                           and not _toc_like(nxt))):
                     break
                 listed.update(" ".join(ln.split()).rstrip(".").lower() for ln in nb.split("\n") if ln.strip())
                 if heading(nb) is None and not _toc_like(nb):

@@ -32,7 +32,7 @@ def collapse(text: str) -> str:
     if "  " in text or _ODD_SPACE.search(text):
         return _SPACES.sub(" ", text)
     return text
-_DASH_CHARS = str.maketrans({c: "\u2014" for c in "\u2013\u2015\u2e3a\u2e3b\ufe58"})
+_DASH_CHARS = str.maketrans(dict.fromkeys("\u2013\u2015\u2e3a\u2e3b\ufe58", "\u2014"))
 _ODD_DASH = re.compile("[\u2013\u2015\u2e3a\u2e3b\ufe58]")
 _DOUBLE_HYPHEN = re.compile(r"-{2,}")
 _DASH = re.compile(r" ?\u2014+ ?|(?<= )-(?= )")
@@ -142,8 +142,20 @@ def is_speakable(text: str) -> bool:
     return all(c in SPEAKABLE for c in text)
 
 
-__all__ = ["normalize", "clean_unicode", "fix_quotes", "balance_quotes", "Lexicon", "load_lexicon", "SPEAKABLE",
-           "is_speakable", "unsupported_scripts", "tidy", "pauses", "spell_initialisms"]
+__all__ = [
+    "SPEAKABLE",
+    "Lexicon",
+    "balance_quotes",
+    "clean_unicode",
+    "fix_quotes",
+    "is_speakable",
+    "load_lexicon",
+    "normalize",
+    "pauses",
+    "spell_initialisms",
+    "tidy",
+    "unsupported_scripts",
+]
 
 
 def explain(text: str, lexicon=None) -> tuple[str, list[tuple[str, str, str]]]:

@@ -38,7 +38,7 @@ _MULTI = {
     "\u00a2": " cents", "\u2030": " per mille", "\u00ba": "\u00b0", "\u02da": "\u00b0",
 }
 _ONE_TO_ONE = str.maketrans({
-    **{c: "'" for c in SINGLE_QUOTES}, **{c: '"' for c in DOUBLE_QUOTES}, **{c: "-" for c in _HYPHENS},
+    **dict.fromkeys(SINGLE_QUOTES, "'"), **dict.fromkeys(DOUBLE_QUOTES, '"'), **dict.fromkeys(_HYPHENS, "-"),
 })
 _ONE_TO_ONE_ANY = re.compile("[" + re.escape(SINGLE_QUOTES + DOUBLE_QUOTES + _HYPHENS) + "]")
 _MULTI_RE = re.compile("|".join(re.escape(k) for k in _MULTI))
@@ -79,10 +79,10 @@ def _script(ch: str) -> str:
 
 _GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψωϛ",
                   ["a", "b", "g", "d", "e", "z", "e", "th", "i", "k", "l", "m", "n", "x", "o", "p", "r", "s", "s",
-                   "t", "u", "ph", "ch", "ps", "o", "st"]))
+                   "t", "u", "ph", "ch", "ps", "o", "st"], strict=True))
 _CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
                      ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s",
-                      "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
+                      "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"], strict=True))
 _ROMANIZE = _GREEK | _CYRILLIC
 
 
@@ -102,10 +102,7 @@ def _translit_char(ch: str) -> str:
     if out is None:
         base = unicodedata.normalize("NFKD", ch)
         plain = "".join(c for c in base if not unicodedata.combining(c))
-        if plain.isascii() and plain:
-            out = plain
-        else:
-            out = (_romanize(plain) if len(plain) == 1 else None) or ch
+        out = plain if plain.isascii() and plain else (_romanize(plain) if len(plain) == 1 else None) or ch
         _TRANSLIT[ch] = out
     return out
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +45,7 @@ class Lexicon:
         return self._pattern.sub(sub, text)
 
 
-def load_lexicon(paths: list[str | Path] | None = None, bundled: bool = True) -> Lexicon:
+def load_lexicon(paths: Sequence[str | Path] | None = None, bundled: bool = True) -> Lexicon:
     lex = Lexicon()
     files = ([BUNDLED] if bundled and BUNDLED.is_file() else []) + [Path(p) for p in paths or []]
     for path in files:

@@ -166,7 +166,7 @@ def _time(m: re.Match) -> str:
     if ap:
         words += " AM" if ap in "Aa" else " PM"
         rest = m.string[m.end():m.end() + 2]
-        if m.group(0).endswith(".") and (not rest.strip() or rest[:1].isspace() and rest[1:2].isupper()):
+        if m.group(0).endswith(".") and (not rest.strip() or (rest[:1].isspace() and rest[1:2].isupper())):
             words += "."      # "at 3 p.m." ends its sentence: the period was both
     return words
 
@@ -290,7 +290,7 @@ def _range(m: re.Match) -> str:
     if len(a) > MAX_CARDINAL_DIGITS or len(b) > MAX_CARDINAL_DIGITS:
         return f"{digits(a)} to {digits(b)}"
     ia, ib = int(a), int(b)
-    if len(a) == 4 and 1000 <= ia <= 2099 and (len(b) == 4 and ia < int(b) or len(b) == 2):
+    if len(a) == 4 and 1000 <= ia <= 2099 and ((len(b) == 4 and ia < int(b)) or len(b) == 2):
         if len(b) == 2:             # 1914-18 -> nineteen fourteen to eighteen
             return f"{year_words(ia)} to {year_words(ia // 100 * 100 + ib) if ia % 100 < ib else cardinal(ib)}"
         return f"{year_words(ia)} to {year_words(ib)}"

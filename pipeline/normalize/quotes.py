@@ -16,7 +16,7 @@ ELISIONS = frozenset({
     "tis", "twas", "twere", "twill", "twould", "em", "cause", "cos", "til", "till", "bout", "round", "n",
     "im", "er", "ere", "ave", "appen", "ow", "e", "is", "alf", "orrible", "ome", "ouse", "ad", "ead",
     "eaven", "ello", "allo", "ullo", "arf", "urt", "uman", "un", "nuff", "kay", "scuse", "spect", "fraid",
-    "gainst", "mongst", "neath", "tween", "twixt", "bout", "mid", "midst", "pon", "prentice", "twill",
+    "gainst", "mongst", "neath", "tween", "twixt", "mid", "midst", "pon", "prentice",
 })
 
 
@@ -50,9 +50,8 @@ def fix_quotes(text: str) -> str:
                 continue                                    # a lone ' between spaces
             word = _word_after(text, i)
             after = text[i + 1 + len(word)] if i + 1 + len(word) < n else " "
-            if word in ELISIONS and (word != "n" or after == "'"):
-                if not (word == "is" and _closes_soon(text, i)):
-                    continue                                # 'tis, 'em, 'n'
+            if word in ELISIONS and (word != "n" or after == "'") and not (word == "is" and _closes_soon(text, i)):
+                continue                                    # 'tis, 'em, 'n'
             roles.append((i, "open"))
         else:   # after a letter, a digit or punctuation, before a space, punctuation or the end
             after = text[i + 1:i + 3]
@@ -116,7 +115,7 @@ def _closes_soon(text: str, i: int) -> bool:
     """Whether a quote that could start an elision ('e, 'is) is followed by a closing quote before a
     sentence ends: then it opens dialogue ('Is it?' he asked)."""
     j = text.find("'", i + 1, i + 400)
-    return j > 0 and text[j - 1] in ".,!?;:" or (j > 0 and j + 1 >= len(text))
+    return (j > 0 and text[j - 1] in ".,!?;:") or (j > 0 and j + 1 >= len(text))
 
 
 def _first_nonspace(text: str) -> int:
@@ -132,7 +131,7 @@ def balance_quotes(text: str) -> str:
     if text.count('"') % 2 == 0:
         first = text.find('"')
         if first <= 0 or text[first - 1].isspace() or text[first - 1] in "([-" \
-                or text[first + 1:first + 2] not in ("", " ") and text[first + 1:first + 2].isalnum():
+                or (text[first + 1:first + 2] not in ("", " ") and text[first + 1:first + 2].isalnum()):
             return text
         # the piece starts inside a quotation and ends inside another ('I will," he went on, "tell you'):
         # open the first and close the last, so the quotes pair up as the book pairs them

@@ -53,11 +53,9 @@ def _abbr(m: re.Match) -> str:
     number_before = bool(re.search(r"\d ?$", before))
     number_after = bool(re.match(r" ?[\d#]", after))
     if abbr in _NUMBER_ONLY:
-        if abbr in _AFTER_NUMBER and number_before:
-            pass
-        elif abbr in _BEFORE_NUMBER and number_after and (abbr not in _AFTER_NUMBER or abbr == "pp."):
-            pass
-        else:
+        after_a_number = abbr in _AFTER_NUMBER and number_before
+        before_a_number = abbr in _BEFORE_NUMBER and number_after and (abbr not in _AFTER_NUMBER or abbr == "pp.")
+        if not (after_a_number or before_a_number):
             return abbr
     word = _BEFORE_NUMBER.get(abbr, ABBREVIATIONS.get(abbr, abbr)) if abbr in _NUMBER_ONLY else ABBREVIATIONS[abbr]
     if abbr.endswith(".") and abbr in _SENTENCE_FINAL_OK and (not after.strip() or after[1:2].isupper()):
@@ -135,7 +133,7 @@ REGNAL_NAMES = frozenset({
     "Louis", "Philip", "Philippe", "Napoleon", "Peter", "Catherine", "Frederick", "Friedrich", "Wilhelm",
     "Alexander", "Nicholas", "Ivan", "Pius", "Leo", "Gregory", "Benedict", "Innocent", "Clement", "Urban",
     "Boniface", "Paul", "Alfonso", "Ferdinand", "Carlos", "Juan", "Victor", "Umberto", "Gustav", "Gustavus",
-    "Christian", "Frederik", "Haakon", "Olaf", "Harald", "Malcolm", "David", "Robert", "Alexander", "Stephen",
+    "Christian", "Frederik", "Haakon", "Olaf", "Harald", "Malcolm", "David", "Robert", "Stephen",
     "Constantine", "Justinian", "Otto", "Rudolf", "Leopold", "Joseph", "Francis", "Franz", "Ludwig", "Rama",
     "Ramesses", "Ramses", "Thutmose", "Amenhotep", "Ptolemy", "Antiochus", "Selim", "Mehmed", "Suleiman",
     "Cosimo", "Lorenzo", "Pedro", "Manuel", "Sancho", "Alfred", "Edmund", "Harold", "Canute", "Cnut",
@@ -170,7 +168,7 @@ def _roman_token(m: re.Match) -> str:
     if not before[-1:].isspace():
         return r
     word = before[:-1].rsplit(None, 1)[-1].lstrip("(\"'[") if before[:-1].strip() else ""
-    if not word[:1].isalpha() or not (word.isalpha() or word[:-1].isalpha() and word[-1] == "."):
+    if not word[:1].isalpha() or not (word.isalpha() or (word[:-1].isalpha() and word[-1] == ".")):
         return r
     if word.lower() in _NUMBERED:
         if r == "i" or (r == "I" and (word[0].islower() or word.lower() in _PRONOUN_AFTER)):

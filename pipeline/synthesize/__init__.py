@@ -46,4 +46,4 @@ def load_engine(cfg: EngineConfig) -> Engine:
     raise EngineError(f"unknown engine '{name}'")
 
 
-__all__ = ["Engine", "SynthRequest", "segment_seed", "choose_engine", "load_engine"]
+__all__ = ["Engine", "SynthRequest", "choose_engine", "load_engine", "segment_seed"]

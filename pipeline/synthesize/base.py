@@ -7,6 +7,7 @@ from __future__ import annotations
 import abc
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from ..pace import HIBARI, expected_seconds
 from ..records import EngineOutput
@@ -25,7 +26,7 @@ class SynthRequest:
 def segment_seed(text: str, attempt: int = 0) -> int:
     """A seed from the segment's content and attempt number: the same text renders the same audio,
     whichever batch it runs in, and a re-render after a failed check samples differently."""
-    digest = hashlib.sha256(f"{attempt}\x00{text}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{attempt}\x00{text}".encode()).digest()
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
@@ -62,7 +63,7 @@ class Engine(abc.ABC):
         it makes at each sentence or clause end inside the text (what the duration check compares with)."""
         return expected_seconds(text, self.chars_per_second)
 
-    def identity(self) -> dict:
+    def identity(self) -> dict[str, Any]:
         """Everything about the engine that changes the audio: model, version, voice, sampling settings.
         It goes into the manifest and into every segment's cache key."""
         return {"engine": self.name, "sample_rate": self.sample_rate}
@@ -70,5 +71,5 @@ class Engine(abc.ABC):
     def describe(self) -> str:
         return self.name
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: an engine with nothing to free keeps this one
         """Free the model (GPU memory, threads)."""

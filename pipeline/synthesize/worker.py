@@ -77,9 +77,9 @@ class Worker:
         todo: list[int] = []
         for i, seg in enumerate(segments):
             if not seg.normalized.strip(" .,;:!?\"'-"):
-                results[i] = RenderedSegment(seg, np.zeros(0, np.float32), self.engine.sample_rate,
-                                             checks=[Check("empty", True, None, "nothing to say")])
-                self._done(results[i])
+                results[i] = done = RenderedSegment(seg, np.zeros(0, np.float32), self.engine.sample_rate,
+                                                    checks=[Check("empty", True, None, "nothing to say")])
+                self._done(done)
                 continue
             if self.cache is not None:
                 hit = self.cache.get(self.cache.key(seg.normalized, self._identity))
@@ -92,12 +92,12 @@ class Worker:
                     hit = None            # passed under the settings it was made with, not under these
                 if hit is not None:
                     audio, meta = hit
-                    results[i] = RenderedSegment(seg, audio, self.engine.sample_rate, seed=meta.get("seed", 0),
-                                                 attempts=meta.get("attempts", 1), cached=True, checks=checks,
-                                                 finish_reason=meta.get("finish_reason", "stop"),
-                                                 repetition=meta.get("repetition"))
+                    results[i] = done = RenderedSegment(
+                        seg, audio, self.engine.sample_rate, seed=meta.get("seed", 0),
+                        attempts=meta.get("attempts", 1), cached=True, checks=checks,
+                        finish_reason=meta.get("finish_reason", "stop"), repetition=meta.get("repetition"))
                     self.stats.reused += 1
-                    self._done(results[i])
+                    self._done(done)
                     continue
             todo.append(i)
 

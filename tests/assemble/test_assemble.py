@@ -10,6 +10,7 @@ from pipeline.loudness import normalize_loudness
 from pipeline.config import OutputConfig, PauseConfig
 from pipeline.loudness import integrated_lufs, measure_pcm
 from pipeline.records import Chapter, Pause, RenderedSegment, Segment
+import itertools
 
 
 def _speechlike(seconds: float, rate: int, seed: int) -> np.ndarray:
@@ -51,7 +52,7 @@ def test_pauses_by_kind_head_tail_and_one_output_rate(engine_rate):
         voiced = len(r.audio) / engine_rate - 0.6
         assert timing.end - timing.start == pytest.approx(voiced + 2 * pauses.trim_keep_s, abs=0.03)
     # silence where the pauses are: nothing but zeros (or resampler ringing far below -60 dB)
-    for a, b in zip(t, t[1:]):
+    for a, b in itertools.pairwise(t):
         gap = audio.audio[int((a.end + 0.05) * 44_100):int((b.start - 0.05) * 44_100)]
         assert measure_pcm(gap, 44_100).rms_db < -90
 

@@ -127,7 +127,7 @@ def test_rendered_subtitles_follow_the_conventions(sample_epub, tmp_path):
             text_lines = b[2:]
             assert 1 <= len(text_lines) <= 2, b
             assert all(len(ln) <= 42 or " " not in ln for ln in text_lines), b
-            start, end = (sum(float(x) * m for x, m in zip(t.replace(",", ".").split(":"), (3600, 60, 1)))
+            start, end = (sum(float(x) * m for x, m in zip(t.replace(",", ".").split(":"), (3600, 60, 1), strict=True))
                           for t in b[1].split(" --> "))
             assert abs(start - prev_end) < 0.002 or prev_end == 0.0
             assert end > start

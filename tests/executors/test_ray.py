@@ -188,7 +188,7 @@ def ray_instance():
     import ray
     try:
         ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="WARNING")
-    except Exception as e:  # noqa: BLE001 - Ray's 30 s start-up limit on an overloaded machine: once more
+    except Exception as e:  # Ray's 30 s start-up limit on an overloaded machine: once more
         if "timed out during startup" not in str(e):
             raise
         ray.shutdown()
@@ -211,7 +211,7 @@ def test_ray_shelf_on_an_existing_cluster_equals_local_executor(ray_instance, sh
     """RAY_ADDRESS=... render SHELF --out OUT --executor ray: the CLI joins the cluster, renders the same
     audio as the local executor, and takes its actors away again, leaving the cluster up."""
     ray, address = ray_instance
-    proc, _, titles = _render_on_ray(shelf, tmp_path / "out", tmp_path / "cache", address=address)
+    proc, _, _titles = _render_on_ray(shelf, tmp_path / "out", tmp_path / "cache", address=address)
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "out" / "corpus.json").read_text())["done"] == 2
     got = _pcm(tmp_path / "out")
@@ -250,7 +250,7 @@ def _two_free_cpus(ray) -> None:
 
 def _assert_same_audio(got, expected) -> None:
     assert [r.segment for r in got] == [r.segment for r in expected]
-    for g, e in zip(got, expected):
+    for g, e in zip(got, expected, strict=True):
         assert np.array_equal(g.audio, e.audio) and (g.seed, g.attempts) == (e.seed, e.attempts), g.segment.id
 
 

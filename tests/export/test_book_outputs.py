@@ -20,6 +20,7 @@ from pipeline.loudness import gaps_floor_db, measure_file, measure_pcm
 from pipeline.audio import frame_rms
 from pipeline.plan import plan_book
 from tests.conftest import run_cli
+import itertools
 
 FORMATS = ("mp3", "opus", "flac", "wav")
 RATE = 44_100
@@ -76,7 +77,7 @@ def _encoded_chapters(out, manifest):
     for c in manifest["chapters"]:
         for fmt in FORMATS:
             yield f"{fmt}:{c['index']}", decode_pcm(str(out / c["files"][fmt]), RATE)[0], c
-        yield f"m4b:{c['index']}", whole[int(round(c["start"] * RATE)):int(round(c["end"] * RATE))], c
+        yield f"m4b:{c['index']}", whole[round(c["start"] * RATE):round(c["end"] * RATE)], c
 
 
 def test_loudness_peak_floor_head_and_tail_on_the_encoded_files(book):
@@ -87,7 +88,7 @@ def test_loudness_peak_floor_head_and_tail_on_the_encoded_files(book):
         assert abs(m.rms_db - cfg.output.target_rms_db) <= 1.0, (label, m)
         assert m.peak_db <= cfg.output.peak_db, (label, m)
         segs = [(s["start"], s["start"] + s["duration"]) for s in c["segment_list"]]
-        gaps = [(a[1], b[0]) for a, b in zip(segs, segs[1:])]
+        gaps = [(a[1], b[0]) for a, b in itertools.pairwise(segs)]
         assert gaps and gaps_floor_db(audio, RATE, gaps) <= D.PAUSE_FLOOR_DB, label
         head, tail = _speech_edges(audio)
         assert 0.5 <= head <= 1.0 and 1.0 <= tail <= 5.0, (label, head, tail)

@@ -15,6 +15,7 @@ from lxml import etree
 from pipeline.ffmpeg import run_ffmpeg
 from tests.conftest import BIERCE, WODEHOUSE, run_cli
 from tests.epubs import LOREM, build_epub, para
+import itertools
 
 SMIL = "{http://www.w3.org/ns/SMIL}"
 
@@ -88,7 +89,7 @@ def _check_overlays(epub: Path, manifest: dict) -> dict[int, int]:
         assert summed == pytest.approx(durations[item.get("id")], abs=0.002)
     for chapter, spans in clips.items():
         assert spans[0][0] == 0.0
-        for (_, e1), (b2, _) in zip(spans, spans[1:]):
+        for (_, e1), (b2, _) in itertools.pairwise(spans):
             assert b2 == pytest.approx(e1, abs=1e-6)                                 # in order, contiguous
         assert spans[-1][1] == pytest.approx(records[chapter]["duration"], abs=0.03)
         assert len(spans) == len(records[chapter]["segment_list"])                 # a clip per segment
@@ -338,7 +339,7 @@ def test_two_partial_renders_make_one_book_in_every_whole_book_output(tmp_path):
     epub = out / manifest["readalong"]
     assert _epubcheck(epub) == []
     assert _check_overlays(epub, manifest) == {i: len(c["segment_list"]) for i, c in
-                                               zip((1, 2, 3, 4), manifest["chapters"])}
+                                               zip((1, 2, 3, 4), manifest["chapters"], strict=True)}
 
 
 def test_a_source_epubcheck_faults_gives_generated_pages_that_pass(tmp_path):

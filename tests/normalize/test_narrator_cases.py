@@ -296,7 +296,7 @@ for unit, (one, many) in UNITS.items():               # every unit: spaced, glue
     SWEEP.append(("measure", f"about 1 {unit} more", f"about one {one} more"))
     SWEEP.append(("measure", f"about 7{unit} more", f"about seven {many} more"))
     SWEEP.append(("measure", f"about 2.5 {unit}.", f"about two point five {many}."))
-for caps, one, many in (("KG", "kilogram", "kilograms"), ("KM", "kilometer", "kilometers"),
+for caps, _one, many in (("KG", "kilogram", "kilograms"), ("KM", "kilometer", "kilometers"),
                         ("CM", "centimeter", "centimeters"), ("LBS", "pound", "pounds"), ("MPH", "mile per hour",
                                                                                           "miles per hour")):
     SWEEP.append(("measure", f"only 15{caps} left", f"only fifteen {many} left"))
@@ -310,7 +310,7 @@ for sign, (one, many) in CURRENCIES.items():          # every currency: one, man
     SWEEP.append(("money", f"a {sign}4 billion deal", f"a four billion {one} deal"))
     SWEEP.append(("money", f"it cost {sign}3m in all", f"it cost three million {many} in all"))
     SWEEP.append(("money", f"from {sign}5-{sign}9", f"from five to nine {many}"))
-for code, (one, many) in {"USD": ("US dollar", "US dollars"), "EUR": ("euro", "euros"), "GBP": ("pound", "pounds"),
+for code, (_one, many) in {"USD": ("US dollar", "US dollars"), "EUR": ("euro", "euros"), "GBP": ("pound", "pounds"),
                           "JPY": ("yen", "yen"), "CAD": ("Canadian dollar", "Canadian dollars")}.items():
     SWEEP.append(("money", f"{code} 30", f"thirty {many}"))
     SWEEP.append(("money", f"30 {code}", f"thirty {many}"))

@@ -5,6 +5,7 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,13 +14,13 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("safetensors")
 pytest.importorskip("tokenizers")
 
-from pipeline.errors import EngineError  # noqa: E402
-from pipeline.synthesize.base import SynthRequest, segment_seed  # noqa: E402
-from pipeline.synthesize.soprano.weights import find_weights  # noqa: E402
-from tests.conftest import BIERCE, ROOT, WODEHOUSE, run_cli  # noqa: E402
+from pipeline.errors import EngineError  # noqa: E402 - after the importorskip above: without torch the module skips
+from pipeline.synthesize.base import SynthRequest, segment_seed  # noqa: E402 - after the importorskip above: without torch the module skips
+from pipeline.synthesize.soprano.weights import find_weights  # noqa: E402 - after the importorskip above: without torch the module skips
+from tests.conftest import BIERCE, ROOT, WODEHOUSE, run_cli  # noqa: E402 - after the importorskip above: without torch the module skips
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from make_soprano_checkpoint import build  # noqa: E402
+from make_soprano_checkpoint import build  # noqa: E402 - scripts/ joins sys.path just above
 
 WORDS = ("the keeper climbed the stairs and lit the lamp while a storm came in from the sea over the rocks "
          "and the gulls cried about the boat that would not return until morning").split()
@@ -117,7 +118,7 @@ def test_length_cap_from_text_never_over_512(engine):
     plain = request("A sentence of some forty characters here.")
     assert engine.cap_tokens(plain) == math.ceil(len("A sentence of some forty characters here.") / 14 * 15.625 * 2.5 + 1)
     outs = engine.synthesize_batch([short, plain])
-    for req, out in zip([short, plain], outs):
+    for req, out in zip([short, plain], outs, strict=True):
         assert out.tokens <= engine.cap_tokens(req)
         assert out.finish_reason in ("stop", "length")
         assert (out.finish_reason == "length") == (out.tokens == engine.cap_tokens(req))
@@ -184,7 +185,7 @@ def test_decoder_matches_the_reference_package(engine, ckpt):
     g = torch.Generator().manual_seed(3)
     hidden = [torch.randn(n, engine.lm.shape.hidden, generator=g) for n in (9, 4, 15)]
     ours = engine.decoder.decode(hidden)                   # one batch, padded to the longest
-    for h, a in zip(hidden, ours):
+    for h, a in zip(hidden, ours, strict=True):
         with torch.no_grad():
             want = ref(h.T[None])[0]
         assert a.shape == want.shape == ((h.shape[0] - 1) * 2048,)
@@ -223,7 +224,7 @@ def test_missing_weights(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
     monkeypatch.delenv("SOPRANO_MODEL_PATH", raising=False)
     assert find_weights("") is None                          # nothing named, nothing cached: auto picks hibari
-    with pytest.raises(EngineError, match="Soprano weights folder not found: .*--model-path"):
+    with pytest.raises(EngineError, match=r"Soprano weights folder not found: .*--model-path"):
         find_weights(str(tmp_path / "nowhere"))
     monkeypatch.setenv("SOPRANO_MODEL_PATH", str(tmp_path / "nowhere"))
     with pytest.raises(EngineError):
@@ -387,7 +388,7 @@ def test_cpu_features_follow_the_caps_a_process_is_given():
             "print(f.isa, f.bf16_native, f.int8_native, choose('auto', torch.device('cpu'), 'decoder'), "
             "choose('auto', torch.device('cpu'), 'lm'), "
             "any(x.startswith('avx512') for x in f.flags))")
-    flags = open("/proc/cpuinfo").read() if sys.platform.startswith("linux") else ""
+    flags = Path("/proc/cpuinfo").read_text() if sys.platform.startswith("linux") else ""
     if " avx2 " not in flags:
         pytest.skip("the host has no AVX2")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT),
@@ -467,7 +468,7 @@ def test_decoder_packs_sequences_yet_each_sounds_as_alone(ckpt, precision):
     g = torch.Generator().manual_seed(9)
     hidden = [torch.rand(n, dec.in_dim, generator=g) for n in (12, 1, 30, 2, 7, 25, 9)]
     together = dec.decode(hidden)
-    for h, audio in zip(hidden, together):
+    for h, audio in zip(hidden, together, strict=True):
         alone = dec.decode([h])[0]
         assert audio.shape == alone.shape == ((h.shape[0] - 1) * 2048,)
         if precision == "int8":

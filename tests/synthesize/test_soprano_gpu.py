@@ -11,11 +11,11 @@ torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")]
 
-from pipeline.synthesize.base import SynthRequest, segment_seed  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from pipeline.synthesize.base import SynthRequest, segment_seed  # noqa: E402 - after the importorskip above: without torch the module skips
+from tests.conftest import ROOT  # noqa: E402 - after the importorskip above: without torch the module skips
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from make_soprano_checkpoint import build  # noqa: E402
+from make_soprano_checkpoint import build  # noqa: E402 - scripts/ joins sys.path just above
 
 TEXTS = ["The keeper climbed the stairs.", "A storm came in from the sea over the rocks and the gulls cried.",
          "He lit the lamp.", "The boat would not return until morning, she said, and he laughed."]

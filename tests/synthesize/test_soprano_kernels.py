@@ -9,8 +9,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("safetensors")
 
-from pipeline.synthesize.soprano import kernels  # noqa: E402
-from pipeline.synthesize.soprano.lm import LMShape, QwenLM  # noqa: E402
+from pipeline.synthesize.soprano import kernels  # noqa: E402 - after the importorskip above: without torch the module skips
+from pipeline.synthesize.soprano.lm import LMShape, QwenLM  # noqa: E402 - after the importorskip above: without torch the module skips
 
 
 def _kernels_or_skip():
@@ -68,15 +68,15 @@ def test_kernels_equal_the_torch_operations(heads, kv_heads, head_dim):
         ids[i, :n] = torch.randint(0, fast.shape.vocab, (n,), generator=g)
     slots = torch.tensor([4, 0, 2, 1, 5])
     caches = [lm.new_cache(7, 64) for lm in (fast, slow)]
-    (hf, lf), (hs, ls) = [lm.prefill(ids, torch.tensor(lens), slots, c) for lm, c in zip((fast, slow), caches)]
+    (hf, lf), (hs, ls) = [lm.prefill(ids, torch.tensor(lens), slots, c) for lm, c in zip((fast, slow), caches, strict=True)]
     assert _snr_db(hs, hf) > 110 and _snr_db(ls, lf) > 110
-    for a, b in zip(*caches):
+    for a, b in zip(*caches, strict=True):
         assert _snr_db(b, a) > 110
     pos = torch.zeros(7, dtype=torch.long)
     pos[slots] = torch.tensor(lens)
     tok = torch.randint(0, fast.shape.vocab, (7,), generator=g)
     for _ in range(6):
-        (hf, lf), (hs, ls) = [lm.step(tok, pos, c, int(pos.max()) + 1) for lm, c in zip((fast, slow), caches)]
+        (hf, lf), (hs, ls) = [lm.step(tok, pos, c, int(pos.max()) + 1) for lm, c in zip((fast, slow), caches, strict=True)]
         assert _snr_db(hs, hf) > 110 and _snr_db(ls, lf) > 110
         pos += 1
         tok = lf.argmax(-1)
@@ -194,7 +194,7 @@ def test_decoder_mlp_kernels_equal_the_int8_linears(tmp_path):
     g = torch.Generator().manual_seed(5)
     hidden = [torch.rand(n, fused.in_dim, generator=g) for n in (9, 40, 23, 2)]
     a, b = fused.decode(hidden), plain.decode(hidden)
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         assert x.shape == y.shape and _snr_db(y, x) > 40
     assert torch.equal(fused.decode([hidden[2]])[0], a[2])
     K = kernels.load()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from ...records import Book, ChapterRecord
 from .check import epubcheck_problems
@@ -32,7 +33,7 @@ from .package import ACTIVE_CLASS, SourceBuild, build_from_source, build_readalo
 log = logging.getLogger(__name__)
 
 
-def readalong_epub(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> tuple[bytes, dict]:
+def readalong_epub(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> tuple[bytes, dict[str, Any]]:
     """The read-along book for `records` (the finished chapters, their MP3s in `out`), and how it was made:
     {"made_from": "source" | "text", "reason": why not the source, "epubcheck": "passed" | [problems] |
     "not run"}.
@@ -43,7 +44,7 @@ def readalong_epub(book: Book, records: list[ChapterRecord], out: Path, narrator
     EPUBCheck can run, the book is checked; a source-made book it faults (the source's own faults travel with
     it) gives way to the generated one when that one passes."""
     made = build_from_source(book, records, out, narrator)
-    info: dict = {}
+    info: dict[str, Any] = {}
     source_problems: list[str] | None = None
     if made.data is not None and not made.unmatched:
         source_problems = epubcheck_problems(made.data)

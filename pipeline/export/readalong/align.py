@@ -9,8 +9,11 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ...records import Book, ChapterRecord
+
+Element = Any          # an lxml element: lxml ships no type stubs (lxml-stubs is a separate, partial package)
 
 
 class SourceUnusable(Exception):
@@ -29,7 +32,7 @@ class _Flat:
     def __init__(self, body):
         self.chars: list[str] = []
         self.where: list[tuple] = []
-        self.headings: list[tuple[int, int, object]] = []     # (start, end, element) of each heading
+        self.headings: list[tuple[int, int, Element]] = []     # (start, end, element) of each heading
         self.first_at: dict = {}                               # element -> where its text starts
         self.last_at: dict = {}                                # element -> where its text ends (before its tail)
         self._space = True
@@ -91,11 +94,10 @@ class _Flat:
                 self._add(el, "tail", el.tail)
             return
         if tag in ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "blockquote", "section", "td",
-                   "hgroup", "header", "dt", "dd"):
-            if not self._space:
-                self.chars.append(" ")
-                self.where.append((el, "none", 0))
-                self._space = True
+                   "hgroup", "header", "dt", "dd") and not self._space:
+            self.chars.append(" ")
+            self.where.append((el, "none", 0))
+            self._space = True
         self.first_at[el] = len(self.chars)
         start = len(self.chars)
         self._add(el, "text", el.text)
@@ -120,7 +122,7 @@ def _norm(s: str) -> str:
     return " ".join(s.replace("\u00ad", "").replace("\u200b", "").replace("\u2060", "").split())
 
 
-def pieces_of(flat: _Flat, a: int, b: int) -> list[tuple[object, str, int, int]]:
+def pieces_of(flat: _Flat, a: int, b: int) -> list[tuple[Element, str, int, int]]:
     """The text-node pieces of flat range [a, b): (element, "text"|"tail", start, end) for each stretch of
     one text node that holds more than whitespace."""
     out = []
@@ -136,7 +138,7 @@ def pieces_of(flat: _Flat, a: int, b: int) -> list[tuple[object, str, int, int]]
     return out
 
 
-def _wrap_pieces(pieces: list[tuple[object, str, int, int]], sid: str) -> None:
+def _wrap_pieces(pieces: list[tuple[Element, str, int, int]], sid: str) -> None:
     """A span around each piece (last first, so earlier offsets stay valid); the first carries the id, the
     others class `rdr-cont`."""
     for k in range(len(pieces) - 1, -1, -1):
@@ -277,11 +279,11 @@ class Source:
     """An EPUB 3 source, parsed: its package, and each content document of the spine (href relative to the
     package) with its tree and flattened text."""
     zin: zipfile.ZipFile
-    opf: object
+    opf: Element
     opf_path: str
     base: str
     order: list[str]
-    trees: dict[str, object]
+    trees: dict[str, Element]
     flats: dict[str, _Flat]
 
     def name(self, href: str) -> str:
@@ -367,7 +369,7 @@ class Par:
 class Placement:
     pars: dict[str, list[Par]]                       # content document href -> its pars, in order
     ranges: dict[str, list[tuple[int, int, str]]]     # href -> [(start, end, span id)] in its flat text
-    ids: dict[str, list[tuple[object, str]]]          # href -> [(element, id)] ids given to headings
+    ids: dict[str, list[tuple[Element, str]]]          # href -> [(element, id)] ids given to headings
     unmatched: dict[int, int]                         # chapter -> segments whose text the source lacks
 
 
@@ -438,7 +440,7 @@ def place_segments(src: Source, book: Book, records: list[ChapterRecord], audio_
             place.pars[href].append(par)
             chapter_pars.append(par)
         consumed[order[di]] = max(consumed.get(order[di], 0), pos)
-        for par, nxt in zip(chapter_pars, chapter_pars[1:] + [None]):
+        for par, nxt in zip(chapter_pars, [*chapter_pars[1:], None], strict=True):
             par.end = nxt.begin if nxt is not None else end
         if unmatched:
             place.unmatched[rec.index] = unmatched

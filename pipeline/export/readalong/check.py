@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def epubcheck_problems(data: bytes) -> list[str] | None:
     out = []
     for m in messages:
         if m.get("severity") in ("FATAL", "ERROR", "WARNING"):
-            where = next(iter(m.get("locations") or []), {})
+            where: dict[str, Any] = next(iter(m.get("locations") or []), {})
             out.append(f"{m['severity']} {m.get('ID')} {where.get('path', '')}:{where.get('line', '')}: "
                        f"{m.get('message', '')}")
     return out

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import html
 import io
+import posixpath
 import uuid
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from ...records import Book, ChapterRecord, ParagraphKind
 from ...timecode import clock
-from .align import OPF, XHTML_NS, SourceUnusable, open_source, place_segments, wrap_range
+from .align import OPF, XHTML_NS, Placement, Source, SourceUnusable, open_source, place_segments, wrap_range
 
 ACTIVE_CLASS = "-epub-media-overlay-active"
 _CSS = f"""body {{ font-family: serif; line-height: 1.5; margin: 1em; }}
@@ -27,6 +28,15 @@ p.verse {{ text-indent: 0; white-space: pre-line; margin-left: 2em; }}
 _E = html.escape
 _PARAGRAPH_ENDS = {"paragraph", "section", "title", "end"}
 
+
+
+def _mp3_seconds(path: Path) -> float:
+    """The length of an MP3 as its frames say (mutagen)."""
+    from mutagen.mp3 import MP3
+
+    info = MP3(str(path)).info
+    assert info is not None, f"{path}: no MPEG frames"
+    return float(info.length)
 
 @dataclass(slots=True)
 class SourceBuild:
@@ -97,7 +107,6 @@ def _smil(doc: str, spans: list[tuple[str, float]], audio: str, end: float) -> s
 
 def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> bytes:
     """The EPUB as bytes. `records`: the finished chapters (manifest records, with their MP3 in `out`)."""
-    from mutagen.mp3 import MP3
 
     lang = book.language or "en"
     by_index = {r.index: r for r in records}
@@ -110,16 +119,16 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
         mp3 = (rec.files.get("mp3") if rec else None)
         if rec and mp3 and (out / mp3).is_file():
             body, spans = _rendered_body(rec, doc)
-            length = MP3(str(out / mp3)).info.length
+            length = _mp3_seconds(out / mp3)
             end = round(min(float(rec.duration), length), 3)
             files[f"OEBPS/audio/{doc}.mp3"] = (out / mp3).read_bytes()
             files[f"OEBPS/smil/{doc}.smil"] = _smil(doc, spans, f"{doc}.mp3", end).encode()
-            docs.append((doc, rec.title, f"{doc}smil", end))
+            docs.append((doc, rec.display_title, f"{doc}smil", end))
             total += end
         else:
             body = _plain_body(ch)
-            docs.append((doc, ch.title, None, 0.0))
-        files[f"OEBPS/text/{doc}.xhtml"] = _xhtml(ch.title, body, lang).encode()
+            docs.append((doc, ch.display_title, None, 0.0))
+        files[f"OEBPS/text/{doc}.xhtml"] = _xhtml(ch.display_title, body, lang).encode()
     nav = "\n".join(f'<li><a href="text/{d}.xhtml">{_E(t)}</a></li>' for d, t, _, _ in docs)
     files["OEBPS/nav.xhtml"] = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
@@ -135,7 +144,7 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
         cover_item = (f'<item id="cover" href="images/cover.{ext}" media-type="{book.cover_type}" '
                       'properties="cover-image"/>\n')
     ident = book.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'render:{book.title}:{book.author}')}"
-    modified = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    modified = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     meta = [f'<dc:identifier id="uid">{_E(ident)}</dc:identifier>', f"<dc:title>{_E(book.title or 'Untitled')}</dc:title>",
             f"<dc:language>{_E(lang)}</dc:language>", f'<meta property="dcterms:modified">{modified}</meta>']
     meta += [f"<dc:creator>{_E(a)}</dc:creator>" for a in book.authors]
@@ -177,28 +186,18 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
     return buf.getvalue()
 
 
+CSS_HREF = "rdr-readalong.css"        # the highlight style added to a source-made book
+
+
 def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> SourceBuild:
     """The read-along book made from an EPUB 3 source: its documents, styles and images kept, a span with an
     id on every rendered segment found in its text, one overlay per content document; and what it could
     not place ({chapter: segments}). When the source cannot be used so, no book and why not (a sentence)."""
-    import posixpath
-
-    from lxml import etree
-    from mutagen.mp3 import MP3
-
     try:
         src = open_source(book)
     except SourceUnusable as e:
         return SourceBuild(reason=str(e))
-    audio_end: dict[int, tuple[str, float]] = {}
-    audio_path: dict[str, Path] = {}
-    for rec in records:
-        mp3 = rec.files.get("mp3")
-        if not mp3 or not (out / mp3).is_file():
-            continue
-        audio = f"rdr-audio/c{rec.index:03d}.mp3"
-        audio_end[rec.index] = (audio, round(min(float(rec.duration), MP3(str(out / mp3)).info.length), 3))
-        audio_path[audio] = out / mp3
+    audio_end, audio_path = _chapter_audio(records, out)
     place = place_segments(src, book, records, audio_end)
     if not any(place.pars.values()):
         return SourceBuild(reason="no rendered segment was found in the source's text")
@@ -207,12 +206,49 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
             wrap_range(src.flats[href], a, b, sid)
         for el, sid in place.ids[href]:
             el.set("id", sid)
-    files: dict[str, bytes] = {}
-    total = 0.0
-    smil_items, durations = [], {}
-    overlay_of: dict[str, str] = {}
-    used_audio: list[str] = []
-    css_href = "rdr-readalong.css"
+    made = _overlay_documents(src, place)
+    for audio in made.used_audio:
+        made.files[posixpath.join(src.base, audio)] = audio_path[audio].read_bytes()
+    made.files[posixpath.join(src.base, CSS_HREF)] = (
+        f".{ACTIVE_CLASS} {{ background-color: #fff3a8; color: #000; }}\n".encode())
+    made.files[src.opf_path] = _source_package(src, made, narrator)
+    return SourceBuild(_zip_over_source(src, made.files), place.unmatched)
+
+
+def _chapter_audio(records: list[ChapterRecord], out: Path) -> tuple[dict[int, tuple[str, float]], dict[str, Path]]:
+    """For each chapter with its MP3 in `out`: (its audio's name in the book, its end in seconds), and where
+    each such MP3 is."""
+    audio_end: dict[int, tuple[str, float]] = {}
+    audio_path: dict[str, Path] = {}
+    for rec in records:
+        mp3 = rec.files.get("mp3")
+        if not mp3 or not (out / mp3).is_file():
+            continue
+        audio = f"rdr-audio/c{rec.index:03d}.mp3"
+        audio_end[rec.index] = (audio, round(min(float(rec.duration), _mp3_seconds(out / mp3)), 3))
+        audio_path[audio] = out / mp3
+    return audio_end, audio_path
+
+
+@dataclass(slots=True)
+class _Overlays:
+    """What the overlays add to a source-made book: files (name in the zip -> bytes), the SMIL items, each
+    overlay's duration, the overlay of each content document, the audio files in order of use."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    smil_items: list[tuple[str, str]] = field(default_factory=list)
+    durations: dict[str, float] = field(default_factory=dict)
+    overlay_of: dict[str, str] = field(default_factory=dict)
+    used_audio: list[str] = field(default_factory=list)
+    total: float = 0.0
+
+
+def _overlay_documents(src: Source, place: Placement) -> _Overlays:
+    """Each content document with placed segments, its spans wrapped, linked to the highlight style, with a
+    SMIL overlay of a `par` per span; documents without any keep the source's own bytes."""
+    from lxml import etree
+
+    made = _Overlays()
     for n, href in enumerate(src.order):
         plist = place.pars[href]
         if not plist:
@@ -222,8 +258,8 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
         if head is not None:                      # the highlight style, linked from each document with audio
             etree.SubElement(head, f"{{{XHTML_NS}}}link", {
                 "rel": "stylesheet", "type": "text/css",
-                "href": posixpath.relpath(css_href, posixpath.dirname(href) or ".")})
-        files[src.name(href)] = etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
+                "href": posixpath.relpath(CSS_HREF, posixpath.dirname(href) or ".")})
+        made.files[src.name(href)] = etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
         smil_href = f"rdr-smil/{n:03d}.smil"
         rel = posixpath.relpath(href, posixpath.dirname(smil_href))
         body = []
@@ -233,22 +269,26 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
                         f'<audio src="{_E(posixpath.relpath(par.audio, posixpath.dirname(smil_href)))}" '
                         f'clipBegin="{par.begin:.3f}s" clipEnd="{par.end:.3f}s"/></par>')
             dur += par.end - par.begin
-            if par.audio not in used_audio:
-                used_audio.append(par.audio)
+            if par.audio not in made.used_audio:
+                made.used_audio.append(par.audio)
         sm_id = f"rdrsmil{n}"
-        files[posixpath.join(src.base, smil_href)] = (
+        made.files[posixpath.join(src.base, smil_href)] = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<smil xmlns="http://www.w3.org/ns/SMIL" xmlns:epub="http://www.idpf.org/2007/ops" version="3.0">\n'
             f'<body>\n<seq id="{sm_id}seq" epub:textref="{_E(rel)}">\n' + "\n".join(body)
             + "\n</seq>\n</body>\n</smil>\n").encode()
-        smil_items.append((sm_id, smil_href))
-        durations[sm_id] = dur
-        overlay_of[href] = sm_id
-        total += dur
-    for audio in used_audio:
-        files[posixpath.join(src.base, audio)] = audio_path[audio].read_bytes()
-    files[posixpath.join(src.base, css_href)] = f".{ACTIVE_CLASS} {{ background-color: #fff3a8; color: #000; }}\n".encode()
-    # the package: the source's own items, plus the overlays, the audio and the highlight style
+        made.smil_items.append((sm_id, smil_href))
+        made.durations[sm_id] = dur
+        made.overlay_of[href] = sm_id
+        made.total += dur
+    return made
+
+
+def _source_package(src: Source, made: _Overlays, narrator: str) -> bytes:
+    """The source's package document with the Media Overlays metadata, and the overlays, the audio and the
+    highlight style among its items."""
+    from lxml import etree
+
     opf = src.opf
     meta = opf.find(f"{OPF}metadata")
     for el in list(meta):
@@ -260,23 +300,30 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
         el = etree.SubElement(meta, f"{OPF}meta", {"property": prop, **({"refines": refines} if refines else {})})
         el.text = text
 
-    add_meta("dcterms:modified", datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    add_meta("media:duration", clock(total))
-    for sm_id, d in durations.items():
+    add_meta("dcterms:modified", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    add_meta("media:duration", clock(made.total))
+    for sm_id, d in made.durations.items():
         add_meta("media:duration", clock(d), f"#{sm_id}")
     add_meta("media:narrator", narrator or "render")
     add_meta("media:active-class", ACTIVE_CLASS)
     manifest_el = opf.find(f"{OPF}manifest")
     for it in manifest_el:
-        if it.get("href") in overlay_of:
-            it.set("media-overlay", overlay_of[it.get("href")])
-    for sm_id, smil_href in smil_items:
+        if it.get("href") in made.overlay_of:
+            it.set("media-overlay", made.overlay_of[it.get("href")])
+    for sm_id, smil_href in made.smil_items:
         etree.SubElement(manifest_el, f"{OPF}item", {"id": sm_id, "href": smil_href,
                                                       "media-type": "application/smil+xml"})
-    for k, audio in enumerate(used_audio):
+    for k, audio in enumerate(made.used_audio):
         etree.SubElement(manifest_el, f"{OPF}item", {"id": f"rdraudio{k}", "href": audio, "media-type": "audio/mpeg"})
-    etree.SubElement(manifest_el, f"{OPF}item", {"id": "rdrcss", "href": css_href, "media-type": "text/css"})
-    files[src.opf_path] = etree.tostring(opf.getroottree(), xml_declaration=True, encoding="utf-8")
+    etree.SubElement(manifest_el, f"{OPF}item", {"id": "rdrcss", "href": CSS_HREF, "media-type": "text/css"})
+    result: bytes = etree.tostring(opf.getroottree(), xml_declaration=True, encoding="utf-8")
+    return result
+
+
+def _zip_over_source(src: Source, files: dict[str, bytes]) -> bytes:
+    """The source's zip with `files` in place of its members of the same name and added after them; the
+    mimetype first and stored, as EPUB requires."""
+    files = dict(files)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zout:
         zout.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", compress_type=zipfile.ZIP_STORED)
@@ -292,4 +339,4 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
         for name, data in files.items():
             zout.writestr(name, data, compress_type=zipfile.ZIP_STORED if name.endswith(".mp3")
                           else zipfile.ZIP_DEFLATED)
-    return SourceBuild(buf.getvalue(), place.unmatched)
+    return buf.getvalue()

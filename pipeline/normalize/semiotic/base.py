@@ -45,7 +45,7 @@ def is_one(s: str) -> bool:
     return s.replace(",", "") in ("1", "1.0")
 
 
-def end_period(m: re.Match, consumed_period: bool) -> str:
+def end_period(m: re.Match[str], consumed_period: bool) -> str:
     """A period the match swallowed that also ended the sentence ("at 3 p.m. Then", "4 lbs." at the end)."""
     if not consumed_period:
         return ""
@@ -63,9 +63,9 @@ will could behind ahead further farther north south east west down up off out lo
 apart above below over under into than across by with""".split())
 
 
-def before_noun(m: re.Match) -> bool:
+def before_noun(m: re.Match[str]) -> bool:
     before = m.string[max(0, m.start() - 8):m.start()]
     if not _ARTICLE_BEFORE.search(before):
         return False
     nxt = re.match(r" ([a-z]+)\b", m.string[m.end():m.end() + 16])
-    return bool(nxt) and nxt.group(1) not in _NOT_A_NOUN
+    return nxt is not None and nxt.group(1) not in _NOT_A_NOUN

@@ -68,9 +68,9 @@ UNITS: dict[str, tuple[str, str]] = {
     "km/s": ("kilometer per second", "kilometers per second"), "ft/s": ("foot per second", "feet per second"),
     "mi/h": ("mile per hour", "miles per hour"), "cwt": ("hundredweight", "hundredweight"),
     "nmi": ("nautical mile", "nautical miles"), "kt": ("knot", "knots"), "kn": ("knot", "knots"),
-    "mol": ("mole", "moles"), "Ah": ("amp hour", "amp hours"), "kV": ("kilovolt", "kilovolts"),
+    "mol": ("mole", "moles"), "Ah": ("amp hour", "amp hours"),
     "yr": ("year", "years"), "yrs": ("year", "years"), "wk": ("week", "weeks"), "wks": ("week", "weeks"),
-    "lm": ("lumen", "lumens"), "MP": ("megapixel", "megapixels"), "mA": ("milliamp", "milliamps"),
+    "lm": ("lumen", "lumens"), "MP": ("megapixel", "megapixels"),
 }
 # capitals as people type them ("12KG"); "M", "G", "L", "ST" and other single letters stay out (million, ...)
 _UNIT_CAPS = {"KG": "kg", "KGS": "kg", "KM": "km", "CM": "cm", "MM": "mm", "MG": "mg", "ML": "ml", "LBS": "lbs",

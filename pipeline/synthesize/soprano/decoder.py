@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -47,7 +48,7 @@ class VocosDecoder:
         self.dim, self.in_dim = embed_w.shape
         self.inter = st["decoder.convnext.0.pwconv1.weight"].shape[0] if "decoder.convnext.0.pwconv1.weight" in st else 0
         self.norm = (get("decoder.norm.weight"), get("decoder.norm.bias"))
-        self.blocks = []
+        self.blocks: list[dict[str, Any]] = []       # per block: its weights (tensors) and products (Linear)
         i = 0
         while f"decoder.convnext.{i}.dwconv.weight" in st:
             p = f"decoder.convnext.{i}."
@@ -89,7 +90,7 @@ class VocosDecoder:
                     blk[name + "_bias"] = lin_.bias if lin_.bias is not None else torch.zeros(lin_.out_features)
 
     @classmethod
-    def load(cls, path: Path, device: torch.device, dtype: torch.dtype) -> VocosDecoder:
+    def load(cls, path: Path, device: torch.device, dtype: torch.dtype | str) -> VocosDecoder:
         state = torch.load(path / "decoder.pth", map_location="cpu", weights_only=True)
         return cls(state, device, dtype)
 
@@ -105,7 +106,7 @@ class VocosDecoder:
 
     def _upsample(self, h: torch.Tensor) -> torch.Tensor:
         """(B, T, C) -> (B, 4(T-1)+1, C): linear interpolation with the ends aligned."""
-        B, T, C = h.shape
+        _B, T, _C = h.shape
         if T == 1:
             return h
         F_ = self.upscale * (T - 1) + 1
@@ -128,7 +129,7 @@ class VocosDecoder:
             starts.append(rows)
             rows += f + 1
         up = torch.zeros((rows, hidden[0].shape[1]), device=self.device, dtype=torch.float32)
-        for h, s0, f in zip(hidden, starts, frames):
+        for h, s0, f in zip(hidden, starts, frames, strict=True):
             # interpolate per sequence (its own end), in float32 as the reference does
             up[s0:s0 + f] = self._upsample(h.to(self.device, torch.float32)[None])[0]
         x = self.embed(up.to(self.dtype))
@@ -141,7 +142,8 @@ class VocosDecoder:
             # three fused multiply-adds over the frames (not six passes of mul and add)
             y = torch.addcmul(blk["dw_b"], p[:-2], blk["dw"][0])
             y.addcmul_(x, blk["dw"][1]).addcmul_(p[2:], blk["dw"][2])
-            y = F.layer_norm(y, (self.dim,), *blk["norm"], eps=1e-6)
+            norm_w, norm_b = blk["norm"]
+            y = F.layer_norm(y, (self.dim,), norm_w, norm_b, eps=1e-6)
             # the pointwise MLP frame by frame, in blocks of rows whose (rows, inter) activations stay in the
             # CPU's cache: on 8192 frames at once every elementwise pass over them goes to memory (1.5x slower)
             for a in range(0, rows, block):
@@ -153,11 +155,12 @@ class VocosDecoder:
         x = F.layer_norm(x, (self.dim,), *self.final_norm, eps=1e-6)
         return x, starts, frames
 
-    def _mlp_fused(self, blk: dict, y: torch.Tensor, x: torch.Tensor) -> None:
+    def _mlp_fused(self, blk: dict[str, Any], y: torch.Tensor, x: torch.Tensor) -> None:
         """x += pw2(GELU(pw1(y))) under int8 through the kernels: the products `_Int8Linear` makes (each row
         mapped onto [0, 1] by its own min and range, FBGEMM's int8 product, the mapping undone), with the
         passes between them fused into three."""
         K, rows, threads = self.kernels, y.shape[0], torch.get_num_threads()
+        assert K is not None
         pw1, pw2 = blk["pw1"], blk["pw2"]
         z1 = torch.empty_like(y)
         lo1, r1, lo2, r2 = torch.empty((4, rows))
@@ -195,7 +198,7 @@ class VocosDecoder:
                     break
                 end += 1
             feats, starts, frames = self.backbone(hidden[start:end])
-            for s0, f in zip(starts, frames):
+            for s0, f in zip(starts, frames, strict=True):
                 out.append(torch.zeros(0) if f <= 1 else self.head(feats[s0:s0 + f]).cpu())
             start = end
         return out

@@ -126,7 +126,7 @@ class SopranoEngine(Engine):
             backend = "torch"
             if self.device.type == "cuda":
                 try:
-                    import lmdeploy  # noqa: F401
+                    import lmdeploy  # only whether it is installed
                     backend = "lmdeploy"
                 except ImportError:
                     pass
@@ -134,7 +134,7 @@ class SopranoEngine(Engine):
             raise EngineError("the lmdeploy backend runs on CUDA only; use --config with backend = 'torch'")
         if backend == "lmdeploy":
             try:                                   # before any weights load: the missing extra, exit 7
-                import lmdeploy  # noqa: F401
+                import lmdeploy  # noqa: F401 - only whether it is installed, before any weights load
             except ImportError as e:
                 raise EngineError(f"the lmdeploy backend needs lmdeploy ({e}): install with: "
                                   "pip install -e '.[gpu]'") from e
@@ -211,18 +211,20 @@ class SopranoEngine(Engine):
         t0 = time.perf_counter()
         self._generate(jobs, [model_text(r.text) for r in requests])
         t1 = time.perf_counter()
-        audio = self._decode([j.hidden for j in jobs])
+        hidden = [j.hidden for j in jobs if j.hidden is not None]
+        assert len(hidden) == len(jobs), "every job has its hidden states once generated"
+        audio = self._decode(hidden)
         t2 = time.perf_counter()
         st = self.stats
         st.lm_s += t1 - t0
         st.decoder_s += t2 - t1
-        outs = []
-        for job, a in zip(jobs, audio, strict=True):
+        outs: list[EngineOutput] = []
+        for job, a, h in zip(jobs, audio, hidden, strict=True):
             st.tokens += len(job.tokens)
             st.decoder_flops += len(job.tokens) * self.decoder.flops_per_token()
             st.audio_s += len(a) / self.sample_rate
             outs.append(EngineOutput(audio=a.numpy().astype(np.float32, copy=False), finish_reason=job.finish_reason,
-                                     repetition=repetition_score(job.hidden), tokens=len(job.tokens)))
+                                     repetition=repetition_score(h), tokens=len(job.tokens)))
         return outs
 
     def _generate(self, jobs: list[Job], texts: list[str]) -> None:
@@ -233,6 +235,7 @@ class SopranoEngine(Engine):
             self._turbomind.generate(prompts, jobs, self.stop_id, self.sampling, self.shape.vocab)
             return
         slots = self.lm_slots
+        assert self.lm is not None, "the torch backend loads the LM"
         while True:
             loop = LoopStats()
             try:
@@ -309,7 +312,7 @@ class SopranoEngine(Engine):
     def close(self) -> None:
         if self._turbomind is not None:
             self._turbomind.close()
-        self.lm = None  # type: ignore[assignment]
+        self.lm = None
         self.decoder = None  # type: ignore[assignment]
         if self.device.type == "cuda":
             torch.cuda.empty_cache()

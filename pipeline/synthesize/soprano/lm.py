@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -56,7 +57,7 @@ class LMShape:
         attn = self.hidden * self.head_dim * (2 * self.heads + 2 * self.kv_heads)
         return self.layers * (attn + 3 * self.hidden * self.mlp) + self.hidden * self.vocab
 
-    def flops_per_token(self, context: int) -> float:
+    def flops_per_token(self, context: float) -> float:
         """Multiply-adds x 2 for one generated token attending to `context` positions."""
         return 2.0 * self.params + 4.0 * self.layers * self.heads * self.head_dim * context
 
@@ -110,7 +111,7 @@ class QwenLM:
         head = "model.embed_tokens.weight" if s.tie_embeddings or "lm_head.weight" not in tensors else "lm_head.weight"
         self.lm_head: Linear = lin(head)
         self.norm = get("model.norm.weight")
-        self.layers = []
+        self.layers: list[dict[str, Any]] = []       # per layer: its norms (tensors) and products (Linear)
         for i in range(s.layers):
             p = f"model.layers.{i}."
             qkv = torch.cat([paired(p + "self_attn.q_proj.weight", s.heads), paired(p + "self_attn.k_proj.weight", s.kv_heads),
@@ -144,7 +145,7 @@ class QwenLM:
         self.rot_pairs = torch.view_as_real(self.rot).contiguous()                      # (P, hd/2, 2) cos, sin
 
     @classmethod
-    def load(cls, path: Path, device: torch.device, dtype: torch.dtype, max_positions: int = 4096) -> QwenLM:
+    def load(cls, path: Path, device: torch.device, dtype: torch.dtype | str, max_positions: int = 4096) -> QwenLM:
         from safetensors.torch import load_file
         shape = LMShape.from_config(read_config(path))
         return cls(shape, load_file(str(path / "model.safetensors")), device, dtype, max_positions)
@@ -213,7 +214,7 @@ class QwenLM:
             kc[li, row, :, :, pos] = k
             vc[li, row, :, pos] = v
             a = torch.empty_like(q)
-            for i, n in enumerate(lengths):
+            for i in range(len(lengths)):
                 a0, a1 = starts[i], starts[i + 1]
                 # (KV, g, n, hd) queries against (KV, 1, n, hd) keys: grouped heads share a key without copies
                 qi = q[a0:a1].unflatten(1, (s.kv_heads, g)).permute(1, 2, 0, 3)
@@ -232,6 +233,7 @@ class QwenLM:
         position `pos[r]` (int64), attending to that row's positions 0..pos[r]. Returns the rows after the
         final norm. Per layer: four products in torch, four kernel calls between them."""
         s, K = self.shape, self.kernels
+        assert K is not None
         R, H, hd, eps = h.shape[0], s.hidden, s.head_dim, s.rms_eps
         kc, vc = cache
         if R and (int(pos.max()) >= min(kc.shape[-1], self.rot.shape[0]) or int(slot.max()) >= kc.shape[1]

@@ -149,7 +149,7 @@ class _Fp16WeightLinear:
     """FBGEMM's fp16 GEMM: weights stored in float16 (F16C converts them), float32 activations, arithmetic and
     result. Each output row depends on its input row alone."""
 
-    __slots__ = ("packed", "bias")
+    __slots__ = ("bias", "packed")
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None):
         w = weight.detach().float().cpu().contiguous()
@@ -169,7 +169,7 @@ class _Int8Linear:
 
     W x = r (W z) + m (W 1) + b, with z = (x - m) / r, m and r the row's min and range."""
 
-    __slots__ = ("packed", "wsum", "bias", "out_features")
+    __slots__ = ("bias", "out_features", "packed", "wsum")
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None):
         w = weight.detach().float().cpu().contiguous()
