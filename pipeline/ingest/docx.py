@@ -259,7 +259,7 @@ def _open(path: Path, limits):
 
     try:
         return docx.Document(io.BytesIO(archive.data))
-    except Exception as e:  # python-docx raises many kinds (KeyError, ValueError, ...) on a bad package
+    except Exception as e:  # noqa: BLE001 - python-docx raises many kinds (KeyError, ValueError, ...) on a bad package
         raise InputError(
             f"{path}: not a readable Word document ({type(e).__name__}: {str(e)[:100]}); "
             "check it opens in a word processor"
