@@ -306,123 +306,150 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
                description=clean_space(_strip_tags((_meta(book, "description") or [""])[0])).replace("\n", " "),
                identifier=(_meta(book, "identifier") or [""])[0])
     out.cover, out.cover_type = _cover(book)
+    docs = _Docs(book, path, out)
+    entries = _resolve_entries(_flatten_toc(book.toc, ""), docs.spine, out.warnings)
+    if not entries:
+        entries = docs.entries_from_spine()
+        out.warnings.append("the EPUB has no table of contents: one chapter per spine document")
+    starts = docs.starts(entries)
+    # every note in the book by id, for read_notes (endnotes often live in a file of their own)
+    notes_by_id: dict[str, Paragraph] = {}
+    if read_notes:
+        for name in docs.docs:
+            for b in docs.blocks(name):
+                if b.is_note:
+                    for note_id in b.ids:
+                        notes_by_id.setdefault(note_id, b.paragraph)
+    out.chapters = _chapters(docs, entries, starts, notes_by_id, include_front_matter, read_notes)
+    if not out.chapters:
+        raise InputError(f"{path}: the EPUB has no readable text (every document is empty or front matter; "
+                         "try --include-front-matter)")
+    return out
 
-    # spine documents in reading order (file name -> content); non-linear ones (pop-up notes) only as notes
-    spine: list[str] = []
-    docs: dict[str, bytes] = {}
-    for idref, *rest in book.spine:
-        item = book.get_item_with_id(idref)
-        if item is None:
-            continue
-        name = posixpath.normpath(item.get_name())
-        if name in docs:
-            continue
-        docs[name] = item.get_content()
-        if (rest[0] if rest else "yes") != "no":
-            spine.append(name)
-    if not spine:
-        raise InputError(f"{path}: the EPUB has no readable text (empty spine)")
 
-    entries = _resolve_entries(_flatten_toc(book.toc, ""), spine, out.warnings)
-    guide = _guide_and_landmarks(book)
-    body_start = min((spine.index(h) for h, t in guide.items() if t in BODY_START_TYPES and h in spine),
-                     default=None)
-    blocks_cache: dict[str, list[Block]] = {}
+class _Docs:
+    """The spine's documents in reading order (file name -> content; non-linear ones, pop-up notes, only as
+    notes), parsed into blocks once each, and what each is: front or back matter, or the text."""
 
-    def blocks(href: str) -> list[Block]:
-        if href not in blocks_cache:
-            blocks_cache[href], warns = document_blocks(docs[href])
-            out.warnings.extend(f"{href}: {w}" for w in warns)
-        return blocks_cache[href]
+    def __init__(self, book, path: str, out: Book) -> None:
+        self.spine: list[str] = []
+        self.docs: dict[str, bytes] = {}
+        for idref, *rest in book.spine:
+            item = book.get_item_with_id(idref)
+            if item is None:
+                continue
+            name = posixpath.normpath(item.get_name())
+            if name in self.docs:
+                continue
+            self.docs[name] = item.get_content()
+            if (rest[0] if rest else "yes") != "no":
+                self.spine.append(name)
+        if not self.spine:
+            raise InputError(f"{path}: the EPUB has no readable text (empty spine)")
+        self.out = out
+        self.guide = _guide_and_landmarks(book)
+        self.body_start = min((self.spine.index(h) for h, t in self.guide.items()
+                               if t in BODY_START_TYPES and h in self.spine), default=None)
+        self.known = set(_words(" ".join([out.title, *out.authors, out.publisher]))) | {
+            "by", "the", "a", "an", "and", "of", "novel", "edition", "illustrated", "with"}
+        self._blocks: dict[str, list[Block]] = {}
+        self._matter: dict[str, bool] = {}
 
-    matter_cache: dict[str, bool] = {}
-    known = set(_words(" ".join([title, *authors, out.publisher]))) | {"by", "the", "a", "an", "and", "of",
-                                                                       "novel", "edition", "illustrated", "with"}
+    def blocks(self, href: str) -> list[Block]:
+        if href not in self._blocks:
+            self._blocks[href], warns = document_blocks(self.docs[href])
+            self.out.warnings.extend(f"{href}: {w}" for w in warns)
+        return self._blocks[href]
 
-    def doc_is_matter(href: str) -> bool:
+    def doc_is_matter(self, href: str) -> bool:
         """Front or back matter by its semantics (epub:type, guide, landmarks) or by what it says."""
-        if href not in matter_cache:
-            types = body_types(docs[href]) | {guide.get(href, "")}
+        if href not in self._matter:
+            types = body_types(self.docs[href]) | {self.guide.get(href, "")}
             verdict = bool(types & FRONT_BACK_TYPES)
             if not verdict and not types & {"dedication", "preface", "foreword", "introduction", "prologue",
                                             "epigraph", "chapter", "bodymatter", "part", "epilogue", "afterword"}:
-                text = " ".join(b.paragraph.text for b in blocks(href) if not b.is_note)
+                text = " ".join(b.paragraph.text for b in self.blocks(href) if not b.is_note)
                 words = _words(text)
                 if not words:
                     verdict = True                                   # images only: a cover, a plate
                 elif len(words) < 200 and _IMPRINT.search(text):
                     verdict = True                                   # copyright page, imprint, licence
-                elif len(words) < 40 and set(words) <= known:
+                elif len(words) < 40 and set(words) <= self.known:
                     verdict = True                                   # a title page: title, author, "a novel"
-                elif body_start is not None and spine.index(href) < body_start and len(words) < 12:
+                elif self.body_start is not None and self.spine.index(href) < self.body_start and len(words) < 12:
                     verdict = True                                   # a short page before the text begins
-            matter_cache[href] = verdict
-        return matter_cache[href]
+            self._matter[href] = verdict
+        return self._matter[href]
 
-    def entry_is_matter(entry: _Entry) -> bool:
+    def entry_is_matter(self, entry: _Entry) -> bool:
         t = _norm_title(entry.title)
         if t in FRONT_BACK_TITLES or t.startswith(FRONT_BACK_TITLE_STARTS):
             return True
-        if entry.fragment and not _fragment_at_start(entry):
+        if entry.fragment and not self._fragment_at_start(entry):
             return False                                             # a chapter inside a larger file
-        return doc_is_matter(entry.href)
+        return self.doc_is_matter(entry.href)
 
-    def _fragment_at_start(entry: _Entry) -> bool:
-        bl = blocks(entry.href)
+    def _fragment_at_start(self, entry: _Entry) -> bool:
+        bl = self.blocks(entry.href)
         return bool(bl) and entry.fragment in bl[0].ids
 
-    if not entries:
-        for name in spine:
-            bl = blocks(name)
+    def entries_from_spine(self) -> list[_Entry]:
+        """Without a table of contents: one entry per spine document with text, titled by its heading."""
+        entries: list[_Entry] = []
+        for name in self.spine:
+            bl = self.blocks(name)
             if not bl:
                 continue
             heading = next((b.paragraph.text for b in bl[:5] if b.paragraph.kind == ParagraphKind.HEADING), "")
             entries.append(_Entry(heading or f"Chapter {len(entries) + 1}", name, "", 0, []))
-        out.warnings.append("the EPUB has no table of contents: one chapter per spine document")
+        return entries
 
-    # cut points: (spine position, block index) for each entry
-    spine_pos = {name: i for i, name in enumerate(spine)}
-    starts: list[tuple[int, int]] = []
-    for e in entries:
-        bl = blocks(e.href)
-        start = 0
-        if e.fragment:
-            found = next((i for i, b in enumerate(bl) if e.fragment in b.ids), None)
-            if found is None:
-                out.warnings.append(f"TOC entry '{e.title}' points to #{e.fragment}, which {e.href} does not "
-                                    "have; the chapter starts at the top of the file")
-            start = found or 0
-        starts.append((spine_pos[e.href], start))
+    def starts(self, entries: list[_Entry]) -> list[tuple[int, int]]:
+        """Each entry's cut point: (spine position, block index)."""
+        spine_pos = {name: i for i, name in enumerate(self.spine)}
+        starts: list[tuple[int, int]] = []
+        for e in entries:
+            bl = self.blocks(e.href)
+            start = 0
+            if e.fragment:
+                found = next((i for i, b in enumerate(bl) if e.fragment in b.ids), None)
+                if found is None:
+                    self.out.warnings.append(f"TOC entry '{e.title}' points to #{e.fragment}, which {e.href} does "
+                                             "not have; the chapter starts at the top of the file")
+                start = found or 0
+            starts.append((spine_pos[e.href], start))
+        return starts
+
+    def between(self, begin: tuple[int, int], end: tuple[int, int], include_front_matter: bool) -> list[Block]:
+        """The blocks from one cut point to the next, leaving out matter documents after the first."""
+        collected: list[Block] = []
+        for pos in range(begin[0], min(end[0], len(self.spine) - 1) + 1):
+            if pos != begin[0] and self.doc_is_matter(self.spine[pos]) and not include_front_matter:
+                continue                                             # a colophon after the last chapter
+            bl = self.blocks(self.spine[pos])
+            lo = begin[1] if pos == begin[0] else 0
+            hi = end[1] if pos == end[0] else len(bl)
+            collected.extend(bl[lo:hi])
+        return collected
+
+
+def _chapters(docs: _Docs, entries: list[_Entry], starts: list[tuple[int, int]], notes_by_id: dict[str, Paragraph],
+              include_front_matter: bool, read_notes: bool) -> list[Chapter]:
+    """A chapter per TOC entry in reading order, from its cut point to the next; matter, part title pages and
+    entries without text of their own left out (a part's title lives on in its chapters' parents)."""
     order = sorted(range(len(entries)), key=lambda i: (starts[i], i))
-
-    # every note in the book by id, for read_notes (endnotes often live in a file of their own)
-    notes_by_id: dict[str, Paragraph] = {}
-    if read_notes:
-        for name in docs:
-            for b in blocks(name):
-                if b.is_note:
-                    for note_id in b.ids:
-                        notes_by_id.setdefault(note_id, b.paragraph)
-
     skipped_parents: set[str] = set()
     chapters: list[Chapter] = []
     for rank, i in enumerate(order):
         e = entries[i]
         begin = starts[i]
-        end = starts[order[rank + 1]] if rank + 1 < len(order) else (len(spine), 0)
-        matter = entry_is_matter(e)
+        end = starts[order[rank + 1]] if rank + 1 < len(order) else (len(docs.spine), 0)
+        matter = docs.entry_is_matter(e)
         if matter and e.children:
             skipped_parents.add(e.title)
         if matter and not include_front_matter:
             continue
-        collected: list[Block] = []
-        for pos in range(begin[0], min(end[0], len(spine) - 1) + 1):
-            if pos != begin[0] and doc_is_matter(spine[pos]) and not include_front_matter:
-                continue                                             # a colophon after the last chapter
-            bl = blocks(spine[pos])
-            lo = begin[1] if pos == begin[0] else 0
-            hi = end[1] if pos == end[0] else len(bl)
-            collected.extend(bl[lo:hi])
+        collected = docs.between(begin, end, include_front_matter)
         paras = [b.paragraph for b in collected if not b.is_note]
         paras = _strip_title(paras, e.title)
         if read_notes:
@@ -434,7 +461,7 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
             continue   # a part title page: its title lives on in its chapters' parents
         if not paras:
             if e.fragment or any(starts[j] == begin for j in order if j != i):
-                out.warnings.append(f"TOC entry '{e.title}' has no text of its own; skipped")
+                docs.out.warnings.append(f"TOC entry '{e.title}' has no text of its own; skipped")
             continue
         parents = [p for p in e.parents if p not in skipped_parents]
         chapter_title = e.title or next((p.text for p in paras if p.kind == ParagraphKind.HEADING),
@@ -443,11 +470,7 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
                                 paragraphs=[Paragraph(chapter_title, ParagraphKind.TITLE), *paras],
                                 level=len(parents), parents=parents, source=e.href +
                                 (f"#{e.fragment}" if e.fragment else "")))
-    if not chapters:
-        raise InputError(f"{path}: the EPUB has no readable text (every document is empty or front matter; "
-                         "try --include-front-matter)")
-    out.chapters = chapters
-    return out
+    return chapters
 
 
 def _resolve_entries(entries: list[_Entry], spine: list[str], warnings: list[str]) -> list[_Entry]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 from ..records import Book, Chapter, Paragraph, ParagraphKind
 from .text import assemble_chapters, smart_title
@@ -95,26 +96,57 @@ def _inline_text(token) -> str:
 
 def read_markdown(text: str, path: Path, *, title: str | None = None, include_front_matter: bool = False,
                   read_notes: bool = False) -> Book:
-    from markdown_it import MarkdownIt
-
-
     warnings: list[str] = []
     text, meta = _front_matter(text, warnings)
     notes: dict[str, str] = {}
     for m in _FOOTNOTE_DEF.finditer(text):
         notes[m.group(1)] = " ".join(m.group(2).split())
-    text = _FOOTNOTE_DEF.sub("", text)
+    blocks, first_ref, code_blocks = _blocks(_FOOTNOTE_DEF.sub("", text))
+    if code_blocks:
+        warnings.append(f"{code_blocks} code block(s) skipped (code is not read aloud)")
+
+    levels = [b[1] for b in blocks if b[0] == "heading"]
+    chapter_level = min((lv for lv in set(levels) if levels.count(lv) > 1), default=min(levels, default=0))
+    book_title = str(meta.get("title") or title or "").strip()
+    first_heading = next((k for k, b in enumerate(blocks) if b[0] == "heading"), None)
+    if first_heading is not None and levels and levels[0] < chapter_level and levels.count(levels[0]) == 1:
+        book_title = book_title or blocks[first_heading][2]
+        blocks[first_heading] = ("skip",)          # the book's title: it names the book, not a chapter
+    book_title = book_title or smart_title(re.sub(r"[-_.]+", " ", path.stem).strip())
+
+    chapters, preamble, chapter_at = _chapters(blocks, chapter_level, path)
+    if read_notes and notes and chapters:
+        _place_notes(notes, first_ref, chapter_at, chapters)
+    if preamble and (chapters and not include_front_matter and all(len(p.text) < 160 for p in preamble)):
+        warnings.append("front matter before the first chapter heading not read; --include-front-matter reads it")
+        preamble = []
+    chapters = assemble_chapters(chapters, preamble, book_title, path)
+    date = meta.get("date")
+    return Book(title=book_title, authors=_as_list(meta.get("authors") or meta.get("author")), chapters=chapters,
+                source=str(path), language=str(meta.get("lang") or meta.get("language") or "en"),
+                publisher=str(meta.get("publisher") or ""), date=str(date) if date else "",
+                description=str(meta.get("description") or meta.get("subtitle") or ""),
+                identifier=str(meta.get("identifier") or meta.get("isbn") or ""), warnings=warnings)
+
+
+# a block: ("heading", level, text) | ("para", kind, text) | ("break",) | ("skip",)
+Block = tuple[Any, ...]
+
+
+def _blocks(text: str) -> tuple[list[Block], dict[str, int], int]:
+    """The document's blocks in order (CommonMark and tables, by markdown-it-py); for each footnote key the
+    index of the block that first refers to it; how many code blocks were skipped."""
+    from markdown_it import MarkdownIt
+
     first_ref: dict[str, int] = {}          # note key -> index of the block that first refers to it
+    blocks: list[Block] = []
 
     def drop_refs(s: str) -> str:
         for m in _FOOTNOTE_REF.finditer(s):
             first_ref.setdefault(m.group(1), len(blocks))
         return _FOOTNOTE_REF.sub("", s)
 
-    md = MarkdownIt("commonmark").enable("table")
-    tokens = md.parse(text)
-    # blocks: ("heading", level, text) | ("para", kind, text) | ("break",)
-    blocks: list[tuple] = []
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
     code_blocks = 0
     i = 0
     list_depth = 0
@@ -148,9 +180,9 @@ def read_markdown(text: str, path: Path, *, title: str | None = None, include_fr
             in_table = False
             if rows:
                 blocks.append(("para", ParagraphKind.VERSE, "\n".join(", ".join(c for c in r if c) for r in rows)))
-        elif t == "inline":
-            words = clean_space(drop_refs(_inline_text(tok)))
-            if in_table and row is not None:
+        elif t in ("inline", "html_block"):
+            words = clean_space(drop_refs(_inline_text(tok) if t == "inline" else _html_text(tok.content)))
+            if t == "inline" and in_table and row is not None:
                 row.append(words)
             elif words and list_depth:
                 items.append(words)
@@ -158,27 +190,16 @@ def read_markdown(text: str, path: Path, *, title: str | None = None, include_fr
                 blocks.append(("para", ParagraphKind.TEXT, words))
         elif t in ("fence", "code_block"):
             code_blocks += 1
-        elif t == "html_block":
-            words = clean_space(drop_refs(_html_text(tok.content)))
-            if words and list_depth:
-                items.append(words)
-            elif words:
-                blocks.append(("para", ParagraphKind.TEXT, words))
         elif t == "hr":
             blocks.append(("break",))
         i += 1
-    if code_blocks:
-        warnings.append(f"{code_blocks} code block(s) skipped (code is not read aloud)")
+    return blocks, first_ref, code_blocks
 
-    levels = [b[1] for b in blocks if b[0] == "heading"]
-    chapter_level = min((lv for lv in set(levels) if levels.count(lv) > 1), default=min(levels, default=0))
-    book_title = str(meta.get("title") or title or "").strip()
-    first_heading = next((k for k, b in enumerate(blocks) if b[0] == "heading"), None)
-    if first_heading is not None and levels and levels[0] < chapter_level and levels.count(levels[0]) == 1:
-        book_title = book_title or blocks[first_heading][2]
-        blocks[first_heading] = ("skip",)          # the book's title: it names the book, not a chapter
-    book_title = book_title or smart_title(re.sub(r"[-_.]+", " ", path.stem).strip())
 
+def _chapters(blocks: list[Block], chapter_level: int, path: Path
+              ) -> tuple[list[Chapter], list[Paragraph], list[Chapter | None]]:
+    """Chapters at headings of `chapter_level` or above, the paragraphs before the first, and the chapter each
+    block falls in."""
     chapters: list[Chapter] = []
     current: Chapter | None = None
     preamble: list[Paragraph] = []
@@ -203,24 +224,18 @@ def read_markdown(text: str, path: Path, *, title: str | None = None, include_fr
             continue
         target.append(Paragraph(b[2], b[1], section_break_before=scene_break))
         scene_break = False
-    if read_notes and notes and chapters:
-        # each note after the chapter that first refers to it; notes nobody refers to go with the last
-        placed: dict[int, list[str]] = {}
-        for key, text_ in notes.items():
-            k = first_ref.get(key)
-            owner = (chapter_at[k] if k is not None and k < len(chapter_at) else None) or chapters[-1]
-            placed.setdefault(id(owner), []).append(text_)
-        for ch in chapters:
-            if placed.get(id(ch)):
-                ch.paragraphs.append(Paragraph("Notes.", ParagraphKind.HEADING, section_break_before=True))
-                ch.paragraphs.extend(Paragraph(clean_space(_FOOTNOTE_REF.sub("", n))) for n in placed[id(ch)] if n)
-    if preamble and (chapters and not include_front_matter and all(len(p.text) < 160 for p in preamble)):
-        warnings.append("front matter before the first chapter heading not read; --include-front-matter reads it")
-        preamble = []
-    chapters = assemble_chapters(chapters, preamble, book_title, path)
-    date = meta.get("date")
-    return Book(title=book_title, authors=_as_list(meta.get("authors") or meta.get("author")), chapters=chapters,
-                source=str(path), language=str(meta.get("lang") or meta.get("language") or "en"),
-                publisher=str(meta.get("publisher") or ""), date=str(date) if date else "",
-                description=str(meta.get("description") or meta.get("subtitle") or ""),
-                identifier=str(meta.get("identifier") or meta.get("isbn") or ""), warnings=warnings)
+    return chapters, preamble, chapter_at
+
+
+def _place_notes(notes: dict[str, str], first_ref: dict[str, int], chapter_at: list[Chapter | None],
+                 chapters: list[Chapter]) -> None:
+    """Each note after the chapter that first refers to it; notes nobody refers to go with the last."""
+    placed: dict[int, list[str]] = {}
+    for key, text_ in notes.items():
+        k = first_ref.get(key)
+        owner = (chapter_at[k] if k is not None and k < len(chapter_at) else None) or chapters[-1]
+        placed.setdefault(id(owner), []).append(text_)
+    for ch in chapters:
+        if placed.get(id(ch)):
+            ch.paragraphs.append(Paragraph("Notes.", ParagraphKind.HEADING, section_break_before=True))
+            ch.paragraphs.extend(Paragraph(clean_space(_FOOTNOTE_REF.sub("", n))) for n in placed[id(ch)] if n)

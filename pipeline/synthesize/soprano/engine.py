@@ -278,7 +278,9 @@ class SopranoEngine(Engine):
             for i, a in zip(chunk, audio, strict=True):
                 out[i] = a
             start = end
-        return out  # type: ignore[return-value]
+        done = [a for a in out if a is not None]
+        assert len(done) == len(out), "every sequence is decoded"
+        return done
 
     # --- identity -------------------------------------------------------------------------------------
     def identity(self) -> dict:
@@ -313,6 +315,6 @@ class SopranoEngine(Engine):
         if self._turbomind is not None:
             self._turbomind.close()
         self.lm = None
-        self.decoder = None  # type: ignore[assignment]
+        self.decoder = None  # type: ignore[assignment]  # closed: the engine is never used again
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
