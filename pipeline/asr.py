@@ -2,6 +2,7 @@
 
 Used by `--qc asr` and by tests: transcribe rendered audio, compare with the normalized text.
 """
+
 from __future__ import annotations
 
 import functools
@@ -44,6 +45,7 @@ def words(text: str) -> list[str]:
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """Word-level edit distance / reference length (nltk's edit distance), on lower-cased words."""
     from nltk.metrics.distance import edit_distance
+
     ref, hyp = words(reference), words(hypothesis)
     if not ref:
         return 0.0 if not hyp else 1.0

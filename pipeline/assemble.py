@@ -5,6 +5,7 @@ edge so a cut never clicks), then segments are laid into one preallocated buffer
 asks for; the chapter gets clean silence at its head and tail; the result is resampled once (soxr) to the
 output rate, padded to a whole number of codec frames, and brought to the loudness target.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,17 +32,25 @@ def trim_bounds(audio: np.ndarray, sample_rate: int, threshold_db: float, keep_s
 
 
 def pause_seconds(pause: Pause, cfg: PauseConfig) -> float:
-    return {Pause.SENTENCE: cfg.sentence_s, Pause.LINE: cfg.line_s, Pause.PARAGRAPH: cfg.paragraph_s,
-            Pause.SECTION: cfg.section_s, Pause.TITLE: cfg.title_s, Pause.END: 0.0}[pause]
+    return {
+        Pause.SENTENCE: cfg.sentence_s,
+        Pause.LINE: cfg.line_s,
+        Pause.PARAGRAPH: cfg.paragraph_s,
+        Pause.SECTION: cfg.section_s,
+        Pause.TITLE: cfg.title_s,
+        Pause.END: 0.0,
+    }[pause]
 
 
-def assemble_chapter(chapter: Chapter, rendered: list[RenderedSegment], pauses: PauseConfig,
-                     output: OutputConfig) -> ChapterAudio:
+def assemble_chapter(
+    chapter: Chapter, rendered: list[RenderedSegment], pauses: PauseConfig, output: OutputConfig
+) -> ChapterAudio:
     """Join a chapter's segments (in order) into mono float32 audio at `output.sample_rate`."""
     if not rendered:
         sr = output.sample_rate
-        return ChapterAudio(chapter, pad_to_frames(np.zeros(int((pauses.head_s + pauses.tail_s) * sr), np.float32)),
-                            sr)
+        return ChapterAudio(
+            chapter, pad_to_frames(np.zeros(int((pauses.head_s + pauses.tail_s) * sr), np.float32)), sr
+        )
     sr = rendered[0].sample_rate
     bounds = [trim_bounds(r.audio, sr, pauses.silence_threshold_db, pauses.trim_keep_s) for r in rendered]
     gaps = [round(pause_seconds(r.segment.pause_after, pauses) * sr) for r in rendered]
@@ -52,7 +61,7 @@ def assemble_chapter(chapter: Chapter, rendered: list[RenderedSegment], pauses: 
     marks: list[tuple[int, int]] = []
     fade = max(1, int(pauses.trim_keep_s * sr))
     for i, (r, (s, e)) in enumerate(zip(rendered, bounds, strict=True)):
-        buf[pos:pos + e - s] = faded(r.audio[s:e], fade)
+        buf[pos : pos + e - s] = faded(r.audio[s:e], fade)
         marks.append((pos, pos + e - s))
         pos += e - s
         if i < len(rendered) - 1:
@@ -60,7 +69,9 @@ def assemble_chapter(chapter: Chapter, rendered: list[RenderedSegment], pauses: 
     out = pad_to_frames(resample(buf, sr, output.sample_rate))
     del buf
     scale = output.sample_rate / sr
-    timings = [SegmentTiming(r.segment, a * scale / output.sample_rate, b * scale / output.sample_rate)
-               for r, (a, b) in zip(rendered, marks, strict=True)]
+    timings = [
+        SegmentTiming(r.segment, a * scale / output.sample_rate, b * scale / output.sample_rate)
+        for r, (a, b) in zip(rendered, marks, strict=True)
+    ]
     out = normalize_loudness(out, output, in_place=True)
     return ChapterAudio(chapter, out, output.sample_rate, timings, rendered)

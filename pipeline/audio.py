@@ -4,15 +4,16 @@ Pure numpy (and soxr for resampling), no stage logic: the stage modules (`valida
 `asr`) import these and never each other. Audio is mono float32 in [-1, 1], shape (T,), at the sample
 rate passed alongside it.
 """
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-FRAME_SAMPLES = 1024                 # AAC frame: chapters are padded to a multiple, so M4B marks are exact
-FRAME_S = 0.02                       # analysis frame of the segment checks
-SILENCE_DB = -200.0                  # the level reported for no audio at all
+FRAME_SAMPLES = 1024  # AAC frame: chapters are padded to a multiple, so M4B marks are exact
+FRAME_S = 0.02  # analysis frame of the segment checks
+SILENCE_DB = -200.0  # the level reported for no audio at all
 
 
 def db(amplitude: float) -> float:
@@ -36,6 +37,7 @@ def resample(audio: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
     if from_hz == to_hz or audio.size == 0:
         return audio
     import soxr
+
     return soxr.resample(audio, from_hz, to_hz, quality="VHQ").astype(np.float32, copy=False)
 
 

@@ -9,8 +9,10 @@ mono and finite, metadata of the wrong shape), is removed, logged once with its 
 so the segment is synthesized again. Reading an entry touches its mtime; when the cache grows past its cap
 the least recently used entries go.
 """
+
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -24,12 +26,11 @@ import numpy as np
 from . import defaults as D
 from .config import CacheConfig
 from .files import atomic_write
-import contextlib
 
 log = logging.getLogger(__name__)
 
-SEED_POLICY = "sha256(attempt, normalized text)"   # see pipeline.synthesize.base.segment_seed
-CACHE_VERSION = 2      # 2: entries carry a checksum of their audio and metadata
+SEED_POLICY = "sha256(attempt, normalized text)"  # see pipeline.synthesize.base.segment_seed
+CACHE_VERSION = 2  # 2: entries carry a checksum of their audio and metadata
 
 
 def _checksum(audio: np.ndarray, meta_bytes: bytes) -> str:
@@ -64,10 +65,14 @@ def _entry_problem(audio: np.ndarray, meta) -> str:
         return "repetition is not a number"
     checks = meta.get("checks", [])
     if not isinstance(checks, list) or not all(
-            isinstance(c, dict) and isinstance(c.get("name"), str) and isinstance(c.get("passed"), bool)
-            and (c.get("value") is None or _number(c["value"]))
-            and (c.get("detail") is None or isinstance(c["detail"], str))
-            and set(c) <= {"name", "passed", "value", "detail"} for c in checks):
+        isinstance(c, dict)
+        and isinstance(c.get("name"), str)
+        and isinstance(c.get("passed"), bool)
+        and (c.get("value") is None or _number(c["value"]))
+        and (c.get("detail") is None or isinstance(c["detail"], str))
+        and set(c) <= {"name", "passed", "value", "detail"}
+        for c in checks
+    ):
         return "checks are not a list of checks"
     return ""
 
@@ -78,12 +83,15 @@ class DiskCache:
         self.max_bytes = max_bytes
         self.root.mkdir(parents=True, exist_ok=True)
         self._written = 0
-        self.discarded: set[str] = set()      # keys of damaged entries removed by this process
+        self.discarded: set[str] = set()  # keys of damaged entries removed by this process
 
     @staticmethod
     def key(text: str, identity: dict) -> str:
-        blob = json.dumps({"v": CACHE_VERSION, "text": text, "engine": identity, "seed": SEED_POLICY},
-                          sort_keys=True, ensure_ascii=False)
+        blob = json.dumps(
+            {"v": CACHE_VERSION, "text": text, "engine": identity, "seed": SEED_POLICY},
+            sort_keys=True,
+            ensure_ascii=False,
+        )
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def _path(self, key: str) -> Path:
@@ -107,7 +115,7 @@ class DiskCache:
             self._discard(key, path, "checksum mismatch" if stored else "no checksum")
             return None
         wrong = _entry_problem(audio, meta)
-        if wrong:              # a whole, checksummed entry that is not a segment (another program, a bug)
+        if wrong:  # a whole, checksummed entry that is not a segment (another program, a bug)
             self._discard(key, path, wrong)
             return None
         with contextlib.suppress(OSError):
@@ -117,11 +125,12 @@ class DiskCache:
     def _discard(self, key: str, path: Path, why: str) -> None:
         if key not in self.discarded:
             self.discarded.add(key)
-            log.warning("segment cache: entry %s is damaged (%s); removed, the segment is rendered again",
-                        key, why)
+            log.warning(
+                "segment cache: entry %s is damaged (%s); removed, the segment is rendered again", key, why
+            )
         try:
             if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)     # a folder where an entry belongs: the entry can never be written
+                shutil.rmtree(path)  # a folder where an entry belongs: the entry can never be written
             else:
                 path.unlink()
         except OSError as e:
@@ -131,8 +140,12 @@ class DiskCache:
         buf = io.BytesIO()
         audio = np.asarray(audio, dtype=np.float32)
         meta_bytes = json.dumps(meta).encode("utf-8")
-        np.savez(buf, audio=audio, meta=np.frombuffer(meta_bytes, dtype=np.uint8),
-                 sha256=np.array(_checksum(audio, meta_bytes)))
+        np.savez(
+            buf,
+            audio=audio,
+            meta=np.frombuffer(meta_bytes, dtype=np.uint8),
+            sha256=np.array(_checksum(audio, meta_bytes)),
+        )
         data = buf.getvalue()
         try:
             atomic_write(self._path(key), data)

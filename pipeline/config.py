@@ -3,6 +3,7 @@
 A config file is TOML with the sections below (see `configs/default.toml`). Unknown keys are rejected with
 an error that names the valid ones, so a typo never silently falls back to a default.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -21,19 +22,19 @@ class StrictModel(BaseModel):
 
 class EngineConfig(StrictModel):
     name: D.Engine = D.ENGINE
-    batch_size: int = Field(D.BATCH_SIZE, ge=0, le=4096)    # 0 = the engine's own default
+    batch_size: int = Field(D.BATCH_SIZE, ge=0, le=4096)  # 0 = the engine's own default
     voice: str = D.HIBARI_VOICE
     speed: float = Field(D.HIBARI_SPEED, ge=0.5, le=2.0)
     threads: int = Field(D.HIBARI_THREADS, ge=1, le=256)
-    model_path: str = ""                      # Soprano weights directory ("" = env or HF cache)
+    model_path: str = ""  # Soprano weights directory ("" = env or HF cache)
     backend: D.SopranoBackend = D.SOPRANO_BACKEND
     temperature: float = Field(D.SOPRANO_TEMPERATURE, ge=0.0, le=2.0)
     top_p: float = Field(D.SOPRANO_TOP_P, gt=0.0, le=1.0)
     top_k: int = Field(D.SOPRANO_TOP_K, ge=0, le=100_000)
     repetition_penalty: float = Field(D.SOPRANO_REPETITION_PENALTY, ge=1.0, le=3.0)
     max_new_tokens: int = Field(D.SOPRANO_MAX_NEW_TOKENS, ge=8, le=D.SOPRANO_MAX_NEW_TOKENS)
-    device: str = "auto"                      # auto | cpu | cuda | cuda:N
-    dtype: str = "auto"                       # auto | float32 | bfloat16 | float16 | int8 | fp16w (README: Soprano precision)
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    dtype: str = "auto"  # auto | float32 | bfloat16 | float16 | int8 | fp16w (README: Soprano precision)
     decoder_dtype: str = D.SOPRANO_DECODER_DTYPE
     memory_fraction: float = Field(D.SOPRANO_MEMORY_FRACTION, gt=0.0, le=0.95)
     kv_cache_fraction: float = Field(D.SOPRANO_KV_CACHE_FRACTION, gt=0.0, le=0.95)
@@ -46,7 +47,7 @@ class TextConfig(StrictModel):
     segment_merge_max_s: float = Field(D.SEGMENT_MERGE_MAX_S, gt=1.0, le=60.0)
     include_front_matter: bool = D.INCLUDE_FRONT_MATTER
     read_notes: bool = D.READ_NOTES
-    lexicon: list[str] = Field(default_factory=list)   # extra lexicon files, applied after the bundled one
+    lexicon: list[str] = Field(default_factory=list)  # extra lexicon files, applied after the bundled one
 
 
 class PauseConfig(StrictModel):
@@ -104,17 +105,16 @@ class LimitsConfig(StrictModel):
     ingest_seconds: float = Field(D.INGEST_SECONDS, gt=0)
 
 
-
 class RunConfig(StrictModel):
     executor: D.Executor = D.EXECUTOR
-    ray_address: str = ""                     # "" = RAY_ADDRESS, else a local Ray instance
+    ray_address: str = ""  # "" = RAY_ADDRESS, else a local Ray instance
     ray_cpus_per_actor: float = Field(D.RAY_CPUS_PER_ACTOR, gt=0.0)
     ray_gpus_per_actor: float = Field(D.RAY_GPUS_PER_ACTOR, ge=0.0)
 
 
 class CacheConfig(StrictModel):
     enabled: bool = D.CACHE_ENABLED
-    dir: str = ""                             # "" = RENDER_CACHE_DIR or the user cache dir
+    dir: str = ""  # "" = RENDER_CACHE_DIR or the user cache dir
     max_gb: float = Field(D.CACHE_MAX_GB, gt=0.0)
 
 
@@ -133,9 +133,17 @@ class Config(StrictModel):
     def audio_settings(self) -> dict[str, Any]:
         """Every setting that changes the audio, for the manifest and the chapter fingerprints
         (where the cache lives and how segments are batched change nothing)."""
-        return self.model_dump(mode="json", by_alias=True, exclude={"cache": True, "run": True, "limits": True,
-                                                                            "engine": {"batch_size"},
-                                                                            "output": {"layout"}})
+        return self.model_dump(
+            mode="json",
+            by_alias=True,
+            exclude={
+                "cache": True,
+                "run": True,
+                "limits": True,
+                "engine": {"batch_size"},
+                "output": {"layout"},
+            },
+        )
 
 
 def _fields_of(model: type[BaseModel]) -> list[str]:

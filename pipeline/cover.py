@@ -6,6 +6,7 @@ it references nothing outside itself; otherwise, or without resvg, the raster im
 An SVG with neither, or a book with no cover, gets a plain generated cover with the title and author
 (Pillow), so every player shows something.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,15 +19,18 @@ from .records import Book
 
 log = logging.getLogger(__name__)
 
-COVER_MAX_PX = 1400                  # longest side of an embedded cover
+COVER_MAX_PX = 1400  # longest side of an embedded cover
 GENERATED_SIZE = (1400, 1400)
 _EXTERNAL_REF = re.compile(rb"""(?:href|src)\s*=\s*["'](?!data:|#)""")
-_DATA_URI = re.compile(rb"""href\s*=\s*["']data:(image/(?:jpeg|jpg|png|webp|gif));base64,([A-Za-z0-9+/=\s]+)["']""")
+_DATA_URI = re.compile(
+    rb"""href\s*=\s*["']data:(image/(?:jpeg|jpg|png|webp|gif));base64,([A-Za-z0-9+/=\s]+)["']"""
+)
 
 
 def _to_embeddable(data: bytes) -> tuple[bytes, str] | None:
     """Any raster Pillow opens -> (JPEG or PNG bytes, MIME), scaled to COVER_MAX_PX; None if unreadable."""
     from PIL import Image, UnidentifiedImageError
+
     try:
         img = Image.open(io.BytesIO(data))
         img.load()
@@ -55,21 +59,26 @@ def render_svg(svg: bytes) -> tuple[bytes, str] | None:
         log.info("the SVG cover is not drawn: resvg-py is not installed (%s)", e)
         return None
     from PIL import Image
-    fonts_off = b"<text" not in svg          # system fonts only when the SVG has text to draw
+
+    fonts_off = b"<text" not in svg  # system fonts only when the SVG has text to draw
     try:
         text = svg.decode("utf-8")
-        probe = Image.open(io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_string=text, width=64,
-                                                                  skip_system_fonts=fonts_off))))
+        probe = Image.open(
+            io.BytesIO(bytes(resvg_py.svg_to_bytes(svg_string=text, width=64, skip_system_fonts=fonts_off)))
+        )
         w, h = probe.size
-        png = (resvg_py.svg_to_bytes(svg_string=text, skip_system_fonts=fonts_off, width=COVER_MAX_PX) if w >= h
-               else resvg_py.svg_to_bytes(svg_string=text, skip_system_fonts=fonts_off, height=COVER_MAX_PX))
+        png = (
+            resvg_py.svg_to_bytes(svg_string=text, skip_system_fonts=fonts_off, width=COVER_MAX_PX)
+            if w >= h
+            else resvg_py.svg_to_bytes(svg_string=text, skip_system_fonts=fonts_off, height=COVER_MAX_PX)
+        )
         img = Image.open(io.BytesIO(bytes(png)))
         img.load()
     except (ValueError, UnicodeDecodeError, OSError) as e:
         log.info("the SVG cover could not be rasterized (%s)", e)
         return None
     buf = io.BytesIO()
-    alpha_min = img.getchannel("A").getextrema()[0] if img.mode == "RGBA" else 255     # one band: (min, max)
+    alpha_min = img.getchannel("A").getextrema()[0] if img.mode == "RGBA" else 255  # one band: (min, max)
     if isinstance(alpha_min, int) and alpha_min < 255:
         img.save(buf, "PNG", optimize=True)
         return buf.getvalue(), "image/png"
@@ -93,6 +102,7 @@ def svg_raster(svg: bytes) -> tuple[bytes, str] | None:
 def generated_cover(title: str, author: str) -> tuple[bytes, str]:
     """A plain square PNG cover: the title and the author in Pillow's default font, dark on light."""
     from PIL import Image, ImageDraw, ImageFont
+
     img = Image.new("RGB", GENERATED_SIZE, (236, 230, 218))
     draw = ImageDraw.Draw(img)
     w, h = GENERATED_SIZE
@@ -103,7 +113,9 @@ def generated_cover(title: str, author: str) -> tuple[bytes, str]:
         draw.text((w / 2, y), line, font=title_font, fill=(40, 30, 20), anchor="mm")
         y += 120
     if author:
-        draw.text((w / 2, h * 0.8), textwrap.shorten(author, 36), font=author_font, fill=(70, 60, 50), anchor="mm")
+        draw.text(
+            (w / 2, h * 0.8), textwrap.shorten(author, 36), font=author_font, fill=(70, 60, 50), anchor="mm"
+        )
     buf = io.BytesIO()
     img.save(buf, "PNG", optimize=True)
     return buf.getvalue(), "image/png"

@@ -6,6 +6,7 @@ Exit codes (documented in the README):
   6 another render holds the output folder, 7 a model or engine could not be loaded,
   8 a shelf of books finished but some books failed (see corpus.json).
 """
+
 from __future__ import annotations
 
 EXIT_OK = 0

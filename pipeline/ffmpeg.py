@@ -1,4 +1,5 @@
 """Locating and running ffmpeg: the machine's own if it has one, else the one in `imageio-ffmpeg`."""
+
 from __future__ import annotations
 
 import functools
@@ -18,12 +19,15 @@ def ffmpeg_exe() -> str:
         return found
     try:
         import imageio_ffmpeg
+
         return imageio_ffmpeg.get_ffmpeg_exe()
     except (ImportError, RuntimeError) as e:
         raise RenderError("ffmpeg not found; install with: pip install imageio-ffmpeg") from e
 
 
-def run_ffmpeg(args: list[str], input: bytes | memoryview | None = None) -> subprocess.CompletedProcess[bytes]:
+def run_ffmpeg(
+    args: list[str], input: bytes | memoryview | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg quietly; raise RenderError with its last error line on failure."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
     proc = subprocess.run(cmd, input=input, capture_output=True)
@@ -33,8 +37,10 @@ def run_ffmpeg(args: list[str], input: bytes | memoryview | None = None) -> subp
         if proc.returncode == -signal.SIGXFSZ:
             last = "file size limit exceeded"
         if proc.returncode == -signal.SIGXFSZ or any(s in m for m in msg for s in _DISK_FULL):
-            raise OutputError(f"disk full while writing audio ({last}); free some space and run the same "
-                              "command again to resume")
+            raise OutputError(
+                f"disk full while writing audio ({last}); free some space and run the same "
+                "command again to resume"
+            )
         raise RenderError(f"ffmpeg failed: {last}")
     return proc
 
@@ -42,6 +48,7 @@ def run_ffmpeg(args: list[str], input: bytes | memoryview | None = None) -> subp
 def decode_pcm(path: str, sample_rate: int | None = None) -> tuple:
     """Decode any audio file to mono float32, shape (T,); returns (audio, sample_rate)."""
     import numpy as np
+
     args = ["-i", str(path), "-map", "0:a:0", "-ac", "1"]
     if sample_rate:
         args += ["-ar", str(sample_rate)]
@@ -53,6 +60,7 @@ def decode_pcm(path: str, sample_rate: int | None = None) -> tuple:
 
 def probe_sample_rate(path: str) -> int:
     import re
+
     proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True)
     m = re.search(rb"Audio: [^\n]*?(\d+) Hz", proc.stderr)
     return int(m.group(1)) if m else 0

@@ -5,6 +5,7 @@ A file is written under a hidden temporary name in its own folder (`.NAME.part`,
 with `os.replace`; on any failure the temporary file is removed. A killed run leaves at most `.*.part`
 files, which the next run in that folder removes.
 """
+
 from __future__ import annotations
 
 import json

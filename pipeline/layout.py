@@ -7,6 +7,7 @@ reports: a hidden folder the server does not scan) and then publishes the whole-
 is copied under a temporary name and moved into place, so a library scan never sees half a file. Folder
 names are sanitized and checked to stay inside `--out`.
 """
+
 from __future__ import annotations
 
 import io
@@ -66,9 +67,10 @@ def cover_jpeg(cover: tuple[bytes | None, str]) -> bytes | None:
     if mime == "image/jpeg":
         return data
     from PIL import Image
+
     buf = io.BytesIO()
     img: Image.Image = Image.open(io.BytesIO(data))
-    if img.mode in ("RGBA", "LA", "P"):                  # transparency onto white, not black
+    if img.mode in ("RGBA", "LA", "P"):  # transparency onto white, not black
         img = img.convert("RGBA")
         flat = Image.new("RGB", img.size, "white")
         flat.paste(img, mask=img.getchannel("A"))
@@ -88,5 +90,7 @@ def publish_audiobookshelf(manifest: Manifest, work: Path, out: Path, book: Book
         if manifest.cover_file:
             _place(work / manifest.cover_file, folder / COVER_NAME)
     except OSError as e:
-        raise OutputError(f"{folder}: cannot publish the book folder ({e.strerror or e}); choose another --out") from e
+        raise OutputError(
+            f"{folder}: cannot publish the book folder ({e.strerror or e}); choose another --out"
+        ) from e
     return folder

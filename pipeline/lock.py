@@ -12,6 +12,7 @@ SMB mounts forward `flock` to the server, but NFS v3 without lockd, some FUSE fi
 mounts do not lock across hosts at all; run one render per output folder there (a shelf already gives each
 book its own folder).
 """
+
 from __future__ import annotations
 
 import errno
@@ -48,14 +49,18 @@ class OutputLock:
                 os.close(fd)
                 if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                     who = f"pid {holder}" if holder else "another process"
-                    raise LockedError(f"{folder}: another render ({who}) is writing this folder; wait for it "
-                                      "to finish or choose another --out") from None
-                raise OutputError(f"{folder}: cannot lock {LOCK_NAME} ({e.strerror or e}); the filesystem may "
-                                  "not support locks: choose a local --out") from e
+                    raise LockedError(
+                        f"{folder}: another render ({who}) is writing this folder; wait for it "
+                        "to finish or choose another --out"
+                    ) from None
+                raise OutputError(
+                    f"{folder}: cannot lock {LOCK_NAME} ({e.strerror or e}); the filesystem may "
+                    "not support locks: choose a local --out"
+                ) from e
             if not self._still_linked(fd):
-                os.close(fd)       # the holder we waited behind removed this file: lock the new one
+                os.close(fd)  # the holder we waited behind removed this file: lock the new one
                 continue
-            try:                   # for the message another render prints; informational only
+            try:  # for the message another render prints; informational only
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
             except OSError as e:
@@ -73,8 +78,10 @@ class OutputLock:
         try:
             return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
         except OSError as e:
-            raise OutputError(f"{self.path.parent}: cannot create the lock file {LOCK_NAME} ({e.strerror or e}); "
-                              "check the folder is writable or choose another --out") from e
+            raise OutputError(
+                f"{self.path.parent}: cannot create the lock file {LOCK_NAME} ({e.strerror or e}); "
+                "check the folder is writable or choose another --out"
+            ) from e
 
     def _still_linked(self, fd: int) -> bool:
         try:
@@ -88,10 +95,10 @@ class OutputLock:
         if self._fd is not None:
             fd, self._fd = self._fd, None
             try:
-                self.path.unlink()     # while still holding it: a waiter that locked this inode retries
+                self.path.unlink()  # while still holding it: a waiter that locked this inode retries
             except OSError as e:
                 log.debug("could not remove %s (%s)", self.path, e)
-            os.close(fd)           # closing the only descriptor drops the flock
+            os.close(fd)  # closing the only descriptor drops the flock
 
     def __enter__(self) -> OutputLock:
         return self.acquire()
@@ -115,4 +122,6 @@ def _probe_writable(folder: Path) -> None:
         os.close(fd)
         os.unlink(name)
     except OSError as e:
-        raise OutputError(f"{folder}: output folder is not writable ({e.strerror or e}); choose another --out") from e
+        raise OutputError(
+            f"{folder}: output folder is not writable ({e.strerror or e}); choose another --out"
+        ) from e

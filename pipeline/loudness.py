@@ -6,6 +6,7 @@ gain stage (`normalize_loudness`, used by the assembler and by the exporter's co
 same numbers; the exporter measures each encoded file with `measure_file` and corrects and re-encodes
 when the codec moved it off target.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,14 +39,29 @@ class Loudness:
     def to_json(self) -> dict:
         def r(x: float) -> float | None:
             return round(x, 2) if math.isfinite(x) else None
+
         return {"rms_db": r(self.rms_db), "peak_db": r(self.peak_db), "lufs": r(self.lufs)}
 
 
-def _astats(args: list[str], input: bytes | memoryview | None = None, lufs: bool = False) -> tuple[float, float, float]:
+def _astats(
+    args: list[str], input: bytes | memoryview | None = None, lufs: bool = False
+) -> tuple[float, float, float]:
     """(RMS dB, peak dBFS, integrated LUFS or nan) from one ffmpeg pass: astats, plus ebur128 when asked."""
     chain = f"{_ASTATS},{_EBUR128}" if lufs else _ASTATS
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args, "-af", chain,
-           "-f", "null", "-"]
+    cmd = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-loglevel",
+        "info",
+        *args,
+        "-af",
+        chain,
+        "-f",
+        "null",
+        "-",
+    ]
     proc = subprocess.run(cmd, input=input, capture_output=True)
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -73,6 +89,7 @@ def measure_pcm(audio: np.ndarray, sample_rate: int, lufs: bool = False) -> Loud
 def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float:
     """EBU R128 integrated loudness in LUFS (pyloudnorm); -inf for audio shorter than a block or silent."""
     import pyloudnorm
+
     meter = pyloudnorm.Meter(sample_rate)
     if len(audio) < int(sample_rate * meter.block_size):
         return -math.inf
@@ -86,20 +103,22 @@ def measure_file(path, lufs: bool = False) -> Loudness:
     return Loudness(rms, peak, integrated)
 
 
-def pcm_gaps_floor_db(audio: np.ndarray, sample_rate: int, gaps: list[tuple[float, float]],
-                      margin_s: float = 0.08) -> float:
+def pcm_gaps_floor_db(
+    audio: np.ndarray, sample_rate: int, gaps: list[tuple[float, float]], margin_s: float = 0.08
+) -> float:
     """Like `gaps_floor_db`, in process (numpy): the RMS level in dB of the pauses, -inf when silent. For the
     per-chapter warning on the hot path; tests measure encoded files with `gaps_floor_db` (ffmpeg astats)."""
     total, count = 0.0, 0
     for a, b in gaps:
-        piece = audio[int((a + margin_s) * sample_rate):int((b - margin_s) * sample_rate)]
+        piece = audio[int((a + margin_s) * sample_rate) : int((b - margin_s) * sample_rate)]
         total += float(np.dot(piece, piece))
         count += piece.size
     return 10 * math.log10(total / count) if count and total > 0 else -math.inf
 
 
-def gaps_floor_db(audio: np.ndarray, sample_rate: int, gaps: list[tuple[float, float]],
-                  margin_s: float = 0.08) -> float:
+def gaps_floor_db(
+    audio: np.ndarray, sample_rate: int, gaps: list[tuple[float, float]], margin_s: float = 0.08
+) -> float:
     """RMS level (dB, ffmpeg astats) of the pauses between speech: the `gaps` (start, end) in seconds,
     each shrunk by `margin_s` at both ends so speech onsets and decays are left out. -inf when silent."""
     pieces = []
@@ -112,7 +131,7 @@ def gaps_floor_db(audio: np.ndarray, sample_rate: int, gaps: list[tuple[float, f
     return measure_pcm(np.concatenate(pieces), sample_rate).rms_db
 
 
-LIMITER_MARGIN_DB = 0.5              # the in-memory limiter aims this far under the ceiling (codec overshoot)
+LIMITER_MARGIN_DB = 0.5  # the in-memory limiter aims this far under the ceiling (codec overshoot)
 LOUDNESS_TOLERANCE_DB = 0.1
 
 
@@ -130,8 +149,13 @@ def target_level(output: OutputConfig) -> float:
     return output.target_lufs if output.loudness == "ebu" else output.target_rms_db
 
 
-def normalize_loudness(audio: np.ndarray, output: OutputConfig, offset_db: float = 0.0,
-                       ceiling_db: float | None = None, in_place: bool = False) -> np.ndarray:
+def normalize_loudness(
+    audio: np.ndarray,
+    output: OutputConfig,
+    offset_db: float = 0.0,
+    ceiling_db: float | None = None,
+    in_place: bool = False,
+) -> np.ndarray:
     """Gain to the loudness target (ACX RMS or EBU R128 LUFS) plus `offset_db`, with a peak limiter at
     `ceiling_db` (default: `output.peak_db` less a margin for codec overshoot).
 
@@ -159,12 +183,13 @@ def normalize_loudness(audio: np.ndarray, output: OutputConfig, offset_db: float
     return out
 
 
-LIMITER_BLOCK = 64           # samples per block of the limiter's gain envelope (1.5 ms at 44.1 kHz)
+LIMITER_BLOCK = 64  # samples per block of the limiter's gain envelope (1.5 ms at 44.1 kHz)
 LIMITER_CHUNK_BLOCKS = 16384  # blocks the gain is applied to at a time (1 M samples: small temporaries)
 
 
-def limit_peaks(audio: np.ndarray, sample_rate: int, ceiling_db: float, attack_s: float = 0.005,
-                in_place: bool = False) -> np.ndarray:
+def limit_peaks(
+    audio: np.ndarray, sample_rate: int, ceiling_db: float, attack_s: float = 0.005, in_place: bool = False
+) -> np.ndarray:
     """A look-ahead peak limiter: a smooth gain envelope keeps |audio| under the ceiling.
 
     The envelope is computed on blocks of LIMITER_BLOCK samples: the gain each block needs,
@@ -193,12 +218,12 @@ def limit_peaks(audio: np.ndarray, sample_rate: int, ceiling_db: float, attack_s
     win = max(3, int(sample_rate * attack_s / LIMITER_BLOCK) | 1)
     env = minimum_filter1d(need, size=2 * win + 1, mode="nearest")
     env = uniform_filter1d(env, size=win, mode="nearest")
-    env = np.minimum(env, minimum_filter1d(need, size=3, mode="nearest"))   # never lets a peak through
+    env = np.minimum(env, minimum_filter1d(need, size=3, mode="nearest"))  # never lets a peak through
     nxt = np.append(env[1:], env[-1])
     ramp = np.arange(LIMITER_BLOCK, dtype=np.float32) / LIMITER_BLOCK
     for b0 in range(0, len(env), LIMITER_CHUNK_BLOCKS):
         b1 = min(b0 + LIMITER_CHUNK_BLOCKS, len(env))
         gain = (env[b0:b1, None] + (nxt[b0:b1] - env[b0:b1])[:, None] * ramp[None, :]).reshape(-1)
         s0, s1 = b0 * LIMITER_BLOCK, min(b1 * LIMITER_BLOCK, n)
-        out[s0:s1] *= gain[:s1 - s0]
+        out[s0:s1] *= gain[: s1 - s0]
     return out

@@ -3,13 +3,14 @@
 Light on purpose (no engine imported): the planner, `--dry-run`, the worker's checks and the executors
 all read an engine's speaking rate and default batch size here, before or without loading a model.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from . import defaults as D
 
-INNER_PAUSE_S = 0.3      # engines pause about this long at a sentence or clause end inside a segment
+INNER_PAUSE_S = 0.3  # engines pause about this long at a sentence or clause end inside a segment
 _STOPS = ".!?;:"
 
 
@@ -19,9 +20,9 @@ class EngineSpec:
 
     name: str
     sample_rate: int
-    chars_per_second: float          # speaking rate on normalized text, at speed 1.0
-    batch_size: int                  # segments handed over at once unless --batch-size says otherwise
-    max_batch: int                   # the most segments it takes at once
+    chars_per_second: float  # speaking rate on normalized text, at speed 1.0
+    batch_size: int  # segments handed over at once unless --batch-size says otherwise
+    max_batch: int  # the most segments it takes at once
     speed_scales_rate: bool = False  # whether `engine.speed` scales the speaking rate
 
     def rate(self, speed: float = 1.0) -> float:
@@ -33,10 +34,17 @@ class EngineSpec:
         return requested or self.batch_size
 
 
-HIBARI = EngineSpec("hibari", D.HIBARI_SAMPLE_RATE_HZ, D.HIBARI_CHARS_PER_S, D.HIBARI_BATCH_SIZE, max_batch=64,
-                    speed_scales_rate=True)
-SOPRANO = EngineSpec("soprano", D.SOPRANO_SAMPLE_RATE_HZ, D.SOPRANO_CHARS_PER_S, D.SOPRANO_BATCH_SIZE,
-                     max_batch=4096)
+HIBARI = EngineSpec(
+    "hibari",
+    D.HIBARI_SAMPLE_RATE_HZ,
+    D.HIBARI_CHARS_PER_S,
+    D.HIBARI_BATCH_SIZE,
+    max_batch=64,
+    speed_scales_rate=True,
+)
+SOPRANO = EngineSpec(
+    "soprano", D.SOPRANO_SAMPLE_RATE_HZ, D.SOPRANO_CHARS_PER_S, D.SOPRANO_BATCH_SIZE, max_batch=4096
+)
 SPECS = {s.name: s for s in (HIBARI, SOPRANO)}
 
 

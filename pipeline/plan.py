@@ -1,5 +1,6 @@
 """The plan of a book: ingest, normalize and segment, with no model loaded (what `render --dry-run` prints,
 and the first step of every render)."""
+
 from __future__ import annotations
 
 import warnings
@@ -15,7 +16,7 @@ from .segment import Segmenter, SentenceSplitter, roman_numbered_headings
 
 
 def parse_chapters(spec: str | None, count: int) -> list[int]:
-    """"1-3,7" -> [1, 2, 3, 7] (1-based, in book order). None or "" selects every chapter."""
+    """ "1-3,7" -> [1, 2, 3, 7] (1-based, in book order). None or "" selects every chapter."""
     if not spec:
         return list(range(1, count + 1))
     chosen: set[int] = set()
@@ -39,8 +40,13 @@ def parse_chapters(spec: str | None, count: int) -> list[int]:
     return sorted(chosen)
 
 
-def plan_book(path: str | Path, cfg: Config, chapters: str | None = None, engine_name: str = "hibari",
-              whole_book: bool = False) -> Plan:
+def plan_book(
+    path: str | Path,
+    cfg: Config,
+    chapters: str | None = None,
+    engine_name: str = "hibari",
+    whole_book: bool = False,
+) -> Plan:
     """Ingest, normalize and segment a book: no model is loaded. The whole of it runs within the book's
     time budget (`limits.ingest_seconds`). `whole_book` also segments the chapters `chapters` leaves out
     (into `Plan.others`), as a render needs them to keep every finished chapter in the whole-book outputs."""
@@ -49,15 +55,23 @@ def plan_book(path: str | Path, cfg: Config, chapters: str | None = None, engine
 
 
 def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str, whole_book: bool) -> Plan:
-    book = read_book(path, include_front_matter=cfg.text.include_front_matter, read_notes=cfg.text.read_notes,
-                     limits=cfg.limits)
+    book = read_book(
+        path,
+        include_front_matter=cfg.text.include_front_matter,
+        read_notes=cfg.text.read_notes,
+        limits=cfg.limits,
+    )
     selected = parse_chapters(chapters, len(book.chapters))
     chosen = [c for c in book.chapters if c.index in selected]
-    segmenter = Segmenter(SentenceSplitter.for_book(book), load_lexicon(cfg.text.lexicon),
-                          chars_per_second=spec_of(engine_name).rate(cfg.engine.speed),
-                          min_s=cfg.text.segment_min_s, max_s=cfg.text.segment_max_s,
-                          merge_max_s=cfg.text.segment_merge_max_s,
-                          numbered_headings=roman_numbered_headings(book))
+    segmenter = Segmenter(
+        SentenceSplitter.for_book(book),
+        load_lexicon(cfg.text.lexicon),
+        chars_per_second=spec_of(engine_name).rate(cfg.engine.speed),
+        min_s=cfg.text.segment_min_s,
+        max_s=cfg.text.segment_max_s,
+        merge_max_s=cfg.text.segment_merge_max_s,
+        numbered_headings=roman_numbered_headings(book),
+    )
     plan = Plan(book, chosen, chars_per_second=segmenter.cps)
     notices: list[str] = []
     for c in chosen:
@@ -66,7 +80,7 @@ def _plan(path: str | Path, cfg: Config, chapters: str | None, engine_name: str,
         notices += done.warnings
     if whole_book:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")      # notices about chapters this run does not read
+            warnings.simplefilter("ignore")  # notices about chapters this run does not read
             for c in book.chapters:
                 if c.index not in plan.segments:
                     plan.others[c.index] = segmenter.chapter_segments(c)

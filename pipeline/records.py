@@ -8,6 +8,7 @@ Audio in these records is always mono float32 in [-1, 1], shape (T,), at the rec
 The records after export are what the JSON files hold (`pipeline.serialize` turns them into JSON and
 back, in field order; fields marked `OMIT_NONE` are left out while None).
 """
+
 from __future__ import annotations
 
 import enum
@@ -21,9 +22,9 @@ from .pace import expected_seconds
 
 # The `schema_version` of each JSON file the renderer writes (docs/schemas/; the changelog is in the README):
 # a change in what a field means is a new version.
-MANIFEST_SCHEMA_VERSION = 2       # 2: a chapter's `segments` is a count, the list is `segment_list`
+MANIFEST_SCHEMA_VERSION = 2  # 2: a chapter's `segments` is a count, the list is `segment_list`
 REPORT_SCHEMA_VERSION = 1
-STATE_SCHEMA_VERSION = 2          # 2: per-file size and hash, and a checksum of the state itself
+STATE_SCHEMA_VERSION = 2  # 2: per-file size and hash, and a checksum of the state itself
 SHELF_SCHEMA_VERSION = 1
 
 
@@ -31,18 +32,18 @@ class Pause(str, enum.Enum):  # noqa: UP042 - StrEnum would change str() of a me
     """What follows a segment, and so how long the silence after it is."""
 
     SENTENCE = "sentence"
-    LINE = "line"            # a line break inside verse
+    LINE = "line"  # a line break inside verse
     PARAGRAPH = "paragraph"
-    SECTION = "section"      # a scene break or a heading inside a chapter
-    TITLE = "title"          # after the chapter title
-    END = "end"              # the last segment of a chapter
+    SECTION = "section"  # a scene break or a heading inside a chapter
+    TITLE = "title"  # after the chapter title
+    END = "end"  # the last segment of a chapter
 
 
 class ParagraphKind(str, enum.Enum):  # noqa: UP042 - as Pause
     TEXT = "text"
-    TITLE = "title"          # the chapter title, read first
-    HEADING = "heading"      # a heading inside the chapter
-    VERSE = "verse"          # lines separated by short pauses
+    TITLE = "title"  # the chapter title, read first
+    HEADING = "heading"  # a heading inside the chapter
+    VERSE = "verse"  # lines separated by short pauses
 
 
 @dataclass(slots=True)
@@ -66,8 +67,8 @@ class Chapter:
     title: str
     paragraphs: list[Paragraph]
     level: int = 0
-    parents: list[str] = field(default_factory=list)   # titles of enclosing TOC entries (parts)
-    source: str = ""                                    # href inside the EPUB, or line number in text
+    parents: list[str] = field(default_factory=list)  # titles of enclosing TOC entries (parts)
+    source: str = ""  # href inside the EPUB, or line number in text
 
     @property
     def text(self) -> str:
@@ -93,11 +94,11 @@ class Book:
     date: str = ""
     description: str = ""
     identifier: str = ""
-    series: str = ""                  # the series the book belongs to, and its place in it ("2", "2.5")
+    series: str = ""  # the series the book belongs to, and its place in it ("2", "2.5")
     series_index: str = ""
     cover: bytes | None = None
-    cover_type: str = ""              # MIME type of `cover`
-    source: str = ""                  # path the book was read from
+    cover_type: str = ""  # MIME type of `cover`
+    source: str = ""  # path the book was read from
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -116,14 +117,14 @@ class Segment:
     `text` is what the book says; `normalized` is what the engine reads.
     """
 
-    chapter: int                      # Chapter.index
-    index: int                        # 0-based within the chapter
+    chapter: int  # Chapter.index
+    index: int  # 0-based within the chapter
     text: str
     normalized: str
     pause_after: Pause = Pause.SENTENCE
-    paragraph: int = 0                # index of the paragraph in the chapter
+    paragraph: int = 0  # index of the paragraph in the chapter
     est_seconds: float = 0.0
-    sentences: list[str] = field(default_factory=list)   # the original sentences it holds
+    sentences: list[str] = field(default_factory=list)  # the original sentences it holds
 
     @property
     def id(self) -> str:
@@ -176,7 +177,7 @@ class RenderedSegment:
     finish_reason: str = "stop"
     repetition: float | None = None
     cached: bool = False
-    samples: int = field(init=False, default=0)     # len(audio) as rendered, kept by `release_audio`
+    samples: int = field(init=False, default=0)  # len(audio) as rendered, kept by `release_audio`
 
     def __post_init__(self) -> None:
         self.samples = len(self.audio)
@@ -229,11 +230,11 @@ class Plan:
     book: Book
     chapters: list[Chapter]
     segments: dict[int, list[Segment]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)     # what the text front end skipped, and why
+    warnings: list[str] = field(default_factory=list)  # what the text front end skipped, and why
     # segments of the book's other chapters (not selected by --chapters), when planned for a render: a
     # chapter an earlier run finished from the same text and settings belongs in the whole-book outputs
     others: dict[int, list[Segment]] = field(default_factory=dict)
-    chars_per_second: float = 15.0      # the engine's speaking rate the plan was made for
+    chars_per_second: float = 15.0  # the engine's speaking rate the plan was made for
 
     @property
     def est_seconds(self) -> float:
@@ -247,7 +248,7 @@ class Plan:
 
 
 # --- after export: what the JSON files hold ----------------------------------------------------------
-OMIT_NONE = {"omit_none": True}       # field metadata: left out of the JSON while None
+OMIT_NONE = {"omit_none": True}  # field metadata: left out of the JSON while None
 
 
 @dataclass(slots=True)
@@ -295,20 +296,20 @@ class ChapterRecord:
     display_title: str
     level: int
     parents: list[str]
-    files: dict[str, str]                 # format -> file name in the output folder
-    file: str                             # the first of them
+    files: dict[str, str]  # format -> file name in the output folder
+    file: str  # the first of them
     duration: float
     samples: int
     sample_rate: int
     segments: int
     loudness: dict[str, FormatLoudness] = field(default_factory=dict)
-    aac_samples: int | None = field(default=None, metadata=OMIT_NONE)     # the M4B part's length
+    aac_samples: int | None = field(default=None, metadata=OMIT_NONE)  # the M4B part's length
     m4b_part: str | None = field(default=None, metadata=OMIT_NONE)
     pause_floor_db: float | None = None
     speech_start: float = 0.0
     speech_end: float = 0.0
     subtitles: dict[str, str] | None = field(default=None, metadata=OMIT_NONE)
-    extra_files: list[str] = field(default_factory=list)   # besides `files`, what a resumed run verifies
+    extra_files: list[str] = field(default_factory=list)  # besides `files`, what a resumed run verifies
     segment_list: list[SegmentRecord] = field(default_factory=list)
     start: float | None = field(default=None, metadata=OMIT_NONE)
     end: float | None = field(default=None, metadata=OMIT_NONE)
@@ -321,7 +322,9 @@ class ChapterRecord:
     @property
     def span(self) -> tuple[float, float]:
         """(start, end) in seconds of the whole book, once `export.book.place_chapters` has set them."""
-        assert self.start is not None and self.end is not None, f"chapter {self.index} is not placed in the book"
+        assert self.start is not None and self.end is not None, (
+            f"chapter {self.index} is not placed in the book"
+        )
         return self.start, self.end
 
 
@@ -340,8 +343,18 @@ class BookInfo:
 
     @classmethod
     def of(cls, book: Book, source: str) -> BookInfo:
-        return cls(book.title, book.authors, book.language, book.publisher, book.date, book.identifier,
-                   book.description, book.series, book.series_index, source)
+        return cls(
+            book.title,
+            book.authors,
+            book.language,
+            book.publisher,
+            book.date,
+            book.identifier,
+            book.description,
+            book.series,
+            book.series_index,
+            source,
+        )
 
 
 @dataclass(slots=True)
@@ -378,10 +391,10 @@ class RunStats:
     reused: int = 0
     retried: int = 0
     failed: int = 0
-    chapters_rendered: int = 0      # synthesized (at least one segment) and encoded
-    chapters_reencoded: int = 0     # every segment from the cache, assembled and encoded again
-    chapters_reused: int = 0        # kept as they were
-    chapters_missing: list[int] = field(default_factory=list)   # of the book, not finished in the folder
+    chapters_rendered: int = 0  # synthesized (at least one segment) and encoded
+    chapters_reencoded: int = 0  # every segment from the cache, assembled and encoded again
+    chapters_reused: int = 0  # kept as they were
+    chapters_missing: list[int] = field(default_factory=list)  # of the book, not finished in the folder
     audio_seconds: float = 0.0
     wall_seconds: float = 0.0
 
@@ -472,7 +485,7 @@ class Manifest:
     readalong_made_from: dict[str, Any] | None = field(default=None, metadata=OMIT_NONE)
     stats: RunStats = field(default_factory=RunStats)
     checks: ReportSummary | None = field(default=None, metadata=OMIT_NONE)
-    library_folder: str | None = field(default=None, metadata=OMIT_NONE)   # --layout audiobookshelf
+    library_folder: str | None = field(default=None, metadata=OMIT_NONE)  # --layout audiobookshelf
 
 
 @dataclass(slots=True)
@@ -483,7 +496,7 @@ class ChapterState:
     fingerprint: str
     record: ChapterRecord
     extra_files: list[str] = field(default_factory=list)
-    digests: dict[str, list[Any]] = field(default_factory=dict)     # file -> [size, sha256 hex]
+    digests: dict[str, list[Any]] = field(default_factory=dict)  # file -> [size, sha256 hex]
 
 
 @dataclass(slots=True)

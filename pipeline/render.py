@@ -4,6 +4,7 @@
 renders and writes the output folder, with the synthesis worker from `pipeline.executors` and the
 stages' own modules doing the work.
 """
+
 from __future__ import annotations
 
 import errno
@@ -39,7 +40,7 @@ from .synthesize.worker import WorkerStats
 
 log = logging.getLogger(__name__)
 
-EXPORTS_IN_FLIGHT = 2      # chapters being assembled and encoded while the next one is synthesized
+EXPORTS_IN_FLIGHT = 2  # chapters being assembled and encoded while the next one is synthesized
 
 
 def _check_writable(out: Path) -> None:
@@ -47,12 +48,21 @@ def _check_writable(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise OutputError(f"{out}: output folder is not writable: it cannot be made ({e.strerror or e}); choose another --out") from e
+        raise OutputError(
+            f"{out}: output folder is not writable: it cannot be made ({e.strerror or e}); choose another --out"
+        ) from e
 
 
-def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | None = None,
-                progress: RenderProgress | None = None, engine=None, worker=None,
-                plan: Plan | None = None) -> Manifest:
+def render_book(
+    path: str | Path,
+    out: str | Path,
+    cfg: Config,
+    chapters: str | None = None,
+    progress: RenderProgress | None = None,
+    engine=None,
+    worker=None,
+    plan: Plan | None = None,
+) -> Manifest:
     """Render a book into `out`; returns the manifest (also written to `out/manifest.json`). `progress`
     hears how the render goes (`pipeline.progress`; the command line draws it).
 
@@ -64,7 +74,7 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
         engine_name = engine.name if engine is not None else choose_engine(cfg.engine)[0]
         plan = plan_book(path, cfg, chapters, engine_name, whole_book=True)
     library = None
-    if cfg.output.layout == "audiobookshelf":       # work in <out>/.render/<slug>, publish the book folder
+    if cfg.output.layout == "audiobookshelf":  # work in <out>/.render/<slug>, publish the book folder
         library, out = out, work_folder(out, book_folder_name(plan.book.title, plan.book.authors, Path(path)))
         if "m4b" not in cfg.output.formats:
             cfg = cfg.model_copy(deep=True)
@@ -79,20 +89,25 @@ def render_book(path: str | Path, out: str | Path, cfg: Config, chapters: str | 
             return manifest
         except OSError as e:
             if e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-                raise OutputError(f"{out}: disk full ({e.strerror}); finished chapters are intact; free some "
-                                  "space and run the same command again to resume") from e
+                raise OutputError(
+                    f"{out}: disk full ({e.strerror}); finished chapters are intact; free some "
+                    "space and run the same command again to resume"
+                ) from e
             blocked = _output_blocked(e, [out, library] if library is not None else [out])
             if blocked:
                 raise OutputError(blocked) from e
             raise
 
 
-_BLOCKED = {errno.EISDIR: "a folder stands where the render writes a file",
-            errno.ENOTDIR: "a file stands where the render makes a folder",
-            errno.EEXIST: "a file stands where the render makes a folder",
-            errno.ENOTEMPTY: "a folder stands where the render writes a file",
-            errno.EACCES: "not writable (permission denied)", errno.EPERM: "not writable (operation not permitted)",
-            errno.EROFS: "not writable (read-only filesystem)"}
+_BLOCKED = {
+    errno.EISDIR: "a folder stands where the render writes a file",
+    errno.ENOTDIR: "a file stands where the render makes a folder",
+    errno.EEXIST: "a file stands where the render makes a folder",
+    errno.ENOTEMPTY: "a folder stands where the render writes a file",
+    errno.EACCES: "not writable (permission denied)",
+    errno.EPERM: "not writable (operation not permitted)",
+    errno.EROFS: "not writable (read-only filesystem)",
+}
 
 
 def _output_blocked(e: OSError, folders: list[Path]) -> str:
@@ -107,12 +122,15 @@ def _output_blocked(e: OSError, folders: list[Path]) -> str:
     roots = [Path(f).absolute() for f in folders]
     if not any(target.absolute() == r or r in target.absolute().parents for r in roots):
         return ""
-    return (f"{target}: {_BLOCKED[e.errno]}; move it away (or fix its permissions) and run the same command "
-            "again; finished chapters are intact")
+    return (
+        f"{target}: {_BLOCKED[e.errno]}; move it away (or fix its permissions) and run the same command "
+        "again; finished chapters are intact"
+    )
 
 
-def _render_locked(plan: Plan, path, out: Path, cfg: Config, progress: RenderProgress, engine,
-                   worker) -> Manifest:
+def _render_locked(
+    plan: Plan, path, out: Path, cfg: Config, progress: RenderProgress, engine, worker
+) -> Manifest:
     state = StateStore(out)
     owned = worker is None
     if owned:
@@ -125,16 +143,25 @@ def _render_locked(plan: Plan, path, out: Path, cfg: Config, progress: RenderPro
             worker.close()
 
 
-def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Config, progress: RenderProgress,
-                 state: StateStore) -> Manifest:
+def _render_with(
+    worker: SynthesisWorker,
+    plan: Plan,
+    path,
+    out: Path,
+    cfg: Config,
+    progress: RenderProgress,
+    state: StateStore,
+) -> Manifest:
     book = plan.book
     identity = worker.identity
     settings = cfg.audio_settings()
     total_chapters = len(book.chapters)
-    fingerprints = {c.index: chapter_fingerprint(book, c, plan.segments[c.index], identity, settings,
-                                                 total_chapters) for c in plan.chapters}
+    fingerprints = {
+        c.index: chapter_fingerprint(book, c, plan.segments[c.index], identity, settings, total_chapters)
+        for c in plan.chapters
+    }
     stats = RunStats(segments=sum(len(s) for s in plan.segments.values()))
-    before = replace(worker.stats)            # a shared worker (a shelf of books) counts across books
+    before = replace(worker.stats)  # a shared worker (a shelf of books) counts across books
     t0 = time.perf_counter()
     progress.started(book.title, stats.segments, len(plan.chapters))
     worker.on_done = lambda _r: progress.segment_done(worker.stats.audio_s - before.audio_s)
@@ -152,7 +179,7 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
     def export(ch: Chapter, rendered) -> ChapterRecord:
         try:
             audio = assemble_chapter(ch, rendered, cfg.pauses, cfg.output)
-            for r in rendered:    # the chapter's buffer holds the audio now; records keep timing and checks
+            for r in rendered:  # the chapter's buffer holds the audio now; records keep timing and checks
                 r.release_audio()
             return exporter.chapter(audio)
         finally:
@@ -174,7 +201,7 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
                 synth_before = worker.stats.rendered
                 rendered = worker.render(plan.segments[ch.index])
                 if worker.stats.rendered == synth_before:
-                    stats.chapters_reencoded += 1      # every segment from the cache: only encoded again
+                    stats.chapters_reencoded += 1  # every segment from the cache: only encoded again
                 else:
                     stats.chapters_rendered += 1
                 progress.chapter_synthesized()
@@ -197,8 +224,14 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
     stats.chapters_missing = [c.index for c in book.chapters if c.index not in records]
     outputs = exporter.finish(chapter_records)
     _count_run(stats, before, worker.stats, chapter_records, time.perf_counter() - t0)
-    manifest = Manifest(BookInfo.of(book, str(path)), identity, settings, chapter_records,
-                        **{f.name: getattr(outputs, f.name) for f in fields(BookOutputs)}, stats=stats)
+    manifest = Manifest(
+        BookInfo.of(book, str(path)),
+        identity,
+        settings,
+        chapter_records,
+        **{f.name: getattr(outputs, f.name) for f in fields(BookOutputs)},
+        stats=stats,
+    )
     report = build_report(manifest, worker.history, cfg.validate_.qc)
     manifest.checks = report.summary
     write_json(out / D.REPORT_NAME, to_json(report))
@@ -207,8 +240,9 @@ def _render_with(worker: SynthesisWorker, plan: Plan, path, out: Path, cfg: Conf
     return manifest
 
 
-def _settle(ch: Chapter, fp: str, old_files: set[str], record: ChapterRecord, out: Path,
-            state: StateStore) -> ChapterRecord:
+def _settle(
+    ch: Chapter, fp: str, old_files: set[str], record: ChapterRecord, out: Path, state: StateStore
+) -> ChapterRecord:
     """A chapter written: the files its earlier version had and this one has not are removed (its title, so
     its file name, changed), and it is saved in the resume state."""
     for stale in old_files - set(record.all_files):
@@ -220,8 +254,9 @@ def _settle(ch: Chapter, fp: str, old_files: set[str], record: ChapterRecord, ou
     return record
 
 
-def _finished_before(plan: Plan, state: StateStore, out: Path, identity: dict[str, Any],
-                     settings: dict[str, Any]) -> dict[int, ChapterRecord]:
+def _finished_before(
+    plan: Plan, state: StateStore, out: Path, identity: dict[str, Any], settings: dict[str, Any]
+) -> dict[int, ChapterRecord]:
     """The chapters outside this run's --chapters that an earlier run finished from the same text and
     settings, their files intact."""
     book = plan.book
@@ -235,13 +270,15 @@ def _finished_before(plan: Plan, state: StateStore, out: Path, identity: dict[st
     return found
 
 
-def _count_run(stats: RunStats, before: WorkerStats, now: WorkerStats, chapters: list[ChapterRecord],
-               wall: float) -> None:
+def _count_run(
+    stats: RunStats, before: WorkerStats, now: WorkerStats, chapters: list[ChapterRecord], wall: float
+) -> None:
     """This run's share of the worker's counts (a shelf's worker counts across books), and its totals."""
     stats.rendered, stats.retried = now.rendered - before.rendered, now.retried - before.retried
     stats.failed = now.failed - before.failed
     stats.reused += now.reused - before.reused
     stats.audio_seconds = round(sum(c.duration for c in chapters), 2)
     stats.wall_seconds = round(wall, 2)
+
 
 __all__ = ["parse_chapters", "plan_book", "render_book"]

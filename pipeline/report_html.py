@@ -4,6 +4,7 @@ No network and no external files: styles inline, the loudness plot inline SVG, a
 audio a short mono MP3 cut from its chapter file and embedded as a `data:` URI. Built from the manifest and
 `report.json` (`pipeline.report.build_report`), so it says exactly what those say.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,7 +21,7 @@ from .timecode import short
 log = logging.getLogger(__name__)
 
 REPORT_HTML_NAME = "report.html"
-MAX_CLIPS = 60                 # audio players embedded; flagged segments past this are listed without one
+MAX_CLIPS = 60  # audio players embedded; flagged segments past this are listed without one
 CLIP_BITRATE = "48k"
 _E = html.escape
 
@@ -76,14 +77,23 @@ def _loudness_plot(chapters: list[ChapterRecord], settings: dict) -> str:
     def y(v: float) -> float:
         return top + (hi - v) / (hi - lo) * (h - top - bottom)
 
-    parts = [f'<svg viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="Loudness per chapter" '
-             'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="11">']
-    parts.append(f'<rect x="{left}" y="{y(target + 1):.1f}" width="{w - left - 10}" '
-                 f'height="{y(target - 1) - y(target + 1):.1f}" fill="#e5f4ea"/>')
-    for v, color, label in ((target, "#1b7f3b", f"target {target:g}"), (ceiling, "#b3261e", f"peak max {ceiling:g}")):
-        parts.append(f'<line x1="{left}" x2="{w - 10}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{color}" '
-                     f'stroke-dasharray="4 3"/><text x="{w - 12}" y="{y(v) - 3:.1f}" text-anchor="end" '
-                     f'fill="{color}">{_E(label)}</text>')
+    parts = [
+        f'<svg viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="Loudness per chapter" '
+        'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="11">'
+    ]
+    parts.append(
+        f'<rect x="{left}" y="{y(target + 1):.1f}" width="{w - left - 10}" '
+        f'height="{y(target - 1) - y(target + 1):.1f}" fill="#e5f4ea"/>'
+    )
+    for v, color, label in (
+        (target, "#1b7f3b", f"target {target:g}"),
+        (ceiling, "#b3261e", f"peak max {ceiling:g}"),
+    ):
+        parts.append(
+            f'<line x1="{left}" x2="{w - 10}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{color}" '
+            f'stroke-dasharray="4 3"/><text x="{w - 12}" y="{y(v) - 3:.1f}" text-anchor="end" '
+            f'fill="{color}">{_E(label)}</text>'
+        )
     tick = max(1, round((hi - lo) / 5))
     v = int(lo)
     while v <= hi:
@@ -92,16 +102,22 @@ def _loudness_plot(chapters: list[ChapterRecord], settings: dict) -> str:
     for i, level, peak in pts:
         cx = left + step * (i + 0.5)
         if peak is not None:
-            parts.append(f'<line x1="{cx - 6:.1f}" x2="{cx + 6:.1f}" y1="{y(peak):.1f}" y2="{y(peak):.1f}" '
-                         f'stroke="{"#b3261e" if peak > ceiling + 0.05 else "#6e6e73"}" stroke-width="2"/>')
+            parts.append(
+                f'<line x1="{cx - 6:.1f}" x2="{cx + 6:.1f}" y1="{y(peak):.1f}" y2="{y(peak):.1f}" '
+                f'stroke="{"#b3261e" if peak > ceiling + 0.05 else "#6e6e73"}" stroke-width="2"/>'
+            )
         if level is not None:
             off = abs(level - target) > 1.0
-            parts.append(f'<circle cx="{cx:.1f}" cy="{y(level):.1f}" r="5" '
-                         f'fill="{"#b26a00" if off else "#1b7f3b"}"><title>{_E(chapters[i].title)}: '
-                         f'{level:.1f}</title></circle>')
+            parts.append(
+                f'<circle cx="{cx:.1f}" cy="{y(level):.1f}" r="5" '
+                f'fill="{"#b26a00" if off else "#1b7f3b"}"><title>{_E(chapters[i].title)}: '
+                f"{level:.1f}</title></circle>"
+            )
         if n <= 40 or i % max(1, n // 20) == 0:
-            parts.append(f'<text x="{cx:.1f}" y="{h - 10}" text-anchor="middle" fill="#6e6e73">'
-                         f'{chapters[i].index}</text>')
+            parts.append(
+                f'<text x="{cx:.1f}" y="{h - 10}" text-anchor="middle" fill="#6e6e73">'
+                f"{chapters[i].index}</text>"
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -112,8 +128,27 @@ def _clip(out: Path, ch_file: str, start: float, duration: float) -> str | None:
     if not src.is_file():
         return None
     try:
-        proc = run_ffmpeg(["-ss", f"{max(0.0, start - 0.2):.3f}", "-t", f"{duration + 0.4:.3f}", "-i", str(src),
-                           "-map", "0:a:0", "-ac", "1", "-c:a", "libmp3lame", "-b:a", CLIP_BITRATE, "-f", "mp3", "-"])
+        proc = run_ffmpeg(
+            [
+                "-ss",
+                f"{max(0.0, start - 0.2):.3f}",
+                "-t",
+                f"{duration + 0.4:.3f}",
+                "-i",
+                str(src),
+                "-map",
+                "0:a:0",
+                "-ac",
+                "1",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                CLIP_BITRATE,
+                "-f",
+                "mp3",
+                "-",
+            ]
+        )
     except Exception as e:  # noqa: BLE001 - a report without one player is better than no report
         log.warning("report.html: no audio for %s at %.1f s (%s)", ch_file, start, e)
         return None
@@ -136,26 +171,37 @@ def render_html(manifest: Manifest, report: Report, out: Path) -> str:
     title = book.title or "Untitled"
     authors = ", ".join(book.authors) or "unknown author"
     failing = s.still_failing
-    cards = [("chapters", str(len(chapters))), ("audio", short(st.audio_seconds)),
-             ("segments", str(s.segments)), ("flagged", str(s.flagged)),
-             ("re-rendered", str(s.rerendered)), ("still failing", str(failing))]
+    cards = [
+        ("chapters", str(len(chapters))),
+        ("audio", short(st.audio_seconds)),
+        ("segments", str(s.segments)),
+        ("flagged", str(s.flagged)),
+        ("re-rendered", str(s.rerendered)),
+        ("still failing", str(failing)),
+    ]
     if s.wer is not None:
         cards.append(("word error rate", f"{s.wer:.1%}"))
-    body = [f"<h1>{_E(title)}</h1>",
-            f'<p class="sub">{_E(authors)} · engine {_E(str(engine.get("engine", engine.get("name", "?"))))}'
-            f'{(" · voice " + _E(str(engine["voice"]))) if engine.get("voice") else ""} · '
-            f'{_E(settings.get("loudness", "acx").upper())} loudness · rendered in {st.wall_seconds:.0f} s'
-            f' <span class="pill {"bad" if failing else "ok"}">{"needs attention" if failing else "all checks pass"}'
-            "</span></p>",
-            '<div class="cards">' + "".join(f'<div class="card"><b>{_E(v)}</b><span>{_E(k)}</span></div>'
-                                             for k, v in cards) + "</div>"]
+    body = [
+        f"<h1>{_E(title)}</h1>",
+        f'<p class="sub">{_E(authors)} · engine {_E(str(engine.get("engine", engine.get("name", "?"))))}'
+        f"{(' · voice ' + _E(str(engine['voice']))) if engine.get('voice') else ''} · "
+        f"{_E(settings.get('loudness', 'acx').upper())} loudness · rendered in {st.wall_seconds:.0f} s"
+        f' <span class="pill {"bad" if failing else "ok"}">{"needs attention" if failing else "all checks pass"}'
+        "</span></p>",
+        '<div class="cards">'
+        + "".join(f'<div class="card"><b>{_E(v)}</b><span>{_E(k)}</span></div>' for k, v in cards)
+        + "</div>",
+    ]
     if st.chapters_missing:
-        body.append(f'<p class="warn">Chapters not rendered yet: {_E(", ".join(map(str, st.chapters_missing)))}'
-                    "</p>")
+        body.append(
+            f'<p class="warn">Chapters not rendered yet: {_E(", ".join(map(str, st.chapters_missing)))}</p>'
+        )
 
-    body.append(f"<h2>Loudness</h2><div class='plot'>{_loudness_plot(chapters, settings)}</div>"
-                f'<p class="meta">Dots: each chapter\'s loudness ({"LUFS" if ebu else "dB RMS"}), green inside '
-                f"{target:g} ± 1; ticks: its peak (dBFS), red above {ceiling:g}.</p>")
+    body.append(
+        f"<h2>Loudness</h2><div class='plot'>{_loudness_plot(chapters, settings)}</div>"
+        f'<p class="meta">Dots: each chapter\'s loudness ({"LUFS" if ebu else "dB RMS"}), green inside '
+        f"{target:g} ± 1; ticks: its peak (dBFS), red above {ceiling:g}.</p>"
+    )
 
     rows = []
     for ch in chapters:
@@ -171,10 +217,13 @@ def render_html(manifest: Manifest, report: Report, out: Path) -> str:
             f"<td class='num {lv}'>{'–' if level is None else f'{level:.1f}'}</td>"
             f"<td class='num {pk}'>{'–' if peak is None else f'{peak:.1f}'}</td>"
             f"<td class='num'>{ch.segments}</td>"
-            f"<td class='num'>{'–' if wer is None else f'{wer:.1%}'}</td></tr>")
-    body.append(f"<h2>Chapters</h2><table><tr><th>#</th><th>Title</th><th>Duration</th>"
-                f"<th>Loudness ({'LUFS' if ebu else 'dB RMS'}, target {target:g})</th>"
-                f"<th>Peak (dBFS, max {ceiling:g})</th><th>Segments</th><th>WER</th></tr>{''.join(rows)}</table>")
+            f"<td class='num'>{'–' if wer is None else f'{wer:.1%}'}</td></tr>"
+        )
+    body.append(
+        f"<h2>Chapters</h2><table><tr><th>#</th><th>Title</th><th>Duration</th>"
+        f"<th>Loudness ({'LUFS' if ebu else 'dB RMS'}, target {target:g})</th>"
+        f"<th>Peak (dBFS, max {ceiling:g})</th><th>Segments</th><th>WER</th></tr>{''.join(rows)}</table>"
+    )
 
     flagged = report.flagged
     body.append(f"<h2>Flagged segments ({len(flagged)})</h2>")
@@ -183,22 +232,29 @@ def render_html(manifest: Manifest, report: Report, out: Path) -> str:
     seg_by_id = {seg.id: seg for ch in chapters for seg in ch.segment_list}
     for n, f in enumerate(flagged):
         seg = seg_by_id.get(f.segment)
-        status = ('<span class="pill bad">still failing</span>' if not f.passed
-                  else '<span class="pill ok">fixed by re-render</span>' if f.rerendered
-                  else '<span class="pill warn">flagged</span>')
+        status = (
+            '<span class="pill bad">still failing</span>'
+            if not f.passed
+            else '<span class="pill ok">fixed by re-render</span>'
+            if f.rerendered
+            else '<span class="pill warn">flagged</span>'
+        )
         reasons = sorted({name for a in f.history for name in a.failed} | set(f.failed_checks))
         uri = _clip(out, f.file, f.start, seg.duration if seg else 5.0) if n < MAX_CLIPS else None
         player = f'<audio controls preload="none" src="{uri}"></audio>' if uri else ""
         body.append(
             f'<div class="seg">{status} <b>chapter {f.chapter}</b> · {_E(f.chapter_title)} · '
-            f'{_E(f.at)} in {_E(f.file)} (book {_E(f.book_at)}) · segment {_E(f.segment)}'
+            f"{_E(f.at)} in {_E(f.file)} (book {_E(f.book_at)}) · segment {_E(f.segment)}"
             f'<p class="text">{_E(f.text)}</p><div class="meta">checks: {_E(", ".join(reasons) or "—")}'
-            f'{(" — " + _E(f.detail)) if f.detail else ""} · attempts {f.attempts} · seed {f.seed}'
-            f"</div>{player}</div>")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{_E(title)} — render report</title><style>{_CSS}</style></head>"
-            f"<body><main>{''.join(body)}</main></body></html>\n")
+            f"{(' — ' + _E(f.detail)) if f.detail else ''} · attempts {f.attempts} · seed {f.seed}"
+            f"</div>{player}</div>"
+        )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{_E(title)} — render report</title><style>{_CSS}</style></head>"
+        f"<body><main>{''.join(body)}</main></body></html>\n"
+    )
 
 
 def write_html(manifest: Manifest, report: Report, out: Path) -> Path:

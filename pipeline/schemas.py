@@ -54,7 +54,10 @@ def schema_of(name: str) -> dict[str, Any]:
     body["required"] = ["schema_version", *[k for k in body.get("required", []) if k != "schema_version"]]
     body.pop("title", None)
     body.pop("description", None)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"urn:render-audiobooks:schema:{name}:{version}",
-            "title": f"{file}, schema version {version}",
-            "description": f"{file} as the renderer writes it (the record {record.__name__} in pipeline/records.py)",
-            **body}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:render-audiobooks:schema:{name}:{version}",
+        "title": f"{file}, schema version {version}",
+        "description": f"{file} as the renderer writes it (the record {record.__name__} in pipeline/records.py)",
+        **body,
+    }

@@ -12,6 +12,7 @@ holds are exactly a slice of the book: the original text is kept beside the norm
   the minimum is then a whole paragraph (a title, a line of dialogue, a dictionary headword).
 - Every word of a chapter lands in exactly one segment, in order.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,21 +29,104 @@ log = logging.getLogger(__name__)
 
 # abbreviations Punkt should never end a sentence on (lower case, no final period)
 KNOWN_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "rev", "revd", "hon", "st", "capt", "col", "gen", "lt", "sgt", "cpl", "maj",
-    "adm", "gov", "sen", "rep", "pres", "fr", "jr", "sr", "vs", "v", "etc", "e.g", "i.e", "mt", "ft",
-    "fig", "vol", "pp", "p", "ch", "esq", "messrs", "mme", "mlle", "inc", "ltd", "co", "corp", "bros", "jan",
-    "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "a.m", "p.m", "b.c", "a.d",
-    "approx", "dept", "est", "govt", "viz", "cf", "ibid", "op", "cit", "ave", "rd", "blvd", "sq", "univ", "ed",
-    "lb", "lbs", "oz", "yd", "yds", "mi", "hr", "hrs", "min", "sec", "&c",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "rev",
+    "revd",
+    "hon",
+    "st",
+    "capt",
+    "col",
+    "gen",
+    "lt",
+    "sgt",
+    "cpl",
+    "maj",
+    "adm",
+    "gov",
+    "sen",
+    "rep",
+    "pres",
+    "fr",
+    "jr",
+    "sr",
+    "vs",
+    "v",
+    "etc",
+    "e.g",
+    "i.e",
+    "mt",
+    "ft",
+    "fig",
+    "vol",
+    "pp",
+    "p",
+    "ch",
+    "esq",
+    "messrs",
+    "mme",
+    "mlle",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "bros",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "a.m",
+    "p.m",
+    "b.c",
+    "a.d",
+    "approx",
+    "dept",
+    "est",
+    "govt",
+    "viz",
+    "cf",
+    "ibid",
+    "op",
+    "cit",
+    "ave",
+    "rd",
+    "blvd",
+    "sq",
+    "univ",
+    "ed",
+    "lb",
+    "lbs",
+    "oz",
+    "yd",
+    "yds",
+    "mi",
+    "hr",
+    "hrs",
+    "min",
+    "sec",
+    "&c",
 }
-_CLAUSE_END = re.compile(r"[;:,\u2014\u2013](?= )|(?<= )-{1,2}(?= )")     # cut after it, at the space
+_CLAUSE_END = re.compile(r"[;:,\u2014\u2013](?= )|(?<= )-{1,2}(?= )")  # cut after it, at the space
 _SPACE = re.compile(r"\s+")
-_NUMBER_ABBR_END = re.compile(r"(?<![\w.])(?:[Nn]os?|pp?)\.$")     # "No. 5": the number belongs to it
+_NUMBER_ABBR_END = re.compile(r"(?<![\w.])(?:[Nn]os?|pp?)\.$")  # "No. 5": the number belongs to it
 # titles that never end a sentence: Punkt's orthographic guess may still split "St. | Andrews"
-_TITLE_END = re.compile(r"(?<![\w.])(?:Mr|Mrs|Ms|Messrs|Mme|Mlle|Dr|St|Capt|Col|Gen|Lt|Sgt|Prof|Rev|Hon|Sen|Gov)\.$")
+_TITLE_END = re.compile(
+    r"(?<![\w.])(?:Mr|Mrs|Ms|Messrs|Mme|Mlle|Dr|St|Capt|Col|Gen|Lt|Sgt|Prof|Rev|Hon|Sen|Gov)\.$"
+)
 _ETC_END = re.compile(r"(?<![\w.])etc\.\s+(?=[\"\u201c\u2018']?[A-Z])")
-_TRAINING_CHARS = 2_000_000          # Punkt learns enough from the first 2 MB of a book
-_PUNKT_WINDOW = 20_000               # characters Punkt reads at once (see SentenceSplitter._raw_spans)
+_TRAINING_CHARS = 2_000_000  # Punkt learns enough from the first 2 MB of a book
+_PUNKT_WINDOW = 20_000  # characters Punkt reads at once (see SentenceSplitter._raw_spans)
 _WINDOW_END = re.compile(r"[.!?][\"')\]\u201d\u2019]{0,3}\s")
 _DENSE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -95,10 +179,21 @@ class SentenceSplitter:
                 start += 1
             while end > start and text[end - 1].isspace():
                 end -= 1
-            if start < end and out and (
-                    start == out[-1][1]            # no space between: "Really?:" is one word, never cut
-                    or (text[start].isdigit() and _NUMBER_ABBR_END.search(text, max(out[-1][0], out[-1][1] - 6), out[-1][1]))
-                    or (text[start].isupper() and _TITLE_END.search(text, max(out[-1][0], out[-1][1] - 8), out[-1][1]))):
+            if (
+                start < end
+                and out
+                and (
+                    start == out[-1][1]  # no space between: "Really?:" is one word, never cut
+                    or (
+                        text[start].isdigit()
+                        and _NUMBER_ABBR_END.search(text, max(out[-1][0], out[-1][1] - 6), out[-1][1])
+                    )
+                    or (
+                        text[start].isupper()
+                        and _TITLE_END.search(text, max(out[-1][0], out[-1][1] - 8), out[-1][1])
+                    )
+                )
+            ):
                 start = out.pop()[0]
             if start < end:
                 out.append((start, end))
@@ -134,13 +229,16 @@ class SentenceSplitter:
 
 def _trainable(text: str) -> bool:
     n = len(text)
-    return 0 < n <= _PUNKT_WINDOW and text.count(" ") * 30 >= n and \
-        (text.count(".") + text.count("!") + text.count("?")) * 8 <= n
+    return (
+        0 < n <= _PUNKT_WINDOW
+        and text.count(" ") * 30 >= n
+        and (text.count(".") + text.count("!") + text.count("?")) * 8 <= n
+    )
 
 
 @dataclass(slots=True)
 class _Piece:
-    start: int               # span in the paragraph's text
+    start: int  # span in the paragraph's text
     end: int
     normalized: str
     seconds: float
@@ -152,15 +250,22 @@ def roman_numbered_headings(book: Book) -> bool:
     """Whether the book numbers its headings with Roman numerals (I, II, III ...), so that a lone "I", "V"
     or "X" heading is read as a number like "II" is, consistently. A book whose headings are single letters
     that are not all numerals (A, B, C: a dictionary) keeps them as letters."""
-    titles = [p.text.strip() for ch in book.chapters for p in ch.paragraphs
-              if p.kind in (ParagraphKind.TITLE, ParagraphKind.HEADING)]
+    titles = [
+        p.text.strip()
+        for ch in book.chapters
+        for p in ch.paragraphs
+        if p.kind in (ParagraphKind.TITLE, ParagraphKind.HEADING)
+    ]
     numerals = [r for r in map(is_roman_heading, titles) if r]
-    letters = {t.rstrip(".") for t in titles if len(t.rstrip(".")) == 1 and t[:1].isalpha() and t[:1].isupper()}
+    letters = {
+        t.rstrip(".") for t in titles if len(t.rstrip(".")) == 1 and t[:1].isalpha() and t[:1].isupper()
+    }
     if letters - set("IVXLCDM"):
-        return False                       # A, B, C ... headings: letters, not numbers
+        return False  # A, B, C ... headings: letters, not numbers
     values = [roman_value(r) for r in numerals]
-    return (len(values) >= 2 and any(len(r) > 1 for r in numerals) and 1 in values) or \
-        (len(values) >= 3 and values == sorted(values))
+    return (len(values) >= 2 and any(len(r) > 1 for r in numerals) and 1 in values) or (
+        len(values) >= 3 and values == sorted(values)
+    )
 
 
 def _continuation(original: str, normalized: str) -> str:
@@ -193,12 +298,18 @@ class Segmenter:
     """Chapters to segments. `chars_per_second` is the engine's speaking-rate estimate on normalized text.
     Holds settings only: `segment(chapter)` is a function of the chapter alone."""
 
-    def __init__(self, splitter: SentenceSplitter, lexicon: Lexicon | None = None,
-                 chars_per_second: float = D.HIBARI_CHARS_PER_S, min_s: float = D.SEGMENT_MIN_S,
-                 max_s: float = D.SEGMENT_MAX_S, merge_max_s: float = D.SEGMENT_MERGE_MAX_S,
-                 numbered_headings: bool = False):
+    def __init__(
+        self,
+        splitter: SentenceSplitter,
+        lexicon: Lexicon | None = None,
+        chars_per_second: float = D.HIBARI_CHARS_PER_S,
+        min_s: float = D.SEGMENT_MIN_S,
+        max_s: float = D.SEGMENT_MAX_S,
+        merge_max_s: float = D.SEGMENT_MERGE_MAX_S,
+        numbered_headings: bool = False,
+    ):
         self.splitter = splitter
-        self.numbered_headings = numbered_headings    # see `roman_numbered_headings`
+        self.numbered_headings = numbered_headings  # see `roman_numbered_headings`
         self.lexicon = lexicon
         self.cps = chars_per_second
         self.min_s = min_s
@@ -206,8 +317,13 @@ class Segmenter:
         self.merge_max_s = max(merge_max_s, max_s)
 
     def normalize(self, text: str, heading: bool = False) -> str:
-        return normalize(text, self.lexicon, heading=heading, quotes_fixed=True,
-                         numbered_headings=heading and self.numbered_headings)
+        return normalize(
+            text,
+            self.lexicon,
+            heading=heading,
+            quotes_fixed=True,
+            numbered_headings=heading and self.numbered_headings,
+        )
 
     def estimate(self, normalized: str) -> float:
         """Seconds of speech for normalized text at this rate (`pipeline.pace.speech_seconds`): the segment
@@ -229,14 +345,16 @@ class Segmenter:
             norm = _continuation(fixed[a:b], norm)
         return _Piece(a, b, norm, self.estimate(norm), line, sentence_end)
 
-    def _split_long(self, fixed: str, a: int, b: int, heading: bool, line: bool, tally: _Tally) -> list[_Piece]:
+    def _split_long(
+        self, fixed: str, a: int, b: int, heading: bool, line: bool, tally: _Tally
+    ) -> list[_Piece]:
         """A sentence longer than max_s: cut at clause ends, then at spaces, into pieces of about equal
         length, never inside a word. Linear in the sentence's length."""
         whole = self._piece(fixed, a, b, heading, line, True)
         if whole.seconds <= self.max_s:
             return [whole]
-        parts = -(-whole.seconds // (self.max_s * 0.85))          # how many pieces, with some headroom
-        target = (b - a) / parts                                  # original characters per piece
+        parts = -(-whole.seconds // (self.max_s * 0.85))  # how many pieces, with some headroom
+        target = (b - a) / parts  # original characters per piece
         cuts = [m.end() for m in _CLAUSE_END.finditer(fixed, a, b)]
         spaces = [m.start() for m in _SPACE.finditer(fixed, a, b)] if len(cuts) < parts else None
         pieces: list[_Piece] = []
@@ -246,7 +364,7 @@ class Segmenter:
             ideal = start + target
             lo, hi = start + target * 0.5, start + target * 1.15
             best = None
-            while ci < len(cuts) and cuts[ci] <= hi:            # the clause end nearest the ideal cut
+            while ci < len(cuts) and cuts[ci] <= hi:  # the clause end nearest the ideal cut
                 if cuts[ci] >= lo and (best is None or abs(cuts[ci] - ideal) < abs(best - ideal)):
                     best = cuts[ci]
                 ci += 1
@@ -261,7 +379,7 @@ class Segmenter:
                     if best is None or abs(spaces[j] - ideal) < abs(best - ideal):
                         best = spaces[j]
                     j += 1
-                if best is None:                                # no space in reach: the next one, if any
+                if best is None:  # no space in reach: the next one, if any
                     best = spaces[j] if j < len(spaces) else None
                     if best is None or best - start > self._hard_chars(target):
                         best = self._hard_cut(fixed, start, int(lo), int(ideal), int(hi))
@@ -305,6 +423,7 @@ class Segmenter:
         """Short neighbours within a paragraph merged while the result stays under max_s; a group still
         short is then merged into its shorter neighbour up to merge_max_s. Linear: a group's length in
         normalized characters is carried along, not recomputed."""
+
         def joined(x: int, y: int) -> int:
             return x + y + 1 if x and y else x + y
 
@@ -334,8 +453,8 @@ class Segmenter:
                 i += 1
                 continue
             size, left = min(fits)
-            groups[left:left + 2] = [groups[left] + groups[left + 1]]
-            chars[left:left + 2] = [size]
+            groups[left : left + 2] = [groups[left] + groups[left + 1]]
+            chars[left : left + 2] = [size]
             i = left
         return groups
 
@@ -356,7 +475,11 @@ class Segmenter:
                 end_pause = Pause.TITLE
             elif nxt is None:
                 end_pause = Pause.END
-            elif para.kind == ParagraphKind.HEADING or nxt.section_break_before or nxt.kind == ParagraphKind.HEADING:
+            elif (
+                para.kind == ParagraphKind.HEADING
+                or nxt.section_break_before
+                or nxt.kind == ParagraphKind.HEADING
+            ):
                 end_pause = Pause.SECTION
             else:
                 end_pause = Pause.PARAGRAPH
@@ -369,7 +492,7 @@ class Segmenter:
             verse = para.kind == ParagraphKind.VERSE
             heading = para.kind in (ParagraphKind.TITLE, ParagraphKind.HEADING)
             for gi, group in enumerate(groups):
-                original = text[group[0].start:group[-1].end]
+                original = text[group[0].start : group[-1].end]
                 if not verse:
                     original = original.replace("\n", " ")
                 if len(group) == 1:
@@ -379,14 +502,16 @@ class Segmenter:
                     for k, p in enumerate(group):
                         n = p.normalized
                         if n and k < len(group) - 1 and n[-1] not in ".,;:!?\"'":
-                            n += ","              # a verse line ends on a short pause
+                            n += ","  # a verse line ends on a short pause
                         if n:
                             said.append(n)
                     normalized = " ".join(said)
-                else:                             # sentences merged: read as one, so a quotation that runs
-                    normalized = self.normalize(fixed[group[0].start:group[-1].end], heading)   # across them stays one
+                else:  # sentences merged: read as one, so a quotation that runs
+                    normalized = self.normalize(
+                        fixed[group[0].start : group[-1].end], heading
+                    )  # across them stays one
                     if not group[-1].ends_sentence:
-                        normalized = _continuation(fixed[group[0].start:group[-1].end], normalized)
+                        normalized = _continuation(fixed[group[0].start : group[-1].end], normalized)
 
                 last = gi == len(groups) - 1
                 if last:
@@ -394,20 +519,32 @@ class Segmenter:
                 elif group[-1].ends_line:
                     pause = Pause.LINE
                 elif not group[-1].ends_sentence:
-                    pause = Pause.LINE            # a long sentence cut at a clause: a short breath
+                    pause = Pause.LINE  # a long sentence cut at a clause: a short breath
                 else:
                     pause = Pause.SENTENCE
-                segments.append(Segment(chapter=chapter.index, index=len(segments), text=original,
-                                        normalized=normalized, pause_after=pause, paragraph=pi,
-                                        est_seconds=round(self.estimate(normalized), 3),
-                                        sentences=[text[p.start:p.end] for p in group]))
+                segments.append(
+                    Segment(
+                        chapter=chapter.index,
+                        index=len(segments),
+                        text=original,
+                        normalized=normalized,
+                        pause_after=pause,
+                        paragraph=pi,
+                        est_seconds=round(self.estimate(normalized), 3),
+                        sentences=[text[p.start : p.end] for p in group],
+                    )
+                )
         notes: list[str] = []
         if tally.hard_cuts:
-            notes.append(f"chapter {chapter.index} ({chapter.title[:40]}): {tally.hard_cuts} cut(s) inside runs of "
-                         "text with no spaces, too long to read as one piece")
+            notes.append(
+                f"chapter {chapter.index} ({chapter.title[:40]}): {tally.hard_cuts} cut(s) inside runs of "
+                "text with no spaces, too long to read as one piece"
+            )
         if scripts:
-            notes.append(f"chapter {chapter.index} ({chapter.title[:40]}): text in {', '.join(scripts)} script is "
-                         "skipped (the English front end cannot read it)")
+            notes.append(
+                f"chapter {chapter.index} ({chapter.title[:40]}): text in {', '.join(scripts)} script is "
+                "skipped (the English front end cannot read it)"
+            )
         for msg in notes:
             log.warning(msg)
         return SegmentedChapter(segments, notes)

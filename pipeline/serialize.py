@@ -6,6 +6,7 @@ record from such a value and raises `ValueError` when the data does not have the
 or foreign file). Values pass through unchanged, so a record read back writes the same bytes.
 `plan_json` is the dry-run's document.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -85,18 +86,37 @@ def plan_json(plan: Plan) -> dict:
     """The plan as one JSON-ready dict (what `render --dry-run --json` prints; other tools read it)."""
     b = plan.book
     return {
-        "title": b.title, "authors": b.authors, "language": b.language, "publisher": b.publisher,
-        "date": b.date, "description": b.description, "identifier": b.identifier, "series": b.series,
+        "title": b.title,
+        "authors": b.authors,
+        "language": b.language,
+        "publisher": b.publisher,
+        "date": b.date,
+        "description": b.description,
+        "identifier": b.identifier,
+        "series": b.series,
         "series_index": b.series_index,
         "cover": b.cover_type or None,
         "est_seconds": round(plan.est_seconds, 1),
         "warnings": plan.warnings,
         "chapters": [
-            {"index": c.index, "title": c.title, "level": c.level, "parents": c.parents, "source": c.source,
-             "est_seconds": round(plan.chapter_seconds(c.index), 1),
-             "segments": [{"text": s.text, "normalized": s.normalized, "est_seconds": s.est_seconds,
-                           "pause_after": s.pause_after.value, "paragraph": s.paragraph}
-                          for s in plan.segments[c.index]]}
+            {
+                "index": c.index,
+                "title": c.title,
+                "level": c.level,
+                "parents": c.parents,
+                "source": c.source,
+                "est_seconds": round(plan.chapter_seconds(c.index), 1),
+                "segments": [
+                    {
+                        "text": s.text,
+                        "normalized": s.normalized,
+                        "est_seconds": s.est_seconds,
+                        "pause_after": s.pause_after.value,
+                        "paragraph": s.paragraph,
+                    }
+                    for s in plan.segments[c.index]
+                ],
+            }
             for c in plan.chapters
         ],
     }

@@ -5,6 +5,7 @@ engine (or the Ray actors) is set up once for the whole shelf. A book that canno
 with its reason and the shelf goes on; a book whose chapters are all unchanged is reported as such and
 costs only its ingest. The summary (`ShelfSummary`) goes to `out/corpus.json`.
 """
+
 from __future__ import annotations
 
 import glob
@@ -33,8 +34,11 @@ log = logging.getLogger(__name__)
 
 # files a folder of books holds that are not books (only skipped in folders; a file named on the
 # command line is always read)
-NOT_BOOKS = re.compile(r"^(readme|license|licence|copying|changelog|changes|contributing|authors|notice|todo)"
-                       r"([._-].*)?$", re.IGNORECASE)
+NOT_BOOKS = re.compile(
+    r"^(readme|license|licence|copying|changelog|changes|contributing|authors|notice|todo)"
+    r"([._-].*)?$",
+    re.IGNORECASE,
+)
 
 
 def discover(paths: Sequence[str | Path]) -> list[Path]:
@@ -51,14 +55,22 @@ def discover(paths: Sequence[str | Path]) -> list[Path]:
 
     for raw in paths:
         text = str(raw)
-        matches = [Path(m) for m in sorted(glob.glob(text, recursive=True))] if glob.has_magic(text) else [Path(text)]
+        matches = (
+            [Path(m) for m in sorted(glob.glob(text, recursive=True))]
+            if glob.has_magic(text)
+            else [Path(text)]
+        )
         if not matches:
             raise UsageError(f"{text}: the pattern matches no files")
         for p in matches:
             if p.is_dir():
                 for f in sorted(p.rglob("*")):
-                    if (f.is_file() and book_suffix(f) in BOOK_SUFFIXES and not f.name.startswith(".")
-                            and not NOT_BOOKS.match(f.name)):
+                    if (
+                        f.is_file()
+                        and book_suffix(f) in BOOK_SUFFIXES
+                        and not f.name.startswith(".")
+                        and not NOT_BOOKS.match(f.name)
+                    ):
                         add(f)
             elif p.exists():
                 add(p)
@@ -67,16 +79,22 @@ def discover(paths: Sequence[str | Path]) -> list[Path]:
     return found
 
 
-def render_shelf(paths: Sequence[str | Path], out: str | Path, cfg: Config, chapters: str | None = None,
-                 progress: ShelfProgress | None = None) -> ShelfSummary:
+def render_shelf(
+    paths: Sequence[str | Path],
+    out: str | Path,
+    cfg: Config,
+    chapters: str | None = None,
+    progress: ShelfProgress | None = None,
+) -> ShelfSummary:
     """Render every book under `paths` into `out/<slug>/`; returns the shelf's summary. `progress` hears how
     it goes (`pipeline.progress`; the command line draws it)."""
     progress = progress or ShelfProgress()
     out = Path(out)
     books = discover(paths)
     if not books:
-        raise InputError(f"no books found in {', '.join(str(p) for p in paths)} "
-                         f"(looked for {', '.join(BOOK_SUFFIXES)})")
+        raise InputError(
+            f"no books found in {', '.join(str(p) for p in paths)} (looked for {', '.join(BOOK_SUFFIXES)})"
+        )
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     worker = None
@@ -91,15 +109,16 @@ def render_shelf(paths: Sequence[str | Path], out: str | Path, cfg: Config, chap
                 plan = plan_book(path, cfg, chapters, choose_engine(cfg.engine)[0], whole_book=True)
                 name = book_folder_name(plan.book.title, plan.book.authors, path)
                 base, n = name, 2
-                while name in used:          # two books with the same author and title
+                while name in used:  # two books with the same author and title
                     name, n = f"{base}-{n}", n + 1
                 used.add(name)
                 entry.title, entry.authors, entry.folder = plan.book.title, plan.book.authors, name
                 if worker is None:
                     worker = make_worker(cfg, None, open_cache(cfg.cache))
-                target = out if cfg.output.layout == "audiobookshelf" else out / name   # a library: one root
-                manifest = render_book(path, target, cfg, chapters, progress=progress.book(), worker=worker,
-                                       plan=plan)
+                target = out if cfg.output.layout == "audiobookshelf" else out / name  # a library: one root
+                manifest = render_book(
+                    path, target, cfg, chapters, progress=progress.book(), worker=worker, plan=plan
+                )
                 st = manifest.stats
                 unchanged = st.chapters_rendered == st.chapters_reencoded == st.rendered == 0
                 entry.status = "unchanged" if unchanged else "done"
@@ -108,7 +127,9 @@ def render_shelf(paths: Sequence[str | Path], out: str | Path, cfg: Config, chap
                 entry.wall_seconds = st.wall_seconds
                 audio_s += st.audio_seconds
             except RenderError as e:
-                if e.exit_code != EXIT_INPUT:   # only a bad book is isolated; bad usage or a dead engine stops the shelf
+                if (
+                    e.exit_code != EXIT_INPUT
+                ):  # only a bad book is isolated; bad usage or a dead engine stops the shelf
                     raise
                 entry.status, entry.reason = "failed", str(e)
             results.append(entry)
@@ -118,8 +139,14 @@ def render_shelf(paths: Sequence[str | Path], out: str | Path, cfg: Config, chap
         if worker is not None:
             worker.close()
     wall = time.perf_counter() - t0
-    summary = ShelfSummary(results, sum(r.status == "done" for r in results),
-                           sum(r.status == "unchanged" for r in results), sum(r.status == "failed" for r in results),
-                           round(audio_s / 3600, 4), round(wall, 2), round(audio_s / wall, 2) if wall > 0 else 0.0)
+    summary = ShelfSummary(
+        results,
+        sum(r.status == "done" for r in results),
+        sum(r.status == "unchanged" for r in results),
+        sum(r.status == "failed" for r in results),
+        round(audio_s / 3600, 4),
+        round(wall, 2),
+        round(audio_s / wall, 2) if wall > 0 else 0.0,
+    )
     write_json(out / D.SHELF_SUMMARY_NAME, to_json(summary))
     return summary

@@ -8,6 +8,7 @@ chapter only when the fingerprint matches and every file still has that size and
 which file changed and makes the chapter again (from the segment cache). The state file carries a checksum
 of its own content: a damaged one is ignored with a warning and every chapter is rebuilt.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,10 +16,10 @@ import json
 import logging
 from pathlib import Path
 
+from .errors import OutputError
 from .files import atomic_write
 from .records import STATE_SCHEMA_VERSION, Book, Chapter, ChapterRecord, ChapterState, RenderState, Segment
 from .serialize import from_json, to_json
-from .errors import OutputError
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +40,26 @@ def file_digest(path: Path) -> tuple[int, str]:
 
 
 def _state_checksum(chapters: dict) -> str:
-    return hashlib.sha256(json.dumps(chapters, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return hashlib.sha256(
+        json.dumps(chapters, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
 
 
-def chapter_fingerprint(book: Book, chapter: Chapter, segments: list[Segment], engine: dict, settings: dict,
-                        total_chapters: int) -> str:
-    blob = json.dumps({
-        "v": STATE_VERSION,
-        "book": [book.title, book.authors, book.date, hashlib.sha256(book.cover or b"").hexdigest()],
-        "chapter": [chapter.index, chapter.title, chapter.level, chapter.parents, total_chapters],
-        "segments": [[s.text, s.normalized, s.pause_after.value] for s in segments],
-        "engine": engine, "settings": settings,
-    }, sort_keys=True, ensure_ascii=False)
+def chapter_fingerprint(
+    book: Book, chapter: Chapter, segments: list[Segment], engine: dict, settings: dict, total_chapters: int
+) -> str:
+    blob = json.dumps(
+        {
+            "v": STATE_VERSION,
+            "book": [book.title, book.authors, book.date, hashlib.sha256(book.cover or b"").hexdigest()],
+            "chapter": [chapter.index, chapter.title, chapter.level, chapter.parents, total_chapters],
+            "segments": [[s.text, s.normalized, s.pause_after.value] for s in segments],
+            "engine": engine,
+            "settings": settings,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -60,13 +69,13 @@ class StateStore:
     def __init__(self, out: Path):
         self.path = Path(out) / STATE_NAME
         self.state = RenderState(STATE_VERSION)
-        self.last_reason = ""          # why the last `reusable` call said no, when a file was the cause
+        self.last_reason = ""  # why the last `reusable` call said no, when a file was the cause
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if isinstance(data, dict) and "version" in data and "schema_version" not in data:
-                data["schema_version"] = data.pop("version")       # written before the key was renamed
+                data["schema_version"] = data.pop("version")  # written before the key was renamed
             if not isinstance(data, dict) or data.get("schema_version") != STATE_VERSION:
-                return                 # an older renderer's state: rebuild
+                return  # an older renderer's state: rebuild
             chapters = data.get("chapters")
             if not isinstance(chapters, dict) or data.get("sha256") != _state_checksum(chapters):
                 raise ValueError("checksum mismatch")
@@ -74,8 +83,10 @@ class StateStore:
         except FileNotFoundError:
             pass
         except IsADirectoryError:
-            raise OutputError(f"{self.path}: a folder stands where the render keeps its resume state; move it "
-                              "away and run the same command again") from None
+            raise OutputError(
+                f"{self.path}: a folder stands where the render keeps its resume state; move it "
+                "away and run the same command again"
+            ) from None
         except (OSError, ValueError, AttributeError, TypeError, KeyError) as e:
             log.warning("ignoring a damaged %s (%s); its chapters will be made again", self.path.name, e)
             self.state = RenderState(STATE_VERSION)
@@ -106,8 +117,11 @@ class StateStore:
                 self.last_reason = f"{name} cannot be read ({e.strerror or e})"
                 return None
             if want != got:
-                sizes = (f"{got[0]:,} bytes where {want[0]:,} were written"
-                         if isinstance(want, list) and want and want[0] != got[0] else "its content hash differs")
+                sizes = (
+                    f"{got[0]:,} bytes where {want[0]:,} were written"
+                    if isinstance(want, list) and want and want[0] != got[0]
+                    else "its content hash differs"
+                )
                 self.last_reason = f"{name} changed since it was written ({sizes})"
                 return None
         return entry.record
@@ -119,7 +133,9 @@ class StateStore:
             return []
         return [str(f) for f in [*entry.record.files.values(), *entry.extra_files]]
 
-    def save_chapter(self, index: int, fingerprint: str, record: ChapterRecord, out: Path | None = None) -> None:
+    def save_chapter(
+        self, index: int, fingerprint: str, record: ChapterRecord, out: Path | None = None
+    ) -> None:
         """Record a finished chapter; `out` is the folder its files were moved into (hashed now)."""
         entry = ChapterState(fingerprint, record, list(record.extra_files))
         self.chapters[str(index)] = entry
@@ -129,6 +145,10 @@ class StateStore:
 
     def flush(self) -> None:
         chapters = to_json(self.chapters)
-        atomic_write(self.path, json.dumps({"schema_version": STATE_VERSION, "chapters": chapters,
-                                            "sha256": _state_checksum(chapters)},
-                                           ensure_ascii=False).encode("utf-8"))
+        atomic_write(
+            self.path,
+            json.dumps(
+                {"schema_version": STATE_VERSION, "chapters": chapters, "sha256": _state_checksum(chapters)},
+                ensure_ascii=False,
+            ).encode("utf-8"),
+        )

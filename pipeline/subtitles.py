@@ -9,6 +9,7 @@ cue is cut into several at natural points (after punctuation, else before a conj
 else between words), with pieces of even length; each cue's two lines are balanced the same way. A piece's
 time is its share of the sentence's characters.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,9 +23,11 @@ from .records import ChapterAudio
 from .timecode import stamp
 
 # words a line or cue may start with when there is no punctuation to break after
-_BREAK_BEFORE = frozenset("""and but or nor so yet for because although though while whereas when whenever where
+_BREAK_BEFORE = frozenset(
+    """and but or nor so yet for because although though while whereas when whenever where
 wherever if unless until since after before as that which who whom whose what how why than then to of in on
-at by with without into onto from about over under between through during against among upon""".split())
+at by with without into onto from about over under between through during against among upon""".split()
+)
 _CLAUSE_END = re.compile(r"[,;:.!?)\]—–…”’\"']$")
 
 
@@ -49,7 +52,7 @@ def _split_even(words: list[str], parts: int, limit: int) -> list[list[str]]:
     for ln in lengths:
         prefix.append(prefix[-1] + ln)
 
-    def run_len(i: int, j: int) -> int:         # characters of words[i:j] joined by single spaces
+    def run_len(i: int, j: int) -> int:  # characters of words[i:j] joined by single spaces
         return prefix[j] - prefix[i] + (j - i - 1)
 
     target = run_len(0, n) / parts
@@ -81,8 +84,9 @@ def _split_even(words: list[str], parts: int, limit: int) -> list[list[str]]:
     return [r for r in reversed(runs) if r]
 
 
-def wrap_cue_text(text: str, line_chars: int = D.SUBTITLE_LINE_CHARS,
-                  max_lines: int = D.SUBTITLE_MAX_LINES) -> list[str]:
+def wrap_cue_text(
+    text: str, line_chars: int = D.SUBTITLE_LINE_CHARS, max_lines: int = D.SUBTITLE_MAX_LINES
+) -> list[str]:
     """A sentence as one or more cue texts, each at most `max_lines` lines of about `line_chars`
     characters (a single word longer than a line stays whole)."""
     words = text.split()
@@ -110,9 +114,9 @@ def wrap_cue_text(text: str, line_chars: int = D.SUBTITLE_LINE_CHARS,
 
 @dataclass(slots=True)
 class Cue:
-    start: float          # seconds from the start of the chapter file
+    start: float  # seconds from the start of the chapter file
     end: float
-    text: str             # one sentence as the book prints it
+    text: str  # one sentence as the book prints it
 
 
 def chapter_cues(audio: ChapterAudio) -> list[Cue]:
@@ -139,13 +143,16 @@ def _clean(text: str) -> str:
 
 
 def to_srt(cues: list[Cue]) -> str:
-    return "".join(f"{i}\n{stamp(c.start, ',')} --> {stamp(c.end, ',')}\n{_clean(c.text)}\n\n"
-                   for i, c in enumerate(cues, 1))
+    return "".join(
+        f"{i}\n{stamp(c.start, ',')} --> {stamp(c.end, ',')}\n{_clean(c.text)}\n\n"
+        for i, c in enumerate(cues, 1)
+    )
 
 
 def to_vtt(cues: list[Cue]) -> str:
-    return "WEBVTT\n\n" + "".join(f"{stamp(c.start, '.')} --> {stamp(c.end, '.')}\n{_clean(c.text)}\n\n"
-                                  for c in cues)
+    return "WEBVTT\n\n" + "".join(
+        f"{stamp(c.start, '.')} --> {stamp(c.end, '.')}\n{_clean(c.text)}\n\n" for c in cues
+    )
 
 
 _VTT_CUE = re.compile(r"(\d+):(\d\d):(\d\d)\.(\d{3}) --> (\d+):(\d\d):(\d\d)\.(\d{3})\n((?:.+\n?)+)")

@@ -1,5 +1,6 @@
 """Timestamps, formatted one way each: SMIL and report clocks, subtitle and chapter-list stamps, and the
 short form pages show."""
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 Every check is vectorized numpy over the segment; none needs a model. The optional ASR round trip
 lives in `pipeline.asr`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,13 @@ from .config import ValidateConfig
 from .records import Check, EngineOutput
 
 
-def check_segment(out: EngineOutput, sample_rate: int, expected_s: float, cfg: ValidateConfig,
-                  silence_db: float = D.SILENCE_THRESHOLD_DB) -> list[Check]:
+def check_segment(
+    out: EngineOutput,
+    sample_rate: int,
+    expected_s: float,
+    cfg: ValidateConfig,
+    silence_db: float = D.SILENCE_THRESHOLD_DB,
+) -> list[Check]:
     """Checks for one engine output. `expected_s` is the text's estimated duration."""
     audio = out.audio
     checks: list[Check] = []
@@ -26,10 +32,18 @@ def check_segment(out: EngineOutput, sample_rate: int, expected_s: float, cfg: V
     ratio = duration / expected_s if expected_s > 0 else 1.0
     # very short texts ("One.", a chapter number) take a fixed minimum to say: an absolute slack keeps
     # them from failing the ratio (and from three needless re-renders each)
-    ok = (cfg.duration_ratio_min <= ratio <= cfg.duration_ratio_max
-          or abs(duration - expected_s) <= cfg.duration_slack_s)
-    checks.append(Check("duration", ok, round(ratio, 3),
-                        "" if ok else f"{duration:.2f} s for text expected to take {expected_s:.2f} s"))
+    ok = (
+        cfg.duration_ratio_min <= ratio <= cfg.duration_ratio_max
+        or abs(duration - expected_s) <= cfg.duration_slack_s
+    )
+    checks.append(
+        Check(
+            "duration",
+            ok,
+            round(ratio, 3),
+            "" if ok else f"{duration:.2f} s for text expected to take {expected_s:.2f} s",
+        )
+    )
     rms = frame_rms(audio, sample_rate)
     level = rms_db(audio)
     ok = level >= cfg.min_rms_db
@@ -37,16 +51,28 @@ def check_segment(out: EngineOutput, sample_rate: int, expected_s: float, cfg: V
     silent = rms < 10 ** (silence_db / 20)
     # internal silence: frames between the first and last voiced frame
     voiced = np.flatnonzero(~silent)
-    inner = silent[voiced[0]:voiced[-1] + 1] if voiced.size else silent
+    inner = silent[voiced[0] : voiced[-1] + 1] if voiced.size else silent
     gap = longest_run(inner) * FRAME_S
     ok = gap <= cfg.max_internal_silence_s and voiced.size > 0
-    checks.append(Check("silence", ok, round(gap, 2),
-                        "" if ok else ("no speech" if voiced.size == 0 else f"{gap:.1f} s of silence inside")))
+    checks.append(
+        Check(
+            "silence",
+            ok,
+            round(gap, 2),
+            "" if ok else ("no speech" if voiced.size == 0 else f"{gap:.1f} s of silence inside"),
+        )
+    )
     if voiced.size:
         edge = max(voiced[0], len(silent) - 1 - voiced[-1]) * FRAME_S
         ok = edge <= cfg.max_edge_silence_s
-        checks.append(Check("edges", ok, round(edge, 2),
-                            "" if ok else f"{edge:.1f} s of silence before or after the speech"))
+        checks.append(
+            Check(
+                "edges",
+                ok,
+                round(edge, 2),
+                "" if ok else f"{edge:.1f} s of silence before or after the speech",
+            )
+        )
     clipped = float(np.mean(np.abs(audio) >= 0.999)) if audio.size else 0.0
     ok = clipped <= cfg.clip_fraction_max
     checks.append(Check("clipping", ok, round(clipped, 5), "" if ok else f"{clipped:.2%} of samples clipped"))
@@ -54,8 +80,14 @@ def check_segment(out: EngineOutput, sample_rate: int, expected_s: float, cfg: V
         checks.append(Check("finish", False, None, f"the engine stopped on '{out.finish_reason}'"))
     if out.repetition is not None:
         ok = out.repetition < 0.5
-        checks.append(Check("repetition", ok, round(out.repetition, 3),
-                            "" if ok else "the engine repeated itself (hallucination signal)"))
+        checks.append(
+            Check(
+                "repetition",
+                ok,
+                round(out.repetition, 3),
+                "" if ok else "the engine repeated itself (hallucination signal)",
+            )
+        )
     return checks
 
 
@@ -63,6 +95,7 @@ def asr_check(audio: np.ndarray, sample_rate: int, normalized: str, wer_max: flo
     """The ASR round trip: pocketsphinx's transcript of the audio against the normalized text.
     `value` is the word error rate; the check fails above `wer_max`. `detail` holds what was heard."""
     from .asr import transcribe, word_error_rate, words
+
     heard = transcribe(audio, sample_rate)
     wer = word_error_rate(normalized, heard)
     ok = wer <= wer_max

@@ -10,6 +10,7 @@ Prints the ratio of (b)'s wall time to the sum of (a)'s, x-real-time and peak RS
 
 Usage: python scripts/bench.py [--book BOOK] [--chapters 1-10] [--formats mp3,m4b]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,7 @@ from pipeline.synthesize.base import SynthRequest, segment_seed  # noqa: E402 - 
 from pipeline.synthesize.hibari_engine import HibariEngine  # noqa: E402 - the project root joins sys.path above
 
 DEFAULT_BOOK = ROOT.parent / "shared" / "corpus" / "wodehouse-love-among-the-chickens.epub"
-OUTPUT = Config().output                      # the defaults the render uses: bitrates, sample rate
+OUTPUT = Config().output  # the defaults the render uses: bitrates, sample rate
 
 
 def synthesize_one_core(plan, tmp: Path) -> tuple[float, float, list[Path]]:
@@ -54,7 +55,9 @@ def synthesize_one_core(plan, tmp: Path) -> tuple[float, float, list[Path]]:
                     if not seg.normalized.strip(" .,;:!?\"'-"):
                         continue
                     t0 = time.perf_counter()
-                    out = engine.synthesize_batch([SynthRequest(seg.normalized, segment_seed(seg.normalized))])[0]
+                    out = engine.synthesize_batch(
+                        [SynthRequest(seg.normalized, segment_seed(seg.normalized))]
+                    )[0]
                     spent += time.perf_counter() - t0
                     audio_s += len(out.audio) / engine.sample_rate
                     f.write(np.ascontiguousarray(out.audio, "<f4").tobytes())
@@ -68,9 +71,29 @@ def encode_standalone(files: list[Path], rate: int, fmt: str, tmp: Path) -> floa
     """ffmpeg encoding each chapter's PCM to `fmt` at the output rate, one file after another."""
     t0 = time.perf_counter()
     for f in files:
-        subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "f32le",
-                        "-ar", str(rate), "-ac", "1", "-i", str(f), "-ar", str(OUTPUT.sample_rate), *codec_args(fmt, OUTPUT),
-                        str(tmp / f"enc.{fmt}")], check=True)
+        subprocess.run(
+            [
+                ffmpeg_exe(),
+                "-hide_banner",
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "f32le",
+                "-ar",
+                str(rate),
+                "-ac",
+                "1",
+                "-i",
+                str(f),
+                "-ar",
+                str(OUTPUT.sample_rate),
+                *codec_args(fmt, OUTPUT),
+                str(tmp / f"enc.{fmt}"),
+            ],
+            check=True,
+        )
     return time.perf_counter() - t0
 
 
@@ -79,8 +102,18 @@ def render_end_to_end(book: Path, chapters: str | None, formats: str, tmp: Path)
     process, its manifest)."""
     render = Path(sys.executable).with_name("render")
     out = tmp / "e2e"
-    cmd = [str(render), str(book), "--out", str(out), "--engine", "hibari", "--no-cache", "--quiet",
-           "--format", formats] + (["--chapters", chapters] if chapters else [])
+    cmd = [
+        str(render),
+        str(book),
+        "--out",
+        str(out),
+        "--engine",
+        "hibari",
+        "--no-cache",
+        "--quiet",
+        "--format",
+        formats,
+    ] + (["--chapters", chapters] if chapters else [])
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -105,17 +138,26 @@ def main() -> None:
     plan = plan_book(args.book, cfg, args.chapters, "hibari")
     n_segments = sum(len(s) for s in plan.segments.values())
     print(f"book: {plan.book.title} ({len(plan.chapters)} chapters, {n_segments} segments)", flush=True)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}", flush=True)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="render-bench-") as tmpdir:
         tmp = Path(tmpdir)
         synth_s, audio_s, files = synthesize_one_core(plan, tmp)
-        print(f"(a) synthesis, one core:        {synth_s:8.1f} s  ({audio_s / synth_s:6.1f}x real time, "
-              f"{audio_s / 3600:.2f} h of audio)", flush=True)
+        print(
+            f"(a) synthesis, one core:        {synth_s:8.1f} s  ({audio_s / synth_s:6.1f}x real time, "
+            f"{audio_s / 3600:.2f} h of audio)",
+            flush=True,
+        )
         parts = {"synthesis": synth_s}
         for fmt in formats:
             parts[f"encode {fmt}"] = encode_standalone(files, 24_000, fmt, tmp)
-            print(f"(a) ffmpeg encode {fmt:4s}:          {parts[f'encode {fmt}']:8.1f} s  "
-                  f"({audio_s / parts[f'encode {fmt}']:6.1f}x real time)", flush=True)
+            print(
+                f"(a) ffmpeg encode {fmt:4s}:          {parts[f'encode {fmt}']:8.1f} s  "
+                f"({audio_s / parts[f'encode {fmt}']:6.1f}x real time)",
+                flush=True,
+            )
         for f in files:
             f.unlink()
         total_parts = sum(parts.values())
@@ -123,12 +165,24 @@ def main() -> None:
         wall, peak, manifest = render_end_to_end(args.book, args.chapters, ",".join(formats), tmp)
     e2e_audio = manifest["stats"]["audio_seconds"]
     ratio = wall / total_parts
-    print(f"(b) render end to end:          {wall:8.1f} s  ({e2e_audio / wall:6.1f}x real time, "
-          f"{e2e_audio / 3600:.2f} h of finished audio)")
-    result = {"book": str(args.book), "chapters": args.chapters, "formats": formats, "segments": n_segments,
-              "parts_seconds": parts, "parts_total_seconds": total_parts, "end_to_end_seconds": wall,
-              "audio_seconds": audio_s, "x_real_time": e2e_audio / wall, "ratio": ratio,
-              "peak_rss_bytes": peak, "cores": os.cpu_count()}
+    print(
+        f"(b) render end to end:          {wall:8.1f} s  ({e2e_audio / wall:6.1f}x real time, "
+        f"{e2e_audio / 3600:.2f} h of finished audio)"
+    )
+    result = {
+        "book": str(args.book),
+        "chapters": args.chapters,
+        "formats": formats,
+        "segments": n_segments,
+        "parts_seconds": parts,
+        "parts_total_seconds": total_parts,
+        "end_to_end_seconds": wall,
+        "audio_seconds": audio_s,
+        "x_real_time": e2e_audio / wall,
+        "ratio": ratio,
+        "peak_rss_bytes": peak,
+        "cores": os.cpu_count(),
+    }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
     print(f"x-real-time: {e2e_audio / wall:.1f}")

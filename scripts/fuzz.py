@@ -8,6 +8,7 @@ inputs, round-robin until the time budget is spent. Prints the examples run per 
 A crash found here is fixed and then replayed forever in CI: add its input as an explicit `@example(...)`
 on the target's test in tests/test_fuzz.py.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,7 @@ from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402 - after
 
 from tests.fuzz_targets import TARGETS  # noqa: E402 - the project root joins sys.path above
 
-BATCH = 200          # examples per hypothesis run; runs repeat until the target's share of time is spent
+BATCH = 200  # examples per hypothesis run; runs repeat until the target's share of time is spent
 
 
 def run_target(name: str, seconds: float) -> tuple[int, list[str]]:
@@ -42,15 +43,23 @@ def run_target(name: str, seconds: float) -> tuple[int, list[str]]:
 
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        test = settings(max_examples=BATCH, deadline=None, derandomize=False, database=None, print_blob=True,
-                        suppress_health_check=list(HealthCheck),
-                        phases=[Phase.generate, Phase.shrink])(given(**strategies)(counted))
+        test = settings(
+            max_examples=BATCH,
+            deadline=None,
+            derandomize=False,
+            database=None,
+            print_blob=True,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.generate, Phase.shrink],
+        )(given(**strategies)(counted))
         try:
             test()
         except Exception as e:  # noqa: BLE001 - a crash of the code under test is what we are looking for
             tb = traceback.extract_tb(e.__traceback__)
-            where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(tb)
-                          if "/pipeline/" in f.filename), tb[-1].filename if tb else "?")
+            where = next(
+                (f"{Path(f.filename).name}:{f.lineno}" for f in reversed(tb) if "/pipeline/" in f.filename),
+                tb[-1].filename if tb else "?",
+            )
             sig = f"{type(e).__name__} at {where}"
             if sig not in crashes:
                 notes = "\n".join(getattr(e, "__notes__", []) or [])
@@ -63,11 +72,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, default=None, help="total time budget (default 20)")
     ap.add_argument("--seconds", type=float, default=None, help="total time budget in seconds")
-    ap.add_argument("--target", action="append", choices=sorted(TARGETS), help="only these targets (repeatable)")
+    ap.add_argument(
+        "--target", action="append", choices=sorted(TARGETS), help="only these targets (repeatable)"
+    )
     args = ap.parse_args()
-    warnings.simplefilter("ignore")            # the front end's notices about skipped text, by the thousand
+    warnings.simplefilter("ignore")  # the front end's notices about skipped text, by the thousand
     logging.disable(logging.WARNING)
-    total = args.seconds if args.seconds is not None else 60 * (args.minutes if args.minutes is not None else 20)
+    total = (
+        args.seconds if args.seconds is not None else 60 * (args.minutes if args.minutes is not None else 20)
+    )
     names = args.target or list(TARGETS)
     share = total / len(names)
     print(f"fuzz: {len(names)} targets, {total:.0f} s ({share:.0f} s each)", flush=True)

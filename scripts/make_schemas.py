@@ -48,7 +48,10 @@ def main() -> int:
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)}")
     if stale:
-        print(f"make_schemas: out of date: {', '.join(stale)}; run python scripts/make_schemas.py", file=sys.stderr)
+        print(
+            f"make_schemas: out of date: {', '.join(stale)}; run python scripts/make_schemas.py",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

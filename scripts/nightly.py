@@ -4,6 +4,7 @@ Usage: python scripts/nightly.py [configs/nightly.toml]
 Reads the TOML described in configs/nightly.toml and runs the real `render` command on the shelf, its
 output appended to the log file with a time stamp. The exit code is render's (8: some books failed).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,15 +25,23 @@ def main(argv: list[str]) -> int:
         return 2
     unknown = set(conf) - KEYS
     if unknown or not conf.get("sources") or not conf.get("out"):
-        print(f"nightly: error: {path}: needs sources and out; unknown keys: {sorted(unknown)}; "
-              f"valid keys: {', '.join(sorted(KEYS))}", file=sys.stderr)
+        print(
+            f"nightly: error: {path}: needs sources and out; unknown keys: {sorted(unknown)}; "
+            f"valid keys: {', '.join(sorted(KEYS))}",
+            file=sys.stderr,
+        )
         return 2
     render = Path(sys.executable).with_name("render")
     cmd = [str(render), *conf["sources"], "--out", conf["out"], "--quiet"]
     if conf.get("formats"):
         cmd += ["--format", ",".join(conf["formats"])]
-    for key, flag in (("engine", "--engine"), ("cache_dir", "--cache-dir"), ("config", "--config"),
-                      ("executor", "--executor"), ("chapters", "--chapters")):
+    for key, flag in (
+        ("engine", "--engine"),
+        ("cache_dir", "--cache-dir"),
+        ("config", "--config"),
+        ("executor", "--executor"),
+        ("chapters", "--chapters"),
+    ):
         if conf.get(key):
             cmd += [flag, str(conf[key])]
     log = Path(conf.get("log") or Path(conf["out"]) / "nightly.log")

@@ -47,16 +47,26 @@ def data_chunk(wav: Path) -> bytes:
         raise ValueError(f"{wav}: not a RIFF/WAVE file")
     pos = 12
     while pos + 8 <= len(raw):
-        tag, size = raw[pos:pos + 4], struct.unpack("<I", raw[pos + 4:pos + 8])[0]
+        tag, size = raw[pos : pos + 4], struct.unpack("<I", raw[pos + 4 : pos + 8])[0]
         if tag == b"data":
-            return raw[pos + 8:pos + 8 + size]
+            return raw[pos + 8 : pos + 8 + size]
         pos += 8 + size + (size & 1)
     raise ValueError(f"{wav}: no data chunk")
 
 
 def render(book: Path, out: Path, chapters: str | None) -> None:
-    cmd = [str(Path(sys.executable).parent / "render"), str(book), "--out", str(out), "--engine", "hibari",
-           "--format", "wav", "--no-cache", "--quiet"]
+    cmd = [
+        str(Path(sys.executable).parent / "render"),
+        str(book),
+        "--out",
+        str(out),
+        "--engine",
+        "hibari",
+        "--format",
+        "wav",
+        "--no-cache",
+        "--quiet",
+    ]
     if chapters:
         cmd += ["--chapters", chapters]
     subprocess.run(cmd, check=True)
@@ -68,7 +78,9 @@ def hashes(name: str, out: Path) -> list[str]:
     for wav in sorted(out.glob("*.wav")):
         number = re.match(r"\d+", wav.name)
         pcm = data_chunk(wav)
-        lines.append(f"{name} {number.group(0) if number else wav.stem} {len(pcm)} {hashlib.sha256(pcm).hexdigest()}")
+        lines.append(
+            f"{name} {number.group(0) if number else wav.stem} {len(pcm)} {hashlib.sha256(pcm).hexdigest()}"
+        )
     return lines
 
 
@@ -82,13 +94,19 @@ def main() -> int:
     shutil.rmtree(args.out, ignore_errors=True)
     args.out.mkdir(parents=True)
     sample = args.out / "sample.epub"
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_sample.py"), str(sample)], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_sample.py"), str(sample)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     text = args.out / "ferry.txt"
     text.write_text(TEXT_BOOK, encoding="utf-8")
     lines: list[str] = []
-    for name, book, chapters in (("sample", sample, None), ("wodehouse", WODEHOUSE, WODEHOUSE_CHAPTERS),
-                                 ("textbook", text, None)):
+    for name, book, chapters in (
+        ("sample", sample, None),
+        ("wodehouse", WODEHOUSE, WODEHOUSE_CHAPTERS),
+        ("textbook", text, None),
+    ):
         render(book, args.out / name, chapters)
         lines += hashes(name, args.out / name)
     print("\n".join(lines))

@@ -26,22 +26,36 @@ WODEHOUSE = CORPUS / "wodehouse-love-among-the-chickens.epub"
 BIERCE = CORPUS / "bierce-the-devils-dictionary.epub"
 
 
-def run_cli(*args: str, input: str | None = None, timeout: float = 600, env: dict | None = None,
-            cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str,
+    input: str | None = None,
+    timeout: float = 600,
+    env: dict | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess:
     """Run the real `render` console script."""
     exe = Path(sys.executable).with_name("render")
-    return subprocess.run([str(exe), *args], input=input, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})}, cwd=cwd or ROOT)
+    return subprocess.run(
+        [str(exe), *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=cwd or ROOT,
+    )
 
 
 @pytest.fixture(scope="session")
 def sample_epub(tmp_path_factory) -> Path:
     sys.path.insert(0, str(ROOT / "scripts"))
     from make_sample import build
+
     return build(tmp_path_factory.mktemp("sample") / "sample.epub")
 
 
 @pytest.fixture(scope="session")
 def hibari_engine():
     from pipeline.synthesize.hibari_engine import HibariEngine
+
     return HibariEngine()

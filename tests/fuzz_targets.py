@@ -5,6 +5,7 @@ A target takes one generated input and either returns or raises an error a user 
 (InputError, ConfigError); anything else is a crash. Every crash a campaign ever found is replayed in CI as an
 explicit `@example` on the test in tests/test_fuzz.py.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,31 +16,169 @@ from hypothesis import strategies as st
 
 from pipeline.errors import ConfigError, InputError
 
-XHTML_PIECES = st.sampled_from(["<p>", "</p>", "<br/>", "<div>", "</div>", "<sup>1</sup>", "&amp;", "&nbsp;",
-                                "<a href='#n1'>", "</a>", "<![CDATA[x]]>", "<!-- c -->", "<h2>", "</h2>",
-                                "<table><tr><td>", "</td></tr></table>", "&#0;", "&#xD800;", "&#xDFFF;",
-                                "&#x110000;", "&#99999999999;", "&#x1F600;", "<?pi x?>", "<!DOCTYPE html>",
-                                "<", ">", "\"", "'", "\x00", "\ufeff", "\ud800", "<span epub:type='noteref'>",
-                                "<aside epub:type='footnote'>", "</aside>", "<section>", "</section>",
-                                "<img src='x.png' alt='a'/>", "<math><mi>x</mi></math>", "<svg><text>t</text></svg>"])
-TEXT_PIECES = st.sampled_from(["CHAPTER I", "Chapter 1", "\n\n", "\r\n", "# Heading\n", "---\n", "*** START OF "
-                               "THE PROJECT GUTENBERG EBOOK X ***", "*** END OF THE PROJECT GUTENBERG EBOOK X ***",
-                               "Title: A\n", "Author: B\n", "\ufeff", "\x00", "\x1b[0m", "$3.50", "1859", "Dr.",
-                               "“", "”", "—", "…", "I.", "II.", "\t", " ", "A\n", "B\n", "1\n", "ONE\n",
-                               "CONTENTS\n", "ILLUSTRATIONS\n", "STAVE I.\n", "PREFACE\n", "BY\n", "by X\n",
-                               "[Illustration: x]", "[Illustration:", "]", "[Pg 1]", "_", "___", "=====\n",
-                               "Transcriber's Note\n", "[Transcriber's Note:", "Produced by Y\n",
-                               "*END*THE SMALL PRINT! X*END*", "End of the Project Gutenberg EBook", "Book the First",
-                               "The Project Gutenberg EBook of T, by A\n", "I. The Period\n", "       "])
-MD_PIECES = st.sampled_from(["---\n", "title: T\n", "author:\n  - A\n", "date: 1911\n", "...\n", "# H\n",
-                             "## Chapter\n", "### Sub\n", "\n\n", "- item\n", "1. item\n", "> quote\n",
-                             "```\n", "~~~py\n", "    code\n", "| a | b |\n", "|---|---|\n", "[^1]", "[^1]: note\n",
-                             "<div>", "</div>", "<!-- c -->", "<script>x</script>", "[t](http://x)", "![i](x.png)",
-                             "*", "**", "_", "`", "\\", "&amp;", "&#xD800;", "\x00", "\ufeff", "\r\n", ": ", "{", "["])
-TOML_PIECES = st.sampled_from(["[words]\n", "[engine]\n", "[text]\n", "[cache]\n", "[limits]\n", "\"a\" = \"b\"\n",
-                               "\"\" = \"x\"\n", "speed = 1.5\n", "speed = 99\n", "name = \"hibari\"\n",
-                               "batch_size = -1\n", "max_gb = \"lots\"\n", "x = [1, 2]\n", "= = =\n", "\"Dr.\" = 1\n",
-                               "[words.inner]\n", "\x00", "\ud800", "unknown = 1\n", "[[array]]\n"])
+XHTML_PIECES = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<br/>",
+        "<div>",
+        "</div>",
+        "<sup>1</sup>",
+        "&amp;",
+        "&nbsp;",
+        "<a href='#n1'>",
+        "</a>",
+        "<![CDATA[x]]>",
+        "<!-- c -->",
+        "<h2>",
+        "</h2>",
+        "<table><tr><td>",
+        "</td></tr></table>",
+        "&#0;",
+        "&#xD800;",
+        "&#xDFFF;",
+        "&#x110000;",
+        "&#99999999999;",
+        "&#x1F600;",
+        "<?pi x?>",
+        "<!DOCTYPE html>",
+        "<",
+        ">",
+        '"',
+        "'",
+        "\x00",
+        "\ufeff",
+        "\ud800",
+        "<span epub:type='noteref'>",
+        "<aside epub:type='footnote'>",
+        "</aside>",
+        "<section>",
+        "</section>",
+        "<img src='x.png' alt='a'/>",
+        "<math><mi>x</mi></math>",
+        "<svg><text>t</text></svg>",
+    ]
+)
+TEXT_PIECES = st.sampled_from(
+    [
+        "CHAPTER I",
+        "Chapter 1",
+        "\n\n",
+        "\r\n",
+        "# Heading\n",
+        "---\n",
+        "*** START OF THE PROJECT GUTENBERG EBOOK X ***",
+        "*** END OF THE PROJECT GUTENBERG EBOOK X ***",
+        "Title: A\n",
+        "Author: B\n",
+        "\ufeff",
+        "\x00",
+        "\x1b[0m",
+        "$3.50",
+        "1859",
+        "Dr.",
+        "“",
+        "”",
+        "—",
+        "…",
+        "I.",
+        "II.",
+        "\t",
+        " ",
+        "A\n",
+        "B\n",
+        "1\n",
+        "ONE\n",
+        "CONTENTS\n",
+        "ILLUSTRATIONS\n",
+        "STAVE I.\n",
+        "PREFACE\n",
+        "BY\n",
+        "by X\n",
+        "[Illustration: x]",
+        "[Illustration:",
+        "]",
+        "[Pg 1]",
+        "_",
+        "___",
+        "=====\n",
+        "Transcriber's Note\n",
+        "[Transcriber's Note:",
+        "Produced by Y\n",
+        "*END*THE SMALL PRINT! X*END*",
+        "End of the Project Gutenberg EBook",
+        "Book the First",
+        "The Project Gutenberg EBook of T, by A\n",
+        "I. The Period\n",
+        "       ",
+    ]
+)
+MD_PIECES = st.sampled_from(
+    [
+        "---\n",
+        "title: T\n",
+        "author:\n  - A\n",
+        "date: 1911\n",
+        "...\n",
+        "# H\n",
+        "## Chapter\n",
+        "### Sub\n",
+        "\n\n",
+        "- item\n",
+        "1. item\n",
+        "> quote\n",
+        "```\n",
+        "~~~py\n",
+        "    code\n",
+        "| a | b |\n",
+        "|---|---|\n",
+        "[^1]",
+        "[^1]: note\n",
+        "<div>",
+        "</div>",
+        "<!-- c -->",
+        "<script>x</script>",
+        "[t](http://x)",
+        "![i](x.png)",
+        "*",
+        "**",
+        "_",
+        "`",
+        "\\",
+        "&amp;",
+        "&#xD800;",
+        "\x00",
+        "\ufeff",
+        "\r\n",
+        ": ",
+        "{",
+        "[",
+    ]
+)
+TOML_PIECES = st.sampled_from(
+    [
+        "[words]\n",
+        "[engine]\n",
+        "[text]\n",
+        "[cache]\n",
+        "[limits]\n",
+        '"a" = "b"\n',
+        '"" = "x"\n',
+        "speed = 1.5\n",
+        "speed = 99\n",
+        'name = "hibari"\n',
+        "batch_size = -1\n",
+        'max_gb = "lots"\n',
+        "x = [1, 2]\n",
+        "= = =\n",
+        '"Dr." = 1\n',
+        "[words.inner]\n",
+        "\x00",
+        "\ud800",
+        "unknown = 1\n",
+        "[[array]]\n",
+    ]
+)
 
 
 def _tmp(suffix: str, data: bytes) -> Path:
@@ -59,6 +198,7 @@ def _read_clean(p, titled: bool = False) -> None:
     """Read the book at `p` (then remove it): an InputError is fine, a crash is not; no control character
     reaches a paragraph, and with `titled` every chapter has a title."""
     from pipeline.ingest import read_book
+
     try:
         book = read_book(p)
         for ch in book.chapters:
@@ -74,6 +214,7 @@ def _read_clean(p, titled: bool = False) -> None:
 def ingest_epub_bytes(data: bytes) -> None:
     """Random bytes as an EPUB: read, or InputError."""
     from pipeline.ingest import read_book
+
     p = _tmp(".epub", data)
     try:
         read_book(p)
@@ -87,6 +228,7 @@ def ingest_xhtml(pieces: list[str]) -> None:
     """Random XHTML as a chapter of a well-formed EPUB: read (titles present), or InputError."""
     from pipeline.ingest import read_book
     from tests.epubs import write_epub
+
     d = Path(tempfile.mkdtemp(prefix="render-fuzz-"))
     raw = "".join(pieces).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     p = write_epub(d / "fuzz.epub", [("One", [])], raw={1: raw})
@@ -109,6 +251,7 @@ def ingest_text(pieces: list[str], encoding: str) -> None:
 
 def normalize_text(text: str) -> None:
     from pipeline.normalize import SPEAKABLE, normalize
+
     out = normalize(text)
     assert set(out) <= SPEAKABLE, (text, out)
 
@@ -121,6 +264,7 @@ def segment_text(text: str) -> None:
     from pipeline.normalize import SPEAKABLE
     from pipeline.records import Chapter, Paragraph, ParagraphKind
     from pipeline.segment import Segmenter, SentenceSplitter
+
     global _SEGMENTER
     if _SEGMENTER is None:
         _SEGMENTER = Segmenter(SentenceSplitter())
@@ -133,6 +277,7 @@ def segment_text(text: str) -> None:
 def lexicon_file(pieces: list[str], probe: str) -> None:
     """A random lexicon file: loaded (then applied to random text without error), or ConfigError."""
     from pipeline.normalize import load_lexicon
+
     p = _tmp(".toml", "".join(pieces).encode("utf-8", "surrogatepass"))
     try:
         lex = load_lexicon([p], bundled=False)
@@ -146,6 +291,7 @@ def lexicon_file(pieces: list[str], probe: str) -> None:
 def config_file(pieces: list[str]) -> None:
     """A random config file: a Config, or ConfigError naming what is wrong."""
     from pipeline.config import load_config
+
     p = _tmp(".toml", "".join(pieces).encode("utf-8", "surrogatepass"))
     try:
         load_config(p)
@@ -167,6 +313,7 @@ def cache_entry(data: bytes, cut: int, flip: int) -> None:
     import numpy as np
 
     from pipeline.cache import DiskCache
+
     d = Path(tempfile.mkdtemp(prefix="render-fuzz-"))
     try:
         cache = DiskCache(d)
@@ -186,21 +333,74 @@ def cache_entry(data: bytes, cut: int, flip: int) -> None:
         assert got is None or np.array_equal(got[0], audio)
     finally:
         import shutil
+
         shutil.rmtree(d, ignore_errors=True)
 
 
-FB2_PIECES = st.sampled_from(["<section>", "</section>", "<title>", "</title>", "<p>", "</p>", "<empty-line/>",
-                              "<poem><stanza><v>", "</v></stanza></poem>", "<subtitle>", "</subtitle>", "<epigraph>",
-                              "</epigraph>", "<a l:href='#n1' type='note'>", "</a>", "<body name='notes'>", "</body>",
-                              "<body>", "<section id='n1'>", "<table><tr><td>", "</td></tr></table>", "&amp;",
-                              "&#xD800;", "<!DOCTYPE x [<!ENTITY e 'x'>]>", "&e;", "<binary id='c'>", "</binary>",
-                              "\x00", "<", ">"])
-DOCX_PIECES = st.sampled_from(["<w:p>", "</w:p>", "<w:r>", "</w:r>", "<w:t>", "</w:t>", "<w:pPr><w:pStyle w:val='Heading1'/>"
-                               "</w:pPr>", "<w:pPr><w:outlineLvl w:val='0'/></w:pPr>", "<w:fldChar w:fldCharType='begin'/>",
-                               "<w:fldChar w:fldCharType='separate'/>", "<w:fldChar w:fldCharType='end'/>",
-                               "<w:instrText> PAGE </w:instrText>", "<w:br/>", "<w:tab/>", "<w:footnoteReference w:id='1'/>",
-                               "<w:tbl><w:tr><w:tc>", "</w:tc></w:tr></w:tbl>", "<w:sdt><w:sdtContent>",
-                               "</w:sdtContent></w:sdt>", "<w:del>", "</w:del>", "&amp;", "&#0;", "\x00", "<", ">"])
+FB2_PIECES = st.sampled_from(
+    [
+        "<section>",
+        "</section>",
+        "<title>",
+        "</title>",
+        "<p>",
+        "</p>",
+        "<empty-line/>",
+        "<poem><stanza><v>",
+        "</v></stanza></poem>",
+        "<subtitle>",
+        "</subtitle>",
+        "<epigraph>",
+        "</epigraph>",
+        "<a l:href='#n1' type='note'>",
+        "</a>",
+        "<body name='notes'>",
+        "</body>",
+        "<body>",
+        "<section id='n1'>",
+        "<table><tr><td>",
+        "</td></tr></table>",
+        "&amp;",
+        "&#xD800;",
+        "<!DOCTYPE x [<!ENTITY e 'x'>]>",
+        "&e;",
+        "<binary id='c'>",
+        "</binary>",
+        "\x00",
+        "<",
+        ">",
+    ]
+)
+DOCX_PIECES = st.sampled_from(
+    [
+        "<w:p>",
+        "</w:p>",
+        "<w:r>",
+        "</w:r>",
+        "<w:t>",
+        "</w:t>",
+        "<w:pPr><w:pStyle w:val='Heading1'/></w:pPr>",
+        "<w:pPr><w:outlineLvl w:val='0'/></w:pPr>",
+        "<w:fldChar w:fldCharType='begin'/>",
+        "<w:fldChar w:fldCharType='separate'/>",
+        "<w:fldChar w:fldCharType='end'/>",
+        "<w:instrText> PAGE </w:instrText>",
+        "<w:br/>",
+        "<w:tab/>",
+        "<w:footnoteReference w:id='1'/>",
+        "<w:tbl><w:tr><w:tc>",
+        "</w:tc></w:tr></w:tbl>",
+        "<w:sdt><w:sdtContent>",
+        "</w:sdtContent></w:sdt>",
+        "<w:del>",
+        "</w:del>",
+        "&amp;",
+        "&#0;",
+        "\x00",
+        "<",
+        ">",
+    ]
+)
 _DOCX_TEMPLATE: dict[str, bytes] = {}
 
 
@@ -213,9 +413,11 @@ def html_book(pieces: list[str]) -> None:
 def fb2_book(pieces: list[str]) -> None:
     """A random FictionBook: read, or InputError (malformed XML is refused, entities never expand)."""
     raw = "".join(pieces).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    doc = ("<?xml version='1.0'?><FictionBook xmlns='http://www.gribuser.ru/xml/fictionbook/2.0' "
-           "xmlns:l='http://www.w3.org/1999/xlink'><description><title-info><book-title>F</book-title>"
-           "</title-info></description><body>" + raw + "</body></FictionBook>")
+    doc = (
+        "<?xml version='1.0'?><FictionBook xmlns='http://www.gribuser.ru/xml/fictionbook/2.0' "
+        "xmlns:l='http://www.w3.org/1999/xlink'><description><title-info><book-title>F</book-title>"
+        "</title-info></description><body>" + raw + "</body></FictionBook>"
+    )
     _read_clean(_tmp(".fb2", doc.encode("utf-8")), titled=True)
 
 
@@ -223,15 +425,20 @@ def docx_book(pieces: list[str]) -> None:
     """Random WordprocessingML as the body of a real .docx: read, or InputError."""
     import io
     import zipfile
+
     if not _DOCX_TEMPLATE:
         import docx
+
         buf = io.BytesIO()
         docx.Document().save(buf)
         with zipfile.ZipFile(buf) as z:
             _DOCX_TEMPLATE.update({n: z.read(n) for n in z.namelist()})
     raw = "".join(pieces).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    body = ("<w:document xmlns:w='http://schemas.openxmlformats.org/wordprocessingml/2006/main'><w:body>"
-            + raw + "</w:body></w:document>")
+    body = (
+        "<w:document xmlns:w='http://schemas.openxmlformats.org/wordprocessingml/2006/main'><w:body>"
+        + raw
+        + "</w:body></w:document>"
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         for name, data in _DOCX_TEMPLATE.items():
@@ -250,21 +457,55 @@ def kindle_bytes(data: bytes, cut: int, flip: int) -> None:
 
 # name -> (target, strategies as keyword arguments)
 TARGETS = {
-    "ingest-html": (html_book, {"pieces": st.lists(st.one_of(XHTML_PIECES, st.text(max_size=20)), max_size=40)}),
+    "ingest-html": (
+        html_book,
+        {"pieces": st.lists(st.one_of(XHTML_PIECES, st.text(max_size=20)), max_size=40)},
+    ),
     "ingest-fb2": (fb2_book, {"pieces": st.lists(st.one_of(FB2_PIECES, st.text(max_size=20)), max_size=40)}),
-    "ingest-docx": (docx_book, {"pieces": st.lists(st.one_of(DOCX_PIECES, st.text(max_size=20)), max_size=40)}),
-    "ingest-kindle": (kindle_bytes, {"data": st.one_of(st.just(b""), st.binary(max_size=2048)),
-                                     "cut": st.integers(0, 1 << 20), "flip": st.integers(0, 1 << 20)}),
+    "ingest-docx": (
+        docx_book,
+        {"pieces": st.lists(st.one_of(DOCX_PIECES, st.text(max_size=20)), max_size=40)},
+    ),
+    "ingest-kindle": (
+        kindle_bytes,
+        {
+            "data": st.one_of(st.just(b""), st.binary(max_size=2048)),
+            "cut": st.integers(0, 1 << 20),
+            "flip": st.integers(0, 1 << 20),
+        },
+    ),
     "ingest-epub-bytes": (ingest_epub_bytes, {"data": st.binary(max_size=4096)}),
-    "ingest-xhtml": (ingest_xhtml, {"pieces": st.lists(st.one_of(XHTML_PIECES, st.text(max_size=20)), max_size=40)}),
-    "ingest-text": (ingest_text, {"pieces": st.lists(st.one_of(TEXT_PIECES, st.text(max_size=30)), max_size=40),
-                                  "encoding": st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"])}),
+    "ingest-xhtml": (
+        ingest_xhtml,
+        {"pieces": st.lists(st.one_of(XHTML_PIECES, st.text(max_size=20)), max_size=40)},
+    ),
+    "ingest-text": (
+        ingest_text,
+        {
+            "pieces": st.lists(st.one_of(TEXT_PIECES, st.text(max_size=30)), max_size=40),
+            "encoding": st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"]),
+        },
+    ),
     "normalize": (normalize_text, {"text": st.text(max_size=300)}),
     "segment": (segment_text, {"text": st.text(max_size=400)}),
-    "lexicon": (lexicon_file, {"pieces": st.lists(st.one_of(TOML_PIECES, st.text(max_size=15)), max_size=12),
-                               "probe": st.text(max_size=60)}),
+    "lexicon": (
+        lexicon_file,
+        {
+            "pieces": st.lists(st.one_of(TOML_PIECES, st.text(max_size=15)), max_size=12),
+            "probe": st.text(max_size=60),
+        },
+    ),
     "config": (config_file, {"pieces": st.lists(st.one_of(TOML_PIECES, st.text(max_size=15)), max_size=12)}),
-    "markdown": (markdown_book, {"pieces": st.lists(st.one_of(MD_PIECES, st.text(max_size=20)), max_size=40)}),
-    "cache-entry": (cache_entry, {"data": st.one_of(st.just(b""), st.binary(max_size=600)),
-                                  "cut": st.integers(0, 10_000), "flip": st.integers(0, 10_000)}),
+    "markdown": (
+        markdown_book,
+        {"pieces": st.lists(st.one_of(MD_PIECES, st.text(max_size=20)), max_size=40)},
+    ),
+    "cache-entry": (
+        cache_entry,
+        {
+            "data": st.one_of(st.just(b""), st.binary(max_size=600)),
+            "cut": st.integers(0, 10_000),
+            "flip": st.integers(0, 10_000),
+        },
+    ),
 }

@@ -1,4 +1,5 @@
 """The package's shape: no import cycle among its modules, counting imports inside functions."""
+
 from __future__ import annotations
 
 import ast
@@ -33,7 +34,7 @@ def _edges(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
             for alias in node.names:
                 if alias.name in modules:
                     targets.add(alias.name)
-                elif alias.name.split(".")[0] == "pipeline":       # a name below a module: that module
+                elif alias.name.split(".")[0] == "pipeline":  # a name below a module: that module
                     parent = alias.name
                     while parent and parent not in modules:
                         parent = parent.rpartition(".")[0]
@@ -42,7 +43,7 @@ def _edges(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
-                base = base[:len(base) - (node.level - 1)]
+                base = base[: len(base) - (node.level - 1)]
                 source = ".".join([*base, *([node.module] if node.module else [])])
             else:
                 source = node.module or ""
@@ -50,7 +51,7 @@ def _edges(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
                 continue
             for alias in node.names:
                 sub = f"{source}.{alias.name}"
-                if sub in modules:                                  # `from pipeline.x import y`, y a module
+                if sub in modules:  # `from pipeline.x import y`, y a module
                     targets.add(sub)
                 elif source in modules:
                     targets.add(source)
@@ -73,7 +74,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt):], nxt]
+                return [*stack[stack.index(nxt) :], nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -92,11 +93,11 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_walker_sees_imports_at_any_depth_and_resolves_relative_ones():
     graph = import_graph()
-    assert "pipeline.audio" in graph["pipeline.asr"]                 # `from .audio import ...` at the top
-    assert "pipeline.asr" in graph["pipeline.validate"]              # imported inside asr_check()
-    assert "pipeline.executors.ray_executor" in graph["pipeline.executors"]    # inside make_worker()
-    assert "pipeline.defaults" in graph["pipeline.synthesize.worker"]          # `from .. import defaults`
-    assert "pipeline.synthesize.soprano" in graph["pipeline.synthesize"]       # a subpackage, in a function
+    assert "pipeline.audio" in graph["pipeline.asr"]  # `from .audio import ...` at the top
+    assert "pipeline.asr" in graph["pipeline.validate"]  # imported inside asr_check()
+    assert "pipeline.executors.ray_executor" in graph["pipeline.executors"]  # inside make_worker()
+    assert "pipeline.defaults" in graph["pipeline.synthesize.worker"]  # `from .. import defaults`
+    assert "pipeline.synthesize.soprano" in graph["pipeline.synthesize"]  # a subpackage, in a function
 
 
 def test_the_walker_finds_a_cycle_when_there_is_one():
@@ -112,7 +113,14 @@ def test_no_import_cycle_among_the_package_modules():
 @pytest.mark.parametrize("stage", ["validate", "assemble", "asr", "export"])
 def test_stages_take_dsp_from_pipeline_audio_not_from_each_other(stage):
     graph = import_graph()
-    sideways = {"pipeline.validate", "pipeline.assemble", "pipeline.asr", "pipeline.export"} - {f"pipeline.{stage}"}
-    edges = set().union(*(targets for name, targets in graph.items()
-                          if name == f"pipeline.{stage}" or name.startswith(f"pipeline.{stage}.")))
+    sideways = {"pipeline.validate", "pipeline.assemble", "pipeline.asr", "pipeline.export"} - {
+        f"pipeline.{stage}"
+    }
+    edges = set().union(
+        *(
+            targets
+            for name, targets in graph.items()
+            if name == f"pipeline.{stage}" or name.startswith(f"pipeline.{stage}.")
+        )
+    )
     assert not edges & (sideways - {"pipeline.asr"} if stage == "validate" else sideways), edges & sideways

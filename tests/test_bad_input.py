@@ -1,5 +1,6 @@
 """Every bad input through the real CLI: the documented exit code, one line on stderr, no traceback,
 and nothing already in the output folder changed."""
+
 from __future__ import annotations
 
 import json
@@ -32,10 +33,12 @@ def _zip(path: Path, members: dict[str, str]) -> Path:
 
 def _drm(d: Path) -> Path:
     book = write_epub(d / "drm.epub", [("One", STORY)])
-    enc = ('<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
-           'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData><enc:EncryptionMethod '
-           'Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/><enc:CipherData><enc:CipherReference '
-           'URI="OEBPS/c1.xhtml"/></enc:CipherData></enc:EncryptedData></encryption>')
+    enc = (
+        '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+        'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData><enc:EncryptionMethod '
+        'Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/><enc:CipherData><enc:CipherReference '
+        'URI="OEBPS/c1.xhtml"/></enc:CipherData></enc:EncryptedData></encryption>'
+    )
     with zipfile.ZipFile(book, "a") as z:
         z.writestr("META-INF/encryption.xml", enc)
     return book
@@ -69,7 +72,7 @@ def _docx_bomb(d: Path) -> Path:
 def _kindle_with_drm(d: Path) -> Path:
     data = bytearray((DATA / "wodehouse-chapters-1-2.mobi").read_bytes())
     rec0 = int.from_bytes(data[78:82], "big")
-    data[rec0 + 12:rec0 + 14] = (2).to_bytes(2, "big")          # PalmDOC header: encryption type 2 (Mobipocket)
+    data[rec0 + 12 : rec0 + 14] = (2).to_bytes(2, "big")  # PalmDOC header: encryption type 2 (Mobipocket)
     (d / "drm.azw3").write_bytes(bytes(data))
     return d / "drm.azw3"
 
@@ -78,32 +81,67 @@ def _renamed_jpeg(suffix: str):
     def make(d: Path) -> Path:
         (d / f"photo{suffix}").write_bytes(JPEG)
         return d / f"photo{suffix}"
+
     return make
 
 
-CASES = [   # (name, make the input, extra args, exit code, words in the one stderr line)
+CASES = [  # (name, make the input, extra args, exit code, words in the one stderr line)
     ("DOCX zip bomb", _docx_bomb, [], 3, "zip bomb"),
-    ("malformed FB2", lambda d: (d / "m.fb2").write_text("<FictionBook><body><section><p>Open") and d / "m.fb2",
-     [], 3, "malformed FictionBook"),
+    (
+        "malformed FB2",
+        lambda d: (d / "m.fb2").write_text("<FictionBook><body><section><p>Open") and d / "m.fb2",
+        [],
+        3,
+        "malformed FictionBook",
+    ),
     ("DRM-protected Kindle book", _kindle_with_drm, [], 3, "DRM"),
-    ("truncated Kindle book", lambda d: (d / "t.mobi").write_bytes((DATA / "wodehouse-chapters-1-2.mobi")
-                                                                   .read_bytes()[:2000]) and d / "t.mobi",
-     [], 3, "Kindle book"),
-    *[(f"renamed JPEG as {s}", _renamed_jpeg(s), [], 3, "JPEG image") for s in (".docx", ".fb2", ".mobi", ".html")],
+    (
+        "truncated Kindle book",
+        lambda d: (
+            (d / "t.mobi").write_bytes((DATA / "wodehouse-chapters-1-2.mobi").read_bytes()[:2000])
+            and d / "t.mobi"
+        ),
+        [],
+        3,
+        "Kindle book",
+    ),
+    *[
+        (f"renamed JPEG as {s}", _renamed_jpeg(s), [], 3, "JPEG image")
+        for s in (".docx", ".fb2", ".mobi", ".html")
+    ],
     ("missing path", lambda d: d / "nope.epub", [], 3, "no such file"),
     ("folder with no books", _dir_without_books, [], 3, "no books found"),
     ("not a zip", lambda d: (d / "a.epub").write_text("plain text") and d / "a.epub", [], 3, "not a zip"),
-    ("zip without container.xml", lambda d: _zip(d / "b.epub", {"mimetype": "application/epub+zip",
-                                                                 "OEBPS/x.xhtml": "<html/>"}), [], 3,
-     "META-INF/container.xml"),
+    (
+        "zip without container.xml",
+        lambda d: _zip(d / "b.epub", {"mimetype": "application/epub+zip", "OEBPS/x.xhtml": "<html/>"}),
+        [],
+        3,
+        "META-INF/container.xml",
+    ),
     ("DRM-protected EPUB", _drm, [], 3, "DRM"),
     ("EPUB with no readable text", _no_text, [], 3, "no readable text"),
-    ("unknown format", lambda d: write_epub(d / "c.epub", [("One", STORY)]), ["--format", "aiff"], 2,
-     "unknown format"),
-    ("chapters out of range", lambda d: write_epub(d / "c.epub", [("One", STORY)]), ["--chapters", "4-9"], 2,
-     "chapters"),
-    ("unknown config key", lambda d: write_epub(d / "c.epub", [("One", STORY)]), ["--config", "CONFIG"], 2,
-     "unknown key"),
+    (
+        "unknown format",
+        lambda d: write_epub(d / "c.epub", [("One", STORY)]),
+        ["--format", "aiff"],
+        2,
+        "unknown format",
+    ),
+    (
+        "chapters out of range",
+        lambda d: write_epub(d / "c.epub", [("One", STORY)]),
+        ["--chapters", "4-9"],
+        2,
+        "chapters",
+    ),
+    (
+        "unknown config key",
+        lambda d: write_epub(d / "c.epub", [("One", STORY)]),
+        ["--config", "CONFIG"],
+        2,
+        "unknown key",
+    ),
 ]
 
 
@@ -157,14 +195,24 @@ def test_a_200000_character_paragraph_without_punctuation_is_segmented_not_dropp
     proc = run_cli(str(book), "--dry-run", "--json")
     assert proc.returncode == 0, proc.stderr
     segs = json.loads(proc.stdout)["chapters"][0]["segments"]
-    got = " ".join(s["text"] for s in segs[1:]).split()      # segment 0 is the chapter title
+    got = " ".join(s["text"] for s in segs[1:]).split()  # segment 0 is the chapter title
     assert got == words
     assert max(s["est_seconds"] for s in segs) <= 20
 
 
 def test_unsupported_scripts_are_skipped_with_a_warning_that_says_where(tmp_path):
-    book = write_epub(tmp_path / "s.epub", [("One", ["Hello\x07 there. \u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd.",
-                                                     "\u4f60\u597d\u4e16\u754c\u3002 The end."])])
+    book = write_epub(
+        tmp_path / "s.epub",
+        [
+            (
+                "One",
+                [
+                    "Hello\x07 there. \u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd.",
+                    "\u4f60\u597d\u4e16\u754c\u3002 The end.",
+                ],
+            )
+        ],
+    )
     proc = run_cli(str(book), "--dry-run", "--json")
     assert proc.returncode == 0, proc.stderr
     assert "chapter 1" in proc.stderr and "Hebrew" in proc.stderr
@@ -176,6 +224,7 @@ def _limit_file_size(limit: int):
     def apply():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
     return apply
 
 
@@ -184,9 +233,13 @@ def test_full_disk_leaves_earlier_chapters_intact(tmp_path):
     book = write_epub(tmp_path / "d.epub", [("One", STORY[:2]), ("Two", STORY[2:]), ("Three", long)])
     out, cache = tmp_path / "out", tmp_path / "cache"
     # simulated: no file may grow past 1.5 MB (chapter three's MP3 needs more), as on a nearly full disk
-    proc = subprocess.run([RENDER, str(book), "--out", str(out), "--engine", "hibari", "--quiet",
-                           "--cache-dir", str(cache)], capture_output=True, text=True,
-                          preexec_fn=_limit_file_size(1_500_000), timeout=300)
+    proc = subprocess.run(
+        [RENDER, str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--cache-dir", str(cache)],
+        capture_output=True,
+        text=True,
+        preexec_fn=_limit_file_size(1_500_000),
+        timeout=300,
+    )
     assert proc.returncode == 5, proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "disk full" in proc.stderr
     done = sorted(p.name for p in out.glob("*.mp3"))
@@ -197,7 +250,5 @@ def test_full_disk_leaves_earlier_chapters_intact(tmp_path):
     assert not list(out.glob(".*.part")) and not (out / ".render.lock").exists()
     proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--cache-dir", str(cache))
     assert proc.returncode == 0, proc.stderr
-    assert {n: (out / n).read_bytes() for n in done} == first     # not redone
+    assert {n: (out / n).read_bytes() for n in done} == first  # not redone
     assert (out / "03 - Three.mp3").is_file()
-
-

@@ -24,7 +24,9 @@ def test_unknown_key_is_rejected_with_valid_keys(tmp_path):
 def test_unknown_section_is_rejected(tmp_path):
     p = tmp_path / "c.toml"
     p.write_text("[outptu]\nformats = ['mp3']\n")
-    with pytest.raises(ConfigError, match="valid keys here: cache, engine, limits, output, pauses, run, text, validate"):
+    with pytest.raises(
+        ConfigError, match="valid keys here: cache, engine, limits, output, pauses, run, text, validate"
+    ):
         load_config(p)
 
 
@@ -33,7 +35,7 @@ def test_bad_value_names_the_key(tmp_path):
     p.write_text("[engine]\nspeed = 9\n")
     with pytest.raises(ConfigError, match=r"engine\.speed") as e:
         load_config(p)
-    assert e.value.key == "engine.speed"                      # the key itself, for the CLI to name its flag
+    assert e.value.key == "engine.speed"  # the key itself, for the CLI to name its flag
     assert e.value.reason == "Input should be less than or equal to 2"
 
 

@@ -1,4 +1,5 @@
 """Shelves: `make corpus`, `make nightly`'s script, one bad book among good ones."""
+
 from __future__ import annotations
 
 import json
@@ -15,10 +16,19 @@ from tests.epubs import story_book
 @pytest.mark.skipif(not CORPUS.exists(), reason="corpus not present")
 def test_make_corpus_renders_both_books_then_nothing(tmp_path):
     out = tmp_path / "shelf"
-    args = ["make", "-s", "corpus", f"CORPUS={CORPUS}", f"OUT={out}", "CHAPTERS=1", "FORMATS=mp3",
-            f"PYTHON={sys.executable}"]
+    args = [
+        "make",
+        "-s",
+        "corpus",
+        f"CORPUS={CORPUS}",
+        f"OUT={out}",
+        "CHAPTERS=1",
+        "FORMATS=mp3",
+        f"PYTHON={sys.executable}",
+    ]
     env_cache = {"RENDER_CACHE_DIR": str(tmp_path / "cache")}
     import os
+
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **env_cache})
     assert proc.returncode == 0, proc.stderr
     summary = json.loads((out / "corpus.json").read_text())
@@ -59,8 +69,10 @@ def test_nightly_logs_and_exits_nonzero_on_failure(tmp_path, sample_epub):
     (shelf / "bad.epub").write_text("not a zip")
     conf = tmp_path / "nightly.toml"
     log = tmp_path / "n.log"
-    conf.write_text(f'sources = ["{shelf}"]\nout = "{tmp_path / "out"}"\nlog = "{log}"\nformats = ["mp3"]\n'
-                    f'engine = "hibari"\ncache_dir = "{tmp_path / "cache"}"\nchapters = "1"\n')
+    conf.write_text(
+        f'sources = ["{shelf}"]\nout = "{tmp_path / "out"}"\nlog = "{log}"\nformats = ["mp3"]\n'
+        f'engine = "hibari"\ncache_dir = "{tmp_path / "cache"}"\nchapters = "1"\n'
+    )
     script = str(ROOT / "scripts" / "nightly.py")
     proc = subprocess.run([sys.executable, script, str(conf)], capture_output=True, text=True)
     assert proc.returncode == 8

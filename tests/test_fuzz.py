@@ -3,6 +3,7 @@ input a campaign (`make fuzz`) ever found a crash with, replayed as an explicit 
 
 Add a new crash here as `@example(...)` on its target's test when `make fuzz` reports it, then fix it.
 """
+
 from __future__ import annotations
 
 from hypothesis import HealthCheck, example, given, settings
@@ -19,17 +20,17 @@ def strategies(name: str) -> dict:
 @CI
 @given(**strategies("ingest-epub-bytes"))
 @example(data=b"")
-@example(data=b"PK\x05\x06" + b"\x00" * 18)                # an empty zip archive
+@example(data=b"PK\x05\x06" + b"\x00" * 18)  # an empty zip archive
 def test_fuzz_ingest_epub_bytes(data):
     TARGETS["ingest-epub-bytes"][0](data)
 
 
 @CI
 @given(**strategies("ingest-xhtml"))
-@example(pieces=["&#xD800;"])                                # lone surrogate reference: UnicodeDecodeError
+@example(pieces=["&#xD800;"])  # lone surrogate reference: UnicodeDecodeError
 @example(pieces=["<p>", "a &#xDFFF; b", "</p>"])
 @example(pieces=["&#0;", "&#x110000;", "&#99999999999;"])
-@example(pieces=["\ud800"])                                  # a raw lone surrogate in the source text
+@example(pieces=["\ud800"])  # a raw lone surrogate in the source text
 def test_fuzz_ingest_xhtml(pieces):
     TARGETS["ingest-xhtml"][0](pieces)
 
@@ -59,14 +60,14 @@ def test_fuzz_ingest_docx(pieces):
 @CI
 @given(**strategies("ingest-kindle"))
 @example(data=b"", cut=0, flip=0)
-@example(data=b"", cut=1 << 20, flip=0)                       # the whole sample with its first byte flipped
+@example(data=b"", cut=1 << 20, flip=0)  # the whole sample with its first byte flipped
 def test_fuzz_ingest_kindle(data, cut, flip):
     TARGETS["ingest-kindle"][0](data, cut, flip)
 
 
 @CI
 @given(**strategies("ingest-text"))
-@example(pieces=["Chapter 1\n\n", "x" * 5000, "\x00", "rang"], encoding="utf-8")    # NUL past the first 4 KB
+@example(pieces=["Chapter 1\n\n", "x" * 5000, "\x00", "rang"], encoding="utf-8")  # NUL past the first 4 KB
 @example(pieces=["\ufeff", "CHAPTER I", "\r\n"], encoding="utf-16")
 def test_fuzz_ingest_text(pieces, encoding):
     TARGETS["ingest-text"][0](pieces, encoding)
@@ -86,7 +87,7 @@ def test_fuzz_segment(text):
 
 @CI
 @given(**strategies("lexicon"))
-@example(pieces=["[words]\n", "\"\" = \"x\"\n"], probe="one two")         # an empty key matched between words
+@example(pieces=["[words]\n", '"" = "x"\n'], probe="one two")  # an empty key matched between words
 def test_fuzz_lexicon(pieces, probe):
     TARGETS["lexicon"][0](pieces, probe)
 
@@ -105,8 +106,8 @@ def test_fuzz_markdown(pieces):
 
 @CI
 @given(**strategies("cache-entry"))
-@example(data=b"", cut=10_000, flip=300)           # whole, one byte flipped mid-file
-@example(data=b"", cut=0, flip=0)                  # zero length
+@example(data=b"", cut=10_000, flip=300)  # whole, one byte flipped mid-file
+@example(data=b"", cut=0, flip=0)  # zero length
 def test_fuzz_cache_entry(data, cut, flip):
     TARGETS["cache-entry"][0](data, cut, flip)
 

@@ -1,4 +1,5 @@
 """One statement of each engine's pace, one estimator, and records that keep what they say."""
+
 from __future__ import annotations
 
 import json
@@ -14,6 +15,7 @@ from pipeline.records import RenderedSegment, Segment
 
 def test_speed_shortens_hibaris_plan_and_not_soprano_s(sample_epub):
     """What --speed does to the dry run's estimates: hibari speaks faster, Soprano has no speed setting."""
+
     def total(engine: str, speed: float) -> float:
         cfg = load_config(overrides={"engine": {"name": engine, "speed": speed}})
         plan = plan_book(sample_epub, cfg, None, engine)
@@ -30,14 +32,19 @@ def test_expected_seconds_adds_inner_pauses_to_the_speaking_time():
 
 def test_the_dry_run_totals_are_what_the_engine_checks_expect(sample_epub):
     from pipeline.synthesize.hibari_engine import HibariEngine
+
     cfg = load_config(overrides={"engine": {"name": "hibari", "speed": 1.25}})
     plan = plan_book(sample_epub, cfg, None, "hibari")
     engine = HibariEngine(speed=1.25)
     assert engine.chars_per_second == HIBARI.rate(1.25) == plan.chars_per_second
     for c in plan.chapters:
         segs = plan.segments[c.index]
-        assert plan.chapter_seconds(c.index) == pytest.approx(sum(engine.expected_seconds(s.normalized) for s in segs))
-        assert all(s.est_seconds == round(speech_seconds(s.normalized, engine.chars_per_second), 3) for s in segs)
+        assert plan.chapter_seconds(c.index) == pytest.approx(
+            sum(engine.expected_seconds(s.normalized) for s in segs)
+        )
+        assert all(
+            s.est_seconds == round(speech_seconds(s.normalized, engine.chars_per_second), 3) for s in segs
+        )
 
 
 def test_released_audio_keeps_its_duration():
@@ -54,8 +61,14 @@ def test_records_read_back_write_the_same_json(tmp_path, sample_epub):
     from pipeline.render import render_book
     from pipeline.serialize import from_json, to_json
     from pipeline.state import STATE_NAME
-    cfg = load_config(overrides={"engine": {"name": "hibari"}, "cache": {"enabled": False},
-                                 "output": {"formats": ["mp3", "m4b"]}})
+
+    cfg = load_config(
+        overrides={
+            "engine": {"name": "hibari"},
+            "cache": {"enabled": False},
+            "output": {"formats": ["mp3", "m4b"]},
+        }
+    )
     out = tmp_path / "book"
     manifest = render_book(sample_epub, out, cfg, "1")
     on_disk = json.loads((out / "manifest.json").read_text())

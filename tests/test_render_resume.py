@@ -1,4 +1,5 @@
 """Never lose work: resume after SIGKILL, incremental re-renders, the output lock."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,9 @@ def _pcm(out: Path) -> dict[str, np.ndarray]:
 
 
 def _render(book: Path, out: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess:
-    proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--cache-dir", str(cache), *extra)
+    proc = run_cli(
+        str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--cache-dir", str(cache), *extra
+    )
     assert proc.returncode == 0, proc.stderr
     return proc
 
@@ -41,12 +44,25 @@ def test_resume_after_sigkill_equals_uninterrupted_run(tmp_path):
     out, cache = tmp_path / "resumed", tmp_path / "cache-resumed"
     rng = random.Random(20261122)
     for _ in range(5):
-        proc = subprocess.Popen([RENDER, str(book), "--out", str(out), "--engine", "hibari", "--quiet",
-                                 "--cache-dir", str(cache)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                RENDER,
+                str(book),
+                "--out",
+                str(out),
+                "--engine",
+                "hibari",
+                "--quiet",
+                "--cache-dir",
+                str(cache),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.3, wall * 0.9))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        for f in out.glob("*.mp3"):          # a chapter file that exists is complete and decodable
+        for f in out.glob("*.mp3"):  # a chapter file that exists is complete and decodable
             assert f.name in expected and decode_pcm(str(f))[0].size > 0
     final = _render(book, out, cache)
     got = _pcm(out)
@@ -83,11 +99,18 @@ def test_a_held_lock_is_refused_and_a_left_over_one_taken_over(tmp_path, sample_
     out = tmp_path / "out"
     out.mkdir()
     # another process holds the kernel lock on the folder's lock file
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
-                               "fcntl.flock(fd, fcntl.LOCK_EX); os.write(fd, b'%d\\n' % os.getpid()); "
-                               "print('held', flush=True); time.sleep(60)", str(out / ".render.lock")],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+            "fcntl.flock(fd, fcntl.LOCK_EX); os.write(fd, b'%d\\n' % os.getpid()); "
+            "print('held', flush=True); time.sleep(60)",
+            str(out / ".render.lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         proc = run_cli(str(sample_epub), "--out", str(out), "--engine", "hibari", "--quiet")

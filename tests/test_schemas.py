@@ -25,7 +25,9 @@ def _validator(name: str) -> Draft202012Validator:
 
 def test_the_committed_schemas_are_the_ones_the_records_make():
     for name, schema in documents().items():
-        assert (OUT / name).read_text(encoding="utf-8") == text_of(schema), f"{name} is stale: run scripts/make_schemas.py"
+        assert (OUT / name).read_text(encoding="utf-8") == text_of(schema), (
+            f"{name} is stale: run scripts/make_schemas.py"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +36,29 @@ def shelf_out(tmp_path_factory, sample_epub) -> Path:
     shelf = tmp_path_factory.mktemp("shelf")
     (shelf / "sample.epub").write_bytes(sample_epub.read_bytes())
     out = tmp_path_factory.mktemp("out")
-    proc = run_cli(str(shelf), "--out", str(out), "--engine", "hibari", "--chapters", "1", "--quiet", "--no-cache")
+    proc = run_cli(
+        str(shelf), "--out", str(out), "--engine", "hibari", "--chapters", "1", "--quiet", "--no-cache"
+    )
     assert proc.returncode == 0, proc.stderr
     return out
 
 
-@pytest.mark.parametrize(("name", "where"), [("manifest", "*/manifest.json"), ("report", "*/report.json"),
-                                             ("render-state", "*/.render-state.json"), ("corpus", "corpus.json")])
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [
+        ("manifest", "*/manifest.json"),
+        ("report", "*/report.json"),
+        ("render-state", "*/.render-state.json"),
+        ("corpus", "corpus.json"),
+    ],
+)
 def test_every_json_a_render_writes_validates_against_its_schema(shelf_out, name, where):
     (path,) = shelf_out.glob(where)
     data = json.loads(path.read_text(encoding="utf-8"))
     assert next(iter(data)) == "schema_version" and data["schema_version"] == SCHEMAS[name][2]
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in _validator(name).iter_errors(data)]
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in _validator(name).iter_errors(data)
+    ]
     assert not errors, errors
 
 
@@ -56,7 +69,9 @@ def test_the_schema_catches_the_manifest_change_that_once_broke_users(shelf_out)
     old = {**data, "schema_version": 1}
     old["chapters"] = [{**c, "segments": c["segment_list"]} for c in data["chapters"]]
     messages = [e.message for e in _validator("manifest").iter_errors(old)]
-    assert any(m == "2 was expected" for m in messages) and any("is not of type 'integer'" in m for m in messages)
+    assert any(m == "2 was expected" for m in messages) and any(
+        "is not of type 'integer'" in m for m in messages
+    )
 
 
 def test_a_state_file_written_before_schema_version_still_resumes(shelf_out):

@@ -1,4 +1,5 @@
 """`render --dry-run --json` on both corpus books: one JSON document, the issue's shape, segment bounds."""
+
 from __future__ import annotations
 
 import json
@@ -11,15 +12,16 @@ from pipeline.normalize import SPEAKABLE
 from pipeline.records import Pause
 from tests.conftest import BIERCE, CORPUS, WODEHOUSE, run_cli
 
-pytestmark = pytest.mark.skipif(not CORPUS.exists(), reason=f"the test books are not at {CORPUS} "
-                                "(../shared/corpus beside the checkout)")
+pytestmark = pytest.mark.skipif(
+    not CORPUS.exists(), reason=f"the test books are not at {CORPUS} (../shared/corpus beside the checkout)"
+)
 
 
 @pytest.fixture(scope="module", params=[WODEHOUSE, BIERCE], ids=["wodehouse", "bierce"])
 def plan(request):
     proc = run_cli(str(request.param), "--dry-run", "--json", "--engine", "hibari", timeout=300)
     assert proc.returncode == 0, proc.stderr
-    return request.param, json.loads(proc.stdout), proc      # the whole of stdout is one JSON document
+    return request.param, json.loads(proc.stdout), proc  # the whole of stdout is one JSON document
 
 
 def test_shape(plan):
@@ -42,7 +44,7 @@ def test_chapters_and_words_match_the_book(plan):
     assert [c["title"] for c in doc["chapters"]] == [c.title for c in book.chapters]
     for ch, c in zip(doc["chapters"], book.chapters, strict=True):
         said = " ".join(s["text"] for s in ch["segments"]).split()
-        assert said == c.text.split(), c.title                  # every word once, in order
+        assert said == c.text.split(), c.title  # every word once, in order
         assert ch["segments"][0]["pause_after"] == "title" and ch["segments"][-1]["pause_after"] == "end"
 
 
@@ -55,7 +57,7 @@ def test_segment_lengths(plan):
         per_paragraph = Counter(s["paragraph"] for s in ch["segments"])
         for s in ch["segments"]:
             if s["est_seconds"] < 2.0:
-                assert per_paragraph[s["paragraph"]] == 1, s["text"]     # a short segment is a whole paragraph
+                assert per_paragraph[s["paragraph"]] == 1, s["text"]  # a short segment is a whole paragraph
 
 
 def test_normalized_text_is_speakable_with_no_numbers(plan):

@@ -3,6 +3,7 @@
 Each case was reproduced against the previous code first (BadZipFile as an internal error, a truncated
 chapter kept, two lock holders at once, IsADirectoryError, a NUL byte in the subtitles).
 """
+
 from __future__ import annotations
 
 import json
@@ -70,12 +71,17 @@ def _folder(p: Path) -> None:
 def _resave(p: Path, audio=None, meta: dict | None = None) -> None:
     """Re-save the entry with a checksum that matches its (changed) content: whole, but not a segment."""
     from pipeline.cache import _checksum
+
     with np.load(p) as z:
         audio = z["audio"] if audio is None else audio(z["audio"])
         meta_bytes = bytes(z["meta"]) if meta is None else json.dumps(meta).encode()
     with open(p, "wb") as f:
-        np.savez(f, audio=audio, meta=np.frombuffer(meta_bytes, dtype=np.uint8),
-                 sha256=np.array(_checksum(audio, meta_bytes)))
+        np.savez(
+            f,
+            audio=audio,
+            meta=np.frombuffer(meta_bytes, dtype=np.uint8),
+            sha256=np.array(_checksum(audio, meta_bytes)),
+        )
 
 
 def _wrong_metadata(p: Path) -> None:
@@ -90,10 +96,31 @@ def _nan_audio(p: Path) -> None:
     _resave(p, audio=lambda a: np.where(np.arange(a.size) == 10, np.nan, a).astype(np.float32))
 
 
-@pytest.mark.parametrize("damage", [_truncate, _flip_middle, _flip_one_sample, _garbage,
-                                    lambda p: p.write_bytes(b""), _folder, _wrong_metadata, _stereo, _nan_audio],
-                         ids=["truncated", "bytes-flipped", "sample-changed", "garbage", "empty", "a-folder",
-                              "wrong-metadata", "stereo", "nan"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _truncate,
+        _flip_middle,
+        _flip_one_sample,
+        _garbage,
+        lambda p: p.write_bytes(b""),
+        _folder,
+        _wrong_metadata,
+        _stereo,
+        _nan_audio,
+    ],
+    ids=[
+        "truncated",
+        "bytes-flipped",
+        "sample-changed",
+        "garbage",
+        "empty",
+        "a-folder",
+        "wrong-metadata",
+        "stereo",
+        "nan",
+    ],
+)
 def test_a_damaged_cache_entry_is_a_logged_miss_and_removed(tmp_path, caplog, damage):
     cache, key, audio = _entry(tmp_path)
     got = cache.get(key)
@@ -102,11 +129,11 @@ def test_a_damaged_cache_entry_is_a_logged_miss_and_removed(tmp_path, caplog, da
     damage(path)
     with caplog.at_level(logging.WARNING, logger="pipeline.cache"):
         assert cache.get(key) is None
-        assert cache.get(key) is None          # gone: a plain miss now, not logged twice
+        assert cache.get(key) is None  # gone: a plain miss now, not logged twice
     assert not path.exists()
     warnings = [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()]
     assert len(warnings) == 1 and key in warnings[0]
-    cache.put(key, audio, {"sample_rate": 24_000, "seed": 7})      # rendered again, stored again
+    cache.put(key, audio, {"sample_rate": 24_000, "seed": 7})  # rendered again, stored again
     assert np.array_equal(cache.get(key)[0], audio)
 
 
@@ -138,11 +165,17 @@ def test_damaged_cache_and_truncated_chapter_render_like_a_clean_run(tmp_path):
     out, cache = tmp_path / "out", tmp_path / "cache"
     proc = run_cli(str(book), "--out", str(out), *args, "--chapters", "2", "--cache-dir", str(cache))
     assert proc.returncode == 0, proc.stderr
-    second = sorted(cache.glob("??/*.npz"))         # chapter 2's entries: the ones its re-export must read
+    second = sorted(cache.glob("??/*.npz"))  # chapter 2's entries: the ones its re-export must read
     proc = run_cli(str(book), "--out", str(out), *args, "--cache-dir", str(cache))
     assert proc.returncode == 0, proc.stderr
     assert len(second) >= 4
-    damaged = dict(zip((p.stem for p in second), (_truncate, _flip_middle, lambda p: p.write_bytes(b""), _folder), strict=False))
+    damaged = dict(
+        zip(
+            (p.stem for p in second),
+            (_truncate, _flip_middle, lambda p: p.write_bytes(b""), _folder),
+            strict=False,
+        )
+    )
     for path in second:
         if path.stem in damaged:
             damaged[path.stem](path)
@@ -156,19 +189,30 @@ def test_damaged_cache_and_truncated_chapter_render_like_a_clean_run(tmp_path):
     for key in damaged:
         assert f"entry {key} is damaged" in proc.stderr, key
     got = _pcm(out)
-    assert got.keys() == expected.keys() and len(got) == 4          # three chapters and the M4B
+    assert got.keys() == expected.keys() and len(got) == 4  # three chapters and the M4B
     for name in expected:
         assert np.array_equal(got[name], expected[name]), name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["stats"]["chapters_reused"] == 2
-    assert all((cache / k[:2] / f"{k}.npz").is_file() for k in damaged)     # stored again, whole
+    assert all((cache / k[:2] / f"{k}.npz").is_file() for k in damaged)  # stored again, whole
 
 
 def _record(files: dict[str, str], extra_files: list[str]) -> ChapterRecord:
     """A finished chapter's record with these files (the rest as a one-chapter book would have it)."""
-    return ChapterRecord(index=1, title="One", display_title="One", level=0, parents=[], files=files,
-                         file=next(iter(files.values())), duration=1.0, samples=44_100, sample_rate=44_100,
-                         segments=0, extra_files=extra_files)
+    return ChapterRecord(
+        index=1,
+        title="One",
+        display_title="One",
+        level=0,
+        parents=[],
+        files=files,
+        file=next(iter(files.values())),
+        duration=1.0,
+        samples=44_100,
+        sample_rate=44_100,
+        segments=0,
+        extra_files=extra_files,
+    )
 
 
 def test_a_damaged_state_file_is_ignored_with_a_warning(tmp_path, caplog):
@@ -192,10 +236,12 @@ def test_reuse_checks_every_file_of_the_chapter(tmp_path):
     for name, data in files.items():
         (out / name).write_bytes(data)
     state = StateStore(out)
-    state.save_chapter(1, "fp", _record({"mp3": "01 - One.mp3"}, ["01 - One.srt", ".parts/00001.m4a"]), out=out)
+    state.save_chapter(
+        1, "fp", _record({"mp3": "01 - One.mp3"}, ["01 - One.srt", ".parts/00001.m4a"]), out=out
+    )
     assert state.reusable(1, "fp", out) is not None and state.last_reason == ""
     assert state.reusable(1, "other", out) is None and state.last_reason == ""
-    (out / ".parts/00001.m4a").write_bytes(b"m" * 39 + b"n")          # same size, other content
+    (out / ".parts/00001.m4a").write_bytes(b"m" * 39 + b"n")  # same size, other content
     assert state.reusable(1, "fp", out) is None and "content hash differs" in state.last_reason
     (out / ".parts/00001.m4a").write_bytes(b"m" * 40)
     (out / "01 - One.srt").unlink()
@@ -270,7 +316,7 @@ def test_a_lock_is_released_by_the_kernel_when_its_holder_dies(tmp_path):
         OutputLock(folder).acquire()
     p.kill()
     p.join()
-    with OutputLock(folder) as lock:       # SIGKILL left the file; the kernel dropped the lock
+    with OutputLock(folder) as lock:  # SIGKILL left the file; the kernel dropped the lock
         assert lock.held
 
 
@@ -279,7 +325,7 @@ def test_a_lock_file_naming_a_live_unrelated_pid_does_not_block(tmp_path):
     counts."""
     folder = tmp_path / "out"
     folder.mkdir()
-    (folder / LOCK_NAME).write_text(f"{os.getppid()}\n")        # alive, and not a render
+    (folder / LOCK_NAME).write_text(f"{os.getppid()}\n")  # alive, and not a render
     with OutputLock(folder) as lock:
         assert lock.held
         assert (folder / LOCK_NAME).read_text().strip() == str(os.getpid())
@@ -289,12 +335,31 @@ def test_a_lock_file_naming_a_live_unrelated_pid_does_not_block(tmp_path):
 def test_two_renders_started_together_give_one_result_and_busy_never_not_writable(tmp_path, sample_epub):
     import subprocess
     import sys
+
     render = str(Path(sys.executable).with_name("render"))
     for round_ in range(2):
         out = tmp_path / f"out{round_}"
-        procs = [subprocess.Popen([render, str(sample_epub), "--out", str(out), "--engine", "hibari", "--quiet",
-                                   "--chapters", "1", "--format", "wav"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        procs = [
+            subprocess.Popen(
+                [
+                    render,
+                    str(sample_epub),
+                    "--out",
+                    str(out),
+                    "--engine",
+                    "hibari",
+                    "--quiet",
+                    "--chapters",
+                    "1",
+                    "--format",
+                    "wav",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         results = [(p.wait(300), p.stderr.read()) for p in procs]
         codes = sorted(code for code, _ in results)
         assert codes in ([0, 0], [0, 6]), results
@@ -317,6 +382,7 @@ def test_lexicon_and_config_that_are_folders_are_one_line_errors(tmp_path, sampl
 @pytest.mark.parametrize("key", ["", "   ", "--"])
 def test_a_lexicon_key_with_no_word_is_refused(tmp_path, key):
     from pipeline.normalize import load_lexicon
+
     lex = tmp_path / "lex.toml"
     lex.write_text(f'[words]\n"{key}" = "boom"\n"Nguyen" = "win"\n')
     with pytest.raises(ConfigError, match="no word to match"):
@@ -324,7 +390,11 @@ def test_a_lexicon_key_with_no_word_is_refused(tmp_path, key):
 
 
 def test_control_characters_past_the_first_4kb_never_reach_the_subtitles(tmp_path):
-    text = "Chapter 1\n\n" + ("The tide came in slowly over the flats. " * 120) + "\n\nA bell\x00rang\x07 once.\n"
+    text = (
+        "Chapter 1\n\n"
+        + ("The tide came in slowly over the flats. " * 120)
+        + "\n\nA bell\x00rang\x07 once.\n"
+    )
     assert text.index("\x00") > 4096
     book = tmp_path / "bell.txt"
     book.write_text(text)
@@ -336,7 +406,9 @@ def test_control_characters_past_the_first_4kb_never_reach_the_subtitles(tmp_pat
     assert any("A bell rang once" in s for s in subs)
 
 
-@pytest.mark.parametrize("obstacle", ["01 - Chapter 1 Week 1.mp3", ".parts", ".render-state.json", "manifest.json"])
+@pytest.mark.parametrize(
+    "obstacle", ["01 - Chapter 1 Week 1.mp3", ".parts", ".render-state.json", "manifest.json"]
+)
 def test_something_standing_where_an_output_goes_is_a_one_line_output_error(tmp_path, obstacle):
     """A folder where a chapter file, the state or the manifest goes, a file where `.parts/` goes: exit 5,
     one line naming the path; never an internal error."""
@@ -348,12 +420,22 @@ def test_something_standing_where_an_output_goes_is_a_one_line_output_error(tmp_
     else:
         (out / obstacle).mkdir()
         (out / obstacle / "keep.txt").write_text("the user's")
-    proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "mp3,m4b",
-                   "--cache-dir", str(tmp_path / "cache"))
+    proc = run_cli(
+        str(book),
+        "--out",
+        str(out),
+        "--engine",
+        "hibari",
+        "--quiet",
+        "--format",
+        "mp3,m4b",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    )
     assert proc.returncode == 5, proc.stderr
     assert "internal error" not in proc.stderr and proc.stderr.strip().count("\n") == 0, proc.stderr
     assert obstacle in proc.stderr and "move it away" in proc.stderr
-    assert (out / obstacle).exists()                     # nothing of the user's removed
+    assert (out / obstacle).exists()  # nothing of the user's removed
     if obstacle != ".parts":
         assert (out / obstacle / "keep.txt").read_text() == "the user's"
 
@@ -361,6 +443,7 @@ def test_something_standing_where_an_output_goes_is_a_one_line_output_error(tmp_
 def _without_file_permissions_override() -> list[str] | None:
     """A command prefix under which file permissions apply (as root they do not), or None."""
     import shutil
+
     if os.geteuid() != 0:
         return []
     setpriv = shutil.which("setpriv")
@@ -375,19 +458,30 @@ def test_an_unreadable_file_is_a_one_line_error(tmp_path, sample_epub, what, cod
     import shutil
     import subprocess
     import sys
+
     prefix = _without_file_permissions_override()
     if prefix is None:
         pytest.skip("running as root without setpriv: file permissions cannot be made to apply")
-    locked = tmp_path / {"book": "book.epub", "txt": "story.txt", "--lexicon": "lex.toml",
-                         "--config": "cfg.toml"}[what]
+    locked = (
+        tmp_path
+        / {"book": "book.epub", "txt": "story.txt", "--lexicon": "lex.toml", "--config": "cfg.toml"}[what]
+    )
     if what == "book":
         shutil.copy(sample_epub, locked)
     else:
-        locked.write_text("Chapter 1\n\nA line.\n" if what == "txt" else '[words]\nNguyen = "win"\n'
-                          if what == "--lexicon" else '[engine]\nname = "hibari"\n')
+        locked.write_text(
+            "Chapter 1\n\nA line.\n"
+            if what == "txt"
+            else '[words]\nNguyen = "win"\n'
+            if what == "--lexicon"
+            else '[engine]\nname = "hibari"\n'
+        )
     locked.chmod(0)
-    args = [str(locked), "--dry-run"] if what in ("book", "txt") else [str(sample_epub), "--dry-run", what,
-                                                                      str(locked)]
+    args = (
+        [str(locked), "--dry-run"]
+        if what in ("book", "txt")
+        else [str(sample_epub), "--dry-run", what, str(locked)]
+    )
     render = str(Path(sys.executable).with_name("render"))
     proc = subprocess.run([*prefix, render, *args], capture_output=True, text=True, timeout=120)
     assert proc.returncode == code, proc.stderr
@@ -395,8 +489,15 @@ def test_an_unreadable_file_is_a_one_line_error(tmp_path, sample_epub, what, cod
     assert "internal error" not in proc.stderr and "Usage:" not in proc.stderr
 
 
-@pytest.mark.parametrize("args", [["--bogus"], ["book.epub", "--speed", "abc"], ["book.epub", "--out"],
-                                  ["book.epub", "--batch-size", "many"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--bogus"],
+        ["book.epub", "--speed", "abc"],
+        ["book.epub", "--out"],
+        ["book.epub", "--batch-size", "many"],
+    ],
+)
 def test_a_usage_error_is_one_line_and_exit_2(args):
     proc = run_cli(*args)
     assert proc.returncode == 2, proc.stderr

@@ -1,4 +1,5 @@
 """The `render` command line. Heavy modules load inside the command, so `render --help` is instant."""
+
 from __future__ import annotations
 
 from typing import cast
@@ -7,8 +8,13 @@ import typer
 
 from .render_cmd import render
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]})
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 app.command()(render)
 
 
@@ -18,8 +24,9 @@ def main() -> None:
     import sys
 
     # typer vendors click; its UsageError is the base of BadParameter, NoSuchOption, MissingParameter...
-    usage_error = cast("type[typer.BadParameter]",
-                       next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"))
+    usage_error = cast(
+        "type[typer.BadParameter]", next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+    )
     try:
         code = app(standalone_mode=False)
     except usage_error as e:

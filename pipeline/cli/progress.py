@@ -20,8 +20,8 @@ class BookBars(RenderProgress):
         self.bar: Any = None
         self.ch_bar: Any = None
         self.chapters = 0
-        self.synthesized = 0                  # chapters whose segments are all synthesized
-        self.encoding: list[int] = []         # chapters being assembled and encoded
+        self.synthesized = 0  # chapters whose segments are all synthesized
+        self.encoding: list[int] = []  # chapters being assembled and encoded
         self.audio_s = 0.0
         self.t0 = time.perf_counter()
 
@@ -31,17 +31,33 @@ class BookBars(RenderProgress):
         self.t0 = time.perf_counter()
         self.chapters = chapters
         leave = self.position == 0
-        self.bar = tqdm(total=segments, unit="seg", dynamic_ncols=True, desc=(title or "book")[:30],
-                        position=self.position, leave=leave)
-        self.ch_bar = tqdm(total=chapters, unit="ch", dynamic_ncols=True, desc="chapters done",
-                           position=self.position + 1, leave=leave)
+        self.bar = tqdm(
+            total=segments,
+            unit="seg",
+            dynamic_ncols=True,
+            desc=(title or "book")[:30],
+            position=self.position,
+            leave=leave,
+        )
+        self.ch_bar = tqdm(
+            total=chapters,
+            unit="ch",
+            dynamic_ncols=True,
+            desc="chapters done",
+            position=self.position + 1,
+            leave=leave,
+        )
 
     def _show(self) -> None:
         elapsed = time.perf_counter() - self.t0
-        self.bar.set_postfix_str(f"ch {self.synthesized}/{self.chapters} synthesized, {self.audio_s:,.0f} s of audio, "
-                                 f"{self.audio_s / max(elapsed, 1e-9):.0f}x real time", refresh=False)
-        self.ch_bar.set_postfix_str(f"encoding ch {', '.join(map(str, self.encoding))}" if self.encoding else "",
-                                    refresh=True)
+        self.bar.set_postfix_str(
+            f"ch {self.synthesized}/{self.chapters} synthesized, {self.audio_s:,.0f} s of audio, "
+            f"{self.audio_s / max(elapsed, 1e-9):.0f}x real time",
+            refresh=False,
+        )
+        self.ch_bar.set_postfix_str(
+            f"encoding ch {', '.join(map(str, self.encoding))}" if self.encoding else "", refresh=True
+        )
 
     def segment_done(self, audio_s: float) -> None:
         self.audio_s = audio_s
@@ -64,7 +80,7 @@ class BookBars(RenderProgress):
 
     def chapter_encoded(self, index: int) -> None:
         self.encoding.remove(index)
-        self._show()                  # the postfix first, so the count never shows with a finished chapter in it
+        self._show()  # the postfix first, so the count never shows with a finished chapter in it
         self.ch_bar.update(1)
 
     def finished(self) -> None:
@@ -89,7 +105,9 @@ class ShelfBars(ShelfProgress):
 
     def book_done(self, audio_s: float, wall_s: float) -> None:
         self.bar.update(1)
-        self.bar.set_postfix_str(f"audio {audio_s / 3600:.2f} h {audio_s / max(wall_s, 1e-9):.0f}x RT", refresh=False)
+        self.bar.set_postfix_str(
+            f"audio {audio_s / 3600:.2f} h {audio_s / max(wall_s, 1e-9):.0f}x RT", refresh=False
+        )
 
     def finished(self) -> None:
         if self.bar is not None:

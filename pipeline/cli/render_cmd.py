@@ -1,4 +1,5 @@
 """`render BOOK --out DIR`: one command, every option; its docstring is the help text."""
+
 from __future__ import annotations
 
 import json
@@ -31,6 +32,7 @@ def _setup_logging(debug: bool, quiet: bool) -> None:
 
 def _print_version() -> None:
     from importlib.metadata import PackageNotFoundError, version
+
     try:
         v = version("render-audiobooks")
     except PackageNotFoundError:
@@ -41,12 +43,25 @@ def _print_version() -> None:
 
 # the options that set a config key; the option's flag is its parameter's name (--model-path, --no-cache), so
 # a bad value is reported against the flag the user typed
-OPTION_KEYS = {"engine": "engine.name", "voice": "engine.voice", "speed": "engine.speed",
-               "model_path": "engine.model_path", "batch_size": "engine.batch_size", "threads": "engine.threads",
-               "format": "output.formats", "include_front_matter": "text.include_front_matter",
-               "lexicon": "text.lexicon", "cache_dir": "cache.dir", "no_cache": "cache.enabled", "qc": "validate.qc",
-               "strict": "validate.strict", "loudness": "output.loudness", "layout": "output.layout",
-               "executor": "run.executor", "ray_address": "run.ray_address"}
+OPTION_KEYS = {
+    "engine": "engine.name",
+    "voice": "engine.voice",
+    "speed": "engine.speed",
+    "model_path": "engine.model_path",
+    "batch_size": "engine.batch_size",
+    "threads": "engine.threads",
+    "format": "output.formats",
+    "include_front_matter": "text.include_front_matter",
+    "lexicon": "text.lexicon",
+    "cache_dir": "cache.dir",
+    "no_cache": "cache.enabled",
+    "qc": "validate.qc",
+    "strict": "validate.strict",
+    "loudness": "output.loudness",
+    "layout": "output.layout",
+    "executor": "run.executor",
+    "ray_address": "run.ray_address",
+}
 
 
 def _overrides(**options: object) -> dict:
@@ -64,11 +79,14 @@ def _load_config(config: Path | None, overrides: dict):
     """The config from the file and the options; a bad option value is named by its flag, not its config key."""
     from ..config import load_config
     from ..errors import ConfigError
+
     try:
         return load_config(config, overrides)
     except ConfigError as e:
         given = {f"{section}.{key}" for section, keys in overrides.items() for key in keys}
-        flag = next((f"--{name.replace('_', '-')}" for name, key in OPTION_KEYS.items() if key == e.key), None)
+        flag = next(
+            (f"--{name.replace('_', '-')}" for name, key in OPTION_KEYS.items() if key == e.key), None
+        )
         if flag is not None and e.key in given:
             raise UsageError(f"{flag}: {e.reason[0].lower()}{e.reason[1:]}") from None
         raise
@@ -83,7 +101,9 @@ def _formats(value: str) -> Formats:
     formats = Formats(f.strip().lower() for f in value.split(",") if f.strip())
     bad = [f for f in formats if f not in D.FORMAT_CHOICES]
     if bad or not formats:
-        raise typer.BadParameter(f"unknown format '{','.join(bad) or value}'; choose from {', '.join(D.FORMAT_CHOICES)}")
+        raise typer.BadParameter(
+            f"unknown format '{','.join(bad) or value}'; choose from {', '.join(D.FORMAT_CHOICES)}"
+        )
     return formats
 
 
@@ -91,8 +111,10 @@ def _preflight(cfg, voice_given: bool = False) -> None:
     """Optional features this run needs, checked before any work starts (one line, the install command);
     and the voice, which only the engine knows (a bad one is bad usage, named by its option)."""
     import importlib
+
     from ..errors import EngineError
     from ..synthesize import choose_engine
+
     needs = []
     if cfg.validate_.qc == "asr":
         needs.append(("pocketsphinx", "--qc asr", "asr"))
@@ -108,51 +130,157 @@ def _preflight(cfg, voice_given: bool = False) -> None:
         try:
             from hibari.voices import VOICES
         except ImportError:
-            VOICES = None                      # the engine's own load says what to install
+            VOICES = None  # the engine's own load says what to install
         if VOICES is not None and cfg.engine.voice not in VOICES:
             where = "--voice" if voice_given else "config 'engine.voice'"
-            raise UsageError(f"{where}: unknown hibari voice '{cfg.engine.voice}'; choose from "
-                             f"{', '.join(sorted(VOICES))}")
+            raise UsageError(
+                f"{where}: unknown hibari voice '{cfg.engine.voice}'; choose from {', '.join(sorted(VOICES))}"
+            )
     for module, feature, extra in needs:
         try:
             importlib.import_module(module)
         except ImportError as e:
-            raise EngineError(f"{feature} needs {module} ({e}); install with: pip install -e '.[{extra}]'") from e
+            raise EngineError(
+                f"{feature} needs {module} ({e}); install with: pip install -e '.[{extra}]'"
+            ) from e
 
 
 def render(
-    books: Annotated[list[Path] | None, typer.Argument(
-        help="Books: .epub, .txt, .md, .docx, .html, .fb2, .mobi, .azw3 (others through Calibre) files, folders (searched recursively) or globs. One file renders into "
-             "--out; several, or a folder, render a shelf into --out/<author-title>/.", show_default=False, readable=False)] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: out/<book name>).")] = None,
-    engine: Annotated[D.Engine | None, typer.Option(help=f"TTS engine [default: {D.ENGINE}]; "
-                                                  "auto picks Soprano when its weights are found, hibari otherwise.")] = None,
-    chapters: Annotated[str | None, typer.Option(help="Chapters to render, e.g. 1-3,7 (numbers as --dry-run lists them).")] = None,
-    format: Annotated[Formats | None, typer.Option("--format", "-f", parser=_formats, metavar="FORMATS", help=f"Output formats, comma-separated: {', '.join(D.FORMAT_CHOICES)} [default: {','.join(D.FORMATS)}].")] = None,
-    config: Annotated[Path | None, typer.Option(help="A TOML config file (see configs/default.toml).", readable=False)] = None,
-    voice: Annotated[str | None, typer.Option(help=f"Engine voice (hibari: heart, emma, fenrir, fable, kore) [default: {D.HIBARI_VOICE}].")] = None,
-    speed: Annotated[float | None, typer.Option(help=f"Speaking speed, 0.5-2.0 (hibari) [default: {D.HIBARI_SPEED}].")] = None,
-    model_path: Annotated[str | None, typer.Option(help="Soprano weights folder (or SOPRANO_MODEL_PATH).")] = None,
-    batch_size: Annotated[int | None, typer.Option(help=f"Segments per engine batch [default: the engine's own, hibari {D.HIBARI_BATCH_SIZE}, Soprano {D.SOPRANO_BATCH_SIZE}].")] = None,
-    threads: Annotated[int | None, typer.Option(help=f"Engine threads [default: {D.HIBARI_THREADS}].")] = None,
-    lexicon: Annotated[list[Path] | None, typer.Option(help="Extra pronunciation lexicon (TOML); repeatable.", readable=False)] = None,
-    include_front_matter: Annotated[bool | None, typer.Option("--include-front-matter", help="Also read title page, imprint, colophon and the like.")] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Segment cache folder [default: RENDER_CACHE_DIR or ~/.cache/render/segments].")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the segment cache.")] = False,
-    qc: Annotated[D.QcCheck | None, typer.Option(help=f"Extra quality check; asr transcribes each segment (pocketsphinx) and re-renders those whose word error rate is over validate.asr_wer_max [default: {D.QC}].")] = None,
-    strict: Annotated[bool | None, typer.Option("--strict", help="Exit 4 when any segment still fails its checks after every attempt.")] = None,
-    loudness: Annotated[D.LoudnessPreset | None, typer.Option(help=f"Loudness preset: acx (RMS {D.TARGET_RMS_DB:g} dB, peak {D.PEAK_CEILING_DB:g} dBFS) or ebu (R128, {D.TARGET_LUFS:g} LUFS) [default: {D.LOUDNESS_PRESET}].")] = None,
-    layout: Annotated[D.Layout | None, typer.Option(help=f"Folder layout; audiobookshelf puts the M4B, read-along EPUB, cover and metadata.json in <out>/Author/[Series/]Title/ and the chapter files in <out>/.render/ [default: {D.LAYOUT}].")] = None,
-    executor: Annotated[D.Executor | None, typer.Option(help=f"Where segments are synthesized [default: {D.EXECUTOR}].")] = None,
-    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address for --executor ray (or RAY_ADDRESS; default: a local Ray instance).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (chapters, segments, duration) without loading a model.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="With --dry-run: print the plan as one JSON document.")] = False,
-    normalize: Annotated[str | None, typer.Option("--normalize", help="Print the normalized text of TEXT ('-' reads stdin) and exit.")] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="With --normalize: after each paragraph, one line per rewrite: the span, the rule, the reading.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bar.")] = False,
+    books: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Books: .epub, .txt, .md, .docx, .html, .fb2, .mobi, .azw3 (others through Calibre) files, folders (searched recursively) or globs. One file renders into "
+            "--out; several, or a folder, render a shelf into --out/<author-title>/.",
+            show_default=False,
+            readable=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default: out/<book name>).")
+    ] = None,
+    engine: Annotated[
+        D.Engine | None,
+        typer.Option(
+            help=f"TTS engine [default: {D.ENGINE}]; "
+            "auto picks Soprano when its weights are found, hibari otherwise."
+        ),
+    ] = None,
+    chapters: Annotated[
+        str | None, typer.Option(help="Chapters to render, e.g. 1-3,7 (numbers as --dry-run lists them).")
+    ] = None,
+    format: Annotated[
+        Formats | None,
+        typer.Option(
+            "--format",
+            "-f",
+            parser=_formats,
+            metavar="FORMATS",
+            help=f"Output formats, comma-separated: {', '.join(D.FORMAT_CHOICES)} [default: {','.join(D.FORMATS)}].",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="A TOML config file (see configs/default.toml).", readable=False)
+    ] = None,
+    voice: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Engine voice (hibari: heart, emma, fenrir, fable, kore) [default: {D.HIBARI_VOICE}]."
+        ),
+    ] = None,
+    speed: Annotated[
+        float | None, typer.Option(help=f"Speaking speed, 0.5-2.0 (hibari) [default: {D.HIBARI_SPEED}].")
+    ] = None,
+    model_path: Annotated[
+        str | None, typer.Option(help="Soprano weights folder (or SOPRANO_MODEL_PATH).")
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            help=f"Segments per engine batch [default: the engine's own, hibari {D.HIBARI_BATCH_SIZE}, Soprano {D.SOPRANO_BATCH_SIZE}]."
+        ),
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option(help=f"Engine threads [default: {D.HIBARI_THREADS}].")
+    ] = None,
+    lexicon: Annotated[
+        list[Path] | None,
+        typer.Option(help="Extra pronunciation lexicon (TOML); repeatable.", readable=False),
+    ] = None,
+    include_front_matter: Annotated[
+        bool | None,
+        typer.Option("--include-front-matter", help="Also read title page, imprint, colophon and the like."),
+    ] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(help="Segment cache folder [default: RENDER_CACHE_DIR or ~/.cache/render/segments]."),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the segment cache.")
+    ] = False,
+    qc: Annotated[
+        D.QcCheck | None,
+        typer.Option(
+            help=f"Extra quality check; asr transcribes each segment (pocketsphinx) and re-renders those whose word error rate is over validate.asr_wer_max [default: {D.QC}]."
+        ),
+    ] = None,
+    strict: Annotated[
+        bool | None,
+        typer.Option("--strict", help="Exit 4 when any segment still fails its checks after every attempt."),
+    ] = None,
+    loudness: Annotated[
+        D.LoudnessPreset | None,
+        typer.Option(
+            help=f"Loudness preset: acx (RMS {D.TARGET_RMS_DB:g} dB, peak {D.PEAK_CEILING_DB:g} dBFS) or ebu (R128, {D.TARGET_LUFS:g} LUFS) [default: {D.LOUDNESS_PRESET}]."
+        ),
+    ] = None,
+    layout: Annotated[
+        D.Layout | None,
+        typer.Option(
+            help=f"Folder layout; audiobookshelf puts the M4B, read-along EPUB, cover and metadata.json in <out>/Author/[Series/]Title/ and the chapter files in <out>/.render/ [default: {D.LAYOUT}]."
+        ),
+    ] = None,
+    executor: Annotated[
+        D.Executor | None, typer.Option(help=f"Where segments are synthesized [default: {D.EXECUTOR}].")
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray cluster address for --executor ray (or RAY_ADDRESS; default: a local Ray instance)."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the plan (chapters, segments, duration) without loading a model."
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --dry-run: print the plan as one JSON document.")
+    ] = False,
+    normalize: Annotated[
+        str | None,
+        typer.Option("--normalize", help="Print the normalized text of TEXT ('-' reads stdin) and exit."),
+    ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="With --normalize: after each paragraph, one line per rewrite: the span, the rule, the reading.",
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bar.")
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
-                                          callback=lambda v: _print_version() if v else None)] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit.",
+            is_eager=True,
+            callback=lambda v: _print_version() if v else None,
+        ),
+    ] = False,
 ) -> None:
     """Render a book (EPUB or plain text) to finished audio: one file per chapter plus a manifest.
 
@@ -165,12 +293,25 @@ def render(
       echo "On 3 May 1859 Dr. Smith paid $3.50." | render --normalize -
     """
     _setup_logging(debug, quiet)
-    overrides = _overrides(engine=engine, voice=voice, speed=speed, model_path=model_path, batch_size=batch_size,
-                           threads=threads, format=format, include_front_matter=include_front_matter,
-                           lexicon=[str(p) for p in lexicon] if lexicon else None,
-                           cache_dir=str(cache_dir) if cache_dir else None, no_cache=False if no_cache else None,
-                           qc=qc, strict=strict, loudness=loudness, layout=layout, executor=executor,
-                           ray_address=ray_address)
+    overrides = _overrides(
+        engine=engine,
+        voice=voice,
+        speed=speed,
+        model_path=model_path,
+        batch_size=batch_size,
+        threads=threads,
+        format=format,
+        include_front_matter=include_front_matter,
+        lexicon=[str(p) for p in lexicon] if lexicon else None,
+        cache_dir=str(cache_dir) if cache_dir else None,
+        no_cache=False if no_cache else None,
+        qc=qc,
+        strict=strict,
+        loudness=loudness,
+        layout=layout,
+        executor=executor,
+        ray_address=ray_address,
+    )
     with _one_line_errors(debug):
         cfg = _load_config(config, overrides)
         if normalize is not None:
@@ -200,7 +341,7 @@ def _one_line_errors(debug: bool) -> Iterator[None]:
             raise
         typer.echo(f"render: error: {e}", err=True)
         raise typer.Exit(e.exit_code) from None
-    except BrokenPipeError:              # `render book.epub --dry-run | head`: the reader left; not an error
+    except BrokenPipeError:  # `render book.epub --dry-run | head`: the reader left; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except KeyboardInterrupt:
         typer.echo("render: interrupted; run the same command again to resume", err=True)
@@ -210,8 +351,10 @@ def _one_line_errors(debug: bool) -> Iterator[None]:
     except Exception as e:  # a bug, not bad input: one line, and --debug for the traceback
         if debug:
             raise
-        typer.echo(f"render: internal error: {type(e).__name__}: {e} (run again with --debug and report it)",
-                   err=True)
+        typer.echo(
+            f"render: internal error: {type(e).__name__}: {e} (run again with --debug and report it)",
+            err=True,
+        )
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
@@ -238,7 +381,7 @@ def _print_normalized(text: str, cfg, explain: bool) -> None:
             else:
                 sys.stdout.write(norm(para, lex) + "\n")
         sys.stdout.flush()
-    except BrokenPipeError:        # `render --normalize - | head`: the reader left; that is not an error
+    except BrokenPipeError:  # `render --normalize - | head`: the reader left; that is not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
@@ -261,7 +404,9 @@ def _print_plan(book: Path, cfg, chapters: str | None, as_json: bool) -> None:
         segs = plan.segments[c.index]
         est = plan.chapter_seconds(c.index)
         indent = "  " * c.level
-        typer.echo(f"  {c.index:3d}  {indent}{c.display_title[:70]:<70}  {len(segs):5d} segments  {est / 60:6.1f} min")
+        typer.echo(
+            f"  {c.index:3d}  {indent}{c.display_title[:70]:<70}  {len(segs):5d} segments  {est / 60:6.1f} min"
+        )
     n = sum(len(s) for s in plan.segments.values())
     typer.echo(f"{len(plan.chapters)} chapters, {n} segments, about {plan.est_seconds / 3600:.2f} h of audio")
 
@@ -273,6 +418,7 @@ def _render_one(book: Path, out: Path | None, cfg, chapters: str | None, quiet: 
 
     if out is None:
         from ..export.names import safe_name
+
         out = Path("out") / safe_name(Path(book).stem)
     manifest = render_book(book, out, cfg, chapters, progress=None if quiet else BookBars())
     typer.echo(run_summary(manifest, out), err=True)
@@ -283,13 +429,17 @@ def _render_one(book: Path, out: Path | None, cfg, chapters: str | None, quiet: 
         from ..records import Report
         from ..report import summary
         from ..serialize import from_json
+
         report = from_json(Report, json.loads(report_path.read_text(encoding="utf-8")))
         failing = report.summary.still_failing
         if not quiet or failing:
             typer.echo(summary(report), err=True)
         if cfg.validate_.strict and failing:
             from ..errors import StrictFailure
-            raise StrictFailure(f"{failing} segments still failing their checks (--strict); see {report_path}")
+
+            raise StrictFailure(
+                f"{failing} segments still failing their checks (--strict); see {report_path}"
+            )
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -312,9 +462,11 @@ def run_summary(manifest, out: Path) -> str:
     if st.chapters_reencoded:
         made.append(f"{st.chapters_reencoded} re-encoded from the cache")
     made.append(f"{st.chapters_reused} reused as they were")
-    line = (f"render: {out} holds {n} chapter{'s' * (n != 1)} ({st.audio_seconds / 60:.1f} min of audio); this "
-            f"run: {', '.join(made)} in {st.wall_seconds:.0f} s; {st.rendered} segments synthesized, "
-            f"{st.reused} reused, {st.failed} still failing")
+    line = (
+        f"render: {out} holds {n} chapter{'s' * (n != 1)} ({st.audio_seconds / 60:.1f} min of audio); this "
+        f"run: {', '.join(made)} in {st.wall_seconds:.0f} s; {st.rendered} segments synthesized, "
+        f"{st.reused} reused, {st.failed} still failing"
+    )
     if st.chapters_missing:
         line += f"; not rendered yet: chapter{'s' * (len(st.chapters_missing) > 1)} {_ranges(st.chapters_missing)}"
     return line
@@ -329,10 +481,12 @@ def _render_shelf(books: list[Path], out: Path | None, cfg, chapters: str | None
     if out is None:
         raise UsageError("a shelf of books needs --out DIR (each book gets its own subfolder)")
     summary = render_shelf(books, out, cfg, chapters, progress=None if quiet else ShelfBars())
-    typer.echo(f"render: {summary.done} books rendered, {summary.unchanged} unchanged, "
-               f"{summary.failed} failed; {summary.audio_hours:.2f} h of audio in "
-               f"{summary.wall_seconds:.0f} s ({summary.x_real_time:.0f}x real time); see {out}/{D.SHELF_SUMMARY_NAME}",
-               err=True)
+    typer.echo(
+        f"render: {summary.done} books rendered, {summary.unchanged} unchanged, "
+        f"{summary.failed} failed; {summary.audio_hours:.2f} h of audio in "
+        f"{summary.wall_seconds:.0f} s ({summary.x_real_time:.0f}x real time); see {out}/{D.SHELF_SUMMARY_NAME}",
+        err=True,
+    )
     for b in summary.books:
         if b.status == "failed":
             typer.echo(f"render: failed: {b.reason}", err=True)

@@ -5,6 +5,7 @@
 wrapping a local worker. `make_worker` picks one from `cfg.run.executor`; the orchestrator only ever
 sees the protocol.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,12 +41,17 @@ class SynthesisWorker(Protocol):
     def close(self) -> None: ...
 
 
-def make_worker(cfg: Config, engine: Engine | None = None, cache: DiskCache | None = None,
-                on_done: Callable[[RenderedSegment], None] | None = None) -> SynthesisWorker:
+def make_worker(
+    cfg: Config,
+    engine: Engine | None = None,
+    cache: DiskCache | None = None,
+    on_done: Callable[[RenderedSegment], None] | None = None,
+) -> SynthesisWorker:
     """The synthesis worker for `cfg.run.executor`: in this process (local, around `engine` or the one
     `cfg.engine` names), or spread over Ray actors."""
     if cfg.run.executor == "ray":
         from .ray_executor import RayWorker
+
         return RayWorker(cfg, cache, on_done=on_done)
     return local_worker(cfg, engine, cache, on_done)
 

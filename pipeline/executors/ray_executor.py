@@ -15,6 +15,7 @@ The actors open the segment cache at the driver's cache path: on a cluster that 
 filesystem every node shares (NFS, a mounted bucket), or each node keeps a cache of its own and a rerun
 only reuses what that node rendered. The `pipeline` package must be installed on every node.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,11 +37,11 @@ from .local import local_worker
 
 log = logging.getLogger(__name__)
 
-MAX_RESTARTS = 4            # Ray restarts a dead engine actor (its model loads again) this many times
-MAX_TASK_RETRIES = 3        # and retries the batch it was rendering this many times
-RESUBMITS = 2               # a batch whose actor is gone for good goes to another actor this many times
-IN_FLIGHT_PER_ACTOR = 2     # batches queued on one actor: one rendering, one waiting
-CONNECT_TIMEOUT_S = 10.0    # a cluster address that does not answer in this long is reported at once
+MAX_RESTARTS = 4  # Ray restarts a dead engine actor (its model loads again) this many times
+MAX_TASK_RETRIES = 3  # and retries the batch it was rendering this many times
+RESUBMITS = 2  # a batch whose actor is gone for good goes to another actor this many times
+IN_FLIGHT_PER_ACTOR = 2  # batches queued on one actor: one rendering, one waiting
+CONNECT_TIMEOUT_S = 10.0  # a cluster address that does not answer in this long is reported at once
 
 
 def import_ray():
@@ -82,8 +83,9 @@ class EngineActor:
         w = self._get_worker()
         before = replace(w.stats)
         results = w.render(segments)
-        delta = WorkerStats(**{f.name: getattr(w.stats, f.name) - getattr(before, f.name)
-                               for f in fields(WorkerStats)})
+        delta = WorkerStats(
+            **{f.name: getattr(w.stats, f.name) - getattr(before, f.name) for f in fields(WorkerStats)}
+        )
         history = {s.id: w.history.pop(s.id) for s in segments if s.id in w.history}
         return results, delta, history
 
@@ -92,12 +94,14 @@ def _check_reachable(address: str) -> None:
     """Fail in seconds where nothing listens at a "host:port" address (`ray.init` retries for minutes)."""
     host, sep, port = address.split("://", 1)[-1].rpartition(":")
     if not sep or not port.isdigit():
-        return                                # "auto" and the like: Ray resolves them itself
+        return  # "auto" and the like: Ray resolves them itself
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
     except OSError as e:
-        raise EngineError(f"nothing answers at the Ray address {address} ({e.strerror or e}); check "
-                          "--ray-address / RAY_ADDRESS ('ray status' on the head node shows it)") from e
+        raise EngineError(
+            f"nothing answers at the Ray address {address} ({e.strerror or e}); check "
+            "--ray-address / RAY_ADDRESS ('ray status' on the head node shows it)"
+        ) from e
 
 
 def _first_line(e: BaseException) -> str:
@@ -146,28 +150,38 @@ class RayWorker:
             if address:
                 ray.init(address=address, logging_level=logging.WARNING)
             else:
-                ray.init(address="local", num_cpus=_local_cpus(), include_dashboard=False,
-                         logging_level=logging.WARNING)
+                ray.init(
+                    address="local",
+                    num_cpus=_local_cpus(),
+                    include_dashboard=False,
+                    logging_level=logging.WARNING,
+                )
         except Exception as e:  # ray.init raises a bare Exception when a node times out starting
             if address:
-                raise EngineError(f"could not reach the Ray cluster at {address} ({_first_line(e)}); check "
-                                  "--ray-address / RAY_ADDRESS, or run 'ray status' there") from e
-            ray.shutdown()                    # whatever part of the instance did start
-            raise EngineError(f"could not start a local Ray instance ({_first_line(e)}); run the same command "
-                              "again, or start one with 'ray start --head' and set RAY_ADDRESS") from e
+                raise EngineError(
+                    f"could not reach the Ray cluster at {address} ({_first_line(e)}); check "
+                    "--ray-address / RAY_ADDRESS, or run 'ray status' there"
+                ) from e
+            ray.shutdown()  # whatever part of the instance did start
+            raise EngineError(
+                f"could not start a local Ray instance ({_first_line(e)}); run the same command "
+                "again, or start one with 'ray start --head' and set RAY_ADDRESS"
+            ) from e
         self._connected_here = True
 
     def _start_actors(self, cache) -> None:
         ray = self._ray
         run = self.cfg.run
-        total, free = ray.cluster_resources(), ray.available_resources()   # free: what other jobs leave us
+        total, free = ray.cluster_resources(), ray.available_resources()  # free: what other jobs leave us
         if total.get("GPU", 0.0) > 0 and run.ray_gpus_per_actor > 0:
             kind, per_actor, opts = "GPU", run.ray_gpus_per_actor, {"num_gpus": run.ray_gpus_per_actor}
         else:
             kind, per_actor, opts = "CPU", run.ray_cpus_per_actor, {"num_cpus": run.ray_cpus_per_actor}
         if total.get(kind, 0.0) < per_actor:
-            raise EngineError(f"the Ray cluster has {total.get(kind, 0.0):g} {kind}s; an engine actor needs "
-                              f"{per_actor:g} (run.ray_{kind.lower()}s_per_actor); lower it in the config")
+            raise EngineError(
+                f"the Ray cluster has {total.get(kind, 0.0):g} {kind}s; an engine actor needs "
+                f"{per_actor:g} (run.ray_{kind.lower()}s_per_actor); lower it in the config"
+            )
         n = max(1, int(free.get(kind, 0.0) // per_actor))
         each = f"{per_actor:g} {kind}"
         actor_cls = ray.remote(max_restarts=MAX_RESTARTS, max_task_retries=MAX_TASK_RETRIES)(EngineActor)
@@ -176,9 +190,11 @@ class RayWorker:
         self._actors = [actor_cls.options(**opts).remote(self.cfg, root, max_bytes) for _ in range(n)]
         infos = self._get([a.info.remote() for a in self._actors])
         if len({json.dumps(i["identity"], sort_keys=True) for i in infos}) > 1:
-            raise EngineError("the Ray nodes load different engines ("
-                              + "; ".join(sorted({i["describe"] for i in infos}))
-                              + "); install the same versions on every node")
+            raise EngineError(
+                "the Ray nodes load different engines ("
+                + "; ".join(sorted({i["describe"] for i in infos}))
+                + "); install the same versions on every node"
+            )
         self._identity = infos[0]["identity"]
         self._describe = infos[0]["describe"]
         log.info("Ray: %d engine actors (%s each): %s", n, each, self._describe)
@@ -207,15 +223,17 @@ class RayWorker:
         order = sorted(range(len(segments)), key=lambda i: len(segments[i].normalized))
         cap = spec_of(self._identity.get("engine", "")).batch(self.cfg.engine.batch_size)
         size = max(1, min(cap, math.ceil(len(order) / max(1, len(live)))))
-        pending = deque((order[s:s + size], 0) for s in range(0, len(order), size))
+        pending = deque((order[s : s + size], 0) for s in range(0, len(order), size))
         load = dict.fromkeys(range(len(self._actors)), 0)
-        in_flight: dict = {}                 # ObjectRef -> (actor index, segment indices, resubmissions)
+        in_flight: dict = {}  # ObjectRef -> (actor index, segment indices, resubmissions)
         while pending or in_flight:
             while pending:
                 live = [k for k in load if k not in self._dead]
                 if not live:
-                    raise EngineError("every Ray engine actor died (see the Ray logs: 'ray logs' or "
-                                      "/tmp/ray/session_latest/logs); run the same command again to resume")
+                    raise EngineError(
+                        "every Ray engine actor died (see the Ray logs: 'ray logs' or "
+                        "/tmp/ray/session_latest/logs); run the same command again to resume"
+                    )
                 k = min(live, key=load.__getitem__)
                 if load[k] >= IN_FLIGHT_PER_ACTOR:
                     break
@@ -233,10 +251,16 @@ class RayWorker:
                     if isinstance(e, ray.exceptions.ActorDiedError):
                         self._dead.add(k)
                     if tries >= RESUBMITS:
-                        raise EngineError(f"Ray engine actors kept dying on the batch starting at segment "
-                                          f"{segments[batch[0]].id} ({_first_line(e)}); see the Ray logs") from e
-                    log.warning("Ray engine actor %d lost a batch of %d segments (%s); giving it to another",
-                                k, len(batch), _first_line(e))
+                        raise EngineError(
+                            f"Ray engine actors kept dying on the batch starting at segment "
+                            f"{segments[batch[0]].id} ({_first_line(e)}); see the Ray logs"
+                        ) from e
+                    log.warning(
+                        "Ray engine actor %d lost a batch of %d segments (%s); giving it to another",
+                        k,
+                        len(batch),
+                        _first_line(e),
+                    )
                     pending.append((batch, tries + 1))
                     continue
                 self._collect(batch, out, delta, history, results)
@@ -244,8 +268,9 @@ class RayWorker:
         assert len(done) == len(results)
         return done
 
-    def _collect(self, batch: list[int], out: list[RenderedSegment], delta: WorkerStats, history: dict,
-                 results: list) -> None:
+    def _collect(
+        self, batch: list[int], out: list[RenderedSegment], delta: WorkerStats, history: dict, results: list
+    ) -> None:
         for f in fields(WorkerStats):
             setattr(self.stats, f.name, getattr(self.stats, f.name) + getattr(delta, f.name))
         for seg_id, attempts in history.items():
@@ -258,7 +283,9 @@ class RayWorker:
     def close(self) -> None:
         ray = self._ray
         for a in self._actors:
-            with contextlib.suppress(Exception):  # already dead, or the cluster is gone: Ray raises its own kinds
+            with contextlib.suppress(
+                Exception
+            ):  # already dead, or the cluster is gone: Ray raises its own kinds
                 ray.kill(a)
         self._actors = []
         if self._connected_here and ray.is_initialized():

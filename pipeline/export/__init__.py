@@ -7,8 +7,10 @@ measurement), `tags` (per-container tags), `book` (whole-book outputs). Every fi
 temporary name and moved into place only when complete (`pipeline.files`), at a path checked to resolve
 inside the output folder.
 """
+
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from concurrent.futures import ThreadPoolExecutor
@@ -20,17 +22,34 @@ from ..config import OutputConfig
 from ..cover import book_cover
 from ..files import atomic_path, inside
 from ..loudness import Loudness, pcm_gaps_floor_db
-from ..records import (Book, BookOutputs, Chapter, ChapterAudio, ChapterRecord, CheckResult, CoverInfo, FormatLoudness,
-                       SegmentRecord)
+from ..records import (
+    Book,
+    BookOutputs,
+    Chapter,
+    ChapterAudio,
+    ChapterRecord,
+    CheckResult,
+    CoverInfo,
+    FormatLoudness,
+    SegmentRecord,
+)
 from ..subtitles import chapter_cues
-from .book import (place_chapters, write_abs_metadata, write_book_subtitles, write_chapter_list, write_m4b,
-                   write_cover, write_readalong, write_subtitles)
+from .book import (
+    place_chapters,
+    write_abs_metadata,
+    write_book_subtitles,
+    write_chapter_list,
+    write_cover,
+    write_m4b,
+    write_readalong,
+    write_subtitles,
+)
 from .encode import aac_samples, encode_to_target
 from .names import EXTENSIONS, chapter_stem, safe_name
 from .tags import tag_chapter
-import itertools
 
 log = logging.getLogger(__name__)
+
 
 def speech_gaps(audio: ChapterAudio) -> list[tuple[float, float]]:
     """The pauses between consecutive segments' speech, (start, end) in seconds."""
@@ -47,16 +66,36 @@ def chapter_record(audio: ChapterAudio, files: dict[str, str], **measured) -> Ch
     per segment its place in the chapter file and its checks."""
     ch = audio.chapter
     return ChapterRecord(
-        index=ch.index, title=ch.title, display_title=ch.display_title, level=ch.level, parents=ch.parents,
-        files=files, file=next(iter(files.values()), ""), duration=round(audio.duration, 3),
-        samples=len(audio.audio), sample_rate=audio.sample_rate, segments=len(audio.rendered), **measured,
+        index=ch.index,
+        title=ch.title,
+        display_title=ch.display_title,
+        level=ch.level,
+        parents=ch.parents,
+        files=files,
+        file=next(iter(files.values()), ""),
+        duration=round(audio.duration, 3),
+        samples=len(audio.audio),
+        sample_rate=audio.sample_rate,
+        segments=len(audio.rendered),
+        **measured,
         segment_list=[
-            SegmentRecord(t.segment.id, t.segment.text, t.segment.normalized, t.segment.sentences,
-                          round(t.start, 3), round(t.end - t.start, 3), t.segment.pause_after.value, r.seed,
-                          r.attempts, r.cached, r.passed,
-                          {c.name: CheckResult(c.passed, c.value, c.detail) for c in r.checks})
+            SegmentRecord(
+                t.segment.id,
+                t.segment.text,
+                t.segment.normalized,
+                t.segment.sentences,
+                round(t.start, 3),
+                round(t.end - t.start, 3),
+                t.segment.pause_after.value,
+                r.seed,
+                r.attempts,
+                r.cached,
+                r.passed,
+                {c.name: CheckResult(c.passed, c.value, c.detail) for c in r.checks},
+            )
             for t, r in zip(audio.timings, audio.rendered, strict=True)
-        ])
+        ],
+    )
 
 
 class BookExporter:
@@ -64,8 +103,9 @@ class BookExporter:
     parts of the M4B; then the book-level files. The orchestrator (`pipeline.render`) calls
     `chapter(audio)` per chapter and `finish(records)` once."""
 
-    def __init__(self, book: Book, out: Path, cfg: OutputConfig, comment: str, total_chapters: int,
-                 narrator: str = ""):
+    def __init__(
+        self, book: Book, out: Path, cfg: OutputConfig, comment: str, total_chapters: int, narrator: str = ""
+    ):
         self.book = book
         self.out = Path(out)
         self.cfg = cfg
@@ -75,7 +115,7 @@ class BookExporter:
         self.formats = [f for f in cfg.formats if f not in ("m4b", "epub")]
         self.epub = "epub" in cfg.formats
         if self.epub and "mp3" not in self.formats:
-            self.formats.insert(0, "mp3")      # the read-along book carries each chapter's MP3
+            self.formats.insert(0, "mp3")  # the read-along book carries each chapter's MP3
         self.m4b = "m4b" in cfg.formats
         self.narrator = narrator
         self.parts = self.out / D.PARTS_DIR
@@ -84,7 +124,7 @@ class BookExporter:
         self.cover_source = source
 
     def chapter_stem(self, chapter: Chapter) -> str:
-        """"NN - Title", the title with its parts ("03 - A Scandal in Bohemia - III"), as a listener sees it."""
+        """ "NN - Title", the title with its parts ("03 - A Scandal in Bohemia - III"), as a listener sees it."""
         return chapter_stem(chapter.index, chapter.display_title, self.width)
 
     def _target(self, name: str) -> Path:
@@ -108,8 +148,17 @@ class BookExporter:
                 pcm = audio.audio
             with atomic_path(target) as tmp:
                 measured, passes = encode_to_target(pcm, audio.sample_rate, tmp, fmt, self.cfg)
-                tag_chapter(tmp, fmt, self.book, ch.display_title, ch.index, self.total, self.comment, self.cover,
-                            self.narrator)
+                tag_chapter(
+                    tmp,
+                    fmt,
+                    self.book,
+                    ch.display_title,
+                    ch.index,
+                    self.total,
+                    self.comment,
+                    self.cover,
+                    self.narrator,
+                )
             return fmt, target, measured, passes
 
         # every format is its own ffmpeg process: encode them side by side
@@ -127,18 +176,26 @@ class BookExporter:
                 files[fmt] = target.name
         # the pauses' noise floor: the assembler writes digital silence between segments and the codecs keep
         # it silent; measured here on the audio handed to the encoders, without decoding every file again
-        floor = _round(max(pcm_gaps_floor_db(audio.audio, audio.sample_rate, speech_gaps(audio)), D.SILENCE_FLOOR_DB))
+        floor = _round(
+            max(pcm_gaps_floor_db(audio.audio, audio.sample_rate, speech_gaps(audio)), D.SILENCE_FLOOR_DB)
+        )
         if floor is not None and floor > D.PAUSE_FLOOR_DB:
-            log.warning("chapter %d: pauses at %.1f dB, above the floor of %.0f dB", ch.index, floor,
-                        D.PAUSE_FLOOR_DB)
+            log.warning(
+                "chapter %d: pauses at %.1f dB, above the floor of %.0f dB", ch.index, floor, D.PAUSE_FLOOR_DB
+            )
         spoken = [t for t in audio.timings if t.end > t.start]
-        measured.update(pause_floor_db=floor, speech_start=round(min((t.start for t in spoken), default=0.0), 3),
-                        speech_end=round(max((t.end for t in spoken), default=0.0), 3))
+        measured.update(
+            pause_floor_db=floor,
+            speech_start=round(min((t.start for t in spoken), default=0.0), 3),
+            speech_end=round(max((t.end for t in spoken), default=0.0), 3),
+        )
         if self.cfg.subtitles:
             measured["subtitles"] = write_subtitles(self.out, stem, chapter_cues(audio))
         # files besides `files` that a resumed run needs to reuse this chapter (pipeline.state)
-        measured["extra_files"] = [*measured.get("subtitles", {}).values(),
-                                   *([measured["m4b_part"]] if self.m4b else [])]
+        measured["extra_files"] = [
+            *measured.get("subtitles", {}).values(),
+            *([measured["m4b_part"]] if self.m4b else []),
+        ]
         return chapter_record(audio, files, **measured)
 
     def finish(self, chapters: list[ChapterRecord]) -> BookOutputs:
@@ -146,7 +203,9 @@ class BookExporter:
         (`start`/`end`, the M4B's chapter marks when one is written), then `chapters.txt`, the book's
         subtitles, the M4B, `metadata.json` and the read-along EPUB. Returns what the manifest lists."""
         place_chapters(chapters, self.m4b)
-        outputs = BookOutputs(CoverInfo(self.cover_source, self.cover[1]), write_chapter_list(self.out, chapters))
+        outputs = BookOutputs(
+            CoverInfo(self.cover_source, self.cover[1]), write_chapter_list(self.out, chapters)
+        )
         if self.cfg.subtitles:
             outputs.book_subtitles = write_book_subtitles(self.out, self.book, chapters)
         if self.m4b and chapters:
@@ -154,8 +213,9 @@ class BookExporter:
         outputs.metadata_file = write_abs_metadata(self.out, self.book, chapters, self.narrator)
         outputs.cover_file = write_cover(self.out, self.cover)
         if self.epub:
-            outputs.readalong, outputs.readalong_made_from = write_readalong(self.out, self.book, chapters,
-                                                                             self.narrator)
+            outputs.readalong, outputs.readalong_made_from = write_readalong(
+                self.out, self.book, chapters, self.narrator
+            )
         return outputs
 
 

@@ -9,6 +9,7 @@ chapter's AAC stream is fed the chapter less its first 1024 samples (head silenc
 to whole frames (`pipeline.audio.pad_to_frames`), every chapter then spans exactly its own length in
 the M4B, and the chapter marks, taken from the parts' real packet counts, fall on the chapter starts.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,7 @@ def place_chapters(chapters: list[ChapterRecord], m4b: bool) -> None:
     (from the AAC parts' real lengths), else the chapters' durations end to end."""
     pos = 0.0
     for rec in chapters:
-        span = (rec.aac_samples or 0) / rec.sample_rate if m4b else rec.duration     # an M4B part is measured
+        span = (rec.aac_samples or 0) / rec.sample_rate if m4b else rec.duration  # an M4B part is measured
         rec.start, rec.end = round(pos, 3), round(pos + span, 3)
         pos += span
 
@@ -45,8 +46,10 @@ def write_subtitles(out: Path, stem: str, cues) -> dict[str, str]:
 
 
 def write_chapter_list(out: Path, chapters: list[ChapterRecord]) -> str:
-    atomic_write(inside(out, out / D.CHAPTERS_NAME),
-                 chapters_txt([(rec.span[0], rec.display_title) for rec in chapters]).encode("utf-8"))
+    atomic_write(
+        inside(out, out / D.CHAPTERS_NAME),
+        chapters_txt([(rec.span[0], rec.display_title) for rec in chapters]).encode("utf-8"),
+    )
     return D.CHAPTERS_NAME
 
 
@@ -55,8 +58,12 @@ def write_book_subtitles(out: Path, book: Book, chapters: list[ChapterRecord]) -
     when some chapter has none."""
     if not chapters or not all((rec.subtitles or {}).get("vtt") for rec in chapters):
         return None
-    cues = book_cues([(*rec.span, parse_vtt((out / (rec.subtitles or {})["vtt"]).read_text(encoding="utf-8")))
-                      for rec in chapters])
+    cues = book_cues(
+        [
+            (*rec.span, parse_vtt((out / (rec.subtitles or {})["vtt"]).read_text(encoding="utf-8")))
+            for rec in chapters
+        ]
+    )
     return write_subtitles(out, book_stem(book.title), cues)
 
 
@@ -66,15 +73,33 @@ def _ffmeta_escape(text: str) -> str:
 
 def ffmetadata(book: Book, marks: list[tuple[int, int, str]]) -> str:
     """FFMETADATA1 with the book's tags and one [CHAPTER] per (start ms, end ms, title), TIMEBASE=1/1000."""
-    lines = [";FFMETADATA1", f"title={_ffmeta_escape(book.title)}", f"album={_ffmeta_escape(book.title)}",
-             f"artist={_ffmeta_escape(book.author)}", f"genre={GENRE}"]
+    lines = [
+        ";FFMETADATA1",
+        f"title={_ffmeta_escape(book.title)}",
+        f"album={_ffmeta_escape(book.title)}",
+        f"artist={_ffmeta_escape(book.author)}",
+        f"genre={GENRE}",
+    ]
     for start, end, title in marks:
-        lines += ["", "[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}", f"title={_ffmeta_escape(title)}"]
+        lines += [
+            "",
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={start}",
+            f"END={end}",
+            f"title={_ffmeta_escape(title)}",
+        ]
     return "\n".join(lines) + "\n"
 
 
-def write_m4b(out: Path, book: Book, chapters: list[ChapterRecord], comment: str,
-              cover: tuple[bytes, str] | None, narrator: str) -> M4BInfo:
+def write_m4b(
+    out: Path,
+    book: Book,
+    chapters: list[ChapterRecord],
+    comment: str,
+    cover: tuple[bytes, str] | None,
+    narrator: str,
+) -> M4BInfo:
     """The M4B: the chapters' AAC parts concatenated by stream copy, with chapter marks and tags."""
     parts_dir = out / D.PARTS_DIR
     target = inside(out, out / f"{book_stem(book.title)}.m4b")
@@ -87,12 +112,38 @@ def write_m4b(out: Path, book: Book, chapters: list[ChapterRecord], comment: str
     try:
         missing = [p.name for p in parts if not p.is_file()]
         if missing:
-            raise OutputError(f"M4B: AAC chapter streams missing from {parts_dir}: {', '.join(missing)}; "
-                              "delete the output folder's .render-state.json and run again")
+            raise OutputError(
+                f"M4B: AAC chapter streams missing from {parts_dir}: {', '.join(missing)}; "
+                "delete the output folder's .render-state.json and run again"
+            )
         with atomic_path(target) as tmp:
-            run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(listing), "-f", "ffmetadata", "-i", str(meta),
-                        "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-c", "copy",
-                        "-movflags", "+faststart", "-f", "ipod", str(tmp)])
+            run_ffmpeg(
+                [
+                    "-f",
+                    "concat",
+                    "-safe",
+                    "0",
+                    "-i",
+                    str(listing),
+                    "-f",
+                    "ffmetadata",
+                    "-i",
+                    str(meta),
+                    "-map",
+                    "0:a",
+                    "-map_metadata",
+                    "1",
+                    "-map_chapters",
+                    "1",
+                    "-c",
+                    "copy",
+                    "-movflags",
+                    "+faststart",
+                    "-f",
+                    "ipod",
+                    str(tmp),
+                ]
+            )
             tag_m4b(tmp, book, comment, cover, narrator)
     finally:
         listing.unlink(missing_ok=True)
@@ -106,16 +157,28 @@ def abs_metadata(book: Book, chapters: list[ChapterRecord], narrator: str) -> di
     isbn = isbn_of(book)
     year = book.year or None
     return {
-        "title": book.title, "subtitle": None, "authors": list(book.authors),
+        "title": book.title,
+        "subtitle": None,
+        "authors": list(book.authors),
         "narrators": [narrator] if narrator else [],
-        "series": [f"{book.series} #{book.series_index}" if book.series_index else book.series] if book.series else [],
+        "series": [f"{book.series} #{book.series_index}" if book.series_index else book.series]
+        if book.series
+        else [],
         "genres": [GENRE],
-        "publishedYear": year, "publishedDate": book.date or None, "publisher": book.publisher or None,
+        "publishedYear": year,
+        "publishedDate": book.date or None,
+        "publisher": book.publisher or None,
         "description": book.description or None,
-        "isbn": isbn or None, "asin": None,
-        "language": book.language or None, "explicit": False, "abridged": False, "tags": [],
-        "chapters": [{"id": i, "start": rec.start, "end": rec.end, "title": rec.display_title}
-                     for i, rec in enumerate(chapters)],
+        "isbn": isbn or None,
+        "asin": None,
+        "language": book.language or None,
+        "explicit": False,
+        "abridged": False,
+        "tags": [],
+        "chapters": [
+            {"id": i, "start": rec.start, "end": rec.end, "title": rec.display_title}
+            for i, rec in enumerate(chapters)
+        ],
     }
 
 
@@ -127,6 +190,7 @@ def write_abs_metadata(out: Path, book: Book, chapters: list[ChapterRecord], nar
 def write_cover(out: Path, cover: tuple[bytes | None, str]) -> str | None:
     """`cover.jpg`, the folder's cover as Audiobookshelf and players look for it; None without a cover."""
     from ..layout import COVER_NAME, cover_jpeg
+
     jpeg = cover_jpeg(cover)
     if not jpeg:
         return None
@@ -138,6 +202,7 @@ def write_readalong(out: Path, book: Book, chapters: list[ChapterRecord], narrat
     """The read-along EPUB 3 (`pipeline.export.readalong`): from the source EPUB 3 itself where it can be, else
     generated from the book's paragraphs. Returns its file name and what it was made from (and why)."""
     from .readalong import readalong_epub
+
     target = inside(out, out / f"{book_stem(book.title)}.epub")
     data, made = readalong_epub(book, chapters, out, narrator)
     atomic_write(target, data)

@@ -4,6 +4,7 @@ corrected until it meets the loudness target.
 Loudness is checked on every encoded file (`pipeline.loudness.measure_file`): when a codec moved the
 level off target or a peak over the ceiling, the chapter is corrected and encoded again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,13 +41,14 @@ def encode(audio: np.ndarray, sample_rate: int, path: Path, fmt: str, cfg: Outpu
     """Encode mono float32 audio, shape (T,), to `path` (callers pass a temporary name and move the file
     into place once it is encoded, checked and tagged). The PCM is streamed to ffmpeg without a copy."""
     out_rate = output_rate(fmt, cfg)
-    audio = resample(audio, sample_rate, out_rate)        # soxr, as everywhere; ffmpeg only encodes
+    audio = resample(audio, sample_rate, out_rate)  # soxr, as everywhere; ffmpeg only encodes
     args = ["-f", "f32le", "-ar", str(out_rate), "-ac", "1", "-i", "pipe:0", *codec_args(fmt, cfg), str(path)]
     run_ffmpeg(args, input=as_f32le(audio))
 
 
-def encode_to_target(audio: np.ndarray, sample_rate: int, path: Path, fmt: str,
-                     cfg: OutputConfig) -> tuple[Loudness, int]:
+def encode_to_target(
+    audio: np.ndarray, sample_rate: int, path: Path, fmt: str, cfg: OutputConfig
+) -> tuple[Loudness, int]:
     """Encode, measure the encoded file, and correct and re-encode while it misses the loudness target
     (by more than 0.3 dB) or a peak passes `cfg.peak_db`. Returns (measured loudness, passes)."""
     ebu = cfg.loudness == "ebu"
@@ -63,12 +65,23 @@ def encode_to_target(audio: np.ndarray, sample_rate: int, path: Path, fmt: str,
         over = m.peak_db - cfg.peak_db
         if abs(miss) <= D.ENCODE_TOLERANCE_DB and over <= 0:
             if n > 1:
-                log.debug("%s: on target after %d encodes (level %.2f, peak %.2f dBFS)", path.name, n, level,
-                          m.peak_db)
+                log.debug(
+                    "%s: on target after %d encodes (level %.2f, peak %.2f dBFS)",
+                    path.name,
+                    n,
+                    level,
+                    m.peak_db,
+                )
             return m, n
         if n == D.MAX_ENCODE_PASSES:
-            log.warning("%s: still off target after %d encodes (level %.2f for %.2f, peak %.2f dBFS); kept",
-                        path.name, n, level, target, m.peak_db)
+            log.warning(
+                "%s: still off target after %d encodes (level %.2f for %.2f, peak %.2f dBFS); kept",
+                path.name,
+                n,
+                level,
+                target,
+                m.peak_db,
+            )
             return m, n
         offset += miss
         if over > 0:

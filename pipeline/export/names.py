@@ -1,4 +1,5 @@
 """File and folder names from untrusted text (titles, authors): safe on every system, length-capped."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,14 @@ from pathlib import Path
 from .. import defaults as D
 
 EXTENSIONS = {"mp3": ".mp3", "m4b": ".m4b", "opus": ".opus", "flac": ".flac", "wav": ".wav"}
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+_RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(1, 10)),
+    *(f"lpt{i}" for i in range(1, 10)),
+}
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
@@ -27,7 +35,7 @@ def safe_name(text: str, max_chars: int = D.TITLE_MAX_CHARS, fallback: str = "un
 
 
 def chapter_stem(chapter_index: int, title: str, width: int = 2) -> str:
-    """"NN - Title": a chapter's file name without its extension."""
+    """ "NN - Title": a chapter's file name without its extension."""
     return f"{chapter_index:0{width}d} - {safe_name(title)}"
 
 

@@ -1,5 +1,6 @@
 """Tags for each container: ID3 (MP3, WAV), Vorbis comments (FLAC, Opus) and MP4 atoms (M4B), with the
 book's metadata the way audiobook servers read it, and the cover."""
+
 from __future__ import annotations
 
 import base64
@@ -22,18 +23,33 @@ def isbn_of(book: Book) -> str:
     return isbn if re.fullmatch(r"(?:\d[- ]?){9}[\dXx]|(?:\d[- ]?){12}\d", isbn) else ""
 
 
-def _id3_frames(book: Book, title: str, track: int, total: int, comment: str,
-                cover: tuple[bytes, str] | None, narrator: str = "") -> list[Frame]:
+def _id3_frames(
+    book: Book,
+    title: str,
+    track: int,
+    total: int,
+    comment: str,
+    cover: tuple[bytes, str] | None,
+    narrator: str = "",
+) -> list[Frame]:
     from mutagen.id3 import APIC, COMM, TALB, TCON, TDRC, TIT2, TPE1, TPE2, TPOS, TRCK
-    frames: list[Frame] = [TIT2(encoding=3, text=title), TALB(encoding=3, text=book.title), TPE1(encoding=3, text=book.author),
-              TPE2(encoding=3, text=book.author), TRCK(encoding=3, text=f"{track}/{total}"),
-              TPOS(encoding=3, text="1/1"), TCON(encoding=3, text=GENRE),
-              COMM(encoding=3, lang="eng", desc="", text=comment)]
+
+    frames: list[Frame] = [
+        TIT2(encoding=3, text=title),
+        TALB(encoding=3, text=book.title),
+        TPE1(encoding=3, text=book.author),
+        TPE2(encoding=3, text=book.author),
+        TRCK(encoding=3, text=f"{track}/{total}"),
+        TPOS(encoding=3, text="1/1"),
+        TCON(encoding=3, text=GENRE),
+        COMM(encoding=3, lang="eng", desc="", text=comment),
+    ]
     if book.year:
         frames.append(TDRC(encoding=3, text=book.year))
     # what Audiobookshelf and other audiobook servers read besides the basics: narrator as composer,
     # publisher, language, description
     from mutagen.id3 import TCOM, TLAN, TPUB, TXXX
+
     if narrator:
         frames.append(TCOM(encoding=3, text=narrator))
     if book.publisher:
@@ -53,10 +69,19 @@ def _id3_frames(book: Book, title: str, track: int, total: int, comment: str,
     return frames
 
 
-def tag_mp3(path: Path, book: Book, title: str, track: int, total: int, comment: str,
-            cover: tuple[bytes, str] | None = None, narrator: str = "") -> None:
+def tag_mp3(
+    path: Path,
+    book: Book,
+    title: str,
+    track: int,
+    total: int,
+    comment: str,
+    cover: tuple[bytes, str] | None = None,
+    narrator: str = "",
+) -> None:
     """ID3v2.3 tags and the cover (APIC) on an MP3."""
     from mutagen.id3 import ID3, ID3NoHeaderError
+
     try:
         tags = ID3(path)
     except ID3NoHeaderError:
@@ -66,10 +91,19 @@ def tag_mp3(path: Path, book: Book, title: str, track: int, total: int, comment:
     tags.save(path, v2_version=3)
 
 
-def tag_wav(path: Path, book: Book, title: str, track: int, total: int, comment: str,
-            cover: tuple[bytes, str] | None = None, narrator: str = "") -> None:
+def tag_wav(
+    path: Path,
+    book: Book,
+    title: str,
+    track: int,
+    total: int,
+    comment: str,
+    cover: tuple[bytes, str] | None = None,
+    narrator: str = "",
+) -> None:
     """The same ID3 frames in a WAV's "id3 " chunk (read by mutagen, foobar2000, Mp3tag, most players)."""
     from mutagen.wave import WAVE
+
     f = WAVE(path)
     if f.tags is None:
         f.add_tags()
@@ -82,6 +116,7 @@ def tag_wav(path: Path, book: Book, title: str, track: int, total: int, comment:
 def _flac_picture(cover: tuple[bytes, str]):
     from mutagen.flac import Picture
     from PIL import Image
+
     pic = Picture()
     pic.type, pic.mime, pic.desc, pic.data = 3, cover[1], "Cover", cover[0]
     pic.width, pic.height = Image.open(io.BytesIO(cover[0])).size
@@ -89,22 +124,46 @@ def _flac_picture(cover: tuple[bytes, str]):
     return pic
 
 
-def tag_vorbis(path: Path, fmt: str, book: Book, title: str, track: int, total: int, comment: str,
-               cover: tuple[bytes, str] | None = None, narrator: str = "") -> None:
+def tag_vorbis(
+    path: Path,
+    fmt: str,
+    book: Book,
+    title: str,
+    track: int,
+    total: int,
+    comment: str,
+    cover: tuple[bytes, str] | None = None,
+    narrator: str = "",
+) -> None:
     """Vorbis comments (FLAC, Opus), cover as a FLAC picture block."""
     from mutagen.flac import FLAC
     from mutagen.oggopus import OggOpus
+
     f: FLAC | OggOpus = FLAC(path) if fmt == "flac" else OggOpus(path)
-    values = {"title": title, "album": book.title, "artist": book.author, "albumartist": book.author,
-              "tracknumber": str(track), "tracktotal": str(total), "discnumber": "1", "genre": GENRE}
+    values = {
+        "title": title,
+        "album": book.title,
+        "artist": book.author,
+        "albumartist": book.author,
+        "tracknumber": str(track),
+        "tracktotal": str(total),
+        "discnumber": "1",
+        "genre": GENRE,
+    }
     # readers (ffmpeg, so Audiobookshelf) take DESCRIPTION and COMMENT as one field: the book's description
     # wins it, and our note then goes to ENCODEDBY (Mp3tag's and foobar2000's name for it)
     values["encodedby" if book.description else "comment"] = comment
     if book.year:
         values["date"] = book.year
-    for key, value in (("composer", narrator), ("publisher", book.publisher), ("language", book.language),
-                       ("description", book.description), ("series", book.series),
-                       ("series-part", book.series_index), ("isbn", isbn_of(book))):
+    for key, value in (
+        ("composer", narrator),
+        ("publisher", book.publisher),
+        ("language", book.language),
+        ("description", book.description),
+        ("series", book.series),
+        ("series-part", book.series_index),
+        ("isbn", isbn_of(book)),
+    ):
         if value:
             values[key] = value
     for key, value in values.items():
@@ -119,9 +178,11 @@ def tag_vorbis(path: Path, fmt: str, book: Book, title: str, track: int, total: 
     f.save()
 
 
-def tag_m4b(path: Path, book: Book, comment: str, cover: tuple[bytes, str] | None = None,
-            narrator: str = "") -> None:
+def tag_m4b(
+    path: Path, book: Book, comment: str, cover: tuple[bytes, str] | None = None, narrator: str = ""
+) -> None:
     from mutagen.mp4 import MP4, MP4Cover
+
     f = MP4(path)
     f["\xa9nam"] = [book.title]
     f["\xa9alb"] = [book.title]
@@ -131,11 +192,11 @@ def tag_m4b(path: Path, book: Book, comment: str, cover: tuple[bytes, str] | Non
     f["\xa9cmt"] = [comment]
     f["trkn"] = [(1, 1)]
     f["disk"] = [(1, 1)]
-    f["stik"] = [2]                      # media kind: audiobook
+    f["stik"] = [2]  # media kind: audiobook
     if book.year:
         f["\xa9day"] = [book.year]
     if narrator:
-        f["\xa9wrt"] = [narrator]           # composer: the narrator, as audiobook servers read it
+        f["\xa9wrt"] = [narrator]  # composer: the narrator, as audiobook servers read it
     if book.description:
         f["desc"] = [book.description[:255]]
         f["ldes"] = [book.description]
@@ -156,8 +217,17 @@ def tag_m4b(path: Path, book: Book, comment: str, cover: tuple[bytes, str] | Non
     f.save()
 
 
-def tag_chapter(path: Path, fmt: str, book: Book, title: str, track: int, total: int, comment: str,
-                cover: tuple[bytes, str] | None = None, narrator: str = "") -> None:
+def tag_chapter(
+    path: Path,
+    fmt: str,
+    book: Book,
+    title: str,
+    track: int,
+    total: int,
+    comment: str,
+    cover: tuple[bytes, str] | None = None,
+    narrator: str = "",
+) -> None:
     """Tag a chapter file of format `fmt` (the M4B's AAC parts carry none: the M4B is tagged whole)."""
     if fmt == "mp3":
         tag_mp3(path, book, title, track, total, comment, cover, narrator)

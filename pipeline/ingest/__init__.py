@@ -1,4 +1,5 @@
 """Ingest: a book file to a `Book` of chapters of paragraphs, within the limits an untrusted book gets."""
+
 from __future__ import annotations
 
 import contextlib
@@ -30,7 +31,12 @@ READERS: dict[str, str] = {
     ".azw": "mobi:read_mobi",
 }
 BOOK_SUFFIXES = tuple(READERS)
-_IMAGES = {b"\xff\xd8\xff": "a JPEG image", b"\x89PNG": "a PNG image", b"GIF8": "a GIF image", b"%PDF": "a PDF"}
+_IMAGES = {
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x89PNG": "a PNG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF",
+}
 
 
 def book_suffix(path: str | Path) -> str:
@@ -53,6 +59,7 @@ def _not_its_kind(p: Path, suffix: str) -> str:
 
 def _reader(suffix: str):
     import importlib
+
     module, _, func = READERS[suffix].partition(":")
     return getattr(importlib.import_module(f"{__name__}.{module}") if module else sys.modules[__name__], func)
 
@@ -63,14 +70,19 @@ def time_budget(seconds: float, what: str):
 
     This stops Python-level stalls; work inside C code (a parse, one regex match) is bounded instead by the
     size limits, and every regex of the text front end is linear-time (tests/test_hostile.py)."""
-    if (threading.current_thread() is not threading.main_thread() or seconds <= 0
-            or signal.getitimer(signal.ITIMER_REAL)[0] > 0):     # an enclosing budget is already running
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or seconds <= 0
+        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    ):  # an enclosing budget is already running
         yield
         return
 
     def expired(signum, frame):
-        raise InputError(f"{what}: reading the book took longer than {seconds:.0f} s (limits.ingest_seconds); "
-                         "it was skipped")
+        raise InputError(
+            f"{what}: reading the book took longer than {seconds:.0f} s (limits.ingest_seconds); "
+            "it was skipped"
+        )
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -81,12 +93,14 @@ def time_budget(seconds: float, what: str):
         signal.signal(signal.SIGALRM, previous)
 
 
-def read_book(path: str | Path, *, include_front_matter: bool = False, read_notes: bool = False,
-              limits=None) -> Book:
+def read_book(
+    path: str | Path, *, include_front_matter: bool = False, read_notes: bool = False, limits=None
+) -> Book:
     """Read a book file by its suffix (`READERS`; other kinds through Calibre's ebook-convert where it is
     installed, `ingest.convert`). Raises InputError with a one-line reason on bad input.
     `limits` is a `pipeline.config.LimitsConfig` (defaults when None)."""
     from ..config import LimitsConfig
+
     limits = limits or LimitsConfig()
     p = Path(path)
     if not p.exists():
@@ -99,39 +113,58 @@ def read_book(path: str | Path, *, include_front_matter: bool = False, read_note
             why = _not_its_kind(p, suffix)
             if why:
                 raise InputError(why)
-            book = _reader(suffix)(p, include_front_matter=include_front_matter, read_notes=read_notes,
-                                   limits=limits)
+            book = _reader(suffix)(
+                p, include_front_matter=include_front_matter, read_notes=read_notes, limits=limits
+            )
         else:
             from .convert import read_converted
-            book = read_converted(p, include_front_matter=include_front_matter, read_notes=read_notes,
-                                  limits=limits, readable=", ".join(BOOK_SUFFIXES))
+
+            book = read_converted(
+                p,
+                include_front_matter=include_front_matter,
+                read_notes=read_notes,
+                limits=limits,
+                readable=", ".join(BOOK_SUFFIXES),
+            )
     total = 0
     for ch in book.chapters:
         n = sum(len(para.text) for para in ch.paragraphs)
         if n > limits.max_chapter_chars:
-            raise InputError(f"{path}: chapter {ch.index} has {n:,} characters, over the limit of "
-                             f"{limits.max_chapter_chars:,} (limits.max_chapter_chars)")
+            raise InputError(
+                f"{path}: chapter {ch.index} has {n:,} characters, over the limit of "
+                f"{limits.max_chapter_chars:,} (limits.max_chapter_chars)"
+            )
         total += n
     if total > limits.max_book_chars:
-        raise InputError(f"{path}: {total:,} characters, over the limit of {limits.max_book_chars:,} "
-                         "(limits.max_book_chars)")
+        raise InputError(
+            f"{path}: {total:,} characters, over the limit of {limits.max_book_chars:,} "
+            "(limits.max_book_chars)"
+        )
     return book
 
 
 def read_epub_book(p: Path, *, include_front_matter: bool, read_notes: bool, limits) -> Book:
     from .epub import read_epub
-    return read_epub(str(p), include_front_matter=include_front_matter, read_notes=read_notes,
-                     limits=ArchiveLimits.of(limits))
+
+    return read_epub(
+        str(p),
+        include_front_matter=include_front_matter,
+        read_notes=read_notes,
+        limits=ArchiveLimits.of(limits),
+    )
 
 
 def _text_size(p: Path, limits) -> None:
     if p.stat().st_size > limits.max_book_chars * 4:
-        raise InputError(f"{p}: {p.stat().st_size // 2**20} MB of text, over the limit "
-                         f"(limits.max_book_chars = {limits.max_book_chars:,})")
+        raise InputError(
+            f"{p}: {p.stat().st_size // 2**20} MB of text, over the limit "
+            f"(limits.max_book_chars = {limits.max_book_chars:,})"
+        )
 
 
 def read_text_book(p: Path, *, include_front_matter: bool, read_notes: bool, limits) -> Book:
     from .text import read_text
+
     _text_size(p, limits)
     return read_text(p, include_front_matter=include_front_matter, read_notes=read_notes)
 
@@ -139,8 +172,11 @@ def read_text_book(p: Path, *, include_front_matter: bool, read_notes: bool, lim
 def read_markdown_book(p: Path, *, include_front_matter: bool, read_notes: bool, limits) -> Book:
     from .markdown import read_markdown
     from .text import read_text_file
+
     _text_size(p, limits)
-    return read_markdown(read_text_file(p), p, include_front_matter=include_front_matter, read_notes=read_notes)
+    return read_markdown(
+        read_text_file(p), p, include_front_matter=include_front_matter, read_notes=read_notes
+    )
 
 
 __all__ = ["BOOK_SUFFIXES", "READERS", "book_suffix", "read_book", "time_budget"]

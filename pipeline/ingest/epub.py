@@ -5,6 +5,7 @@ ebooklib reads the package (OPF, spine, NCX or nav, metadata); content documents
 (`chapter.xhtml#ch2`): the file is cut at that element. Spine items between two TOC entries belong to
 the earlier one. With no usable TOC, each linear spine item is a chapter titled by its first heading.
 """
+
 from __future__ import annotations
 
 import io
@@ -25,36 +26,111 @@ log = logging.getLogger(__name__)
 
 # epub:type / guide types / landmarks that mark matter a listener does not want read by default
 FRONT_BACK_TYPES = {
-    "cover", "titlepage", "halftitlepage", "title-page", "fulltitle", "copyright-page", "imprint", "toc",
-    "colophon", "loi", "lot", "index", "seriespage", "other-credits", "z3998:publisher-logo",
-    "contributors", "errata", "revision-history", "se:uncopyright", "z3998:uncopyright", "uncopyright",
-    "imprimatur", "landmarks", "page-list", "copyright", "license", "endnotes", "footnotes", "rearnotes",
-    "other.ms-coverimage-standard", "other.ms-coverimage", "acknowledgments-page",
+    "cover",
+    "titlepage",
+    "halftitlepage",
+    "title-page",
+    "fulltitle",
+    "copyright-page",
+    "imprint",
+    "toc",
+    "colophon",
+    "loi",
+    "lot",
+    "index",
+    "seriespage",
+    "other-credits",
+    "z3998:publisher-logo",
+    "contributors",
+    "errata",
+    "revision-history",
+    "se:uncopyright",
+    "z3998:uncopyright",
+    "uncopyright",
+    "imprimatur",
+    "landmarks",
+    "page-list",
+    "copyright",
+    "license",
+    "endnotes",
+    "footnotes",
+    "rearnotes",
+    "other.ms-coverimage-standard",
+    "other.ms-coverimage",
+    "acknowledgments-page",
 }
 # EPUB 2 guide / landmarks types that mark where the book's own text begins
 BODY_START_TYPES = {"text", "bodymatter", "start"}
 FRONT_BACK_TITLES = {
-    "cover", "title page", "titlepage", "half title", "halftitle", "copyright", "copyright page", "imprint",
-    "table of contents", "contents", "toc", "colophon", "uncopyright", "about the publisher", "also by",
-    "other books by", "index", "list of illustrations", "list of figures", "list of tables", "license",
-    "the full project gutenberg license", "project gutenberg license", "landmarks", "endnotes", "notes",
-    "footnotes", "also available", "books by the same author", "by the same author", "about this ebook",
-    "about this e-book", "project gutenberg", "the project gutenberg ebook", "front cover", "back cover",
-    "legal notice", "list of plates", "advertisements", "advertisement", "credits", "copyright notice",
+    "cover",
+    "title page",
+    "titlepage",
+    "half title",
+    "halftitle",
+    "copyright",
+    "copyright page",
+    "imprint",
+    "table of contents",
+    "contents",
+    "toc",
+    "colophon",
+    "uncopyright",
+    "about the publisher",
+    "also by",
+    "other books by",
+    "index",
+    "list of illustrations",
+    "list of figures",
+    "list of tables",
+    "license",
+    "the full project gutenberg license",
+    "project gutenberg license",
+    "landmarks",
+    "endnotes",
+    "notes",
+    "footnotes",
+    "also available",
+    "books by the same author",
+    "by the same author",
+    "about this ebook",
+    "about this e-book",
+    "project gutenberg",
+    "the project gutenberg ebook",
+    "front cover",
+    "back cover",
+    "legal notice",
+    "list of plates",
+    "advertisements",
+    "advertisement",
+    "credits",
+    "copyright notice",
 }
 # titles that begin like these are ads and boilerplate whatever follows ("Also by Ann Author")
-FRONT_BACK_TITLE_STARTS = ("also by", "other books by", "other titles by", "books by", "more from", "praise for",
-                           "the project gutenberg", "the full project gutenberg", "copyright ", "about the publisher")
+FRONT_BACK_TITLE_STARTS = (
+    "also by",
+    "other books by",
+    "other titles by",
+    "books by",
+    "more from",
+    "praise for",
+    "the project gutenberg",
+    "the full project gutenberg",
+    "copyright ",
+    "about the publisher",
+)
 # the text of a copyright page or an imprint: a short document saying these things is not read
-_IMPRINT = re.compile(r"copyright|all rights reserved|\bisbn\b|first published|printed in|published by|"
-                      r"public domain|creative commons|this ebook|this e-book|project gutenberg|cataloging|"
-                      r"library of congress|standard ebooks|typeset", re.IGNORECASE)
+_IMPRINT = re.compile(
+    r"copyright|all rights reserved|\bisbn\b|first published|printed in|published by|"
+    r"public domain|creative commons|this ebook|this e-book|project gutenberg|cataloging|"
+    r"library of congress|standard ebooks|typeset",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
 class _Entry:
     title: str
-    href: str            # file path inside the package
+    href: str  # file path inside the package
     fragment: str
     level: int
     parents: list[str]
@@ -91,7 +167,9 @@ def _entry(node, base: str, level: int, parents: list[str]) -> _Entry | None:
         return _Entry(title, "", "", level, parents)
     path, _, frag = href.partition("#")
     path = urllib.parse.unquote(path)
-    return _Entry(title, posixpath.normpath(posixpath.join(base, path)) if base else path, frag, level, parents)
+    return _Entry(
+        title, posixpath.normpath(posixpath.join(base, path)) if base else path, frag, level, parents
+    )
 
 
 def _guide_and_landmarks(book) -> dict[str, str]:
@@ -102,6 +180,7 @@ def _guide_and_landmarks(book) -> dict[str, str]:
         if href:
             out[posixpath.normpath(urllib.parse.unquote(href))] = (ref.get("type") or "").lower()
     import ebooklib
+
     for item in book.get_items():
         if item.get_type() not in (ebooklib.ITEM_NAVIGATION, ebooklib.ITEM_DOCUMENT):
             continue
@@ -136,12 +215,19 @@ def _check_archive(zf: zipfile.ZipFile, path: str) -> None:
     if "META-INF/encryption.xml" in names:
         enc = zf.read("META-INF/encryption.xml")
         if b"EncryptedData" in enc and b"http://www.idpf.org/2008/embedding" not in enc:
-            raise InputError(f"{path}: the EPUB is DRM-protected (META-INF/encryption.xml lists encrypted "
-                             "content); only DRM-free books can be rendered")
+            raise InputError(
+                f"{path}: the EPUB is DRM-protected (META-INF/encryption.xml lists encrypted "
+                "content); only DRM-free books can be rendered"
+            )
 
 
-def read_epub(path: str, *, include_front_matter: bool = False, read_notes: bool = False,
-              limits: ArchiveLimits | None = None) -> Book:
+def read_epub(
+    path: str,
+    *,
+    include_front_matter: bool = False,
+    read_notes: bool = False,
+    limits: ArchiveLimits | None = None,
+) -> Book:
     """Read an EPUB into a Book. Raises InputError with a one-line reason when it cannot be read."""
     # the archive is read once, in memory, within limits, hostile members refused (pipeline.ingest.safety)
     archive = open_archive(path, limits)
@@ -149,22 +235,28 @@ def read_epub(path: str, *, include_front_matter: bool = False, read_notes: bool
         _check_archive(zf, path)
     try:
         from ebooklib import epub
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             book = epub.read_epub(io.BytesIO(archive.data), options={"ignore_ncx": False})
     except InputError:
         raise
-    except Exception as e:   # ebooklib raises bare exceptions of many kinds on broken packages
-        raise InputError(f"{path}: unreadable EPUB ({type(e).__name__}: {str(e)[:120]}); "
-                         "check it opens in an e-reader") from e
+    except Exception as e:  # ebooklib raises bare exceptions of many kinds on broken packages
+        raise InputError(
+            f"{path}: unreadable EPUB ({type(e).__name__}: {str(e)[:120]}); check it opens in an e-reader"
+        ) from e
     limits = limits or ArchiveLimits.of()
     if len(book.spine) > limits.max_spine_items:
-        raise InputError(f"{path}: {len(book.spine)} spine items, over the limit of {limits.max_spine_items} "
-                         "(limits.max_spine_items)")
+        raise InputError(
+            f"{path}: {len(book.spine)} spine items, over the limit of {limits.max_spine_items} "
+            "(limits.max_spine_items)"
+        )
     toc_entries = _count_toc(book.toc)
     if toc_entries > limits.max_toc_entries:
-        raise InputError(f"{path}: {toc_entries} table-of-contents entries, over the limit of "
-                         f"{limits.max_toc_entries} (limits.max_toc_entries)")
+        raise InputError(
+            f"{path}: {toc_entries} table-of-contents entries, over the limit of "
+            f"{limits.max_toc_entries} (limits.max_toc_entries)"
+        )
     result = _build(book, path, include_front_matter=include_front_matter, read_notes=read_notes)
     result.warnings[:0] = archive.warnings
     _publication(result, book, archive.data)
@@ -172,8 +264,11 @@ def read_epub(path: str, *, include_front_matter: bool = False, read_notes: bool
 
 
 _YEAR = re.compile(r"\b(1[4-9]\d\d|20\d\d)\b")
-_PUBLISHED_IN = re.compile(r"(?:first |originally )?published (?:in |on )?(?:[A-Z][a-z]+ (?:\d{1,2}, )?)?"
-                           r"(1[4-9]\d\d|20\d\d)", re.I)
+_PUBLISHED_IN = re.compile(
+    r"(?:first |originally )?published (?:in |on )?(?:[A-Z][a-z]+ (?:\d{1,2}, )?)?"
+    r"(1[4-9]\d\d|20\d\d)",
+    re.I,
+)
 _OPF_NS = "{http://www.idpf.org/2007/opf}"
 
 
@@ -187,13 +282,20 @@ def _publication(out: Book, book, data: bytes) -> None:
     from lxml import etree
 
     from .xhtml import safe_char_refs
+
     opf = None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, recover=True)
             container = etree.fromstring(safe_char_refs(zf.read("META-INF/container.xml")), parser)
-            opf_path = next((el.get("full-path") for el in container.iter() if isinstance(el.tag, str)
-                             and el.tag.endswith("rootfile") and el.get("full-path")), None)
+            opf_path = next(
+                (
+                    el.get("full-path")
+                    for el in container.iter()
+                    if isinstance(el.tag, str) and el.tag.endswith("rootfile") and el.get("full-path")
+                ),
+                None,
+            )
             if opf_path:
                 opf = etree.fromstring(safe_char_refs(zf.read(opf_path)), parser)
     except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError, ValueError) as e:
@@ -215,13 +317,16 @@ def _publication(out: Book, book, data: bytes) -> None:
                 year = m.group(1) if m else ""
     if not year:
         import ebooklib
+
         for item in book.get_items_of_type(ebooklib.ITEM_DOCUMENT):
             name = (item.get_name() or "").lower()
             if not any(k in name for k in ("colophon", "imprint", "copyright", "titlepage")):
                 continue
             text = " ".join(re.sub(r"<[^>]+>", " ", item.get_content().decode("utf-8", "replace")).split())
             m = _PUBLISHED_IN.search(text)
-            if m and not re.search(r"this ebook|transcription|produced", text[max(0, m.start() - 40):m.start()], re.I):
+            if m and not re.search(
+                r"this ebook|transcription|produced", text[max(0, m.start() - 40) : m.start()], re.I
+            ):
                 year = m.group(1)
                 break
     if year:
@@ -233,8 +338,9 @@ def _publication(out: Book, book, data: bytes) -> None:
             if (kind or "").strip() not in ("series", "set"):
                 continue
             out.series = clean_space(el.text)
-            out.series_index = next((m.text.strip() for m in refines if m.get("property") == "group-position"
-                                     and m.text), "")
+            out.series_index = next(
+                (m.text.strip() for m in refines if m.get("property") == "group-position" and m.text), ""
+            )
             break
     if not out.series:
         named = {el.get("name"): el.get("content") for el in metas if el.get("name")}
@@ -246,7 +352,7 @@ def _publication(out: Book, book, data: bytes) -> None:
 
 
 def _count_toc(toc, depth: int = 0) -> int:
-    if depth > 64:           # a TOC nested this deep is hostile; count it as over any limit
+    if depth > 64:  # a TOC nested this deep is hostile; count it as over any limit
         return 1 << 30
     n = 0
     for node in toc:
@@ -261,12 +367,15 @@ def _meta(book, name: str) -> list[str]:
     try:
         return [clean_space(str(v[0])) for v in book.get_metadata("DC", name) if v and v[0]]
     except Exception as e:  # noqa: BLE001 - ebooklib raises many kinds on a broken OPF
-        log.warning("EPUB metadata dc:%s unreadable (%s: %s); left empty", name, type(e).__name__, str(e)[:120])
+        log.warning(
+            "EPUB metadata dc:%s unreadable (%s: %s); left empty", name, type(e).__name__, str(e)[:120]
+        )
         return []
 
 
 def _cover(book) -> tuple[bytes | None, str]:
     import ebooklib
+
     candidates = list(book.get_items_of_type(ebooklib.ITEM_COVER))
     for item in book.get_items():
         props = getattr(item, "properties", []) or []
@@ -279,12 +388,19 @@ def _cover(book) -> tuple[bytes | None, str]:
             if item is not None:
                 candidates.append(item)
     except Exception as e:  # noqa: BLE001 - ebooklib raises many kinds on a broken OPF
-        log.warning("EPUB <meta name=\"cover\"> unreadable (%s: %s); looking for the cover by name",
-                    type(e).__name__, str(e)[:120])
+        log.warning(
+            'EPUB <meta name="cover"> unreadable (%s: %s); looking for the cover by name',
+            type(e).__name__,
+            str(e)[:120],
+        )
     # EPUB 2 books name their cover in <meta name="cover">, which ebooklib does not always expose: an image
     # whose id or file name says "cover" is the next best witness
-    candidates += [item for item in book.get_items() if "cover" in (item.get_id() or "").lower()
-                   or "cover" in posixpath.basename(item.get_name() or "").lower()]
+    candidates += [
+        item
+        for item in book.get_items()
+        if "cover" in (item.get_id() or "").lower()
+        or "cover" in posixpath.basename(item.get_name() or "").lower()
+    ]
     for item in candidates:
         mime = getattr(item, "media_type", "") or ""
         if mime.startswith("image/"):
@@ -299,12 +415,17 @@ def _words(text: str) -> list[str]:
 def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> Book:
     title = (_meta(book, "title") or [""])[0]
     authors = _meta(book, "creator")
-    out = Book(title=title, authors=authors, chapters=[], source=str(path),
-               language=(_meta(book, "language") or ["en"])[0],
-               publisher=(_meta(book, "publisher") or [""])[0],
-               date=(_meta(book, "date") or [""])[0],
-               description=clean_space(_strip_tags((_meta(book, "description") or [""])[0])).replace("\n", " "),
-               identifier=(_meta(book, "identifier") or [""])[0])
+    out = Book(
+        title=title,
+        authors=authors,
+        chapters=[],
+        source=str(path),
+        language=(_meta(book, "language") or ["en"])[0],
+        publisher=(_meta(book, "publisher") or [""])[0],
+        date=(_meta(book, "date") or [""])[0],
+        description=clean_space(_strip_tags((_meta(book, "description") or [""])[0])).replace("\n", " "),
+        identifier=(_meta(book, "identifier") or [""])[0],
+    )
     out.cover, out.cover_type = _cover(book)
     docs = _Docs(book, path, out)
     entries = _resolve_entries(_flatten_toc(book.toc, ""), docs.spine, out.warnings)
@@ -322,8 +443,10 @@ def _build(book, path: str, *, include_front_matter: bool, read_notes: bool) -> 
                         notes_by_id.setdefault(note_id, b.paragraph)
     out.chapters = _chapters(docs, entries, starts, notes_by_id, include_front_matter, read_notes)
     if not out.chapters:
-        raise InputError(f"{path}: the EPUB has no readable text (every document is empty or front matter; "
-                         "try --include-front-matter)")
+        raise InputError(
+            f"{path}: the EPUB has no readable text (every document is empty or front matter; "
+            "try --include-front-matter)"
+        )
     return out
 
 
@@ -348,10 +471,22 @@ class _Docs:
             raise InputError(f"{path}: the EPUB has no readable text (empty spine)")
         self.out = out
         self.guide = _guide_and_landmarks(book)
-        self.body_start = min((self.spine.index(h) for h, t in self.guide.items()
-                               if t in BODY_START_TYPES and h in self.spine), default=None)
+        self.body_start = min(
+            (self.spine.index(h) for h, t in self.guide.items() if t in BODY_START_TYPES and h in self.spine),
+            default=None,
+        )
         self.known = set(_words(" ".join([out.title, *out.authors, out.publisher]))) | {
-            "by", "the", "a", "an", "and", "of", "novel", "edition", "illustrated", "with"}
+            "by",
+            "the",
+            "a",
+            "an",
+            "and",
+            "of",
+            "novel",
+            "edition",
+            "illustrated",
+            "with",
+        }
         self._blocks: dict[str, list[Block]] = {}
         self._matter: dict[str, bool] = {}
 
@@ -366,18 +501,33 @@ class _Docs:
         if href not in self._matter:
             types = body_types(self.docs[href]) | {self.guide.get(href, "")}
             verdict = bool(types & FRONT_BACK_TYPES)
-            if not verdict and not types & {"dedication", "preface", "foreword", "introduction", "prologue",
-                                            "epigraph", "chapter", "bodymatter", "part", "epilogue", "afterword"}:
+            if not verdict and not types & {
+                "dedication",
+                "preface",
+                "foreword",
+                "introduction",
+                "prologue",
+                "epigraph",
+                "chapter",
+                "bodymatter",
+                "part",
+                "epilogue",
+                "afterword",
+            }:
                 text = " ".join(b.paragraph.text for b in self.blocks(href) if not b.is_note)
                 words = _words(text)
                 if not words:
-                    verdict = True                                   # images only: a cover, a plate
+                    verdict = True  # images only: a cover, a plate
                 elif len(words) < 200 and _IMPRINT.search(text):
-                    verdict = True                                   # copyright page, imprint, licence
+                    verdict = True  # copyright page, imprint, licence
                 elif len(words) < 40 and set(words) <= self.known:
-                    verdict = True                                   # a title page: title, author, "a novel"
-                elif self.body_start is not None and self.spine.index(href) < self.body_start and len(words) < 12:
-                    verdict = True                                   # a short page before the text begins
+                    verdict = True  # a title page: title, author, "a novel"
+                elif (
+                    self.body_start is not None
+                    and self.spine.index(href) < self.body_start
+                    and len(words) < 12
+                ):
+                    verdict = True  # a short page before the text begins
             self._matter[href] = verdict
         return self._matter[href]
 
@@ -386,7 +536,7 @@ class _Docs:
         if t in FRONT_BACK_TITLES or t.startswith(FRONT_BACK_TITLE_STARTS):
             return True
         if entry.fragment and not self._fragment_at_start(entry):
-            return False                                             # a chapter inside a larger file
+            return False  # a chapter inside a larger file
         return self.doc_is_matter(entry.href)
 
     def _fragment_at_start(self, entry: _Entry) -> bool:
@@ -400,7 +550,9 @@ class _Docs:
             bl = self.blocks(name)
             if not bl:
                 continue
-            heading = next((b.paragraph.text for b in bl[:5] if b.paragraph.kind == ParagraphKind.HEADING), "")
+            heading = next(
+                (b.paragraph.text for b in bl[:5] if b.paragraph.kind == ParagraphKind.HEADING), ""
+            )
             entries.append(_Entry(heading or f"Chapter {len(entries) + 1}", name, "", 0, []))
         return entries
 
@@ -414,18 +566,22 @@ class _Docs:
             if e.fragment:
                 found = next((i for i, b in enumerate(bl) if e.fragment in b.ids), None)
                 if found is None:
-                    self.out.warnings.append(f"TOC entry '{e.title}' points to #{e.fragment}, which {e.href} does "
-                                             "not have; the chapter starts at the top of the file")
+                    self.out.warnings.append(
+                        f"TOC entry '{e.title}' points to #{e.fragment}, which {e.href} does "
+                        "not have; the chapter starts at the top of the file"
+                    )
                 start = found or 0
             starts.append((spine_pos[e.href], start))
         return starts
 
-    def between(self, begin: tuple[int, int], end: tuple[int, int], include_front_matter: bool) -> list[Block]:
+    def between(
+        self, begin: tuple[int, int], end: tuple[int, int], include_front_matter: bool
+    ) -> list[Block]:
         """The blocks from one cut point to the next, leaving out matter documents after the first."""
         collected: list[Block] = []
         for pos in range(begin[0], min(end[0], len(self.spine) - 1) + 1):
             if pos != begin[0] and self.doc_is_matter(self.spine[pos]) and not include_front_matter:
-                continue                                             # a colophon after the last chapter
+                continue  # a colophon after the last chapter
             bl = self.blocks(self.spine[pos])
             lo = begin[1] if pos == begin[0] else 0
             hi = end[1] if pos == end[0] else len(bl)
@@ -433,8 +589,14 @@ class _Docs:
         return collected
 
 
-def _chapters(docs: _Docs, entries: list[_Entry], starts: list[tuple[int, int]], notes_by_id: dict[str, Paragraph],
-              include_front_matter: bool, read_notes: bool) -> list[Chapter]:
+def _chapters(
+    docs: _Docs,
+    entries: list[_Entry],
+    starts: list[tuple[int, int]],
+    notes_by_id: dict[str, Paragraph],
+    include_front_matter: bool,
+    read_notes: bool,
+) -> list[Chapter]:
     """A chapter per TOC entry in reading order, from its cut point to the next; matter, part title pages and
     entries without text of their own left out (a part's title lives on in its chapters' parents)."""
     order = sorted(range(len(entries)), key=lambda i: (starts[i], i))
@@ -458,18 +620,25 @@ def _chapters(docs: _Docs, entries: list[_Entry], starts: list[tuple[int, int]],
                 paras.append(Paragraph("Notes.", ParagraphKind.HEADING, section_break_before=True))
                 paras.extend(notes)
         if not any(p.kind != ParagraphKind.HEADING for p in paras) and e.children:
-            continue   # a part title page: its title lives on in its chapters' parents
+            continue  # a part title page: its title lives on in its chapters' parents
         if not paras:
             if e.fragment or any(starts[j] == begin for j in order if j != i):
                 docs.out.warnings.append(f"TOC entry '{e.title}' has no text of its own; skipped")
             continue
         parents = [p for p in e.parents if p not in skipped_parents]
-        chapter_title = e.title or next((p.text for p in paras if p.kind == ParagraphKind.HEADING),
-                                        f"Chapter {len(chapters) + 1}")
-        chapters.append(Chapter(index=len(chapters) + 1, title=chapter_title,
-                                paragraphs=[Paragraph(chapter_title, ParagraphKind.TITLE), *paras],
-                                level=len(parents), parents=parents, source=e.href +
-                                (f"#{e.fragment}" if e.fragment else "")))
+        chapter_title = e.title or next(
+            (p.text for p in paras if p.kind == ParagraphKind.HEADING), f"Chapter {len(chapters) + 1}"
+        )
+        chapters.append(
+            Chapter(
+                index=len(chapters) + 1,
+                title=chapter_title,
+                paragraphs=[Paragraph(chapter_title, ParagraphKind.TITLE), *paras],
+                level=len(parents),
+                parents=parents,
+                source=e.href + (f"#{e.fragment}" if e.fragment else ""),
+            )
+        )
     return chapters
 
 
@@ -488,7 +657,9 @@ def _resolve_entries(entries: list[_Entry], spine: list[str], warnings: list[str
         if e.href in spine:
             out.append(e)
         elif e.href:
-            warnings.append(f"TOC entry '{e.title}' points to {e.href}, which is not in the reading order; skipped")
+            warnings.append(
+                f"TOC entry '{e.title}' points to {e.href}, which is not in the reading order; skipped"
+            )
     return out
 
 

@@ -10,6 +10,7 @@
 - Footnotes (`[^1]` and `[^1]: text`) are read the way EPUB notes are: the marker is never read; with
   `read_notes` the notes follow their chapter under "Notes.".
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,12 +37,13 @@ def _front_matter(text: str, warnings: list[str]) -> tuple[str, dict]:
     if not m:
         return text, {}
     import yaml
+
     try:
         data = yaml.safe_load(m.group(1))
     except yaml.YAMLError as e:
         warnings.append(f"front matter is not valid YAML ({str(e).splitlines()[0]}); not used")
         data = None
-    return text[m.end():], data if isinstance(data, dict) else {}
+    return text[m.end() :], data if isinstance(data, dict) else {}
 
 
 def _as_list(value) -> list[str]:
@@ -55,6 +57,7 @@ def _as_list(value) -> list[str]:
 def _html_text(fragment: str) -> str:
     from lxml import html as lhtml
     from lxml.etree import ParserError
+
     try:
         el = lhtml.fragment_fromstring(fragment, create_parent="div")
     except (ParserError, ValueError) as e:
@@ -68,22 +71,22 @@ def _html_text(fragment: str) -> str:
 def _inline_text(token) -> str:
     """An inline token's words: text, code spans, link text; no markup, no images, HTML reduced to text."""
     out: list[str] = []
-    sup: list[str] | None = None          # the text inside <sup>...</sup>, while in one
+    sup: list[str] | None = None  # the text inside <sup>...</sup>, while in one
     for child in token.children or []:
         t = child.type
         if t in ("text", "code_inline"):
             (out if sup is None else sup).append(child.content)
         elif t in ("softbreak", "hardbreak"):
             out.append(" ")
-        elif t == "html_inline":          # tags go; the text between them is its own text token
+        elif t == "html_inline":  # tags go; the text between them is its own text token
             tag = _TAG.match(child.content)
             name = tag.group(2).lower() if tag else ""
             if name in _BREAKING_TAGS:
-                out.append(" ")           # <br>, <p>, <div>...: words on either side are apart
+                out.append(" ")  # <br>, <p>, <div>...: words on either side are apart
             elif name == "sup" and tag is not None and not tag.group(1):
                 sup = []
             elif name == "sup" and sup is not None:
-                marker = "".join(sup)     # a note marker (<sup>2</sup>, <sup>*</sup>) is not read
+                marker = "".join(sup)  # a note marker (<sup>2</sup>, <sup>*</sup>) is not read
                 if not _NOTE_MARK.fullmatch(marker.strip()):
                     out.append(marker)
                 sup = None
@@ -94,8 +97,14 @@ def _inline_text(token) -> str:
     return "".join(out)
 
 
-def read_markdown(text: str, path: Path, *, title: str | None = None, include_front_matter: bool = False,
-                  read_notes: bool = False) -> Book:
+def read_markdown(
+    text: str,
+    path: Path,
+    *,
+    title: str | None = None,
+    include_front_matter: bool = False,
+    read_notes: bool = False,
+) -> Book:
     warnings: list[str] = []
     text, meta = _front_matter(text, warnings)
     notes: dict[str, str] = {}
@@ -111,22 +120,31 @@ def read_markdown(text: str, path: Path, *, title: str | None = None, include_fr
     first_heading = next((k for k, b in enumerate(blocks) if b[0] == "heading"), None)
     if first_heading is not None and levels and levels[0] < chapter_level and levels.count(levels[0]) == 1:
         book_title = book_title or blocks[first_heading][2]
-        blocks[first_heading] = ("skip",)          # the book's title: it names the book, not a chapter
+        blocks[first_heading] = ("skip",)  # the book's title: it names the book, not a chapter
     book_title = book_title or smart_title(re.sub(r"[-_.]+", " ", path.stem).strip())
 
     chapters, preamble, chapter_at = _chapters(blocks, chapter_level, path)
     if read_notes and notes and chapters:
         _place_notes(notes, first_ref, chapter_at, chapters)
     if preamble and (chapters and not include_front_matter and all(len(p.text) < 160 for p in preamble)):
-        warnings.append("front matter before the first chapter heading not read; --include-front-matter reads it")
+        warnings.append(
+            "front matter before the first chapter heading not read; --include-front-matter reads it"
+        )
         preamble = []
     chapters = assemble_chapters(chapters, preamble, book_title, path)
     date = meta.get("date")
-    return Book(title=book_title, authors=_as_list(meta.get("authors") or meta.get("author")), chapters=chapters,
-                source=str(path), language=str(meta.get("lang") or meta.get("language") or "en"),
-                publisher=str(meta.get("publisher") or ""), date=str(date) if date else "",
-                description=str(meta.get("description") or meta.get("subtitle") or ""),
-                identifier=str(meta.get("identifier") or meta.get("isbn") or ""), warnings=warnings)
+    return Book(
+        title=book_title,
+        authors=_as_list(meta.get("authors") or meta.get("author")),
+        chapters=chapters,
+        source=str(path),
+        language=str(meta.get("lang") or meta.get("language") or "en"),
+        publisher=str(meta.get("publisher") or ""),
+        date=str(date) if date else "",
+        description=str(meta.get("description") or meta.get("subtitle") or ""),
+        identifier=str(meta.get("identifier") or meta.get("isbn") or ""),
+        warnings=warnings,
+    )
 
 
 # a block: ("heading", level, text) | ("para", kind, text) | ("break",) | ("skip",)
@@ -138,7 +156,7 @@ def _blocks(text: str) -> tuple[list[Block], dict[str, int], int]:
     index of the block that first refers to it; how many code blocks were skipped."""
     from markdown_it import MarkdownIt
 
-    first_ref: dict[str, int] = {}          # note key -> index of the block that first refers to it
+    first_ref: dict[str, int] = {}  # note key -> index of the block that first refers to it
     blocks: list[Block] = []
 
     def drop_refs(s: str) -> str:
@@ -179,7 +197,9 @@ def _blocks(text: str) -> tuple[list[Block], dict[str, int], int]:
         elif t == "table_close":
             in_table = False
             if rows:
-                blocks.append(("para", ParagraphKind.VERSE, "\n".join(", ".join(c for c in r if c) for r in rows)))
+                blocks.append(
+                    ("para", ParagraphKind.VERSE, "\n".join(", ".join(c for c in r if c) for r in rows))
+                )
         elif t in ("inline", "html_block"):
             words = clean_space(drop_refs(_inline_text(tok) if t == "inline" else _html_text(tok.content)))
             if t == "inline" and in_table and row is not None:
@@ -196,8 +216,9 @@ def _blocks(text: str) -> tuple[list[Block], dict[str, int], int]:
     return blocks, first_ref, code_blocks
 
 
-def _chapters(blocks: list[Block], chapter_level: int, path: Path
-              ) -> tuple[list[Chapter], list[Paragraph], list[Chapter | None]]:
+def _chapters(
+    blocks: list[Block], chapter_level: int, path: Path
+) -> tuple[list[Chapter], list[Paragraph], list[Chapter | None]]:
     """Chapters at headings of `chapter_level` or above, the paragraphs before the first, and the chapter each
     block falls in."""
     chapters: list[Chapter] = []
@@ -213,8 +234,12 @@ def _chapters(blocks: list[Block], chapter_level: int, path: Path
             scene_break = True
             continue
         if b[0] == "heading" and b[1] <= chapter_level:
-            current = Chapter(index=len(chapters) + 1, title=b[2], paragraphs=[Paragraph(b[2], ParagraphKind.TITLE)],
-                              source=path.name)
+            current = Chapter(
+                index=len(chapters) + 1,
+                title=b[2],
+                paragraphs=[Paragraph(b[2], ParagraphKind.TITLE)],
+                source=path.name,
+            )
             chapters.append(current)
             scene_break = False
             continue
@@ -227,8 +252,12 @@ def _chapters(blocks: list[Block], chapter_level: int, path: Path
     return chapters, preamble, chapter_at
 
 
-def _place_notes(notes: dict[str, str], first_ref: dict[str, int], chapter_at: list[Chapter | None],
-                 chapters: list[Chapter]) -> None:
+def _place_notes(
+    notes: dict[str, str],
+    first_ref: dict[str, int],
+    chapter_at: list[Chapter | None],
+    chapters: list[Chapter],
+) -> None:
     """Each note after the chapter that first refers to it; notes nobody refers to go with the last."""
     placed: dict[int, list[str]] = {}
     for key, text_ in notes.items():
@@ -238,4 +267,6 @@ def _place_notes(notes: dict[str, str], first_ref: dict[str, int], chapter_at: l
     for ch in chapters:
         if placed.get(id(ch)):
             ch.paragraphs.append(Paragraph("Notes.", ParagraphKind.HEADING, section_break_before=True))
-            ch.paragraphs.extend(Paragraph(clean_space(_FOOTNOTE_REF.sub("", n))) for n in placed[id(ch)] if n)
+            ch.paragraphs.extend(
+                Paragraph(clean_space(_FOOTNOTE_REF.sub("", n))) for n in placed[id(ch)] if n
+            )

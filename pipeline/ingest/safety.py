@@ -9,6 +9,7 @@ name) and returns a clean in-memory copy for ebooklib:
 - DOCTYPE declarations are removed from XML members, so no entity can expand (billion laughs) or point at a
   local file or the network (XXE); the content parser (`xhtml.parse_xhtml`) resolves no entities either.
 """
+
 from __future__ import annotations
 
 import io
@@ -44,15 +45,19 @@ class ArchiveLimits:
     def of(cls, limits: LimitsConfig | None = None) -> ArchiveLimits:
         """The limits of a config's `[limits]` (the defaults without one)."""
         limits = limits or LimitsConfig()
-        return cls(max_total_bytes=int(limits.epub_max_total_mb * 2**20),
-                   max_member_bytes=int(limits.epub_max_member_mb * 2**20),
-                   max_members=limits.epub_max_members, max_ratio=limits.epub_max_ratio,
-                   max_spine_items=limits.max_spine_items, max_toc_entries=limits.max_toc_entries)
+        return cls(
+            max_total_bytes=int(limits.epub_max_total_mb * 2**20),
+            max_member_bytes=int(limits.epub_max_member_mb * 2**20),
+            max_members=limits.epub_max_members,
+            max_ratio=limits.epub_max_ratio,
+            max_spine_items=limits.max_spine_items,
+            max_toc_entries=limits.max_toc_entries,
+        )
 
 
 @dataclass(slots=True)
 class SafeArchive:
-    data: bytes                      # a clean zip, in memory, holding only the accepted members
+    data: bytes  # a clean zip, in memory, holding only the accepted members
     names: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -82,8 +87,10 @@ def _read_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, path: 
                 break
             out += chunk
             if len(out) > limit:
-                raise InputError(f"{path}: member '{info.filename[:80]}' expands past {limit // 2**20} MB "
-                                 "(a zip bomb?); the book was not read (limits.epub_max_member_mb)")
+                raise InputError(
+                    f"{path}: member '{info.filename[:80]}' expands past {limit // 2**20} MB "
+                    "(a zip bomb?); the book was not read (limits.epub_max_member_mb)"
+                )
     return bytes(out)
 
 
@@ -94,15 +101,19 @@ def open_archive(path: str, limits: ArchiveLimits | None = None) -> SafeArchive:
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile as e:
-        raise InputError(f"{path}: not an EPUB (not a zip archive); export the book as EPUB and try again") from e
+        raise InputError(
+            f"{path}: not an EPUB (not a zip archive); export the book as EPUB and try again"
+        ) from e
     except OSError as e:
         raise InputError(f"{path}: cannot be read ({e.strerror or e})") from e
     warnings: list[str] = []
     with zf:
         infos = zf.infolist()
         if len(infos) > limits.max_members:
-            raise InputError(f"{path}: {len(infos)} files in the archive, over the limit of {limits.max_members} "
-                             "(limits.epub_max_members)")
+            raise InputError(
+                f"{path}: {len(infos)} files in the archive, over the limit of {limits.max_members} "
+                "(limits.epub_max_members)"
+            )
         compressed = sum(i.compress_size for i in infos)
         buf = io.BytesIO()
         total = 0
@@ -122,19 +133,29 @@ def open_archive(path: str, limits: ArchiveLimits | None = None) -> SafeArchive:
                     data = _read_bounded(zf, info, max(budget, 0), path)
                 except InputError:
                     if budget < limits.max_member_bytes:
-                        raise InputError(f"{path}: the archive expands past {limits.max_total_bytes // 2**20} MB "
-                                         "(a zip bomb?); the book was not read (limits.epub_max_total_mb)") from None
+                        raise InputError(
+                            f"{path}: the archive expands past {limits.max_total_bytes // 2**20} MB "
+                            "(a zip bomb?); the book was not read (limits.epub_max_total_mb)"
+                        ) from None
                     raise
-                except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError,
-                        RuntimeError) as e:   # corrupt data, unsupported compression, encrypted member
+                except (
+                    zipfile.BadZipFile,
+                    zipfile.LargeZipFile,
+                    EOFError,
+                    OSError,
+                    NotImplementedError,
+                    RuntimeError,
+                ) as e:  # corrupt data, unsupported compression, encrypted member
                     msg = f"unreadable archive member '{info.filename[:80]}' ({type(e).__name__})"
                     warnings.append(msg)
                     log.warning("%s: %s", path, msg)
                     continue
                 total += len(data)
                 if compressed and total > 8 * _CHUNK and total / max(compressed, 1) > limits.max_ratio:
-                    raise InputError(f"{path}: the archive expands {total / compressed:.0f}x (a zip bomb?); the "
-                                     f"limit is {limits.max_ratio:.0f}x (limits.epub_max_ratio)")
+                    raise InputError(
+                        f"{path}: the archive expands {total / compressed:.0f}x (a zip bomb?); the "
+                        f"limit is {limits.max_ratio:.0f}x (limits.epub_max_ratio)"
+                    )
                 if info.filename.lower().endswith(_XML_SUFFIXES) and b"<!" in data:
                     data = _DOCTYPE.sub(b"", data)
                 clean.writestr(info.filename, data)
@@ -152,16 +173,24 @@ def _missing_manifest_items(zf: zipfile.ZipFile, present: set[str]) -> list[str]
     import urllib.parse
 
     from lxml import etree
+
     from .xhtml import safe_char_refs
+
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, recover=True)
     try:
         container = etree.fromstring(safe_char_refs(zf.read("META-INF/container.xml")), parser)
-        opf_path = next((el.get("full-path") for el in container.iter() if isinstance(el.tag, str)
-                         and el.tag.endswith("rootfile") and el.get("full-path")), None)
+        opf_path = next(
+            (
+                el.get("full-path")
+                for el in container.iter()
+                if isinstance(el.tag, str) and el.tag.endswith("rootfile") and el.get("full-path")
+            ),
+            None,
+        )
         if not opf_path or opf_path not in present:
             return []
         opf = etree.fromstring(safe_char_refs(zf.read(opf_path)), parser)
-    except (KeyError, etree.XMLSyntaxError, ValueError):   # UnicodeDecodeError is a ValueError
+    except (KeyError, etree.XMLSyntaxError, ValueError):  # UnicodeDecodeError is a ValueError
         return []
     if opf is None:
         return []

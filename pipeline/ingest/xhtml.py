@@ -4,6 +4,7 @@ Parsing is safe for untrusted input: no entity expansion, no DTD loading, no net
 malformed markup. What a listener should not hear is dropped here: note references, note bodies (kept
 aside), page-break markers, images, figure captions, scripts and styles.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,23 +18,112 @@ EPUB_NS = "http://www.idpf.org/2007/ops"
 EPUB_TYPE = f"{{{EPUB_NS}}}type"
 
 # Elements whose whole subtree is never read.
-_SKIP_TAGS = {"script", "style", "head", "title", "img", "svg", "figcaption", "nav", "audio", "video",
-              "object", "iframe", "math", "rt", "rp", "template", "noscript", "button", "input", "select"}
-_SKIP_TYPES = {"noteref", "pagebreak", "footnote", "endnote", "rearnote", "note", "footnotes", "endnotes",
-               "rearnotes", "annoref", "annotation", "biblioref", "glossref", "z3998:pagebreak", "toc",
-               "landmarks", "page-list", "loi", "lot", "backlink", "presentation"}
+_SKIP_TAGS = {
+    "script",
+    "style",
+    "head",
+    "title",
+    "img",
+    "svg",
+    "figcaption",
+    "nav",
+    "audio",
+    "video",
+    "object",
+    "iframe",
+    "math",
+    "rt",
+    "rp",
+    "template",
+    "noscript",
+    "button",
+    "input",
+    "select",
+}
+_SKIP_TYPES = {
+    "noteref",
+    "pagebreak",
+    "footnote",
+    "endnote",
+    "rearnote",
+    "note",
+    "footnotes",
+    "endnotes",
+    "rearnotes",
+    "annoref",
+    "annotation",
+    "biblioref",
+    "glossref",
+    "z3998:pagebreak",
+    "toc",
+    "landmarks",
+    "page-list",
+    "loi",
+    "lot",
+    "backlink",
+    "presentation",
+}
 _NOTE_TYPES = {"footnote", "endnote", "rearnote", "note"}
 # class names publishers (Project Gutenberg above all) use for what epub:type would say
-_SKIP_CLASSES = {"pagenum", "pagenumber", "page-number", "pageno", "page-num", "pg-boilerplate", "pgheader",
-                 "pgfooter", "caption", "figcaption", "illustration-caption", "noteref", "fnanchor", "footnote-ref",
-                 "backlink", "hidden", "visually-hidden", "sr-only"}
+_SKIP_CLASSES = {
+    "pagenum",
+    "pagenumber",
+    "page-number",
+    "pageno",
+    "page-num",
+    "pg-boilerplate",
+    "pgheader",
+    "pgfooter",
+    "caption",
+    "figcaption",
+    "illustration-caption",
+    "noteref",
+    "fnanchor",
+    "footnote-ref",
+    "backlink",
+    "hidden",
+    "visually-hidden",
+    "sr-only",
+}
 _NOTE_CLASSES = {"footnote", "footnotes", "endnote", "endnotes", "note", "fn"}
 _SKIP_IDS = {"pg-header", "pg-footer", "pg-machine-header", "pg-start-separator", "pg-end-separator"}
 _NOTE_MARK = re.compile(r"^[\[(]?(?:\d{1,4}|[*\u2020\u2021\u00a7]{1,3}|[a-z])[\])]?$")
-_BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "pre", "blockquote", "div",
-               "section", "article", "header", "footer", "hgroup", "table", "tr", "ul", "ol", "dl",
-               "figure", "aside", "main", "body", "address", "details", "summary", "caption", "tbody",
-               "thead", "tfoot"}
+_BLOCK_TAGS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "dt",
+    "dd",
+    "pre",
+    "blockquote",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "hgroup",
+    "table",
+    "tr",
+    "ul",
+    "ol",
+    "dl",
+    "figure",
+    "aside",
+    "main",
+    "body",
+    "address",
+    "details",
+    "summary",
+    "caption",
+    "tbody",
+    "thead",
+    "tfoot",
+}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _VERSE_TYPES = {"z3998:poem", "z3998:verse", "z3998:song", "z3998:hymn", "z3998:lyrics"}
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -60,8 +150,10 @@ def _skipped(el) -> bool:
 
 
 def _is_note_body(el) -> bool:
-    return bool(_types(el) & (_NOTE_TYPES | {"footnotes", "endnotes", "rearnotes"})
-                or (_local(el.tag) in ("aside", "div", "section", "p", "li") and _classes(el) & _NOTE_CLASSES))
+    return bool(
+        _types(el) & (_NOTE_TYPES | {"footnotes", "endnotes", "rearnotes"})
+        or (_local(el.tag) in ("aside", "div", "section", "p", "li") and _classes(el) & _NOTE_CLASSES)
+    )
 
 
 def is_unread(el) -> bool:
@@ -82,9 +174,10 @@ def is_noteref(el) -> bool:
             return True
         if any(_local(c.tag) == "sup" for c in el):
             return True
-        if _NOTE_MARK.match("".join(el.itertext()).strip()) and (el.get("id") or el.get("class") or
-                                                                  "".join(el.itertext()).strip()[:1] in "[(*"):
-            return True          # <a id="fnref1" href="#fn1">[1]</a>, Gutenberg's footnote anchors
+        if _NOTE_MARK.match("".join(el.itertext()).strip()) and (
+            el.get("id") or el.get("class") or "".join(el.itertext()).strip()[:1] in "[(*"
+        ):
+            return True  # <a id="fnref1" href="#fn1">[1]</a>, Gutenberg's footnote anchors
     if tag == "sup":
         txt = "".join(el.itertext()).strip().strip("[]()*†‡")
         if txt.isdigit() or (el.find(".//{*}a") is not None and len(txt) <= 4):
@@ -97,8 +190,9 @@ _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,16}));")
 
 def _xml_char_ok(cp: int) -> bool:
     """A code point XML 1.0 allows (Char production): no NUL, C0 controls, surrogates, U+FFFE/FFFF."""
-    return (cp in (0x9, 0xA, 0xD) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD
-            or 0x10000 <= cp <= 0x10FFFF)
+    return (
+        cp in (0x9, 0xA, 0xD) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF
+    )
 
 
 def safe_char_refs(data: bytes) -> bytes:
@@ -117,8 +211,16 @@ def safe_char_refs(data: bytes) -> bytes:
 def parse_xhtml(data: bytes):
     """Parse untrusted XHTML: entities unexpanded, no DTD, no network; malformed markup recovered."""
     data = safe_char_refs(data)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                             huge_tree=False, recover=True, remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        recover=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError:
@@ -131,7 +233,7 @@ def parse_xhtml(data: bytes):
 
 def clean_space(text: str) -> str:
     if "\u200b" in text:
-        text = text.replace("\u200b", " ")     # a zero-width space separates words
+        text = text.replace("\u200b", " ")  # a zero-width space separates words
     text = _INVISIBLE.sub("", text)
     lines = [_SPACE.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line)
@@ -222,8 +324,9 @@ class _Walker:
             return
         if not in_note and _is_note_body(el):
             # a note body: kept aside, read at the end of the chapter only when asked
-            if types & {"footnotes", "endnotes", "rearnotes"} or any(_local(c.tag) in ("ol", "ul", "section", "aside",
-                                                                                       "li") for c in el):
+            if types & {"footnotes", "endnotes", "rearnotes"} or any(
+                _local(c.tag) in ("ol", "ul", "section", "aside", "li") for c in el
+            ):
                 for child in el:
                     self.walk(child, verse, True)
             else:
@@ -270,12 +373,17 @@ class _Walker:
             return
         self.tables += 1
         for row in rows:
-            cells = [clean_space(self.inline_text(c)).replace("\n", " ") for c in row
-                     if _local(c.tag) in ("td", "th")]
+            cells = [
+                clean_space(self.inline_text(c)).replace("\n", " ")
+                for c in row
+                if _local(c.tag) in ("td", "th")
+            ]
             cells = [c for c in cells if c]
             if cells:
                 last = cells[-1]
-                self._emit(", ".join(cells) + ("" if last[-1:] in ".!?" else "."), ParagraphKind.TEXT, in_note)
+                self._emit(
+                    ", ".join(cells) + ("" if last[-1:] in ".!?" else "."), ParagraphKind.TEXT, in_note
+                )
 
 
 def document_blocks(data: bytes) -> tuple[list[Block], list[str]]:

@@ -10,6 +10,7 @@
 The result holds only characters of `SPEAKABLE`. Every pattern runs in linear time, so a 10 MB line of
 dots or digits is no slower per character than prose.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,10 +21,18 @@ from .numbers import expand_numbers
 from .quotes import INNER_QUOTE, balance_quotes, fix_quotes
 from .semiotic import expand_semiotic
 from .trace import TRACE
-from .words import (expand_abbreviations, expand_addresses, expand_blanks, expand_letters, expand_roman,
-                    expand_street_addresses, expand_symbols, spell_initialisms)
+from .words import (
+    expand_abbreviations,
+    expand_addresses,
+    expand_blanks,
+    expand_letters,
+    expand_roman,
+    expand_street_addresses,
+    expand_symbols,
+    spell_initialisms,
+)
 
-_SPACES = re.compile(r"\s{2,}|[^\S ]")      # only whitespace that is not already one plain space
+_SPACES = re.compile(r"\s{2,}|[^\S ]")  # only whitespace that is not already one plain space
 _ODD_SPACE = re.compile(r"[^\S ]")
 
 
@@ -32,6 +41,8 @@ def collapse(text: str) -> str:
     if "  " in text or _ODD_SPACE.search(text):
         return _SPACES.sub(" ", text)
     return text
+
+
 _DASH_CHARS = str.maketrans(dict.fromkeys("\u2013\u2015\u2e3a\u2e3b\ufe58", "\u2014"))
 _ODD_DASH = re.compile("[\u2013\u2015\u2e3a\u2e3b\ufe58]")
 _DOUBLE_HYPHEN = re.compile(r"-{2,}")
@@ -68,7 +79,7 @@ def pauses(text: str) -> str:
     if ".." in text or ". ." in text:
         text = _ELLIPSIS.sub(", ", text)
     if "\u2014" in text or " - " in text:
-        text = _DASH_QUOTE.sub(r',\1', text)      # speech broken off: 'Outsider—"' -> 'Outsider,"'
+        text = _DASH_QUOTE.sub(r",\1", text)  # speech broken off: 'Outsider—"' -> 'Outsider,"'
         text = _DASH.sub(", ", text)
     return text
 
@@ -81,7 +92,7 @@ def tidy(text: str) -> str:
         text = _SPACE_BEFORE_PUNCT.sub("", text)
     text = _PUNCT_RUN.sub(_strongest, text)
     if '"' in text:
-        text = _PUNCT_QUOTE_PUNCT.sub(r'\1"', text)      # '"Outsider,", My' -> '"Outsider," My'
+        text = _PUNCT_QUOTE_PUNCT.sub(r'\1"', text)  # '"Outsider,", My' -> '"Outsider," My'
     if "'" in text:
         text = _STRAY_APOSTROPHE.sub("", text)
         text = collapse(text)
@@ -93,8 +104,14 @@ def tidy(text: str) -> str:
     return text
 
 
-def normalize(text: str, lexicon: Lexicon | None = None, *, heading: bool = False,
-              quotes_fixed: bool = False, numbered_headings: bool = False) -> str:
+def normalize(
+    text: str,
+    lexicon: Lexicon | None = None,
+    *,
+    heading: bool = False,
+    quotes_fixed: bool = False,
+    numbered_headings: bool = False,
+) -> str:
     """The words an engine should say for `text` (a sentence, a few, or a paragraph).
 
     `heading`: the text is a chapter title or heading, where a leading Roman numeral is a number
@@ -118,7 +135,7 @@ def normalize(text: str, lexicon: Lexicon | None = None, *, heading: bool = Fals
     text = expand_letters(text)
     text = pauses(text)
     text = expand_symbols(text)
-    if INNER_QUOTE in text:           # a quotation inside one: its marks go, with any space beside outer ones
+    if INNER_QUOTE in text:  # a quotation inside one: its marks go, with any space beside outer ones
         text = _INNER_BY_OUTER.sub('"', text).replace(INNER_QUOTE, "")
     text = keep_speakable(transliterate(text))
     text = tidy(text)
@@ -130,7 +147,7 @@ def tighten_quotes(text: str) -> str:
     if '" ' not in text and ' "' not in text:
         return text
     parts = text.split('"')
-    for k in range(1, len(parts), 2):            # the odd parts are inside quotes
+    for k in range(1, len(parts), 2):  # the odd parts are inside quotes
         parts[k] = parts[k].strip()
     out = parts[0]
     for k in range(1, len(parts)):

@@ -3,6 +3,7 @@
 TOML, one table `[words]` of `"Word" = "respelling"`. A key in lower case matches any case of the word;
 a key with capitals matches that exact case only.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,13 @@ class Lexicon:
             else:
                 self.exact[key] = value
         keys = sorted({*self.exact, *self.folded}, key=len, reverse=True)
-        self._pattern = re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in keys) + r")(?!\w|'(?!s\b)\w)",
-                                   re.IGNORECASE) if keys else None
+        self._pattern = (
+            re.compile(
+                r"(?<![\w'])(" + "|".join(re.escape(k) for k in keys) + r")(?!\w|'(?!s\b)\w)", re.IGNORECASE
+            )
+            if keys
+            else None
+        )
 
     def apply(self, text: str) -> str:
         if self._pattern is None:
@@ -61,10 +67,12 @@ def load_lexicon(paths: Sequence[str | Path] | None = None, bundled: bool = True
             raise ConfigError(f"{path}: cannot read the lexicon ({e.strerror or e})") from e
         words = data.get("words", {})
         if not isinstance(words, dict) or not all(isinstance(v, str) for v in words.values()):
-            raise ConfigError(f"{path}: a lexicon is a [words] table of \"word\" = \"respelling\"")
+            raise ConfigError(f'{path}: a lexicon is a [words] table of "word" = "respelling"')
         empty = [k for k in words if not k.strip() or not any(ch.isalnum() for ch in k)]
         if empty:
-            raise ConfigError(f"{path}: lexicon entry {empty[0]!r} has no word to match; every key must "
-                              "contain a letter or digit")
+            raise ConfigError(
+                f"{path}: lexicon entry {empty[0]!r} has no word to match; every key must "
+                "contain a letter or digit"
+            )
         lex.update(words)
     return lex

@@ -7,17 +7,65 @@ British single-quote dialogue ('Hello,' she said) becomes double-quote dialogue;
 double quotes do not pair up (a sentence cut from a longer quotation, or a quotation that runs on into the
 next paragraph, as British and American books both do).
 """
+
 from __future__ import annotations
 
 from .chars import one_to_one
 
 # words that begin with an apostrophe: 'tis, 'twas, 'em, 'cause ... (lower case, without the apostrophe)
-ELISIONS = frozenset({
-    "tis", "twas", "twere", "twill", "twould", "em", "cause", "cos", "til", "till", "bout", "round", "n",
-    "im", "er", "ere", "ave", "appen", "ow", "e", "is", "alf", "orrible", "ome", "ouse", "ad", "ead",
-    "eaven", "ello", "allo", "ullo", "arf", "urt", "uman", "un", "nuff", "kay", "scuse", "spect", "fraid",
-    "gainst", "mongst", "neath", "tween", "twixt", "mid", "midst", "pon", "prentice",
-})
+ELISIONS = frozenset(
+    {
+        "tis",
+        "twas",
+        "twere",
+        "twill",
+        "twould",
+        "em",
+        "cause",
+        "cos",
+        "til",
+        "till",
+        "bout",
+        "round",
+        "n",
+        "im",
+        "er",
+        "ere",
+        "ave",
+        "appen",
+        "ow",
+        "e",
+        "is",
+        "alf",
+        "orrible",
+        "ome",
+        "ouse",
+        "ad",
+        "ead",
+        "eaven",
+        "ello",
+        "allo",
+        "ullo",
+        "arf",
+        "urt",
+        "uman",
+        "un",
+        "nuff",
+        "kay",
+        "scuse",
+        "spect",
+        "fraid",
+        "gainst",
+        "mongst",
+        "neath",
+        "tween",
+        "twixt",
+        "mid",
+        "midst",
+        "pon",
+        "prentice",
+    }
+)
 
 
 def _word_after(text: str, i: int) -> str:
@@ -25,7 +73,7 @@ def _word_after(text: str, i: int) -> str:
     n = len(text)
     while j < n and j - i <= 12 and text[j].isalpha():
         j += 1
-    return text[i + 1:j].lower()
+    return text[i + 1 : j].lower()
 
 
 def fix_quotes(text: str) -> str:
@@ -35,28 +83,32 @@ def fix_quotes(text: str) -> str:
     if "'" not in text:
         return text
     n = len(text)
-    roles: list[tuple[int, str]] = []      # (index, "open" | "close") of dialogue candidates
+    roles: list[tuple[int, str]] = []  # (index, "open" | "close") of dialogue candidates
     for i, ch in enumerate(text):
         if ch != "'":
             continue
         prev = text[i - 1] if i else " "
         nxt = text[i + 1] if i + 1 < n else " "
         if prev.isalnum() and nxt.isalnum():
-            continue                                        # don't, O'Brien, rock'n'roll
+            continue  # don't, O'Brien, rock'n'roll
         if prev.isspace() or prev in '([{"\u2014-' or (not prev.isalnum() and nxt.isalnum()):
             if nxt.isdigit():
-                continue                                    # '90s, '05
+                continue  # '90s, '05
             if nxt.isspace():
-                continue                                    # a lone ' between spaces
+                continue  # a lone ' between spaces
             word = _word_after(text, i)
             after = text[i + 1 + len(word)] if i + 1 + len(word) < n else " "
-            if word in ELISIONS and (word != "n" or after == "'") and not (word == "is" and _closes_soon(text, i)):
-                continue                                    # 'tis, 'em, 'n'
+            if (
+                word in ELISIONS
+                and (word != "n" or after == "'")
+                and not (word == "is" and _closes_soon(text, i))
+            ):
+                continue  # 'tis, 'em, 'n'
             roles.append((i, "open"))
-        else:   # after a letter, a digit or punctuation, before a space, punctuation or the end
-            after = text[i + 1:i + 3]
+        else:  # after a letter, a digit or punctuation, before a space, punctuation or the end
+            after = text[i + 1 : i + 3]
             if prev.isalpha() and after[:1] == " " and after[1:2].isalpha() and after[1:2].islower():
-                continue                                    # the students' books, goin' home
+                continue  # the students' books, goin' home
             roles.append((i, "close"))
     # pair opens with closes; lone closes are apostrophes (goin'.), a lone open at the paragraph start is a
     # quotation that runs on into the next paragraph. Single quotes inside double-quoted speech are the inner
@@ -130,15 +182,19 @@ def balance_quotes(text: str) -> str:
     closing quote with no opening one gets one at the start; a lone quote with no words after it goes."""
     if text.count('"') % 2 == 0:
         first = text.find('"')
-        if first <= 0 or text[first - 1].isspace() or text[first - 1] in "([-" \
-                or (text[first + 1:first + 2] not in ("", " ") and text[first + 1:first + 2].isalnum()):
+        if (
+            first <= 0
+            or text[first - 1].isspace()
+            or text[first - 1] in "([-"
+            or (text[first + 1 : first + 2] not in ("", " ") and text[first + 1 : first + 2].isalnum())
+        ):
             return text
         # the piece starts inside a quotation and ends inside another ('I will," he went on, "tell you'):
         # open the first and close the last, so the quotes pair up as the book pairs them
         stripped = text.rstrip()
-        return '"' + stripped + '"' + text[len(stripped):]
+        return '"' + stripped + '"' + text[len(stripped) :]
     if ' " ' in f" {text} ":
-        stray = f" {text} ".replace(' " ', " ", 1)[1:-1]   # a quote with space on both sides belongs nowhere
+        stray = f" {text} ".replace(' " ', " ", 1)[1:-1]  # a quote with space on both sides belongs nowhere
         if stray.count('"') % 2 == 0:
             return stray
     depth = 0
@@ -150,16 +206,16 @@ def balance_quotes(text: str) -> str:
         prev = text[i - 1] if i else " "
         opening = prev.isspace() or prev in "([-"
         if depth == 0 and not opening:
-            missing_open = True          # the piece starts inside a quotation
+            missing_open = True  # the piece starts inside a quotation
         elif depth == 0:
             depth, last_open = 1, i
         else:
             depth = 0
     if missing_open and depth == 0:
         return '"' + text
-    if depth == 1 and not any(c.isalnum() for c in text[last_open + 1:]):
-        return text[:last_open] + text[last_open + 1:]
+    if depth == 1 and not any(c.isalnum() for c in text[last_open + 1 :]):
+        return text[:last_open] + text[last_open + 1 :]
     stripped = text.rstrip()
     # still open at the end; and if the piece also started inside a quotation ('I will," he went on,
     # "tell you'), it gets its opening quote too, so the quotes pair up as the book pairs them
-    return ('"' if missing_open else "") + stripped + '"' + text[len(stripped):]
+    return ('"' if missing_open else "") + stripped + '"' + text[len(stripped) :]

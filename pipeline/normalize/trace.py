@@ -4,6 +4,7 @@ Rules call `sub(pattern, fn, text, rule)` instead of `pattern.sub(fn, text)`; wh
 list set in `TRACE`), every rewrite is recorded as (original span, rule, reading). Without one it is
 `pattern.sub` itself, at no cost.
 """
+
 from __future__ import annotations
 
 import contextvars

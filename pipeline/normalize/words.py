@@ -2,6 +2,7 @@
 
 Linear-time patterns only (see `pipeline.normalize.chars`).
 """
+
 from __future__ import annotations
 
 import re
@@ -11,55 +12,181 @@ from .trace import sub
 
 # always expanded (the period goes with the abbreviation)
 ABBREVIATIONS = {
-    "Mr.": "Mister", "Mrs.": "Missus", "Messrs.": "Messieurs", "Ms.": "Miz", "Prof.": "Professor",
-    "Rev.": "Reverend", "Revd.": "Reverend", "Hon.": "Honourable", "Capt.": "Captain", "Col.": "Colonel",
-    "Gen.": "General", "Lt.": "Lieutenant", "Sgt.": "Sergeant", "Cpl.": "Corporal", "Maj.": "Major",
-    "Adm.": "Admiral", "Gov.": "Governor", "Sen.": "Senator", "Rep.": "Representative", "Pres.": "President",
-    "Fr.": "Father", "Sr.": "Senior", "Jr.": "Junior", "Esq.": "Esquire", "Mme.": "Madame",
-    "Mlle.": "Mademoiselle", "vs.": "versus", "v.": "versus", "etc.": "et cetera", "&c.": "et cetera",
-    "e.g.": "for example", "i.e.": "that is", "p.a.": "per annum", "viz.": "namely", "cf.": "compare", "approx.": "approximately",
-    "Ave.": "Avenue", "Rd.": "Road", "Blvd.": "Boulevard", "Ln.": "Lane", "Sq.": "Square",
-    "Co.": "Company", "Corp.": "Corporation", "Inc.": "Incorporated", "Ltd.": "Limited", "Bros.": "Brothers",
-    "Dept.": "Department", "Univ.": "University", "Vol.": "Volume", "vol.": "volume", "Ch.": "Chapter",
-    "ch.": "chapter", "pp.": "pages", "p.": "page", "doz.": "dozen", "fig.": "figure", "Fig.": "Figure", "ed.": "edition",
-    "Mt.": "Mount", "Ft.": "Fort", "ft.": "feet", "in.": "inches", "lb.": "pounds", "lbs.": "pounds",
-    "oz.": "ounces", "yd.": "yards", "yds.": "yards", "mi.": "miles", "hr.": "hour", "hrs.": "hours",
-    "min.": "minutes", "sec.": "seconds", "mph": "miles per hour", "yrs.": "years", "yr.": "year",
-    "mos.": "months", "mo.": "month", "wks.": "weeks", "wk.": "week", "km": "kilometers", "kg": "kilograms",
-    "cm": "centimeters", "mm": "millimeters",
+    "Mr.": "Mister",
+    "Mrs.": "Missus",
+    "Messrs.": "Messieurs",
+    "Ms.": "Miz",
+    "Prof.": "Professor",
+    "Rev.": "Reverend",
+    "Revd.": "Reverend",
+    "Hon.": "Honourable",
+    "Capt.": "Captain",
+    "Col.": "Colonel",
+    "Gen.": "General",
+    "Lt.": "Lieutenant",
+    "Sgt.": "Sergeant",
+    "Cpl.": "Corporal",
+    "Maj.": "Major",
+    "Adm.": "Admiral",
+    "Gov.": "Governor",
+    "Sen.": "Senator",
+    "Rep.": "Representative",
+    "Pres.": "President",
+    "Fr.": "Father",
+    "Sr.": "Senior",
+    "Jr.": "Junior",
+    "Esq.": "Esquire",
+    "Mme.": "Madame",
+    "Mlle.": "Mademoiselle",
+    "vs.": "versus",
+    "v.": "versus",
+    "etc.": "et cetera",
+    "&c.": "et cetera",
+    "e.g.": "for example",
+    "i.e.": "that is",
+    "p.a.": "per annum",
+    "viz.": "namely",
+    "cf.": "compare",
+    "approx.": "approximately",
+    "Ave.": "Avenue",
+    "Rd.": "Road",
+    "Blvd.": "Boulevard",
+    "Ln.": "Lane",
+    "Sq.": "Square",
+    "Co.": "Company",
+    "Corp.": "Corporation",
+    "Inc.": "Incorporated",
+    "Ltd.": "Limited",
+    "Bros.": "Brothers",
+    "Dept.": "Department",
+    "Univ.": "University",
+    "Vol.": "Volume",
+    "vol.": "volume",
+    "Ch.": "Chapter",
+    "ch.": "chapter",
+    "pp.": "pages",
+    "p.": "page",
+    "doz.": "dozen",
+    "fig.": "figure",
+    "Fig.": "Figure",
+    "ed.": "edition",
+    "Mt.": "Mount",
+    "Ft.": "Fort",
+    "ft.": "feet",
+    "in.": "inches",
+    "lb.": "pounds",
+    "lbs.": "pounds",
+    "oz.": "ounces",
+    "yd.": "yards",
+    "yds.": "yards",
+    "mi.": "miles",
+    "hr.": "hour",
+    "hrs.": "hours",
+    "min.": "minutes",
+    "sec.": "seconds",
+    "mph": "miles per hour",
+    "yrs.": "years",
+    "yr.": "year",
+    "mos.": "months",
+    "mo.": "month",
+    "wks.": "weeks",
+    "wk.": "week",
+    "km": "kilometers",
+    "kg": "kilograms",
+    "cm": "centimeters",
+    "mm": "millimeters",
 }
 # these only before a number: "No. 5" is "Number five", "No." alone is the word no
-_BEFORE_NUMBER = {"No.": "Number", "no.": "number", "Nos.": "Numbers", "nos.": "numbers", "p.": "page",
-                  "pp.": "pages", "in.": "inches", "ft.": "feet", "min.": "minutes", "sec.": "seconds",
-                  "km": "kilometers", "kg": "kilograms", "cm": "centimeters", "mm": "millimeters",
-                  "mph": "miles per hour", "mi.": "miles", "hr.": "hour", "hrs.": "hours", "lb.": "pounds",
-                  "lbs.": "pounds", "oz.": "ounces", "yd.": "yards", "yds.": "yards", "yrs.": "years",
-                  "yr.": "year", "mos.": "months", "mo.": "month", "wks.": "weeks", "wk.": "week"}
-_AFTER_NUMBER = {"doz.", "pp.", "yrs.", "yr.", "mos.", "mo.", "wks.", "wk.", "in.", "ft.", "min.", "sec.", "km", "kg", "cm", "mm", "mph", "mi.", "hr.", "hrs.", "lb.",
-                 "lbs.", "oz.", "yd.", "yds."}
+_BEFORE_NUMBER = {
+    "No.": "Number",
+    "no.": "number",
+    "Nos.": "Numbers",
+    "nos.": "numbers",
+    "p.": "page",
+    "pp.": "pages",
+    "in.": "inches",
+    "ft.": "feet",
+    "min.": "minutes",
+    "sec.": "seconds",
+    "km": "kilometers",
+    "kg": "kilograms",
+    "cm": "centimeters",
+    "mm": "millimeters",
+    "mph": "miles per hour",
+    "mi.": "miles",
+    "hr.": "hour",
+    "hrs.": "hours",
+    "lb.": "pounds",
+    "lbs.": "pounds",
+    "oz.": "ounces",
+    "yd.": "yards",
+    "yds.": "yards",
+    "yrs.": "years",
+    "yr.": "year",
+    "mos.": "months",
+    "mo.": "month",
+    "wks.": "weeks",
+    "wk.": "week",
+}
+_AFTER_NUMBER = {
+    "doz.",
+    "pp.",
+    "yrs.",
+    "yr.",
+    "mos.",
+    "mo.",
+    "wks.",
+    "wk.",
+    "in.",
+    "ft.",
+    "min.",
+    "sec.",
+    "km",
+    "kg",
+    "cm",
+    "mm",
+    "mph",
+    "mi.",
+    "hr.",
+    "hrs.",
+    "lb.",
+    "lbs.",
+    "oz.",
+    "yd.",
+    "yds.",
+}
 _NUMBER_ONLY = {"No.", "no.", "Nos.", "nos.", "p.", "pp."} | _AFTER_NUMBER
 _SENTENCE_FINAL_OK = {"etc.", "&c.", "Co.", "Inc.", "Ltd.", "Bros.", "Jr.", "Sr.", "Esq.", "approx."}
 
-_ABBR_RE = re.compile(r"(?<![\w.&])(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True))
-                      + "|No\\.|no\\.|Nos\\.|nos\\.)(?![\\w])")
+_ABBR_RE = re.compile(
+    r"(?<![\w.&])("
+    + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True))
+    + "|No\\.|no\\.|Nos\\.|nos\\.)(?![\\w])"
+)
 _ST_DR = re.compile(r"(?<![\w.])(?P<abbr>St|Dr|ST|DR)\.(?!\w)")
 
 
 def _abbr(m: re.Match) -> str:
     abbr = m.group(1)
     text = m.string
-    before = text[max(0, m.start() - 2):m.start()]
-    after = text[m.end():m.end() + 2]
+    before = text[max(0, m.start() - 2) : m.start()]
+    after = text[m.end() : m.end() + 2]
     number_before = bool(re.search(r"\d ?$", before))
     number_after = bool(re.match(r" ?[\d#]", after))
     if abbr in _NUMBER_ONLY:
         after_a_number = abbr in _AFTER_NUMBER and number_before
-        before_a_number = abbr in _BEFORE_NUMBER and number_after and (abbr not in _AFTER_NUMBER or abbr == "pp.")
+        before_a_number = (
+            abbr in _BEFORE_NUMBER and number_after and (abbr not in _AFTER_NUMBER or abbr == "pp.")
+        )
         if not (after_a_number or before_a_number):
             return abbr
-    word = _BEFORE_NUMBER.get(abbr, ABBREVIATIONS.get(abbr, abbr)) if abbr in _NUMBER_ONLY else ABBREVIATIONS[abbr]
+    word = (
+        _BEFORE_NUMBER.get(abbr, ABBREVIATIONS.get(abbr, abbr))
+        if abbr in _NUMBER_ONLY
+        else ABBREVIATIONS[abbr]
+    )
     if abbr.endswith(".") and abbr in _SENTENCE_FINAL_OK and (not after.strip() or after[1:2].isupper()):
-        word += "."                 # "and so on, etc." ends the sentence with the same period
+        word += "."  # "and so on, etc." ends the sentence with the same period
     return word
 
 
@@ -67,8 +194,8 @@ def _st_dr(m: re.Match) -> str:
     """St. is Saint before a name and Street after one; Dr. is Doctor before a name and Drive after one."""
     abbr = m.group("abbr").lower()
     text = m.string
-    after = text[m.end():m.end() + 12]
-    before = text[max(0, m.start() - 30):m.start()]
+    after = text[m.end() : m.end() + 12]
+    before = text[max(0, m.start() - 30) : m.start()]
     name_after = bool(re.match(r" ?[A-Z]", after))
     prev_word = re.search(r"([A-Za-z][\w'-]*|\d+(?:st|nd|rd|th)?)\s$", before)
     name_before = bool(prev_word and (prev_word.group(1)[0].isupper() or prev_word.group(1)[0].isdigit()))
@@ -79,13 +206,15 @@ def _st_dr(m: re.Match) -> str:
     else:
         word = "Saint" if abbr == "st" else "Doctor"
     if name_before and (not after.strip() or after[1:2].isupper()) and word in ("Street", "Drive"):
-        word += "."       # "in Baker St. They" : the period also ends the sentence
+        word += "."  # "in Baker St. They" : the period also ends the sentence
     return word
 
 
-_SENTENCE_STARTERS = frozenset("""It He She They We I You The A An There This That These Those But And So Then
+_SENTENCE_STARTERS = frozenset(
+    """It He She They We I You The A An There This That These Those But And So Then
 When While His Her Its Our Their My Your In On At After Before As If Yet Now Here What Who Why How Where
-One No Not Nor All Some Every Each Such Still Later Soon""".split())
+One No Not Nor All Some Every Each Such Still Later Soon""".split()
+)
 
 
 def _looks_like_sentence_start(after: str) -> bool:
@@ -110,8 +239,11 @@ def expand_abbreviations(text: str) -> str:
 # the two- and three-em dashes) or a row of underscores. A narrator says "blank"; a single em dash, or a
 # dash run after a lowercase word (speech broken off: "But I thought——"), is a pause, not a name.
 _BLANK_DASHES = r"(?:[—―]{2,}|[⸺⸻][—―⸺⸻]*|-{4,})"
-_BLANKED_NAME = re.compile(r"\b(?P<who>(?![IA][^A-Za-z.])[A-Z][A-Za-z]{0,11}\.?)(?P<sp>[ \u00a0]?)" + _BLANK_DASHES
-                           + r"(?=[\s.,;:!?'\")\u2019\u201d]|$)")
+_BLANKED_NAME = re.compile(
+    r"\b(?P<who>(?![IA][^A-Za-z.])[A-Z][A-Za-z]{0,11}\.?)(?P<sp>[ \u00a0]?)"
+    + _BLANK_DASHES
+    + r"(?=[\s.,;:!?'\")\u2019\u201d]|$)"
+)
 _UNDERSCORES = re.compile(r"_{3,}")
 
 
@@ -128,27 +260,168 @@ def expand_blanks(text: str) -> str:
 # --- Roman numerals -----------------------------------------------------------------------------------
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 _ROMAN = r"(?=[MDCLXVI])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
-REGNAL_NAMES = frozenset({
-    "Henry", "Edward", "George", "William", "Richard", "Charles", "James", "John", "Elizabeth", "Mary", "Anne",
-    "Louis", "Philip", "Philippe", "Napoleon", "Peter", "Catherine", "Frederick", "Friedrich", "Wilhelm",
-    "Alexander", "Nicholas", "Ivan", "Pius", "Leo", "Gregory", "Benedict", "Innocent", "Clement", "Urban",
-    "Boniface", "Paul", "Alfonso", "Ferdinand", "Carlos", "Juan", "Victor", "Umberto", "Gustav", "Gustavus",
-    "Christian", "Frederik", "Haakon", "Olaf", "Harald", "Malcolm", "David", "Robert", "Stephen",
-    "Constantine", "Justinian", "Otto", "Rudolf", "Leopold", "Joseph", "Francis", "Franz", "Ludwig", "Rama",
-    "Ramesses", "Ramses", "Thutmose", "Amenhotep", "Ptolemy", "Antiochus", "Selim", "Mehmed", "Suleiman",
-    "Cosimo", "Lorenzo", "Pedro", "Manuel", "Sancho", "Alfred", "Edmund", "Harold", "Canute", "Cnut",
-    "Baldwin", "Conrad", "Sigismund", "Casimir", "Sobieski", "Darius", "Xerxes", "Cyrus", "Artaxerxes",
-})
+REGNAL_NAMES = frozenset(
+    {
+        "Henry",
+        "Edward",
+        "George",
+        "William",
+        "Richard",
+        "Charles",
+        "James",
+        "John",
+        "Elizabeth",
+        "Mary",
+        "Anne",
+        "Louis",
+        "Philip",
+        "Philippe",
+        "Napoleon",
+        "Peter",
+        "Catherine",
+        "Frederick",
+        "Friedrich",
+        "Wilhelm",
+        "Alexander",
+        "Nicholas",
+        "Ivan",
+        "Pius",
+        "Leo",
+        "Gregory",
+        "Benedict",
+        "Innocent",
+        "Clement",
+        "Urban",
+        "Boniface",
+        "Paul",
+        "Alfonso",
+        "Ferdinand",
+        "Carlos",
+        "Juan",
+        "Victor",
+        "Umberto",
+        "Gustav",
+        "Gustavus",
+        "Christian",
+        "Frederik",
+        "Haakon",
+        "Olaf",
+        "Harald",
+        "Malcolm",
+        "David",
+        "Robert",
+        "Stephen",
+        "Constantine",
+        "Justinian",
+        "Otto",
+        "Rudolf",
+        "Leopold",
+        "Joseph",
+        "Francis",
+        "Franz",
+        "Ludwig",
+        "Rama",
+        "Ramesses",
+        "Ramses",
+        "Thutmose",
+        "Amenhotep",
+        "Ptolemy",
+        "Antiochus",
+        "Selim",
+        "Mehmed",
+        "Suleiman",
+        "Cosimo",
+        "Lorenzo",
+        "Pedro",
+        "Manuel",
+        "Sancho",
+        "Alfred",
+        "Edmund",
+        "Harold",
+        "Canute",
+        "Cnut",
+        "Baldwin",
+        "Conrad",
+        "Sigismund",
+        "Casimir",
+        "Sobieski",
+        "Darius",
+        "Xerxes",
+        "Cyrus",
+        "Artaxerxes",
+    }
+)
 # words after which a numeral is a plain number: "Chapter IV" is "Chapter Four"
-NUMBERED_WORDS = ("chapter", "part", "book", "volume", "vol.", "act", "scene", "section", "article", "appendix",
-                  "canto", "psalm", "number", "phase", "stage", "level", "class", "type", "war", "lesson",
-                  "letter", "figure", "plate", "table", "stave", "verse", "episode", "round", "year", "tome",
-                  "fytte", "series", "season", "epistle", "sonnet", "ode", "hymn", "item", "day", "night")
+NUMBERED_WORDS = (
+    "chapter",
+    "part",
+    "book",
+    "volume",
+    "vol.",
+    "act",
+    "scene",
+    "section",
+    "article",
+    "appendix",
+    "canto",
+    "psalm",
+    "number",
+    "phase",
+    "stage",
+    "level",
+    "class",
+    "type",
+    "war",
+    "lesson",
+    "letter",
+    "figure",
+    "plate",
+    "table",
+    "stave",
+    "verse",
+    "episode",
+    "round",
+    "year",
+    "tome",
+    "fytte",
+    "series",
+    "season",
+    "epistle",
+    "sonnet",
+    "ode",
+    "hymn",
+    "item",
+    "day",
+    "night",
+)
 _NUMBERED = frozenset(NUMBERED_WORDS)
-_ROMAN_TOKEN = re.compile(r"(?<![\w'.-])(?=[MDCLXVImdclxvi])(?:" + _ROMAN + "|" + _ROMAN.lower() + r")(?![\w'-])")
+_ROMAN_TOKEN = re.compile(
+    r"(?<![\w'.-])(?=[MDCLXVImdclxvi])(?:" + _ROMAN + "|" + _ROMAN.lower() + r")(?![\w'-])"
+)
 _HEADING_ROMAN = re.compile(r"^(?P<r>" + _ROMAN + r")(?P<rest>[.:]\s*\S.*|\.?\s*$)", re.DOTALL)
-_PRONOUN_AFTER = ("war", "day", "year", "letter", "number", "type", "item", "round", "night", "figure", "table",
-                  "class", "verse", "part", "book", "act", "scene", "level", "stage", "phase", "series")
+_PRONOUN_AFTER = (
+    "war",
+    "day",
+    "year",
+    "letter",
+    "number",
+    "type",
+    "item",
+    "round",
+    "night",
+    "figure",
+    "table",
+    "class",
+    "verse",
+    "part",
+    "book",
+    "act",
+    "scene",
+    "level",
+    "stage",
+    "phase",
+    "series",
+)
 
 
 def roman_value(numeral: str) -> int:
@@ -164,7 +437,7 @@ def roman_value(numeral: str) -> int:
 
 def _roman_token(m: re.Match) -> str:
     r = m.group(0)
-    before = m.string[max(0, m.start() - 16):m.start()]
+    before = m.string[max(0, m.start() - 16) : m.start()]
     if not before[-1:].isspace():
         return r
     word = before[:-1].rsplit(None, 1)[-1].lstrip("(\"'[") if before[:-1].strip() else ""
@@ -172,9 +445,9 @@ def _roman_token(m: re.Match) -> str:
         return r
     if word.lower() in _NUMBERED:
         if r == "i" or (r == "I" and (word[0].islower() or word.lower() in _PRONOUN_AFTER)):
-            after = m.string[m.end():m.end() + 2]
+            after = m.string[m.end() : m.end() + 2]
             if r == "i" or (after[:1] == " " and after[1:2].isalpha()):
-                return r                                   # "the day I met her", "Part I was"
+                return r  # "the day I met her", "Part I was"
         if r.lower() == r and len(r) == 1 and r not in "iv":
             return r
         words = cardinal(roman_value(r))
@@ -183,13 +456,13 @@ def _roman_token(m: re.Match) -> str:
         return r
     name = word
     if r == "I" and name not in REGNAL_NAMES:
-        return r                                           # "Then I went": the pronoun
+        return r  # "Then I went": the pronoun
     if r == "I":
-        after = m.string[m.end():m.end() + 2]
+        after = m.string[m.end() : m.end() + 2]
         if after[:1] == " " and after[1:2].islower():
-            return r                                       # "Henry I said": most likely the pronoun
+            return r  # "Henry I said": most likely the pronoun
     if name not in REGNAL_NAMES and (len(r) < 2 or roman_value(r) > 30 or len(name) < 3):
-        return r                                           # "Plan B"-like letters: only known names
+        return r  # "Plan B"-like letters: only known names
     return f"the {ordinal(roman_value(r)).title()}"
 
 
@@ -217,8 +490,21 @@ def expand_roman(text: str, heading: bool = False, numbered_headings: bool = Fal
 _URL = re.compile(r"(?<![\w@./:-])(?:(?:https?|ftp|HTTPS?|FTP)://|file:///?|www\.|WWW\.)[^\s<>\"']+")
 _EMAIL = re.compile(r"(?<![\w.+&-])[\w.+&-]+@[\w-]+(?:\.[\w-]+)+(?:/[^\s<>\"']*)?")
 _URL_PARTS = re.compile(r"[A-Za-z]+|\d+|[./:@_~?=&#%+-]")
-_URL_SAY = {".": "dot", "/": "slash", ":": "colon", "@": "at", "_": "underscore", "~": "tilde", "?": "question mark",
-            "=": "equals", "&": "and", "#": "hash", "%": "percent", "+": "plus", "-": "dash"}
+_URL_SAY = {
+    ".": "dot",
+    "/": "slash",
+    ":": "colon",
+    "@": "at",
+    "_": "underscore",
+    "~": "tilde",
+    "?": "question mark",
+    "=": "equals",
+    "&": "and",
+    "#": "hash",
+    "%": "percent",
+    "+": "plus",
+    "-": "dash",
+}
 _SCHEME = re.compile(r"^(?P<s>https?|ftp|file)(?P<sl>:/{2,3})", re.I)
 _SAID_AS = {"www": "WWW", "jpg": "jpeg"}
 
@@ -236,9 +522,9 @@ def _say_address(addr: str) -> str:
         s = scheme.group("s").lower()
         words.append(s if s == "file" else s.upper())
         words.append("colon " + " ".join(["slash"] * (len(scheme.group("sl")) - 1)))
-        addr = addr[scheme.end():]
+        addr = addr[scheme.end() :]
     for tok in _URL_PARTS.findall(addr):
-        if tok.isdigit():           # "rtx-6000": a round number is said as one; others digit by digit
+        if tok.isdigit():  # "rtx-6000": a round number is said as one; others digit by digit
             round_number = len(tok) <= 6 and tok[0] != "0" and tok.endswith("00") and len(tok) > 2
             words.append(cardinal(int(tok)) if round_number else " ".join(DIGIT_NAMES[int(c)] for c in tok))
         elif tok in _URL_SAY:
@@ -251,27 +537,70 @@ def _say_address(addr: str) -> str:
 DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
-SYMBOLS = {"&": " and ", "%": " percent ", "@": " at ", "+": " plus ", "=": " equals ", "#": " number ",
-           "*": " ", "^": " ", "|": ", ", "~": " about ", "<": " less than ", ">": " greater than ",
-           "_": " ", "\\": " ", "{": ", ", "}": ", ", "[": ", ", "]": ", ", "(": ", ", ")": ", "}
+SYMBOLS = {
+    "&": " and ",
+    "%": " percent ",
+    "@": " at ",
+    "+": " plus ",
+    "=": " equals ",
+    "#": " number ",
+    "*": " ",
+    "^": " ",
+    "|": ", ",
+    "~": " about ",
+    "<": " less than ",
+    ">": " greater than ",
+    "_": " ",
+    "\\": " ",
+    "{": ", ",
+    "}": ", ",
+    "[": ", ",
+    "]": ", ",
+    "(": ", ",
+    ")": ", ",
+}
 _DEGREES = re.compile(r"\s?°\s?(?P<u>[CF]\b)?")
 _SLASH = re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])|/")
-_HASHTAG = re.compile(r"#(?!\s?\d)")          # "#mytext", "a # b"; "#5" is "number five"
+_HASHTAG = re.compile(r"#(?!\s?\d)")  # "#mytext", "a # b"; "#5" is "number five"
 _SYMBOL_RE = re.compile("|".join(re.escape(s) for s in SYMBOLS))
 
 
 def _slash(m: re.Match) -> str:
     text = m.string
     if m.start() and text[m.start() - 1].isalpha() and m.end() < len(text) and text[m.end()].isalpha():
-        return " or " if text[max(0, m.start() - 3):m.start()].lower() != "and" else " "
+        return " or " if text[max(0, m.start() - 3) : m.start()].lower() != "and" else " "
     return " slash "
 
 
 # top-level domains that are not also English words ("so.it was" is a missing space, not an address)
-_TLDS = ("com", "org", "net", "edu", "gov", "io", "uk", "de", "fr", "nl", "ca", "au", "jp", "info", "biz", "tv",
-         "eu", "ru", "cn", "ch", "nz")
-_DOMAIN = re.compile(r"(?<![\w@./:-])[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:" + "|".join(_TLDS)
-                     + r")(?:/[^\s<>\"']*)?(?![\w@-]|\.\w)")
+_TLDS = (
+    "com",
+    "org",
+    "net",
+    "edu",
+    "gov",
+    "io",
+    "uk",
+    "de",
+    "fr",
+    "nl",
+    "ca",
+    "au",
+    "jp",
+    "info",
+    "biz",
+    "tv",
+    "eu",
+    "ru",
+    "cn",
+    "ch",
+    "nz",
+)
+_DOMAIN = re.compile(
+    r"(?<![\w@./:-])[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:"
+    + "|".join(_TLDS)
+    + r")(?:/[^\s<>\"']*)?(?![\w@-]|\.\w)"
+)
 
 
 def _say_email(addr: str) -> str:
@@ -287,15 +616,21 @@ def expand_addresses(text: str) -> str:
     if "#" in text:
         text = _HASHTAG.sub(" hash ", text)
     if "." in text:
-        text = sub(_DOMAIN, lambda m: _say_address(m.group(0)) if not m.group(0)[:1].isdigit() else m.group(0),
-                   text, "web address")
+        text = sub(
+            _DOMAIN,
+            lambda m: _say_address(m.group(0)) if not m.group(0)[:1].isdigit() else m.group(0),
+            text,
+            "web address",
+        )
     return text
 
 
 def expand_symbols(text: str) -> str:
     if "°" in text:
-        text = _DEGREES.sub(lambda m: " degrees" + {"C": " Celsius", "F": " Fahrenheit"}.get(m.group("u") or "", "")
-                            + " ", text)
+        text = _DEGREES.sub(
+            lambda m: " degrees" + {"C": " Celsius", "F": " Fahrenheit"}.get(m.group("u") or "", "") + " ",
+            text,
+        )
     if "/" in text:
         text = _SLASH.sub(_slash, text)
     return _SYMBOL_RE.sub(lambda m: SYMBOLS[m.group(0)], text)
@@ -308,13 +643,18 @@ def expand_symbols(text: str) -> str:
 # article "a"). An engine that lowercases its text (Soprano) calls `spell_initialisms` first.
 # Capitals with no vowel cannot be a word (BBC, DVD, HTML); these others are initialisms too (NASA, NATO,
 # UNESCO, AIDS are words). The pronoun-like "US", "IT", "OK" and "AM" are left alone.
-LETTER_WORDS = frozenset("""FBI CIA CEO CFO COO USA UK EU UN IBM ABC UFO IOU IQ AI UAE USSR NYPD LAPD ISBN URL USB CPU
+LETTER_WORDS = frozenset(
+    """FBI CIA CEO CFO COO USA UK EU UN IBM ABC UFO IOU IQ AI UAE USSR NYPD LAPD ISBN URL USB CPU
 GPU API ID IRA IRS EPA FAQ AOL ATM BMW CBS DIY DOA EEG ECG ESPN FYI ICU ICBM IMF IPO ISP KGB LED MIT MVP NAACP NBA
 NFL NHL NCAA PTA RAF SUV TBA TNT UCLA UPS USAF USN VIP YMCA DOJ DOE FDA GOP HIV HBO NHS ITV SOS IOC OECD GDP EU
-UEFA AP BA MA MBA PE PA PO RSVP TA UAW VA AWOL CEO EST EDT PST PDT GMT UTC BST AU EV OED OAP""".split())
-_INTERJECTIONS = frozenset("HMM HM SHH SH PSST PST BRR GRR ZZZ TSK PFFT MMM MM NTH CWM ST DR MR MRS MS MSS LTD JR SR "
-                           "PP NB".split())
-_INITIALS = re.compile(r"(?<![\w.])(?P<w>(?:[A-Z]\.){2,}|Ph\.D\.|Ph\.D(?![\w.])|[A-Z]\.[a-z]\.)(?P<pl>'?s)?(?![\w])")
+UEFA AP BA MA MBA PE PA PO RSVP TA UAW VA AWOL CEO EST EDT PST PDT GMT UTC BST AU EV OED OAP""".split()
+)
+_INTERJECTIONS = frozenset(
+    "HMM HM SHH SH PSST PST BRR GRR ZZZ TSK PFFT MMM MM NTH CWM ST DR MR MRS MS MSS LTD JR SR PP NB".split()
+)
+_INITIALS = re.compile(
+    r"(?<![\w.])(?P<w>(?:[A-Z]\.){2,}|Ph\.D\.|Ph\.D(?![\w.])|[A-Z]\.[a-z]\.)(?P<pl>'?s)?(?![\w])"
+)
 # initials of a name, spaced: "C. S. Lewis", "J. R. R. Tolkien" (two or more, before a capitalized name)
 _NAME_INITIALS = re.compile(r"(?<![\w.])(?P<w>[A-Z]\.(?: [A-Z]\.){1,3})(?= [A-Z][a-z])")
 _VOWEL = re.compile(r"[AEIOUY]")
@@ -323,9 +663,9 @@ _VOWEL = re.compile(r"[AEIOUY]")
 def _initials(m: re.Match) -> str:
     w = m.group("w")
     out = ("PhD" if w.startswith("Ph") else w.replace(".", "").upper()) + (m.group("pl") or "")
-    after = m.string[m.end():m.end() + 12]
+    after = m.string[m.end() : m.end() + 12]
     if w.endswith(".") and not m.group("pl") and (not after.strip() or _looks_like_sentence_start(after)):
-        out += "."                       # "in the U.S. It was": the period ends the sentence too
+        out += "."  # "in the U.S. It was": the period ends the sentence too
     return out
 
 
@@ -335,8 +675,12 @@ def expand_letters(text: str) -> str:
     if "." in text:
         text = sub(_INITIALS, _initials, text, "initials (U.S.)")
         if ". " in text:
-            text = sub(_NAME_INITIALS, lambda m: m.group("w").replace(". ", "").rstrip("."), text,
-                       "initials of a name (C. S. Lewis)")
+            text = sub(
+                _NAME_INITIALS,
+                lambda m: m.group("w").replace(". ", "").rstrip("."),
+                text,
+                "initials of a name (C. S. Lewis)",
+            )
     return text
 
 
@@ -363,35 +707,123 @@ def spell_initialisms(text: str) -> str:
 
 
 # --- street addresses: 221B Baker Street, 1211 E Arques Ave, 123 Main St, Springfield, IL 62704 -----------------
-STREET_TYPES = {"Street": "Street", "St": "Street", "Avenue": "Avenue", "Ave": "Avenue", "Av": "Avenue",
-                "Road": "Road", "Rd": "Road", "Boulevard": "Boulevard", "Blvd": "Boulevard", "Lane": "Lane",
-                "Ln": "Lane", "Drive": "Drive", "Dr": "Drive", "Court": "Court", "Ct": "Court", "Place": "Place",
-                "Pl": "Place", "Way": "Way", "Terrace": "Terrace", "Ter": "Terrace", "Highway": "Highway",
-                "Hwy": "Highway", "Expressway": "Expressway", "Expy": "Expressway", "Parkway": "Parkway",
-                "Pkwy": "Parkway", "Square": "Square", "Sq": "Square", "Crescent": "Crescent", "Close": "Close",
-                "Circle": "Circle", "Cir": "Circle", "Row": "Row", "Gardens": "Gardens", "Alley": "Alley",
-                "Plaza": "Plaza", "Trail": "Trail", "Mews": "Mews"}
-US_STATES = {"AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
-             "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia",
-             "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
-             "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
-             "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
-             "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
-             "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
-             "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
-             "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
-             "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
-             "DC": "D C"}
-_DIRECTIONS = {"N": "North", "S": "South", "E": "East", "W": "West", "NE": "Northeast", "NW": "Northwest",
-               "SE": "Southeast", "SW": "Southwest"}
+STREET_TYPES = {
+    "Street": "Street",
+    "St": "Street",
+    "Avenue": "Avenue",
+    "Ave": "Avenue",
+    "Av": "Avenue",
+    "Road": "Road",
+    "Rd": "Road",
+    "Boulevard": "Boulevard",
+    "Blvd": "Boulevard",
+    "Lane": "Lane",
+    "Ln": "Lane",
+    "Drive": "Drive",
+    "Dr": "Drive",
+    "Court": "Court",
+    "Ct": "Court",
+    "Place": "Place",
+    "Pl": "Place",
+    "Way": "Way",
+    "Terrace": "Terrace",
+    "Ter": "Terrace",
+    "Highway": "Highway",
+    "Hwy": "Highway",
+    "Expressway": "Expressway",
+    "Expy": "Expressway",
+    "Parkway": "Parkway",
+    "Pkwy": "Parkway",
+    "Square": "Square",
+    "Sq": "Square",
+    "Crescent": "Crescent",
+    "Close": "Close",
+    "Circle": "Circle",
+    "Cir": "Circle",
+    "Row": "Row",
+    "Gardens": "Gardens",
+    "Alley": "Alley",
+    "Plaza": "Plaza",
+    "Trail": "Trail",
+    "Mews": "Mews",
+}
+US_STATES = {
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
+    "DC": "D C",
+}
+_DIRECTIONS = {
+    "N": "North",
+    "S": "South",
+    "E": "East",
+    "W": "West",
+    "NE": "Northeast",
+    "NW": "Northwest",
+    "SE": "Southeast",
+    "SW": "Southwest",
+}
 _STREET = re.compile(
     r"(?<![\w.,$£€#-])(?P<n>[1-9]\d{0,4})(?P<l>[A-Z])?\s(?:(?P<dir>NE|NW|SE|SW|[NSEW])\.?\s)?"
     r"(?P<name>(?:[A-Z][A-Za-z'-]*|\d{1,3}(?:st|nd|rd|th))(?:\s[A-Z][A-Za-z'-]*){0,3}?)\s"
-    r"(?P<type>" + "|".join(sorted(STREET_TYPES, key=len, reverse=True)) + "|" +
-    "|".join(sorted((t.lower() for t in STREET_TYPES), key=len, reverse=True)) + r")(?P<dot>\.)?(?![\w])")
+    r"(?P<type>"
+    + "|".join(sorted(STREET_TYPES, key=len, reverse=True))
+    + "|"
+    + "|".join(sorted((t.lower() for t in STREET_TYPES), key=len, reverse=True))
+    + r")(?P<dot>\.)?(?![\w])"
+)
 _TYPE_OF = {t.lower(): full for t, full in STREET_TYPES.items()}
-_STATE_ZIP = re.compile(r"(?<=[A-Za-z]),\s(?P<st>" + "|".join(US_STATES) + r")(?:(?P<c>,?)\s(?P<zip>\d{5})(?:-(?P<z4>\d{4}))?)?"
-                        r"(?![\w])")
+_STATE_ZIP = re.compile(
+    r"(?<=[A-Za-z]),\s(?P<st>" + "|".join(US_STATES) + r")(?:(?P<c>,?)\s(?P<zip>\d{5})(?:-(?P<z4>\d{4}))?)?"
+    r"(?![\w])"
+)
 
 
 def house_number(n: str) -> str:
@@ -410,7 +842,11 @@ def house_number(n: str) -> str:
 
 def _street(m: re.Match) -> str:
     name = m.group("name")
-    if m.group("type") in ("St", "Dr", "st", "dr") and m.group("dot") and _looks_like_sentence_start(" " + name):
+    if (
+        m.group("type") in ("St", "Dr", "st", "dr")
+        and m.group("dot")
+        and _looks_like_sentence_start(" " + name)
+    ):
         return m.group(0)
     out = [house_number(m.group("n")) + (" " + m.group("l") if m.group("l") else "")]
     if m.group("dir"):
@@ -418,9 +854,9 @@ def _street(m: re.Match) -> str:
     out.append(name)
     out.append(_TYPE_OF[m.group("type").lower()])
     said = " ".join(out)
-    after = m.string[m.end():m.end() + 12]
+    after = m.string[m.end() : m.end() + 12]
     if m.group("dot") and (not after.strip() or _looks_like_sentence_start(after) or re.match(r" \d", after)):
-        said += "."                     # "1428 Elm St. It was": the period ends the sentence too
+        said += "."  # "1428 Elm St. It was": the period ends the sentence too
     return said
 
 

@@ -1,4 +1,5 @@
 """Synthesize: engines behind one interface, and the worker that feeds them."""
+
 from __future__ import annotations
 
 import logging
@@ -36,12 +37,15 @@ def load_engine(cfg: EngineConfig) -> Engine:
     log.info("engine: %s (%s)", name, why)
     if name == "hibari":
         from .hibari_engine import HibariEngine
+
         return HibariEngine(voice=cfg.voice, speed=cfg.speed, threads=cfg.threads)
     if name == "soprano":
         try:
             from .soprano import SopranoEngine
         except ImportError as e:
-            raise EngineError("the soprano engine needs torch: install with: pip install -e '.[soprano]'") from e
+            raise EngineError(
+                "the soprano engine needs torch: install with: pip install -e '.[soprano]'"
+            ) from e
         return SopranoEngine.from_config(cfg)
     raise EngineError(f"unknown engine '{name}'")
 

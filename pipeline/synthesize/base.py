@@ -2,6 +2,7 @@
 
 Engines are language-blind: they receive normalized text and a seed per segment and return audio.
 """
+
 from __future__ import annotations
 
 import abc
@@ -20,7 +21,7 @@ class SynthRequest:
     text: str
     seed: int
     attempt: int = 0
-    max_seconds: float = 0.0      # the text's expected duration x the duration ratio cap (0 = engine default)
+    max_seconds: float = 0.0  # the text's expected duration x the duration ratio cap (0 = engine default)
 
 
 def segment_seed(text: str, attempt: int = 0) -> int:

@@ -1,4 +1,5 @@
 """hibari: the embedded engine. A Kokoro-82M voice distilled to a 7.9 MB ONNX model inside its wheel."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,17 +14,21 @@ from .base import Engine, SynthRequest
 class HibariEngine(Engine):
     spec = HIBARI
 
-    def __init__(self, voice: str = D.HIBARI_VOICE, speed: float = D.HIBARI_SPEED, threads: int = D.HIBARI_THREADS):
+    def __init__(
+        self, voice: str = D.HIBARI_VOICE, speed: float = D.HIBARI_SPEED, threads: int = D.HIBARI_THREADS
+    ):
         try:
             import hibari
             from hibari.voices import VOICES
         except ImportError as e:
-            raise EngineError("the hibari engine is not installed; install with: pip install hibari-tts") from e
+            raise EngineError(
+                "the hibari engine is not installed; install with: pip install hibari-tts"
+            ) from e
         if voice not in VOICES:
             raise EngineError(f"unknown hibari voice '{voice}'; voices: {', '.join(sorted(VOICES))}")
         try:
             self._tts = hibari.Hibari(voice=voice, threads=threads)
-        except Exception as e:   # a voice not in the wheel and no network: hibari names the file to fetch
+        except Exception as e:  # a voice not in the wheel and no network: hibari names the file to fetch
             raise EngineError(f"hibari voice '{voice}' could not be loaded: {str(e).splitlines()[0]}") from e
         self.voice = voice
         self.speed = speed
@@ -39,8 +44,13 @@ class HibariEngine(Engine):
         return out
 
     def identity(self) -> dict:
-        return {"engine": self.name, "version": self.version, "voice": self.voice, "speed": self.speed,
-                "sample_rate": self.sample_rate}
+        return {
+            "engine": self.name,
+            "version": self.version,
+            "voice": self.voice,
+            "speed": self.speed,
+            "sample_rate": self.sample_rate,
+        }
 
     def describe(self) -> str:
         return f"hibari {self.version} (voice {self.voice}, speed {self.speed})"

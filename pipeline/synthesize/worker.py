@@ -4,6 +4,7 @@ A segment whose checks fail is re-rendered with a new seed (attempt n+1) in a la
 `max_attempts`; the best attempt by the checks is kept and its record says how many were made. The rest
 of the book never waits on a failing segment: retries ride along with later batches.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,18 +26,25 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class WorkerStats:
-    rendered: int = 0          # segments synthesized in this run
-    reused: int = 0            # segments taken from the cache
-    retried: int = 0           # extra attempts made
-    failed: int = 0            # segments still failing after every attempt
+    rendered: int = 0  # segments synthesized in this run
+    reused: int = 0  # segments taken from the cache
+    retried: int = 0  # extra attempts made
+    failed: int = 0  # segments still failing after every attempt
     audio_s: float = 0.0
 
 
 class Worker:
     """The local synthesize stage around one loaded engine (implements `pipeline.executors.SynthesisWorker`)."""
 
-    def __init__(self, engine: Engine, validate: ValidateConfig, batch_size: int, cache=None,
-                 silence_db: float = D.SILENCE_THRESHOLD_DB, on_done: Callable[[RenderedSegment], None] | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        validate: ValidateConfig,
+        batch_size: int,
+        cache=None,
+        silence_db: float = D.SILENCE_THRESHOLD_DB,
+        on_done: Callable[[RenderedSegment], None] | None = None,
+    ):
         self.engine = engine
         self.vcfg = validate
         self.batch_size = max(1, min(engine.spec.batch(batch_size), engine.max_batch))
@@ -45,7 +53,7 @@ class Worker:
         self.on_done = on_done
         self.stats = WorkerStats()
         self._identity = engine.identity()
-        self.history: dict[str, list[Attempt]] = {}   # segment id -> every attempt: seed and failed checks
+        self.history: dict[str, list[Attempt]] = {}  # segment id -> every attempt: seed and failed checks
 
     @property
     def identity(self) -> dict:
@@ -63,7 +71,9 @@ class Worker:
         audio, meta = hit
         out = EngineOutput(audio, meta.get("finish_reason", "stop"), meta.get("repetition"))
         checks = check_segment(out, self.engine.sample_rate, self._expected(seg), self.vcfg, self.silence_db)
-        return checks + [Check(**c) for c in meta.get("checks", []) if c.get("name") == "asr" and self._wants_asr(seg)]
+        return checks + [
+            Check(**c) for c in meta.get("checks", []) if c.get("name") == "asr" and self._wants_asr(seg)
+        ]
 
     def _wants_asr(self, seg: Segment) -> bool:
         return self.vcfg.qc == "asr" and asr_sampled(seg.text_hash, self.vcfg.asr_sample)
@@ -77,25 +87,42 @@ class Worker:
         todo: list[int] = []
         for i, seg in enumerate(segments):
             if not seg.normalized.strip(" .,;:!?\"'-"):
-                results[i] = done = RenderedSegment(seg, np.zeros(0, np.float32), self.engine.sample_rate,
-                                                    checks=[Check("empty", True, None, "nothing to say")])
+                results[i] = done = RenderedSegment(
+                    seg,
+                    np.zeros(0, np.float32),
+                    self.engine.sample_rate,
+                    checks=[Check("empty", True, None, "nothing to say")],
+                )
                 self._done(done)
                 continue
             if self.cache is not None:
                 hit = self.cache.get(self.cache.key(seg.normalized, self._identity))
-                if hit is not None and self._wants_asr(seg) and not any(c.get("name") == "asr"
-                                                                         for c in hit[1].get("checks", [])):
-                    hit = None            # cached before --qc asr was asked for: render again to check it
+                if (
+                    hit is not None
+                    and self._wants_asr(seg)
+                    and not any(c.get("name") == "asr" for c in hit[1].get("checks", []))
+                ):
+                    hit = None  # cached before --qc asr was asked for: render again to check it
                 checks = self._recheck(seg, hit) if hit is not None else []
-                if hit is not None and all(c.get("passed") for c in hit[1].get("checks", [])) \
-                        and not all(c.passed for c in checks):
-                    hit = None            # passed under the settings it was made with, not under these
+                if (
+                    hit is not None
+                    and all(c.get("passed") for c in hit[1].get("checks", []))
+                    and not all(c.passed for c in checks)
+                ):
+                    hit = None  # passed under the settings it was made with, not under these
                 if hit is not None:
                     audio, meta = hit
                     results[i] = done = RenderedSegment(
-                        seg, audio, self.engine.sample_rate, seed=meta.get("seed", 0),
-                        attempts=meta.get("attempts", 1), cached=True, checks=checks,
-                        finish_reason=meta.get("finish_reason", "stop"), repetition=meta.get("repetition"))
+                        seg,
+                        audio,
+                        self.engine.sample_rate,
+                        seed=meta.get("seed", 0),
+                        attempts=meta.get("attempts", 1),
+                        cached=True,
+                        checks=checks,
+                        finish_reason=meta.get("finish_reason", "stop"),
+                        repetition=meta.get("repetition"),
+                    )
                     self.stats.reused += 1
                     self._done(done)
                     continue
@@ -108,24 +135,45 @@ class Worker:
             # similar lengths together: engines that pad a batch pad less
             order = sorted(todo, key=lambda i: len(segments[i].normalized))
             for start in range(0, len(order), self.batch_size):
-                chunk = order[start:start + self.batch_size]
-                reqs = [SynthRequest(segments[i].normalized, segment_seed(segments[i].normalized, attempt), attempt,
-                                     self._expected(segments[i]) * self.vcfg.duration_ratio_max)
-                        for i in chunk]
+                chunk = order[start : start + self.batch_size]
+                reqs = [
+                    SynthRequest(
+                        segments[i].normalized,
+                        segment_seed(segments[i].normalized, attempt),
+                        attempt,
+                        self._expected(segments[i]) * self.vcfg.duration_ratio_max,
+                    )
+                    for i in chunk
+                ]
                 outs = self._synthesize(reqs)
                 for i, req, out in zip(chunk, reqs, outs, strict=True):
                     seg = segments[i]
-                    checks = check_segment(out, self.engine.sample_rate, self._expected(seg), self.vcfg,
-                                           self.silence_db)
+                    checks = check_segment(
+                        out, self.engine.sample_rate, self._expected(seg), self.vcfg, self.silence_db
+                    )
                     audio = out.audio if np.isfinite(out.audio).all() else np.nan_to_num(out.audio)
                     if all(c.passed for c in checks) and self._wants_asr(seg):
-                        checks.append(asr_check(audio, self.engine.sample_rate, seg.normalized, self.vcfg.asr_wer_max))
+                        checks.append(
+                            asr_check(audio, self.engine.sample_rate, seg.normalized, self.vcfg.asr_wer_max)
+                        )
                     self.history.setdefault(seg.id, []).append(
-                        Attempt(attempt + 1, req.seed, [c.name for c in checks if not c.passed],
-                                "; ".join(c.detail for c in checks if not c.passed and c.detail)))
-                    cand = RenderedSegment(seg, audio.astype(np.float32, copy=False), self.engine.sample_rate,
-                                           seed=req.seed, attempts=attempt + 1, checks=checks,
-                                           finish_reason=out.finish_reason, repetition=out.repetition)
+                        Attempt(
+                            attempt + 1,
+                            req.seed,
+                            [c.name for c in checks if not c.passed],
+                            "; ".join(c.detail for c in checks if not c.passed and c.detail),
+                        )
+                    )
+                    cand = RenderedSegment(
+                        seg,
+                        audio.astype(np.float32, copy=False),
+                        self.engine.sample_rate,
+                        seed=req.seed,
+                        attempts=attempt + 1,
+                        checks=checks,
+                        finish_reason=out.finish_reason,
+                        repetition=out.repetition,
+                    )
                     prev = best.get(i)
                     if prev is None or score(cand.checks) < score(prev.checks):
                         best[i] = cand
@@ -135,8 +183,12 @@ class Worker:
                     if cand.passed or attempt + 1 >= self.vcfg.max_attempts:
                         self._finish(i, best[i], results)
                     else:
-                        log.info("segment %s failed %s; re-rendering (attempt %d)", seg.id,
-                                 ", ".join(cand.failed_checks), attempt + 2)
+                        log.info(
+                            "segment %s failed %s; re-rendering (attempt %d)",
+                            seg.id,
+                            ", ".join(cand.failed_checks),
+                            attempt + 2,
+                        )
                         again.append(i)
             todo = again
             attempt += 1
@@ -155,20 +207,33 @@ class Worker:
                 mid = len(reqs) // 2
                 return self._synthesize(reqs[:mid]) + self._synthesize(reqs[mid:])
             log.warning("engine failed on a segment (%s: %s)", type(e).__name__, e)
-            return [EngineOutput(np.zeros(0, np.float32), finish_reason=f"error: {type(e).__name__}: {e}"[:200])]
+            return [
+                EngineOutput(np.zeros(0, np.float32), finish_reason=f"error: {type(e).__name__}: {e}"[:200])
+            ]
 
     def _finish(self, i: int, r: RenderedSegment, results: list) -> None:
         results[i] = r
         self.stats.rendered += 1
         if not r.passed:
             self.stats.failed += 1
-            log.warning("segment %s still failing after %d attempts: %s", r.segment.id, r.attempts,
-                        "; ".join(c.detail for c in r.checks if not c.passed))
+            log.warning(
+                "segment %s still failing after %d attempts: %s",
+                r.segment.id,
+                r.attempts,
+                "; ".join(c.detail for c in r.checks if not c.passed),
+            )
         if self.cache is not None:
-            self.cache.put(self.cache.key(r.segment.normalized, self._identity), r.audio,
-                           {"seed": r.seed, "attempts": r.attempts, "finish_reason": r.finish_reason,
-                            "repetition": r.repetition,
-                            "checks": to_json(r.checks)})
+            self.cache.put(
+                self.cache.key(r.segment.normalized, self._identity),
+                r.audio,
+                {
+                    "seed": r.seed,
+                    "attempts": r.attempts,
+                    "finish_reason": r.finish_reason,
+                    "repetition": r.repetition,
+                    "checks": to_json(r.checks),
+                },
+            )
         self._done(r)
 
     def _done(self, r: RenderedSegment) -> None:

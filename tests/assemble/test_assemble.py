@@ -1,16 +1,17 @@
 """Assembly on synthetic segments: pauses by kind, head and tail, output rate, loudness (fast, no engine)."""
+
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pytest
 
 from pipeline.assemble import assemble_chapter, pause_seconds
 from pipeline.audio import FRAME_SAMPLES
-from pipeline.loudness import normalize_loudness
 from pipeline.config import OutputConfig, PauseConfig
-from pipeline.loudness import integrated_lufs, measure_pcm
+from pipeline.loudness import integrated_lufs, measure_pcm, normalize_loudness
 from pipeline.records import Chapter, Pause, RenderedSegment, Segment
-import itertools
 
 
 def _speechlike(seconds: float, rate: int, seed: int) -> np.ndarray:
@@ -20,13 +21,17 @@ def _speechlike(seconds: float, rate: int, seed: int) -> np.ndarray:
     t = np.arange(n) / rate
     env = np.abs(np.sin(2 * np.pi * 3.0 * t)) ** 2
     voiced = (rng.standard_normal(n) * env * 0.2).astype(np.float32)
-    margin = np.zeros(int(0.3 * rate), np.float32)          # engine output has silence at both ends
+    margin = np.zeros(int(0.3 * rate), np.float32)  # engine output has silence at both ends
     return np.concatenate([margin, voiced, margin])
 
 
 def _rendered(rate: int, pauses: list[Pause]) -> list[RenderedSegment]:
-    return [RenderedSegment(Segment(1, i, f"s{i}", f"s{i}", pause_after=p), _speechlike(1.5 + 0.25 * i, rate, i), rate)
-            for i, p in enumerate(pauses)]
+    return [
+        RenderedSegment(
+            Segment(1, i, f"s{i}", f"s{i}", pause_after=p), _speechlike(1.5 + 0.25 * i, rate, i), rate
+        )
+        for i, p in enumerate(pauses)
+    ]
 
 
 KINDS = [Pause.TITLE, Pause.SENTENCE, Pause.LINE, Pause.PARAGRAPH, Pause.SECTION, Pause.END]
@@ -53,14 +58,18 @@ def test_pauses_by_kind_head_tail_and_one_output_rate(engine_rate):
         assert timing.end - timing.start == pytest.approx(voiced + 2 * pauses.trim_keep_s, abs=0.03)
     # silence where the pauses are: nothing but zeros (or resampler ringing far below -60 dB)
     for a, b in itertools.pairwise(t):
-        gap = audio.audio[int((a.end + 0.05) * 44_100):int((b.start - 0.05) * 44_100)]
+        gap = audio.audio[int((a.end + 0.05) * 44_100) : int((b.start - 0.05) * 44_100)]
         assert measure_pcm(gap, 44_100).rms_db < -90
 
 
 def test_pause_lengths_come_from_the_config():
     pauses = PauseConfig(sentence_s=0.5, paragraph_s=1.5, head_s=0.6, tail_s=3.0)
-    audio = assemble_chapter(Chapter(1, "c", []), _rendered(24_000, [Pause.SENTENCE, Pause.PARAGRAPH, Pause.END]),
-                             pauses, OutputConfig(sample_rate=48_000))
+    audio = assemble_chapter(
+        Chapter(1, "c", []),
+        _rendered(24_000, [Pause.SENTENCE, Pause.PARAGRAPH, Pause.END]),
+        pauses,
+        OutputConfig(sample_rate=48_000),
+    )
     t = audio.timings
     assert audio.sample_rate == 48_000
     assert t[1].start - t[0].end == pytest.approx(0.5, abs=0.002)

@@ -1,5 +1,6 @@
 """A new user's first hour: the version, errors that name the option, optional features checked up front,
 partial renders that add up to one book, subtitles a person can read, an honest summary."""
+
 from __future__ import annotations
 
 import json
@@ -19,10 +20,15 @@ def test_version():
     assert proc.returncode == 0 and re.fullmatch(r"render \d+\.\d+\.\d+ \(Python [\d.]+\)\n", proc.stdout)
 
 
-@pytest.mark.parametrize("flag, value, words", [("--speed", "5", "less than or equal to 2"),
-                                                ("--threads", "0", "greater than or equal to 1"),
-                                                ("--batch-size", "-3", "greater than"),
-                                                ("--voice", "nobody", "unknown hibari voice 'nobody'; choose from")])
+@pytest.mark.parametrize(
+    "flag, value, words",
+    [
+        ("--speed", "5", "less than or equal to 2"),
+        ("--threads", "0", "greater than or equal to 1"),
+        ("--batch-size", "-3", "greater than"),
+        ("--voice", "nobody", "unknown hibari voice 'nobody'; choose from"),
+    ],
+)
 def test_a_bad_option_value_names_the_option(sample_epub, tmp_path, flag, value, words):
     proc = run_cli(str(sample_epub), "--out", str(tmp_path / "o"), flag, value)
     assert proc.returncode == 2
@@ -30,8 +36,9 @@ def test_a_bad_option_value_names_the_option(sample_epub, tmp_path, flag, value,
     assert "engine." not in proc.stderr and proc.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize("module, option, extra", [("pocketsphinx", ["--qc", "asr"], "asr"),
-                                                   ("ray", ["--executor", "ray"], "ray")])
+@pytest.mark.parametrize(
+    "module, option, extra", [("pocketsphinx", ["--qc", "asr"], "asr"), ("ray", ["--executor", "ray"], "ray")]
+)
 def test_a_missing_optional_feature_stops_before_any_work(sample_epub, tmp_path, module, option, extra):
     """With the extra's module shadowed by one that cannot be imported (as when the extra is missing or
     broken), the run fails at once with the install command: no progress bar, nothing written."""
@@ -39,8 +46,13 @@ def test_a_missing_optional_feature_stops_before_any_work(sample_epub, tmp_path,
     blocker.mkdir()
     (blocker / f"{module}.py").write_text("raise ImportError('not installed here')\n")
     out = tmp_path / "o"
-    proc = run_cli(str(sample_epub), "--out", str(out), *option,
-                   env={"PYTHONPATH": f"{blocker}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
+    proc = run_cli(
+        str(sample_epub),
+        "--out",
+        str(out),
+        *option,
+        env={"PYTHONPATH": f"{blocker}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"},
+    )
     assert proc.returncode == 7, proc.stderr
     assert f"pip install -e '.[{extra}]'" in proc.stderr and proc.stderr.count("\n") == 1
     assert not out.exists() or not any(out.iterdir())
@@ -70,11 +82,13 @@ def test_two_partial_renders_leave_one_book_of_every_finished_chapter(sample_epu
     assert [c["start"] for c in manifest["chapters"]] == [0.0, manifest["chapters"][0]["end"]]
     # the whole book's subtitles, on the M4B's timeline: chapter 3's cues start where its mark does
     from pipeline.subtitles import parse_vtt
+
     cues = parse_vtt((out / manifest["book_subtitles"]["vtt"]).read_text())
     third_title = next(c for c in cues if c.text == titles[1])
     assert manifest["chapters"][1]["start"] <= third_title.start < manifest["chapters"][1]["start"] + 2.0
     assert [c.start for c in cues] == sorted(c.start for c in cues)
     from tests.export.test_readalong import assert_metadata_json_matches_m4b
+
     assert_metadata_json_matches_m4b(out, out / manifest["m4b"]["file"])
     # the third run fills the gap: every chapter, the first two reused as they were
     third = run_cli(*args)
@@ -96,16 +110,19 @@ def test_a_rerun_says_it_reused_rather_than_wrote(sample_epub, tmp_path):
     assert "0 segments synthesized" in again.stderr
 
 
-@pytest.mark.parametrize("text", [
-    "Short.",
-    "It was a truth universally acknowledged, that a single man in possession of a good fortune, must be in "
-    "want of a wife.",
-    "However little known the feelings or views of such a man may be on his first entering a neighbourhood, "
-    "this truth is so well fixed in the minds of the surrounding families, that he is considered the rightful "
-    "property of some one or other of their daughters.",
-    "“My dear Mr. Bennet,” said his lady to him one day, “have you heard that Netherfield Park is let at last?”",
-    "A hyphenated-and-very-very-long-compound-word-that-cannot-be-broken stands here alone.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Short.",
+        "It was a truth universally acknowledged, that a single man in possession of a good fortune, must be in "
+        "want of a wife.",
+        "However little known the feelings or views of such a man may be on his first entering a neighbourhood, "
+        "this truth is so well fixed in the minds of the surrounding families, that he is considered the rightful "
+        "property of some one or other of their daughters.",
+        "“My dear Mr. Bennet,” said his lady to him one day, “have you heard that Netherfield Park is let at last?”",
+        "A hyphenated-and-very-very-long-compound-word-that-cannot-be-broken stands here alone.",
+    ],
+)
 def test_cues_are_at_most_two_lines_of_about_42_characters_and_keep_every_word(text):
     cues = wrap_cue_text(text)
     assert " ".join(" ".join(c.split("\n")) for c in cues).split() == text.split()
@@ -120,15 +137,17 @@ def test_rendered_subtitles_follow_the_conventions(sample_epub, tmp_path):
     out = tmp_path / "book"
     proc = run_cli(str(sample_epub), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "wav")
     assert proc.returncode == 0, proc.stderr
-    for srt in out.glob("[0-9][0-9] - *.srt"):          # each chapter's own file
+    for srt in out.glob("[0-9][0-9] - *.srt"):  # each chapter's own file
         blocks = [b.split("\n") for b in srt.read_text().strip().split("\n\n")]
         prev_end = 0.0
         for b in blocks:
             text_lines = b[2:]
             assert 1 <= len(text_lines) <= 2, b
             assert all(len(ln) <= 42 or " " not in ln for ln in text_lines), b
-            start, end = (sum(float(x) * m for x, m in zip(t.replace(",", ".").split(":"), (3600, 60, 1), strict=True))
-                          for t in b[1].split(" --> "))
+            start, end = (
+                sum(float(x) * m for x, m in zip(t.replace(",", ".").split(":"), (3600, 60, 1), strict=True))
+                for t in b[1].split(" --> ")
+            )
             assert abs(start - prev_end) < 0.002 or prev_end == 0.0
             assert end > start
             prev_end = end
@@ -138,13 +157,15 @@ def test_readme_run_lines_work_as_written():
     """The README's lines for running render after set-up run as written, from the project folder."""
     import subprocess
     import sys
+
     readme = (ROOT / "README.md").read_text()
     lines = [ln.split("#", 1)[0].strip() for ln in readme.splitlines() if ln.startswith(".venv/bin/render ")]
     assert any(ln == ".venv/bin/render --version" for ln in lines) and ". .venv/bin/activate" in readme
     venv_bin = Path(sys.executable).parent
-    if not (ROOT / "samples" / "sample.epub").is_file():      # what `make demo` builds first
+    if not (ROOT / "samples" / "sample.epub").is_file():  # what `make demo` builds first
         sys.path.insert(0, str(ROOT / "scripts"))
         from make_sample import build
+
         build(ROOT / "samples" / "sample.epub")
     for line in lines:
         cmd = line.replace(".venv/bin/render", str(venv_bin / "render"), 1)
@@ -161,7 +182,7 @@ def test_progress_counts_chapters_as_they_finish_and_names_those_encoding(sample
     assert proc.returncode == 0, proc.stderr
     frames = [f.strip() for f in re.split(r"[\r\n]", proc.stderr) if f.strip()]
     seg = [f for f in frames if "seg" in f and "real time" in f]
-    assert seg and re.search(r"\[\d+:\d+<\d+:\d+", seg[-1]), seg[-1:]          # elapsed<ETA
+    assert seg and re.search(r"\[\d+:\d+<\d+:\d+", seg[-1]), seg[-1:]  # elapsed<ETA
     assert re.search(r"\d+x real time", seg[-1])
     done = [f for f in frames if f.startswith("chapters done")]
     counts = [int(m.group(1)) for f in done if (m := re.search(r"\| (\d)/3 \[", f))]

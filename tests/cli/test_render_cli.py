@@ -1,4 +1,5 @@
 """The real `render` command on the demo book and a corpus book; checks the files it wrote."""
+
 from __future__ import annotations
 
 import json
@@ -24,11 +25,18 @@ def demo_out(tmp_path_factory, sample_epub):
 def test_demo_writes_one_mp3_per_chapter_and_a_manifest(demo_out):
     manifest = json.loads((demo_out / "manifest.json").read_text())
     assert manifest["book"]["title"] == "The Keeper of Gannet Point"
-    assert [c["title"] for c in manifest["chapters"]] == ["The Lighthouse Keeper", "A Letter from the Mainland",
-                                                          "The Storm"]
+    assert [c["title"] for c in manifest["chapters"]] == [
+        "The Lighthouse Keeper",
+        "A Letter from the Mainland",
+        "The Storm",
+    ]
     assert manifest["engine"]["engine"] == "hibari"
     mp3s = sorted(p.name for p in demo_out.glob("*.mp3"))
-    assert mp3s == ["01 - The Lighthouse Keeper.mp3", "02 - A Letter from the Mainland.mp3", "03 - The Storm.mp3"]
+    assert mp3s == [
+        "01 - The Lighthouse Keeper.mp3",
+        "02 - A Letter from the Mainland.mp3",
+        "03 - The Storm.mp3",
+    ]
     for ch in manifest["chapters"]:
         f = MP3(demo_out / ch["file"])
         assert f.info.sample_rate == 44100
@@ -37,8 +45,8 @@ def test_demo_writes_one_mp3_per_chapter_and_a_manifest(demo_out):
         assert str(f.tags["TIT2"]) == ch["title"]
         assert str(f.tags["TALB"]) == "The Keeper of Gannet Point"
         assert str(f.tags["TRCK"]) == f"{ch['index']}/3"
-    assert not list(demo_out.glob(".*.part"))          # no temporary files left
-    assert not (demo_out / ".render.lock").exists()    # the output lock is released
+    assert not list(demo_out.glob(".*.part"))  # no temporary files left
+    assert not (demo_out / ".render.lock").exists()  # the output lock is released
 
 
 def test_demo_audio_is_the_right_speech(demo_out):
@@ -52,21 +60,26 @@ def test_demo_audio_is_the_right_speech(demo_out):
 
 
 def test_help_and_dry_run_load_no_model(sample_epub):
-    code = ("import sys; from typer.testing import CliRunner; from pipeline.cli import app; "
-            f"r = CliRunner().invoke(app, [{str(sample_epub)!r}, '--dry-run', '--engine', 'hibari']); "
-            "assert r.exit_code == 0, r.output; "
-            "heavy = [m for m in ('onnxruntime', 'torch', 'hibari', 'ray', 'lmdeploy') if m in sys.modules]; "
-            "assert not heavy, heavy; print(r.output)")
+    code = (
+        "import sys; from typer.testing import CliRunner; from pipeline.cli import app; "
+        f"r = CliRunner().invoke(app, [{str(sample_epub)!r}, '--dry-run', '--engine', 'hibari']); "
+        "assert r.exit_code == 0, r.output; "
+        "heavy = [m for m in ('onnxruntime', 'torch', 'hibari', 'ray', 'lmdeploy') if m in sys.modules]; "
+        "assert not heavy, heavy; print(r.output)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "3 chapters" in proc.stdout and "The Storm" in proc.stdout
 
 
-@pytest.mark.parametrize("make, expect", [
-    (lambda d: d / "missing.epub", "no such file"),
-    (lambda d: (d / "book.pdf").write_bytes(b"%PDF") and d / "book.pdf", "unsupported file type"),
-    (lambda d: (d / "bad.epub").write_bytes(b"not a zip") and d / "bad.epub", "not a zip"),
-])
+@pytest.mark.parametrize(
+    "make, expect",
+    [
+        (lambda d: d / "missing.epub", "no such file"),
+        (lambda d: (d / "book.pdf").write_bytes(b"%PDF") and d / "book.pdf", "unsupported file type"),
+        (lambda d: (d / "bad.epub").write_bytes(b"not a zip") and d / "bad.epub", "not a zip"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_3(tmp_path, make, expect):
     path = make(tmp_path)
     proc = run_cli(str(path), "--out", str(tmp_path / "o"))
@@ -82,13 +95,19 @@ def test_bad_usage_exit_2(sample_epub, tmp_path):
     assert proc.returncode == 2 and "3 chapters" in proc.stderr
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    (["--qc", "whisper"], "'--qc': Value error, 'whisper' is not one of 'none', 'asr'"),
-    (["--layout", "shelf"], "'--layout': Value error, 'shelf' is not one of 'flat', 'audiobookshelf'"),
-    (["--engine", "espeak"], "'--engine': Value error, 'espeak' is not one of 'auto', 'hibari', 'soprano'"),
-    (["--speed", "3"], "--speed: input should be less than or equal to 2"),       # the flag, not engine.speed
-    (["--threads", "0"], "--threads: input should be greater than or equal to 1"),
-])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--qc", "whisper"], "'--qc': Value error, 'whisper' is not one of 'none', 'asr'"),
+        (["--layout", "shelf"], "'--layout': Value error, 'shelf' is not one of 'flat', 'audiobookshelf'"),
+        (
+            ["--engine", "espeak"],
+            "'--engine': Value error, 'espeak' is not one of 'auto', 'hibari', 'soprano'",
+        ),
+        (["--speed", "3"], "--speed: input should be less than or equal to 2"),  # the flag, not engine.speed
+        (["--threads", "0"], "--threads: input should be greater than or equal to 1"),
+    ],
+)
 def test_a_bad_option_value_is_one_line_naming_the_option(sample_epub, args, says):
     proc = run_cli(str(sample_epub), "--dry-run", *args)
     assert proc.returncode == 2
@@ -109,5 +128,7 @@ def test_corpus_book_first_two_chapters(tmp_path):
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert [c["title"] for c in manifest["chapters"]] == ["Dedication", "I: A Letter with a Postscript"]
-    assert sorted(p.name for p in out.glob("*.mp3")) == ["01 - Dedication.mp3",
-                                                         "02 - I A Letter with a Postscript.mp3"]
+    assert sorted(p.name for p in out.glob("*.mp3")) == [
+        "01 - Dedication.mp3",
+        "02 - I A Letter with a Postscript.mp3",
+    ]

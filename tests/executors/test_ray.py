@@ -8,6 +8,7 @@ Every Ray instance here is local, bound to loopback (RAY_ENABLE_WINDOWS_OR_OSX_C
 127.0.0.1 instead of the machine's network address, so no token is needed: RAY_AUTH_MODE=disabled) and
 sized to 2 CPUs: two engine actors.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,7 @@ RUN_TIMEOUT_S = 300
 
 
 def _ray_env(address: str | None = None) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}   # never an outside cluster
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}  # never an outside cluster
     return {**env, **LOOPBACK, **({"RAY_ADDRESS": address} if address else {})}
 
 
@@ -50,17 +51,33 @@ def shelf(tmp_path_factory) -> Path:
     """Two small books with different text (so the second does not come from the first one's cache)."""
     d = tmp_path_factory.mktemp("shelf")
     story_book(d / "ferryman.epub", chapters=2)
-    write_epub(d / "baker.epub", [(f"Part {i}: Loaves", [f"{p} The baker counted {i * 5 + j} loaves." for j, p
-                                                         in enumerate(reversed(STORY))]) for i in range(1, 3)],
-               title="The Baker's Year")
+    write_epub(
+        d / "baker.epub",
+        [
+            (
+                f"Part {i}: Loaves",
+                [f"{p} The baker counted {i * 5 + j} loaves." for j, p in enumerate(reversed(STORY))],
+            )
+            for i in range(1, 3)
+        ],
+        title="The Baker's Year",
+    )
     return d
 
 
 @pytest.fixture(scope="module")
 def local_pcm(shelf, tmp_path_factory) -> dict[str, np.ndarray]:
     out = tmp_path_factory.mktemp("local")
-    proc = run_cli(str(shelf), "--out", str(out / "out"), "--engine", "hibari", "--quiet",
-                   "--cache-dir", str(out / "cache"))
+    proc = run_cli(
+        str(shelf),
+        "--out",
+        str(out / "out"),
+        "--engine",
+        "hibari",
+        "--quiet",
+        "--cache-dir",
+        str(out / "cache"),
+    )
     assert proc.returncode == 0, proc.stderr
     pcm = _pcm(out / "out")
     assert len(pcm) == 4
@@ -75,8 +92,9 @@ def _title(p: psutil.Process) -> str:
         return ""
 
 
-def _descendants(proc: subprocess.Popen, seen: dict[int, psutil.Process],
-                 titles: dict[int, set[str]]) -> list[tuple[psutil.Process, str]]:
+def _descendants(
+    proc: subprocess.Popen, seen: dict[int, psutil.Process], titles: dict[int, set[str]]
+) -> list[tuple[psutil.Process, str]]:
     """The process tree under `proc` now, as (process, title); `seen` and `titles` collect every one seen."""
     try:
         kids = psutil.Process(proc.pid).children(recursive=True)
@@ -96,11 +114,24 @@ def _render_on_ray(shelf: Path, out: Path, cache: Path, on_tick=None, address: s
     or joins the one at `address` through RAY_ADDRESS), watching the process tree: `on_tick([(process,
     title)])` every 50 ms while it runs. Returns (the completed process, every descendant process seen,
     their titles by pid)."""
-    args = [RENDER, str(shelf), "--out", str(out), "--engine", "hibari", "--quiet", "--cache-dir", str(cache),
-            "--executor", "ray"]
+    args = [
+        RENDER,
+        str(shelf),
+        "--out",
+        str(out),
+        "--engine",
+        "hibari",
+        "--quiet",
+        "--cache-dir",
+        str(cache),
+        "--executor",
+        "ray",
+    ]
     seen: dict[int, psutil.Process] = {}
     titles: dict[int, set[str]] = {}
-    for _ in range(2):      # Ray's own 30 s start-up limit, met on an overloaded machine before any work: once more
+    for _ in range(
+        2
+    ):  # Ray's own 30 s start-up limit, met on an overloaded machine before any work: once more
         proc = _run_watched(args, address, on_tick, seen, titles)
         if not (proc.returncode == 7 and "could not start a local Ray instance" in proc.stderr):
             break
@@ -108,8 +139,9 @@ def _render_on_ray(shelf: Path, out: Path, cache: Path, on_tick=None, address: s
 
 
 def _run_watched(args, address, on_tick, seen, titles) -> subprocess.CompletedProcess:
-    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          env=_ray_env(address)) as proc:
+    with subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_ray_env(address)
+    ) as proc:
         deadline = time.monotonic() + RUN_TIMEOUT_S
         try:
             while proc.poll() is None:
@@ -157,7 +189,7 @@ def test_killed_engine_actor_is_restarted_and_the_shelf_completes(shelf, local_p
             return
         state["actors_before"] |= actors
         if not any(cache.glob("??/*.npz")):
-            return                            # no segment rendered yet: the actors are still starting
+            return  # no segment rendered yet: the actors are still starting
         busy = [k for k, title in kids if title.startswith(f"{ACTOR_TITLE}.render")]
         if busy:
             os.kill(busy[0].pid, signal.SIGKILL)
@@ -186,6 +218,7 @@ def ray_instance():
     os.environ.update(LOOPBACK)
     os.environ.pop("RAY_ADDRESS", None)
     import ray
+
     try:
         ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="WARNING")
     except Exception as e:  # Ray's 30 s start-up limit on an overloaded machine: once more
@@ -220,7 +253,7 @@ def test_ray_shelf_on_an_existing_cluster_equals_local_executor(ray_instance, sh
         assert np.array_equal(got[name], audio), name
     assert ray.cluster_resources().get("CPU") == 2, "the render must not shut down a cluster it joined"
     deadline = time.monotonic() + 20
-    while (left := [p for p in psutil.Process().children(recursive=True) if _title(p).startswith(ACTOR_TITLE)]):
+    while left := [p for p in psutil.Process().children(recursive=True) if _title(p).startswith(ACTOR_TITLE)]:
         assert time.monotonic() < deadline, f"engine actors left on the cluster: {[p.pid for p in left]}"
         time.sleep(0.2)
 
@@ -255,8 +288,8 @@ def _assert_same_audio(got, expected) -> None:
 
 
 def test_ray_worker_matches_local_worker_segment_by_segment(ray_instance, local_render):
-    from pipeline.executors.ray_executor import RayWorker
     from pipeline.executors import make_worker
+    from pipeline.executors.ray_executor import RayWorker
 
     cfg, segments, local, expected = local_render
     cfg = cfg.model_copy(deep=True)
@@ -289,7 +322,7 @@ def test_a_batch_whose_actor_is_gone_for_good_goes_to_another(ray_instance, loca
     try:
         assert isinstance(worker, SynthesisWorker)
         assert len(worker._actors) == 2
-        ray.kill(worker._actors[0], no_restart=True)     # beyond what Ray restarts
+        ray.kill(worker._actors[0], no_restart=True)  # beyond what Ray restarts
         _assert_same_audio(worker.render(segments), expected)
         assert "lost a batch" in caplog.text
         ray.kill(worker._actors[1], no_restart=True)
@@ -310,12 +343,24 @@ def test_engine_error_inside_an_actor_reaches_the_driver_as_itself(ray_instance)
 
 
 def test_a_ray_address_where_nothing_listens_fails_in_seconds(shelf, tmp_path):
-    with socket.socket() as s:               # a loopback port nothing listens on
+    with socket.socket() as s:  # a loopback port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     t0 = time.monotonic()
-    proc = run_cli(str(shelf), "--out", str(tmp_path / "out"), "--engine", "hibari", "--quiet", "--executor", "ray",
-                   "--ray-address", f"127.0.0.1:{port}", env=LOOPBACK, timeout=120)
+    proc = run_cli(
+        str(shelf),
+        "--out",
+        str(tmp_path / "out"),
+        "--engine",
+        "hibari",
+        "--quiet",
+        "--executor",
+        "ray",
+        "--ray-address",
+        f"127.0.0.1:{port}",
+        env=LOOPBACK,
+        timeout=120,
+    )
     assert proc.returncode == 7, proc.stderr
     assert f"nothing answers at the Ray address 127.0.0.1:{port}" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
@@ -325,6 +370,6 @@ def test_a_ray_address_where_nothing_listens_fails_in_seconds(shelf, tmp_path):
 def test_missing_ray_says_how_to_install_it(monkeypatch):
     from pipeline.executors.ray_executor import RayWorker
 
-    monkeypatch.setitem(sys.modules, "ray", None)     # what `import ray` meets where Ray is not installed
+    monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` meets where Ray is not installed
     with pytest.raises(EngineError, match=r"pip install -e '\.\[ray\]'"):
         RayWorker(Config(), None)

@@ -4,6 +4,7 @@ setBookMetadataFromAudioMetaTags): album or title -> title, artist or album_arti
 narrators (split at ',', '&', ';', ' and '), genre, date -> publishedYear, description or comment,
 publisher, language or lang, series and series-part, isbn. ffmpeg's ffmetadata output is the same
 libavformat tag dictionary ffprobe prints, so these tests read it and apply that mapping."""
+
 from __future__ import annotations
 
 import json
@@ -21,13 +22,22 @@ from pipeline.layout import narrator_name
 from pipeline.records import Book, Chapter
 
 # prober.js: the tag names it tries for each field, in order
-ABS_TAGS = {"title": ("title", "tit2", "tt2"), "album": ("album", "talb", "tal"),
-            "artist": ("artist", "tpe1", "tp1"), "albumartist": ("albumartist", "album_artist", "tpe2"),
-            "date": ("date", "tyer", "tye"), "composer": ("composer", "tcom", "tcm"),
-            "publisher": ("publisher", "tpub", "tpb"), "comment": ("comment", "comm", "com"),
-            "description": ("description", "desc"), "genre": ("genre", "tcon", "tco"),
-            "series": ("series", "show", "mvnm"), "seriespart": ("series-part", "episode_id", "mvin", "part"),
-            "isbn": ("isbn",), "language": ("language", "lang")}
+ABS_TAGS = {
+    "title": ("title", "tit2", "tt2"),
+    "album": ("album", "talb", "tal"),
+    "artist": ("artist", "tpe1", "tp1"),
+    "albumartist": ("albumartist", "album_artist", "tpe2"),
+    "date": ("date", "tyer", "tye"),
+    "composer": ("composer", "tcom", "tcm"),
+    "publisher": ("publisher", "tpub", "tpb"),
+    "comment": ("comment", "comm", "com"),
+    "description": ("description", "desc"),
+    "genre": ("genre", "tcon", "tco"),
+    "series": ("series", "show", "mvnm"),
+    "seriespart": ("series-part", "episode_id", "mvin", "part"),
+    "isbn": ("isbn",),
+    "language": ("language", "lang"),
+}
 
 
 def _ffmetadata(path: Path, *select: str) -> dict[str, str]:
@@ -36,8 +46,10 @@ def _ffmetadata(path: Path, *select: str) -> dict[str, str]:
     tags: dict[str, str] = {}
     for line in head.splitlines()[1:]:
         key, sep, value = line.partition("=")
-        if sep and key != "encoder":           # the ffmetadata writer adds its own encoder line
-            tags[key] = value.replace("\\=", "=").replace("\\;", ";").replace("\\#", "#").replace("\\\\", "\\")
+        if sep and key != "encoder":  # the ffmetadata writer adds its own encoder line
+            tags[key] = (
+                value.replace("\\=", "=").replace("\\;", ";").replace("\\#", "#").replace("\\\\", "\\")
+            )
     return tags
 
 
@@ -69,21 +81,45 @@ def abs_book(path: Path) -> dict:
                 return tags[key].strip()
         return None
 
-    return {"title": grab("album") or grab("title"), "authors": _names(grab("artist") or grab("albumartist")),
-            "narrators": _names(grab("composer")), "genres": [grab("genre")] if grab("genre") else [],
-            "publishedYear": grab("date"), "description": grab("description") or grab("comment"),
-            "publisher": grab("publisher"), "language": grab("language"), "isbn": grab("isbn"),
-            "series": [{"name": grab("series"), "sequence": grab("seriespart")}] if grab("series") else []}
+    return {
+        "title": grab("album") or grab("title"),
+        "authors": _names(grab("artist") or grab("albumartist")),
+        "narrators": _names(grab("composer")),
+        "genres": [grab("genre")] if grab("genre") else [],
+        "publishedYear": grab("date"),
+        "description": grab("description") or grab("comment"),
+        "publisher": grab("publisher"),
+        "language": grab("language"),
+        "isbn": grab("isbn"),
+        "series": [{"name": grab("series"), "sequence": grab("seriespart")}] if grab("series") else [],
+    }
 
 
-BOOK = Book(title="The Heron", authors=["Ada Finch", "Ben Marsh"], chapters=[Chapter(1, "Dawn", [])],
-            language="en-GB", publisher="Marsh Press", date="1898", description="A year on the marsh; herons & rain.",
-            identifier="urn:isbn:978-0-14-143951-8", series="The Marsh Books", series_index="2")
+BOOK = Book(
+    title="The Heron",
+    authors=["Ada Finch", "Ben Marsh"],
+    chapters=[Chapter(1, "Dawn", [])],
+    language="en-GB",
+    publisher="Marsh Press",
+    date="1898",
+    description="A year on the marsh; herons & rain.",
+    identifier="urn:isbn:978-0-14-143951-8",
+    series="The Marsh Books",
+    series_index="2",
+)
 NARRATOR = narrator_name({"engine": "hibari", "version": "0.2.1", "voice": "heart", "speed": 1.0})
-EXPECTED = {"title": "The Heron", "authors": ["Ada Finch", "Ben Marsh"], "narrators": [NARRATOR],
-            "genres": ["Audiobook"], "publishedYear": "1898", "description": BOOK.description,
-            "publisher": "Marsh Press", "language": "en-GB", "isbn": "978-0-14-143951-8",
-            "series": [{"name": "The Marsh Books", "sequence": "2"}]}
+EXPECTED = {
+    "title": "The Heron",
+    "authors": ["Ada Finch", "Ben Marsh"],
+    "narrators": [NARRATOR],
+    "genres": ["Audiobook"],
+    "publishedYear": "1898",
+    "description": BOOK.description,
+    "publisher": "Marsh Press",
+    "language": "en-GB",
+    "isbn": "978-0-14-143951-8",
+    "series": [{"name": "The Marsh Books", "sequence": "2"}],
+}
 
 
 @pytest.mark.parametrize("fmt", ["mp3", "m4b", "flac", "opus"])
@@ -100,19 +136,26 @@ def test_audiobookshelf_reads_every_field_from_our_tags(tmp_path, fmt):
     assert abs_book(path) == EXPECTED
 
 
-@pytest.mark.parametrize("identity, name", [
-    ({"engine": "hibari", "voice": "heart"}, "hibari (voice heart)"),
-    ({"engine": "soprano", "engine_version": "1"}, "Soprano-80M"),
-    ({"engine": "hibari", "voice": "a, b & c"}, "hibari (voice a b c)"),
-])
+@pytest.mark.parametrize(
+    "identity, name",
+    [
+        ({"engine": "hibari", "voice": "heart"}, "hibari (voice heart)"),
+        ({"engine": "soprano", "engine_version": "1"}, "Soprano-80M"),
+        ({"engine": "hibari", "voice": "a, b & c"}, "hibari (voice a b c)"),
+    ],
+)
 def test_the_narrator_is_one_person_to_audiobookshelf(identity, name):
     assert narrator_name(identity) == name and _names(name) == [name]
 
 
 def test_isbn_only_when_the_identifier_is_one():
-    for ident, isbn in (("urn:isbn:9780141439518", "9780141439518"), ("ISBN:0-14-143951-X", "0-14-143951-X"),
-                        ("urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427", ""), ("https://standardebooks.org/x", ""),
-                        ("12345", "")):
+    for ident, isbn in (
+        ("urn:isbn:9780141439518", "9780141439518"),
+        ("ISBN:0-14-143951-X", "0-14-143951-X"),
+        ("urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427", ""),
+        ("https://standardebooks.org/x", ""),
+        ("12345", ""),
+    ):
         assert isbn_of(Book(title="t", authors=[], chapters=[], identifier=ident)) == isbn, ident
 
 
@@ -124,12 +167,35 @@ def test_metadata_json_is_what_audiobookshelf_parses(tmp_path):
     from pipeline.records import ChapterRecord
 
     def record(index, title, start, end):
-        return ChapterRecord(index, title, title, 1, [], {"mp3": f"{index:02d}.mp3"}, f"{index:02d}.mp3",
-                             end - start, int((end - start) * 24000), 24000, 1, start=start, end=end)
+        return ChapterRecord(
+            index,
+            title,
+            title,
+            1,
+            [],
+            {"mp3": f"{index:02d}.mp3"},
+            f"{index:02d}.mp3",
+            end - start,
+            int((end - start) * 24000),
+            24000,
+            1,
+            start=start,
+            end=end,
+        )
+
     chapters = [record(1, "Dawn", 0.0, 12.5), record(2, "Dusk", 12.5, 30.25)]
     data = json.loads(json.dumps(abs_metadata(BOOK, chapters, NARRATOR)))
-    strings = {"title", "subtitle", "publishedYear", "publishedDate", "publisher", "description", "isbn", "asin",
-               "language"}
+    strings = {
+        "title",
+        "subtitle",
+        "publishedYear",
+        "publishedDate",
+        "publisher",
+        "description",
+        "isbn",
+        "asin",
+        "language",
+    }
     arrays = {"tags", "authors", "narrators", "series", "genres"}
     assert set(data) <= strings | arrays | {"explicit", "abridged", "chapters"}
     for key in strings:

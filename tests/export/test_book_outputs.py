@@ -1,8 +1,10 @@
 """The finished book on a real render of the demo (hibari): M4B chapter marks, loudness measured on every
 encoded file, tags and covers, subtitles, chapters.txt. One render for the module, every format."""
+
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import re
 
@@ -14,13 +16,12 @@ from mutagen.mp4 import MP4
 from PIL import Image
 
 from pipeline import defaults as D
+from pipeline.audio import frame_rms
 from pipeline.config import load_config
 from pipeline.ffmpeg import decode_pcm, run_ffmpeg
 from pipeline.loudness import gaps_floor_db, measure_file, measure_pcm
-from pipeline.audio import frame_rms
 from pipeline.plan import plan_book
 from tests.conftest import run_cli
-import itertools
 
 FORMATS = ("mp3", "opus", "flac", "wav")
 RATE = 44_100
@@ -29,8 +30,16 @@ RATE = 44_100
 @pytest.fixture(scope="module")
 def book(tmp_path_factory, sample_epub):
     out = tmp_path_factory.mktemp("export") / "sample"
-    proc = run_cli(str(sample_epub), "--out", str(out), "--engine", "hibari", "--quiet",
-                   "--format", "mp3,m4b,opus,flac,wav")
+    proc = run_cli(
+        str(sample_epub),
+        "--out",
+        str(out),
+        "--engine",
+        "hibari",
+        "--quiet",
+        "--format",
+        "mp3,m4b,opus,flac,wav",
+    )
     assert proc.returncode == 0, proc.stderr
     return out, json.loads((out / "manifest.json").read_text())
 
@@ -77,7 +86,7 @@ def _encoded_chapters(out, manifest):
     for c in manifest["chapters"]:
         for fmt in FORMATS:
             yield f"{fmt}:{c['index']}", decode_pcm(str(out / c["files"][fmt]), RATE)[0], c
-        yield f"m4b:{c['index']}", whole[round(c["start"] * RATE):round(c["end"] * RATE)], c
+        yield f"m4b:{c['index']}", whole[round(c["start"] * RATE) : round(c["end"] * RATE)], c
 
 
 def test_loudness_peak_floor_head_and_tail_on_the_encoded_files(book):
@@ -123,7 +132,7 @@ def test_tags_and_cover_read_back_from_mp3_and_m4b(book):
     assert f["aART"] == ["The Render Project"] and f["\xa9gen"] == ["Audiobook"] and f["trkn"] == [(1, 1)]
     cover = Image.open(io.BytesIO(bytes(f["covr"][0])))
     assert cover.format == "PNG" and cover.size[0] >= 600
-    assert manifest["cover"]["source"] == "generated"      # the demo book has no cover
+    assert manifest["cover"]["source"] == "generated"  # the demo book has no cover
 
 
 def _cues(path) -> list[tuple[float, float, str]]:
@@ -137,7 +146,7 @@ def _cues(path) -> list[tuple[float, float, str]]:
         g = [int(x) for x in m.groups()]
         start = g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000
         end = g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000
-        cues.append((start, end, block[m.end():].strip()))
+        cues.append((start, end, block[m.end() :].strip()))
     return cues
 
 
@@ -145,11 +154,13 @@ def test_subtitles_cue_every_sentence_in_order_ending_with_the_chapter(book, sam
     """Each sentence is one cue, or several when it is too long for two lines of 42 characters; the cues
     hold every word of the chapter's sentences, in order, and end with the chapter."""
     from pipeline.subtitles import wrap_cue_text
+
     out, manifest = book
     plan = plan_book(sample_epub, load_config())
     # some segments hold several sentences, whose cues split the segment's time
-    assert sum(len(seg.sentences) for segs in plan.segments.values() for seg in segs) > \
-        sum(len(segs) for segs in plan.segments.values())
+    assert sum(len(seg.sentences) for segs in plan.segments.values() for seg in segs) > sum(
+        len(segs) for segs in plan.segments.values()
+    )
     for c in manifest["chapters"]:
         sentences = [" ".join(s.split()) for seg in plan.segments[c["index"]] for s in seg.sentences]
         for kind in ("srt", "vtt"):
@@ -172,7 +183,9 @@ def test_chapters_txt_lists_the_m4b_marks(book):
     for line, c in zip(lines, manifest["chapters"], strict=True):
         stamp, title = line.split(" ", 1)
         h, m, s = stamp.split(":")
-        assert abs(int(h) * 3600 + int(m) * 60 + float(s) - c["start"]) < 0.001 and title == c["display_title"]
+        assert (
+            abs(int(h) * 3600 + int(m) * 60 + float(s) - c["start"]) < 0.001 and title == c["display_title"]
+        )
 
 
 def test_manifest_records_hierarchy_loudness_and_every_setting(book):
@@ -188,8 +201,18 @@ def test_manifest_records_hierarchy_loudness_and_every_setting(book):
 
 def test_ebu_preset_hits_its_lufs_target_on_the_mp3(tmp_path, sample_epub):
     out = tmp_path / "ebu"
-    proc = run_cli(str(sample_epub), "--out", str(out), "--engine", "hibari", "--quiet", "--chapters", "1",
-                   "--loudness", "ebu")
+    proc = run_cli(
+        str(sample_epub),
+        "--out",
+        str(out),
+        "--engine",
+        "hibari",
+        "--quiet",
+        "--chapters",
+        "1",
+        "--loudness",
+        "ebu",
+    )
     assert proc.returncode == 0, proc.stderr
     c = json.loads((out / "manifest.json").read_text())["chapters"][0]
     m = measure_file(out / c["file"], lufs=True)
@@ -198,10 +221,20 @@ def test_ebu_preset_hits_its_lufs_target_on_the_mp3(tmp_path, sample_epub):
 
 def test_rerun_reuses_chapters_and_rebuilds_what_is_missing(book, sample_epub, tmp_path):
     import shutil
+
     src, manifest = book
     out = tmp_path / "copy"
     shutil.copytree(src, out)
-    args = [str(sample_epub), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "mp3,m4b,opus,flac,wav"]
+    args = [
+        str(sample_epub),
+        "--out",
+        str(out),
+        "--engine",
+        "hibari",
+        "--quiet",
+        "--format",
+        "mp3,m4b,opus,flac,wav",
+    ]
     proc = run_cli(*args)
     assert proc.returncode == 0, proc.stderr
     again = json.loads((out / "manifest.json").read_text())
@@ -214,7 +247,7 @@ def test_rerun_reuses_chapters_and_rebuilds_what_is_missing(book, sample_epub, t
     assert proc.returncode == 0, proc.stderr
     third = json.loads((out / "manifest.json").read_text())
     assert third["stats"]["chapters_reused"] == 2 and third["stats"]["chapters_reencoded"] == 1
-    assert third["stats"]["chapters_rendered"] == 0      # its segments came from the cache
+    assert third["stats"]["chapters_rendered"] == 0  # its segments came from the cache
     assert (out / third["chapters"][1]["subtitles"]["srt"]).is_file()
     marks = m4b_chapters(out / third["m4b"]["file"])
     assert [round(s, 2) for s, _, _ in marks] == [round(c["start"], 2) for c in third["chapters"]]

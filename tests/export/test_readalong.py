@@ -1,8 +1,10 @@
 """The read-along EPUB 3 (media overlays) checked by the official EPUBCheck, its clips against the real audio,
 and Audiobookshelf's metadata.json against the M4B's chapter marks."""
+
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import re
@@ -15,7 +17,6 @@ from lxml import etree
 from pipeline.ffmpeg import run_ffmpeg
 from tests.conftest import BIERCE, WODEHOUSE, run_cli
 from tests.epubs import LOREM, build_epub, para
-import itertools
 
 SMIL = "{http://www.w3.org/ns/SMIL}"
 
@@ -51,16 +52,23 @@ def _check_overlays(epub: Path, manifest: dict) -> dict[int, int]:
     import posixpath
 
     from mutagen.mp3 import MP3
+
     zf = zipfile.ZipFile(epub)
     container = etree.fromstring(zf.read("META-INF/container.xml"))
     opf_path = next(el.get("full-path") for el in container.iter() if str(el.tag).endswith("rootfile"))
     base = posixpath.dirname(opf_path)
     opf = etree.fromstring(zf.read(opf_path))
     ns = {"o": "http://www.idpf.org/2007/opf"}
-    durations = {m.get("refines").lstrip("#"): _clock(m.text) for m in opf.iterfind(".//o:meta", ns)
-                 if m.get("property") == "media:duration" and m.get("refines")}
-    total = next(_clock(m.text) for m in opf.iterfind(".//o:meta", ns)
-                 if m.get("property") == "media:duration" and not m.get("refines"))
+    durations = {
+        m.get("refines").lstrip("#"): _clock(m.text)
+        for m in opf.iterfind(".//o:meta", ns)
+        if m.get("property") == "media:duration" and m.get("refines")
+    }
+    total = next(
+        _clock(m.text)
+        for m in opf.iterfind(".//o:meta", ns)
+        if m.get("property") == "media:duration" and not m.get("refines")
+    )
     assert abs(total - sum(durations.values())) < 0.002 * max(1, len(durations))
     assert any(m.get("property") == "media:active-class" for m in opf.iterfind(".//o:meta", ns))
     assert any(m.get("property") == "media:narrator" and m.text for m in opf.iterfind(".//o:meta", ns))
@@ -79,7 +87,7 @@ def _check_overlays(epub: Path, manifest: dict) -> dict[int, int]:
             if audio not in lengths:
                 lengths[audio] = MP3(fileobj=io.BytesIO(zf.read(audio))).info.length
             begin, end = _seconds(a.get("clipBegin")), _seconds(a.get("clipEnd"))
-            assert 0.0 <= begin < end <= lengths[audio] + 1e-3                     # inside the audio file
+            assert 0.0 <= begin < end <= lengths[audio] + 1e-3  # inside the audio file
             doc, target = t.get("src").split("#")
             xhtml = zf.read(posixpath.normpath(posixpath.join(posixpath.dirname(smil_name), doc)))
             assert f'id="{target}"'.encode() in xhtml
@@ -90,17 +98,27 @@ def _check_overlays(epub: Path, manifest: dict) -> dict[int, int]:
     for chapter, spans in clips.items():
         assert spans[0][0] == 0.0
         for (_, e1), (b2, _) in itertools.pairwise(spans):
-            assert b2 == pytest.approx(e1, abs=1e-6)                                 # in order, contiguous
+            assert b2 == pytest.approx(e1, abs=1e-6)  # in order, contiguous
         assert spans[-1][1] == pytest.approx(records[chapter]["duration"], abs=0.03)
-        assert len(spans) == len(records[chapter]["segment_list"])                 # a clip per segment
+        assert len(spans) == len(records[chapter]["segment_list"])  # a clip per segment
     return {c: len(v) for c, v in clips.items()}
 
 
 @pytest.fixture(scope="module")
 def epub3_render(tmp_path_factory, sample_epub):
     out = tmp_path_factory.mktemp("ra3") / "book"
-    proc = run_cli(str(sample_epub), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "mp3,m4b,epub",
-                   "--chapters", "1,3")
+    proc = run_cli(
+        str(sample_epub),
+        "--out",
+        str(out),
+        "--engine",
+        "hibari",
+        "--quiet",
+        "--format",
+        "mp3,m4b,epub",
+        "--chapters",
+        "1,3",
+    )
     assert proc.returncode == 0, proc.stderr
     return out, json.loads((out / "manifest.json").read_text())
 
@@ -125,14 +143,28 @@ def test_read_along_from_epub3_passes_epubcheck_with_a_clip_for_every_segment(ep
 
 
 def test_read_along_from_epub2_text_and_markdown_pass_epubcheck(tmp_path):
-    epub2 = build_epub(tmp_path / "two.epub", {"a.xhtml": "<h1>The First</h1>" + para(LOREM),
-                                               "b.xhtml": "<h1>The Second</h1>" + para(LOREM, LOREM)},
-                       toc=[("The First", "a.xhtml"), ("The Second", "b.xhtml")], version=2, title="Two Chapters")
+    epub2 = build_epub(
+        tmp_path / "two.epub",
+        {
+            "a.xhtml": "<h1>The First</h1>" + para(LOREM),
+            "b.xhtml": "<h1>The Second</h1>" + para(LOREM, LOREM),
+        },
+        toc=[("The First", "a.xhtml"), ("The Second", "b.xhtml")],
+        version=2,
+        title="Two Chapters",
+    )
     story = tmp_path / "story.txt"
-    story.write_text("THE FERRY\n\nby Ada Finch\n\nCHAPTER I\n\n" + LOREM + "\n\nCHAPTER II\n\n" + LOREM + "\n")
+    story.write_text(
+        "THE FERRY\n\nby Ada Finch\n\nCHAPTER I\n\n" + LOREM + "\n\nCHAPTER II\n\n" + LOREM + "\n"
+    )
     notes = tmp_path / "notes.md"
-    notes.write_text("---\ntitle: Field Notes\nauthor: Ada Finch\n---\n\n# The Marsh\n\n" + LOREM
-                     + "\n\n- *Herons* at dawn.\n- Rain & wind.\n\n# The Quay\n\n" + LOREM + "\n")
+    notes.write_text(
+        "---\ntitle: Field Notes\nauthor: Ada Finch\n---\n\n# The Marsh\n\n"
+        + LOREM
+        + "\n\n- *Herons* at dawn.\n- Rain & wind.\n\n# The Quay\n\n"
+        + LOREM
+        + "\n"
+    )
     for book in (epub2, story, notes):
         out = tmp_path / f"out-{book.stem}"
         proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "epub")
@@ -147,17 +179,32 @@ def test_read_along_from_epub2_text_and_markdown_pass_epubcheck(tmp_path):
 def _tricky_epub3(path: Path) -> Path:
     """Chapter one over two files, its TOC title ("Chapter One") not the heading's ("I."), a note reference
     and italics inside a sentence, verse with line breaks; chapters two and three in one file, by fragment."""
-    return build_epub(path, {
-        "a.xhtml": "<section><h2>I.</h2>" + para(
-            'It was <i>very</i> late<a epub:type="noteref" href="n.xhtml#n1">1</a> when the ferry came in, and the '
-            "lamps on the quay were out.", LOREM) + "</section>",
-        "a2.xhtml": para(LOREM, "“Nobody,” she said, “nobody at all.”")
-        + '<p class="verse">The tide goes out,<br/>the tide comes in,<br/>and where it goes<br/>it has always been.</p>',
-        "b.xhtml": '<h2 id="two">II. The Quay</h2>' + para(LOREM) + '<h2 id="three">III. The Lamps</h2>'
-        + para(LOREM, "The end&#8202;&#8230;"),
-        "n.xhtml": '<aside epub:type="footnote" id="n1"><p>A note that is not read.</p></aside>',
-    }, toc=[("Chapter One", "a.xhtml"), ("II. The Quay", "b.xhtml#two"), ("III. The Lamps", "b.xhtml#three")],
-        spine=["a.xhtml", "a2.xhtml", "b.xhtml", "n.xhtml"], title="The Ferry")
+    return build_epub(
+        path,
+        {
+            "a.xhtml": "<section><h2>I.</h2>"
+            + para(
+                'It was <i>very</i> late<a epub:type="noteref" href="n.xhtml#n1">1</a> when the ferry came in, and the '
+                "lamps on the quay were out.",
+                LOREM,
+            )
+            + "</section>",
+            "a2.xhtml": para(LOREM, "“Nobody,” she said, “nobody at all.”")
+            + '<p class="verse">The tide goes out,<br/>the tide comes in,<br/>and where it goes<br/>it has always been.</p>',
+            "b.xhtml": '<h2 id="two">II. The Quay</h2>'
+            + para(LOREM)
+            + '<h2 id="three">III. The Lamps</h2>'
+            + para(LOREM, "The end&#8202;&#8230;"),
+            "n.xhtml": '<aside epub:type="footnote" id="n1"><p>A note that is not read.</p></aside>',
+        },
+        toc=[
+            ("Chapter One", "a.xhtml"),
+            ("II. The Quay", "b.xhtml#two"),
+            ("III. The Lamps", "b.xhtml#three"),
+        ],
+        spine=["a.xhtml", "a2.xhtml", "b.xhtml", "n.xhtml"],
+        title="The Ferry",
+    )
 
 
 def test_read_along_from_epub3_across_files_fragments_and_inline_markup(tmp_path):
@@ -166,31 +213,37 @@ def test_read_along_from_epub3_across_files_fragments_and_inline_markup(tmp_path
     unrendered chapter two, sharing a file with chapter three, keeps its text without spans."""
     book = _tricky_epub3(tmp_path / "ferry.epub")
     out = tmp_path / "out"
-    proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "epub",
-                   "--chapters", "1,3")
+    proc = run_cli(
+        str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "epub", "--chapters", "1,3"
+    )
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     epub = out / manifest["readalong"]
     assert manifest["readalong_made_from"] == {"made_from": "source", "epubcheck": "passed"}
     assert _epubcheck(epub) == []
     pars = _check_overlays(epub, manifest)
-    assert pars == {1: len(manifest["chapters"][0]["segment_list"]), 3: len(manifest["chapters"][1]["segment_list"])}
+    assert pars == {
+        1: len(manifest["chapters"][0]["segment_list"]),
+        3: len(manifest["chapters"][1]["segment_list"]),
+    }
     zf = zipfile.ZipFile(epub)
     a = etree.fromstring(zf.read("OEBPS/a.xhtml"))
     x = "{http://www.w3.org/1999/xhtml}"
     sentence = next(sp for sp in a.iter(f"{x}span") if "ferry" in "".join(sp.itertext()))
     assert sentence.get("id", "").startswith("rdr-c001s")
-    assert sentence.find(f"{x}i") is not None and sentence.find(f"{x}a") is not None   # inline markup inside it
+    assert (
+        sentence.find(f"{x}i") is not None and sentence.find(f"{x}a") is not None
+    )  # inline markup inside it
     assert "".join(sentence.itertext()).startswith("It was very late1 when")
-    assert a.find(f".//{x}h2").get("id") == "rdr-c001s0000"       # the TOC's title lights the chapter heading
+    assert a.find(f".//{x}h2").get("id") == "rdr-c001s0000"  # the TOC's title lights the chapter heading
     a2 = etree.fromstring(zf.read("OEBPS/a2.xhtml"))
     verse = next(sp for sp in a2.iter(f"{x}span") if "tide" in "".join(sp.itertext()))
     assert len(verse.findall(f"{x}br")) == 3
     assert b"rdr-cont" not in zf.read("OEBPS/a.xhtml") + zf.read("OEBPS/a2.xhtml") + zf.read("OEBPS/b.xhtml")
     b = etree.fromstring(zf.read("OEBPS/b.xhtml"))
     ids = [el.get("id") for el in b.iter() if (el.get("id") or "").startswith("rdr-")]
-    assert ids and all(i.startswith("rdr-c003") for i in ids)     # chapter two's text: no spans
-    assert zf.read("OEBPS/n.xhtml") == zipfile.ZipFile(book).read("OEBPS/n.xhtml")       # untouched, byte for byte
+    assert ids and all(i.startswith("rdr-c003") for i in ids)  # chapter two's text: no spans
+    assert zf.read("OEBPS/n.xhtml") == zipfile.ZipFile(book).read("OEBPS/n.xhtml")  # untouched, byte for byte
 
 
 def test_a_segment_the_source_lacks_gives_generated_pages(tmp_path):
@@ -200,8 +253,20 @@ def test_a_segment_the_source_lacks_gives_generated_pages(tmp_path):
     config = tmp_path / "notes.toml"
     config.write_text("[text]\nread_notes = true\n")
     out = tmp_path / "out"
-    proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "epub",
-                   "--chapters", "1", "--config", str(config))
+    proc = run_cli(
+        str(book),
+        "--out",
+        str(out),
+        "--engine",
+        "hibari",
+        "--quiet",
+        "--format",
+        "epub",
+        "--chapters",
+        "1",
+        "--config",
+        str(config),
+    )
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     made = manifest["readalong_made_from"]
@@ -228,17 +293,23 @@ def assert_metadata_json_matches_m4b(out: Path, m4b: Path) -> None:
     (the marks are written in ms), read back by ffmpeg (as ffprobe, which Audiobookshelf uses) and by
     mutagen (the Nero chapter list other players read)."""
     from mutagen.mp4 import MP4
+
     meta = json.loads((out / "metadata.json").read_text())
     marks = _m4b_marks(m4b)
     assert [c["title"] for c in meta["chapters"]] == [t for _, _, t in marks]
     for c, (start, end, _) in zip(meta["chapters"], marks, strict=True):
         assert c["start"] == pytest.approx(start, abs=0.0005) and c["end"] == pytest.approx(end, abs=0.0005)
     nero = MP4(str(m4b)).chapters
-    assert [(round(ch.start, 3), ch.title) for ch in nero] == [(c["start"], c["title"]) for c in meta["chapters"]]
+    assert [(round(ch.start, 3), ch.title) for ch in nero] == [
+        (c["start"], c["title"]) for c in meta["chapters"]
+    ]
     # the last mark ends where the audio does (packets x 1024 samples: what a decoder plays; the header's
     # length leaves out priming frames)
     from pipeline.export.encode import aac_samples
-    assert meta["chapters"][-1]["end"] == pytest.approx(aac_samples(m4b) / MP4(str(m4b)).info.sample_rate, abs=0.0005)
+
+    assert meta["chapters"][-1]["end"] == pytest.approx(
+        aac_samples(m4b) / MP4(str(m4b)).info.sample_rate, abs=0.0005
+    )
 
 
 def test_metadata_json_agrees_with_the_m4b_chapter_marks(epub3_render):
@@ -252,107 +323,176 @@ def test_metadata_json_agrees_with_the_m4b_chapter_marks(epub3_render):
 def test_audiobookshelf_layout_series_and_original_year(tmp_path):
     """A book in a series: Author/Series/N - Title/ holds the M4B, the read-along EPUB, metadata.json and
     cover.jpg and no chapter files; the series and the original publication year reach the metadata."""
-    meta = ('<meta property="belongs-to-collection" id="c1">The Marsh Books</meta>'
-            '<meta refines="#c1" property="collection-type">series</meta>'
-            '<meta refines="#c1" property="group-position">2</meta>'
-            '<meta property="dcterms:issued">1898-05-01</meta><dc:date>2020-01-01</dc:date>')
-    book = build_epub(tmp_path / "marsh.epub", {"a.xhtml": "<h1>Dawn</h1>" + para(LOREM),
-                                                "b.xhtml": "<h1>Dusk</h1>" + para(LOREM)},
-                      toc=[("Dawn", "a.xhtml"), ("Dusk", "b.xhtml")], title="The Heron", authors=("Ada Finch",),
-                      extra_meta=meta)
+    meta = (
+        '<meta property="belongs-to-collection" id="c1">The Marsh Books</meta>'
+        '<meta refines="#c1" property="collection-type">series</meta>'
+        '<meta refines="#c1" property="group-position">2</meta>'
+        '<meta property="dcterms:issued">1898-05-01</meta><dc:date>2020-01-01</dc:date>'
+    )
+    book = build_epub(
+        tmp_path / "marsh.epub",
+        {"a.xhtml": "<h1>Dawn</h1>" + para(LOREM), "b.xhtml": "<h1>Dusk</h1>" + para(LOREM)},
+        toc=[("Dawn", "a.xhtml"), ("Dusk", "b.xhtml")],
+        title="The Heron",
+        authors=("Ada Finch",),
+        extra_meta=meta,
+    )
     lib = tmp_path / "library"
-    proc = run_cli(str(book), "--out", str(lib), "--engine", "hibari", "--quiet", "--format", "mp3,epub",
-                   "--layout", "audiobookshelf")
+    proc = run_cli(
+        str(book),
+        "--out",
+        str(lib),
+        "--engine",
+        "hibari",
+        "--quiet",
+        "--format",
+        "mp3,epub",
+        "--layout",
+        "audiobookshelf",
+    )
     assert proc.returncode == 0, proc.stderr
     folder = lib / "Ada Finch" / "The Marsh Books" / "2 - The Heron"
-    assert sorted(p.name for p in folder.iterdir()) == ["The Heron.epub", "The Heron.m4b", "cover.jpg",
-                                                        "metadata.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "The Heron.epub",
+        "The Heron.m4b",
+        "cover.jpg",
+        "metadata.json",
+    ]
     assert str(folder) in proc.stderr
     data = json.loads((folder / "metadata.json").read_text())
     assert data["series"] == ["The Marsh Books #2"] and data["publishedYear"] == "1898"
     assert data["authors"] == ["Ada Finch"] and [c["title"] for c in data["chapters"]] == ["Dawn", "Dusk"]
     assert not list(lib.glob("*/*/*/*.mp3")) and len(list((lib / ".render").glob("*/*.mp3"))) == 2
     from tests.export.test_audiobookshelf import abs_book
-    scanned = abs_book(folder / "The Heron.m4b")                # the M4B's tags as Audiobookshelf maps them
-    assert scanned["series"] == [{"name": "The Marsh Books", "sequence": "2"}] and scanned["publishedYear"] == "1898"
+
+    scanned = abs_book(folder / "The Heron.m4b")  # the M4B's tags as Audiobookshelf maps them
+    assert (
+        scanned["series"] == [{"name": "The Marsh Books", "sequence": "2"}]
+        and scanned["publishedYear"] == "1898"
+    )
     assert scanned["title"] == "The Heron" and scanned["authors"] == ["Ada Finch"]
     assert scanned["narrators"] == data["narrators"] and len(data["narrators"]) == 1
     assert_metadata_json_matches_m4b(folder, folder / "The Heron.m4b")
-    work_cover = next((lib / ".render").glob("*/cover.jpg"))        # the work folder has it too
+    work_cover = next((lib / ".render").glob("*/cover.jpg"))  # the work folder has it too
     assert (folder / "cover.jpg").read_bytes() == work_cover.read_bytes()
     from PIL import Image
+
     assert Image.open(folder / "cover.jpg").format == "JPEG"
 
 
 def test_epub2_original_publication_and_calibre_series(tmp_path):
     from pipeline.ingest import read_book
-    meta = ('<dc:date xmlns:opf="http://www.idpf.org/2007/opf" opf:event="original-publication">1871</dc:date>'
-            '<dc:date xmlns:opf="http://www.idpf.org/2007/opf" opf:event="publication">2009-04-01</dc:date>'
-            '<meta name="calibre:series" content="Barsetshire"/><meta name="calibre:series_index" content="3.0"/>')
-    path = build_epub(tmp_path / "old.epub", {"a.xhtml": "<h1>One</h1>" + para(LOREM)}, toc=[("One", "a.xhtml")],
-                      version=2, extra_meta=meta)
+
+    meta = (
+        '<dc:date xmlns:opf="http://www.idpf.org/2007/opf" opf:event="original-publication">1871</dc:date>'
+        '<dc:date xmlns:opf="http://www.idpf.org/2007/opf" opf:event="publication">2009-04-01</dc:date>'
+        '<meta name="calibre:series" content="Barsetshire"/><meta name="calibre:series_index" content="3.0"/>'
+    )
+    path = build_epub(
+        tmp_path / "old.epub",
+        {"a.xhtml": "<h1>One</h1>" + para(LOREM)},
+        toc=[("One", "a.xhtml")],
+        version=2,
+        extra_meta=meta,
+    )
     book = read_book(path)
     assert book.date == "1871" and book.series == "Barsetshire" and book.series_index == "3"
 
 
-@pytest.mark.skipif(not (WODEHOUSE.exists() and BIERCE.exists()), reason="the corpus is not at ../shared/corpus")
+@pytest.mark.skipif(
+    not (WODEHOUSE.exists() and BIERCE.exists()), reason="the corpus is not at ../shared/corpus"
+)
 @pytest.mark.parametrize("book, chapters", [(WODEHOUSE, "2"), (BIERCE, "11,18")])
 def test_real_standard_ebooks_chapters_get_a_clip_for_every_segment(tmp_path, book, chapters):
     """Hgroup titles, word joiners before dashes, spaced ellipses, small caps (Wodehouse); dictionary entries,
     italics, verse in blockquotes, attributions (Bierce): every segment of real chapters is found in the
     source's own XHTML, one span each, and EPUBCheck passes, rendered as `--format mp3,epub`."""
     out = tmp_path / "book"
-    proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "mp3,epub",
-                   "--chapters", chapters)
+    proc = run_cli(
+        str(book),
+        "--out",
+        str(out),
+        "--engine",
+        "hibari",
+        "--quiet",
+        "--format",
+        "mp3,epub",
+        "--chapters",
+        chapters,
+    )
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["readalong_made_from"] == {"made_from": "source", "epubcheck": "passed"}
     epub = out / manifest["readalong"]
     assert _epubcheck(epub) == []
-    assert _check_overlays(epub, manifest) == {c["index"]: len(c["segment_list"]) for c in manifest["chapters"]}
+    assert _check_overlays(epub, manifest) == {
+        c["index"]: len(c["segment_list"]) for c in manifest["chapters"]
+    }
     zf = zipfile.ZipFile(epub)
-    assert any(n.endswith("core.css") for n in zf.namelist())            # the source's own styles travel along
-    assert not any(b"rdr-cont" in zf.read(n) for n in zf.namelist() if n.endswith(".xhtml"))   # one span each
+    assert any(n.endswith("core.css") for n in zf.namelist())  # the source's own styles travel along
+    assert not any(b"rdr-cont" in zf.read(n) for n in zf.namelist() if n.endswith(".xhtml"))  # one span each
 
 
 def test_two_partial_renders_make_one_book_in_every_whole_book_output(tmp_path):
     """--chapters 1-2, then --chapters 3-4 into the same folder: the M4B, metadata.json and the read-along
     book hold all four chapters, and agree with each other."""
-    docs = {f"c{i}.xhtml": f"<h1>Part {name}</h1>" + para(LOREM) for i, name in enumerate(("One", "Two", "Three",
-                                                                                         "Four"), 1)}
-    book = build_epub(tmp_path / "four.epub", docs, toc=[(f"Part {n}", f"c{i}.xhtml") for i, n in
-                                                         enumerate(("One", "Two", "Three", "Four"), 1)],
-                      title="Four Parts")
+    docs = {
+        f"c{i}.xhtml": f"<h1>Part {name}</h1>" + para(LOREM)
+        for i, name in enumerate(("One", "Two", "Three", "Four"), 1)
+    }
+    book = build_epub(
+        tmp_path / "four.epub",
+        docs,
+        toc=[(f"Part {n}", f"c{i}.xhtml") for i, n in enumerate(("One", "Two", "Three", "Four"), 1)],
+        title="Four Parts",
+    )
     out = tmp_path / "out"
     args = [str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "mp3,m4b,epub"]
     first = run_cli(*args, "--chapters", "1-2")
     assert first.returncode == 0 and "not rendered yet: chapters 3-4" in first.stderr, first.stderr
     second = run_cli(*args, "--chapters", "3-4")
     assert second.returncode == 0, second.stderr
-    assert "holds 4 chapters" in second.stderr and "2 rendered" in second.stderr and "not rendered yet" not in second.stderr
+    assert (
+        "holds 4 chapters" in second.stderr
+        and "2 rendered" in second.stderr
+        and "not rendered yet" not in second.stderr
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     assert [c["index"] for c in manifest["chapters"]] == [1, 2, 3, 4]
     assert manifest["m4b"]["chapters"] == 4
     assert_metadata_json_matches_m4b(out, out / manifest["m4b"]["file"])
-    assert [c["title"] for c in json.loads((out / "metadata.json").read_text())["chapters"]] == \
-        ["Part One", "Part Two", "Part Three", "Part Four"]
+    assert [c["title"] for c in json.loads((out / "metadata.json").read_text())["chapters"]] == [
+        "Part One",
+        "Part Two",
+        "Part Three",
+        "Part Four",
+    ]
     epub = out / manifest["readalong"]
     assert _epubcheck(epub) == []
-    assert _check_overlays(epub, manifest) == {i: len(c["segment_list"]) for i, c in
-                                               zip((1, 2, 3, 4), manifest["chapters"], strict=True)}
+    assert _check_overlays(epub, manifest) == {
+        i: len(c["segment_list"]) for i, c in zip((1, 2, 3, 4), manifest["chapters"], strict=True)
+    }
 
 
 def test_a_source_epubcheck_faults_gives_generated_pages_that_pass(tmp_path):
     """A source EPUB 3 with its own fault (an image it does not hold): the book made from it would carry the
     fault, so the read-along pages are generated from the text, and EPUBCheck passes them."""
-    book = build_epub(tmp_path / "faulty.epub", {"a.xhtml": "<h1>One</h1>" + para(LOREM) + '<p><img src="gone.png" alt=""/></p>'},
-                      toc=[("One", "a.xhtml")], title="Faulty")
+    book = build_epub(
+        tmp_path / "faulty.epub",
+        {"a.xhtml": "<h1>One</h1>" + para(LOREM) + '<p><img src="gone.png" alt=""/></p>'},
+        toc=[("One", "a.xhtml")],
+        title="Faulty",
+    )
     out = tmp_path / "out"
     proc = run_cli(str(book), "--out", str(out), "--engine", "hibari", "--quiet", "--format", "epub")
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     made = manifest["readalong_made_from"]
-    assert made["made_from"] == "text" and made["epubcheck"] == "passed" and "EPUBCheck" in made["reason"], made
+    assert made["made_from"] == "text" and made["epubcheck"] == "passed" and "EPUBCheck" in made["reason"], (
+        made
+    )
     assert "gone.png" in made["reason"] or "RSC-007" in made["reason"]
     assert _epubcheck(out / manifest["readalong"]) == []
-    assert _check_overlays(out / manifest["readalong"], manifest) == {1: len(manifest["chapters"][0]["segment_list"])}
+    assert _check_overlays(out / manifest["readalong"], manifest) == {
+        1: len(manifest["chapters"][0]["segment_list"])
+    }

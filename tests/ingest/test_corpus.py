@@ -1,4 +1,5 @@
 """Both corpus books: the chapter list is the TOC's chapter list, no matter, no note or page numbers."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,9 @@ from lxml import etree
 from pipeline.ingest import read_book
 from tests.conftest import BIERCE, CORPUS, WODEHOUSE
 
-pytestmark = pytest.mark.skipif(not CORPUS.exists(), reason=f"the test books are not at {CORPUS} "
-                                "(../shared/corpus beside the checkout)")
+pytestmark = pytest.mark.skipif(
+    not CORPUS.exists(), reason=f"the test books are not at {CORPUS} (../shared/corpus beside the checkout)"
+)
 
 MATTER = {"titlepage", "imprint", "colophon", "copyright-page", "halftitlepage", "endnotes", "toc", "loi"}
 
@@ -28,8 +30,12 @@ def toc_chapters(path) -> list[str]:
                 continue
             doc = etree.fromstring(zf.read("epub/" + a.get("href").partition("#")[0]))
             body = doc.find("{http://www.w3.org/1999/xhtml}body")
-            types = set(" ".join([body.get("{http://www.idpf.org/2007/ops}type", "")] +
-                                 [s.get("{http://www.idpf.org/2007/ops}type", "") for s in body]).split())
+            types = set(
+                " ".join(
+                    [body.get("{http://www.idpf.org/2007/ops}type", "")]
+                    + [s.get("{http://www.idpf.org/2007/ops}type", "") for s in body]
+                ).split()
+            )
             if types & MATTER:
                 continue
             out.append(re.sub(r"\s+", " ", "".join(a.itertext())).strip())

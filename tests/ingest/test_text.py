@@ -1,4 +1,5 @@
 """Plain text and Markdown ingest: heading lines, paragraphs, rewrapping, verse, Gutenberg boilerplate."""
+
 from __future__ import annotations
 
 import pytest
@@ -52,10 +53,16 @@ def test_gutenberg_text(tmp_path):
     p.write_text(GUTENBERG.replace("\n", "\r\n"), encoding="utf-8")
     book = read_book(p)
     assert (book.title, book.authors) == ("Test Book", ["Jane Doe", "John Roe"])
-    assert [c.title for c in book.chapters] == ["CHAPTER I: THE BEGINNING", "CHAPTER II", "Chapter 12: A Title on One Line"]
+    assert [c.title for c in book.chapters] == [
+        "CHAPTER I: THE BEGINNING",
+        "CHAPTER II",
+        "Chapter 12: A Title on One Line",
+    ]
     ch1 = book.chapters[0].paragraphs
-    assert ch1[1].text.startswith("It was a dark and stormy night; the rain fell in torrents, except at occasional")
-    assert "\n" not in ch1[1].text and ch1[1].kind == ParagraphKind.TEXT       # hard wraps joined
+    assert ch1[1].text.startswith(
+        "It was a dark and stormy night; the rain fell in torrents, except at occasional"
+    )
+    assert "\n" not in ch1[1].text and ch1[1].kind == ParagraphKind.TEXT  # hard wraps joined
     assert (ch1[2].text, ch1[2].kind) == ("Roses are red,\nViolets are blue.", ParagraphKind.VERSE)
     assert ch1[3].text == "After the break, a well-known man spoke." and ch1[3].section_break_before
     every = " ".join(c.text for c in book.chapters)
@@ -64,8 +71,11 @@ def test_gutenberg_text(tmp_path):
 
 def test_headings_of_every_kind(tmp_path):
     p = tmp_path / "h.txt"
-    p.write_text("PART ONE\n\nIntro to the part.\n\nIV.\n\nRoman chapter.\n\nPrologue\n\nBefore it all.\n\n"
-                 "Chapter Twenty-One\n\nLate.\n\nPart of the problem was this line.\n", encoding="utf-8")
+    p.write_text(
+        "PART ONE\n\nIntro to the part.\n\nIV.\n\nRoman chapter.\n\nPrologue\n\nBefore it all.\n\n"
+        "Chapter Twenty-One\n\nLate.\n\nPart of the problem was this line.\n",
+        encoding="utf-8",
+    )
     book = read_book(p)
     assert [c.title for c in book.chapters] == ["PART ONE", "IV", "Prologue", "Chapter Twenty-One"]
     assert book.chapters[-1].paragraphs[-1].text == "Part of the problem was this line."
@@ -81,8 +91,11 @@ def test_no_headings_is_one_chapter_titled_by_the_file(tmp_path):
 
 def test_markdown_levels_and_inline_marks(tmp_path):
     p = tmp_path / "book.md"
-    p.write_text("# The Book\n\n## One\n\nSome *emphasis* and a [link](http://x.org).\n\n### A section\n\nText.\n\n"
-                 "## Two\n\n> A quoted line.\n\n- a list item\n", encoding="utf-8")
+    p.write_text(
+        "# The Book\n\n## One\n\nSome *emphasis* and a [link](http://x.org).\n\n### A section\n\nText.\n\n"
+        "## Two\n\n> A quoted line.\n\n- a list item\n",
+        encoding="utf-8",
+    )
     book = read_book(p)
     assert book.title == "The Book"
     assert [c.title for c in book.chapters] == ["One", "Two"]

@@ -1,6 +1,7 @@
 """How a narrator reads numbers, times, dates, money, measures and notation: a table by category (hand-written
 cases from novels and everyday prose, plus systematic sweeps over units, currencies, months and clock
 times), each run through `normalize` and the real `render --normalize -` for a sample, and `--explain`."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,11 @@ from tests.conftest import run_cli
 HAND = [
     # --- times: dotted (British fiction), colon, a.m./p.m., seconds, ranges ---
     ("time", "at 8.45 p.m., and then", "at eight forty-five PM, and then"),
-    ("time", "He left Calcutta at 7.25 and arrived at 9.", "He left Calcutta at seven twenty-five and arrived at nine."),
+    (
+        "time",
+        "He left Calcutta at 7.25 and arrived at 9.",
+        "He left Calcutta at seven twenty-five and arrived at nine.",
+    ),
     ("time", "the 10.15 from Paddington", "the ten fifteen from Paddington"),
     ("time", "We dined at 7.30.", "We dined at seven thirty."),
     ("time", "It was 9.05 a.m. when he rose.", "It was nine oh five AM when he rose."),
@@ -72,13 +77,21 @@ HAND = [
     ("lsd", "£3 3s. a week", "three pounds and three shillings a week"),
     ("lsd", "It was 10s. 6d.", "It was ten shillings and sixpence."),
     # --- money ---
-    ("money", "Prices range $250-$300 each.", "Prices range two hundred fifty to three hundred dollars each."),
+    (
+        "money",
+        "Prices range $250-$300 each.",
+        "Prices range two hundred fifty to three hundred dollars each.",
+    ),
     ("money", "He paid US$5 for it.", "He paid five US dollars for it."),
     ("money", "A loan of ¥30b was made.", "A loan of thirty billion yen was made."),
     ("money", "They raised ₩460 billion last year.", "They raised four hundred sixty billion won last year."),
     ("money", "It costs $20/mo for the service.", "It costs twenty dollars per month for the service."),
     ("money", "He earned $3.5m last year.", "He earned three point five million dollars last year."),
-    ("money", "It cost $1.5e10 in total.", "It cost one point five times ten to the power of ten dollars in total."),
+    (
+        "money",
+        "It cost $1.5e10 in total.",
+        "It cost one point five times ten to the power of ten dollars in total.",
+    ),
     ("money", "It was $3.50.", "It was three dollars fifty cents."),
     ("money", "It was $1.", "It was one dollar."),
     ("money", "a $5 bill", "a five dollar bill"),
@@ -125,7 +138,11 @@ HAND = [
     ("degrees", "It was 1°C outside.", "It was one degree Celsius outside."),
     ("degrees", "It was -5°C.", "It was minus five degrees Celsius."),
     ("degrees", "a fever of 102.5 °F", "a fever of one hundred two point five degrees Fahrenheit"),
-    ("degrees", "At lat. 40° 33′ N. we turned.", "At latitude forty degrees thirty-three minutes north we turned."),
+    (
+        "degrees",
+        "At lat. 40° 33′ N. we turned.",
+        "At latitude forty degrees thirty-three minutes north we turned.",
+    ),
     ("degrees", "long. 73° 58' W", "longitude seventy-three degrees fifty-eight minutes west"),
     ("degrees", "a 90° turn", "a ninety degrees turn"),
     ("degrees", "51° 30′ 26″ N", "fifty-one degrees thirty minutes twenty-six seconds north"),
@@ -139,7 +156,11 @@ HAND = [
     ("fraction", "5/8 inch", "five eighths inch"),
     ("slash", "and/or", "and or"),
     # --- abbreviations that end a sentence, symbols, invisible characters ---
-    ("abbreviation", "He lived at 1428 Elm St. It was cold.", "He lived at fourteen twenty-eight Elm Street. It was cold."),
+    (
+        "abbreviation",
+        "He lived at 1428 Elm St. It was cold.",
+        "He lived at fourteen twenty-eight Elm Street. It was cold.",
+    ),
     ("abbreviation", "St. Paul was there.", "Saint Paul was there."),
     ("abbreviation", "We met in Baker St.", "We met in Baker Street."),
     ("abbreviation", "Dr. Watson came.", "Doctor Watson came."),
@@ -159,12 +180,20 @@ HAND = [
     ("address", "She lives at 221B Baker Street.", "She lives at two twenty-one B Baker Street."),
     ("abbreviation", "See pp. 10-12.", "See pages ten to twelve."),
     ("abbreviation", "He bought 3 doz. eggs.", "He bought three dozen eggs."),
-    ("telephone", "Her number is 020 7946 0958.", "Her number is zero two zero, seven nine four six, zero nine five eight."),
+    (
+        "telephone",
+        "Her number is 020 7946 0958.",
+        "Her number is zero two zero, seven nine four six, zero nine five eight.",
+    ),
     ("date", "On 4/15 taxes are due.", "On April fifteenth taxes are due."),
     ("percent", "It was about 70-80%.", "It was about seventy to eighty percent."),
     ("percent", "a rise of 5% to 10%", "a rise of five to ten percent"),
     ("decade", "The 1990s-2000s boom.", "The nineteen nineties to two thousands boom."),
-    ("abbreviation", "Rates of 3.5% p.a. were paid.", "Rates of three point five percent per annum were paid."),
+    (
+        "abbreviation",
+        "Rates of 3.5% p.a. were paid.",
+        "Rates of three point five percent per annum were paid.",
+    ),
     ("year", "It happened in 1066 AD.", "It happened in ten sixty-six AD."),
     ("year", "In 44 B.C. Caesar died.", "In forty-four BC Caesar died."),
     ("year", "In 300 BC the city fell.", "In three hundred BC the city fell."),
@@ -185,7 +214,11 @@ HAND = [
     # --- measures: squares, kitchens, before a noun, ranges, per ---
     ("measure", "an estate of 40 km² in all", "an estate of forty square kilometers in all"),
     ("measure", "a flat of 85 m2", "a flat of eighty-five square meters"),
-    ("measure", "Add 2 tbsp of sugar and 1 tsp of salt.", "Add two tablespoons of sugar and one teaspoon of salt."),
+    (
+        "measure",
+        "Add 2 tbsp of sugar and 1 tsp of salt.",
+        "Add two tablespoons of sugar and one teaspoon of salt.",
+    ),
     ("measure", "He carried a 20 kg pack.", "He carried a twenty kilogram pack."),
     ("measure", "the 400m hurdles", "the four hundred meter hurdles"),
     ("measure", "It weighed 3-4 kg.", "It weighed three to four kilograms."),
@@ -205,8 +238,11 @@ HAND = [
     ("money", "£3.5 billion", "three point five billion pounds"),
     # --- addresses ---
     ("address", "They lived at 742 Maple Avenue.", "They lived at seven forty-two Maple Avenue."),
-    ("address", "Write to 1600 Elm Rd, Springfield, IL 62704.",
-     "Write to sixteen hundred Elm Road, Springfield, Illinois six two seven zero four."),
+    (
+        "address",
+        "Write to 1600 Elm Rd, Springfield, IL 62704.",
+        "Write to sixteen hundred Elm Road, Springfield, Illinois six two seven zero four.",
+    ),
     ("address", "the house at 31 W Oak St", "the house at thirty-one West Oak Street"),
     ("address", "at 305 Old Mill Ln, Dover", "at three oh five Old Mill Lane, Dover"),
     ("address", "on 5 Church St. He stopped.", "on five Church Street. He stopped."),
@@ -221,11 +257,27 @@ HAND = [
     ("letters", "He shouted NEVER at them.", "He shouted NEVER at them."),
     ("letters", "HMM, he said.", "HMM, he said."),
     # --- telephone, electronic, digits ---
-    ("telephone", "Call 212.555.0187 today.", "Call two one two, five five five, zero one eight seven today."),
-    ("telephone", "Dial 1-800-555-0123 now.", "Dial one, eight hundred, five five five, zero one two three now."),
-    ("telephone", "His number was 078-05-1120.", "His number was zero seven eight, zero five, one one two zero."),
+    (
+        "telephone",
+        "Call 212.555.0187 today.",
+        "Call two one two, five five five, zero one eight seven today.",
+    ),
+    (
+        "telephone",
+        "Dial 1-800-555-0123 now.",
+        "Dial one, eight hundred, five five five, zero one two three now.",
+    ),
+    (
+        "telephone",
+        "His number was 078-05-1120.",
+        "His number was zero seven eight, zero five, one one two zero.",
+    ),
     ("telephone", "Call 911 at once.", "Call nine one one at once."),
-    ("telephone", "Ring +44 7700 900461.", "Ring plus four four, seven seven zero zero, nine zero zero four six one."),
+    (
+        "telephone",
+        "Ring +44 7700 900461.",
+        "Ring plus four four, seven seven zero zero, nine zero zero four six one.",
+    ),
     ("digits", "the card ending in 4412", "the card ending in four four one two"),
     ("digits", "Her PIN was 0412.", "Her PIN was zero four one two."),
     ("digits", "the zip code 10001", "the zip code one zero zero zero one"),
@@ -236,8 +288,11 @@ HAND = [
     ("electronic", "The tag #spring trended.", "The tag hash spring trended."),
     # --- cardinals, years, fractions, powers ---
     ("cardinal", "A crowd of 45 000 came.", "A crowd of forty-five thousand came."),
-    ("cardinal", "about 1,200,000,000,000,000,000 grains",
-     "about one quintillion two hundred quadrillion grains"),
+    (
+        "cardinal",
+        "about 1,200,000,000,000,000,000 grains",
+        "about one quintillion two hundred quadrillion grains",
+    ),
     ("year", "It was 2012.", "It was twenty twelve."),
     ("year", "AD 43", "AD forty-three"),
     ("year", "the 1960 s", "the nineteen sixties"),
@@ -249,19 +304,77 @@ HAND = [
     ("notation", "the area is 5²", "the area is five squared"),
     ("notation", "a volume of 2³", "a volume of two cubed"),
     ("notation", "scores of 40/45/50", "scores of forty slash forty-five slash fifty"),
-
 ]
 
 # --- systematic sweeps: readings written out here, independent of the code under test ---------------------
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 _TENS = {20: "twenty", 30: "thirty", 40: "forty", 50: "fifty"}
-_ORD = ["", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-        "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth",
-        "nineteenth", "twentieth", "twenty-first", "twenty-second", "twenty-third", "twenty-fourth", "twenty-fifth",
-        "twenty-sixth", "twenty-seventh", "twenty-eighth"]
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"]
+_ORD = [
+    "",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+    "twenty-first",
+    "twenty-second",
+    "twenty-third",
+    "twenty-fourth",
+    "twenty-fifth",
+    "twenty-sixth",
+    "twenty-seventh",
+    "twenty-eighth",
+]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def _say(n: int) -> str:
@@ -272,56 +385,107 @@ def _say(n: int) -> str:
 
 
 SWEEP: list[tuple[str, str, str]] = []
-for h in range(1, 13):                                # every hour, a.m. and p.m., dotted and colon
+for h in range(1, 13):  # every hour, a.m. and p.m., dotted and colon
     for mins, said in ((0, ""), (5, " oh five"), (15, " fifteen"), (45, " forty-five")):
         SWEEP.append(("time", f"at {h}:{mins:02d} pm", f"at {_say(h)}{said} PM"))
         if mins:
             SWEEP.append(("time", f"at {h}.{mins:02d} a.m., and", f"at {_say(h)}{said} AM, and"))
-for i, month in enumerate(_MONTHS, 1):                # every month: abbreviated, lower case, numeric
+for i, month in enumerate(_MONTHS, 1):  # every month: abbreviated, lower case, numeric
     day = (i * 2) % 28 + 1
     SWEEP.append(("date", f"on {month[:3]} {day}", f"on {month} {_ORD[day]}"))
     SWEEP.append(("date", f"on {month.lower()} {day}, 1905", f"on {month} {_ORD[day]}, nineteen oh five"))
-    SWEEP.append(("date", f"on {day} {month.upper()} 1914", f"on the {_ORD[day]} of {month}, nineteen fourteen"))
+    SWEEP.append(
+        ("date", f"on {day} {month.upper()} 1914", f"on the {_ORD[day]} of {month}, nineteen fourteen")
+    )
     SWEEP.append(("date", f"on {i}/{day}/1999", f"on {month} {_ORD[day]}, nineteen ninety-nine"))
-    SWEEP.append(("date", f"on {day:02d}.{i:02d}.1988", f"on the {_ORD[day]} of {month}, nineteen eighty-eight"))
-UNITS = {"mm": ("millimeter", "millimeters"), "cm": ("centimeter", "centimeters"), "km": ("kilometer", "kilometers"),
-         "kg": ("kilogram", "kilograms"), "mg": ("milligram", "milligrams"), "ml": ("milliliter", "milliliters"),
-         "lb": ("pound", "pounds"), "lbs": ("pound", "pounds"), "oz": ("ounce", "ounces"), "ft": ("foot", "feet"),
-         "yd": ("yard", "yards"), "mi": ("mile", "miles"), "mph": ("mile per hour", "miles per hour"),
-         "km/h": ("kilometer per hour", "kilometers per hour"), "gal": ("gallon", "gallons"),
-         "GB": ("gigabyte", "gigabytes"), "MB": ("megabyte", "megabytes"), "KB": ("kilobyte", "kilobytes"),
-         "MHz": ("megahertz", "megahertz"), "kW": ("kilowatt", "kilowatts"), "hrs": ("hour", "hours"),
-         "mins": ("minute", "minutes"), "ms": ("millisecond", "milliseconds"), "ha": ("hectare", "hectares")}
-for unit, (one, many) in UNITS.items():               # every unit: spaced, glued, one and many, decimals
+    SWEEP.append(
+        ("date", f"on {day:02d}.{i:02d}.1988", f"on the {_ORD[day]} of {month}, nineteen eighty-eight")
+    )
+UNITS = {
+    "mm": ("millimeter", "millimeters"),
+    "cm": ("centimeter", "centimeters"),
+    "km": ("kilometer", "kilometers"),
+    "kg": ("kilogram", "kilograms"),
+    "mg": ("milligram", "milligrams"),
+    "ml": ("milliliter", "milliliters"),
+    "lb": ("pound", "pounds"),
+    "lbs": ("pound", "pounds"),
+    "oz": ("ounce", "ounces"),
+    "ft": ("foot", "feet"),
+    "yd": ("yard", "yards"),
+    "mi": ("mile", "miles"),
+    "mph": ("mile per hour", "miles per hour"),
+    "km/h": ("kilometer per hour", "kilometers per hour"),
+    "gal": ("gallon", "gallons"),
+    "GB": ("gigabyte", "gigabytes"),
+    "MB": ("megabyte", "megabytes"),
+    "KB": ("kilobyte", "kilobytes"),
+    "MHz": ("megahertz", "megahertz"),
+    "kW": ("kilowatt", "kilowatts"),
+    "hrs": ("hour", "hours"),
+    "mins": ("minute", "minutes"),
+    "ms": ("millisecond", "milliseconds"),
+    "ha": ("hectare", "hectares"),
+}
+for unit, (one, many) in UNITS.items():  # every unit: spaced, glued, one and many, decimals
     SWEEP.append(("measure", f"about 1 {unit} more", f"about one {one} more"))
     SWEEP.append(("measure", f"about 7{unit} more", f"about seven {many} more"))
     SWEEP.append(("measure", f"about 2.5 {unit}.", f"about two point five {many}."))
-for caps, _one, many in (("KG", "kilogram", "kilograms"), ("KM", "kilometer", "kilometers"),
-                        ("CM", "centimeter", "centimeters"), ("LBS", "pound", "pounds"), ("MPH", "mile per hour",
-                                                                                          "miles per hour")):
+for caps, _one, many in (
+    ("KG", "kilogram", "kilograms"),
+    ("KM", "kilometer", "kilometers"),
+    ("CM", "centimeter", "centimeters"),
+    ("LBS", "pound", "pounds"),
+    ("MPH", "mile per hour", "miles per hour"),
+):
     SWEEP.append(("measure", f"only 15{caps} left", f"only fifteen {many} left"))
-CURRENCIES = {"$": ("dollar", "dollars"), "£": ("pound", "pounds"), "€": ("euro", "euros"), "¥": ("yen", "yen"),
-              "₩": ("won", "won"), "₹": ("rupee", "rupees"), "₽": ("ruble", "rubles"), "₪": ("shekel", "shekels"),
-              "₦": ("naira", "naira"), "₱": ("peso", "pesos")}
-for sign, (one, many) in CURRENCIES.items():          # every currency: one, many, scales, ranges
+CURRENCIES = {
+    "$": ("dollar", "dollars"),
+    "£": ("pound", "pounds"),
+    "€": ("euro", "euros"),
+    "¥": ("yen", "yen"),
+    "₩": ("won", "won"),
+    "₹": ("rupee", "rupees"),
+    "₽": ("ruble", "rubles"),
+    "₪": ("shekel", "shekels"),
+    "₦": ("naira", "naira"),
+    "₱": ("peso", "pesos"),
+}
+for sign, (one, many) in CURRENCIES.items():  # every currency: one, many, scales, ranges
     SWEEP.append(("money", f"just {sign}1 now", f"just one {one} now"))
     SWEEP.append(("money", f"just {sign}12 now", f"just twelve {many} now"))
-    SWEEP.append(("money", f"a {sign}3m deal", f"a three million {one} deal"))        # before its noun: singular
+    SWEEP.append(("money", f"a {sign}3m deal", f"a three million {one} deal"))  # before its noun: singular
     SWEEP.append(("money", f"a {sign}4 billion deal", f"a four billion {one} deal"))
     SWEEP.append(("money", f"it cost {sign}3m in all", f"it cost three million {many} in all"))
     SWEEP.append(("money", f"from {sign}5-{sign}9", f"from five to nine {many}"))
-for code, (_one, many) in {"USD": ("US dollar", "US dollars"), "EUR": ("euro", "euros"), "GBP": ("pound", "pounds"),
-                          "JPY": ("yen", "yen"), "CAD": ("Canadian dollar", "Canadian dollars")}.items():
+for code, (_one, many) in {
+    "USD": ("US dollar", "US dollars"),
+    "EUR": ("euro", "euros"),
+    "GBP": ("pound", "pounds"),
+    "JPY": ("yen", "yen"),
+    "CAD": ("Canadian dollar", "Canadian dollars"),
+}.items():
     SWEEP.append(("money", f"{code} 30", f"thirty {many}"))
     SWEEP.append(("money", f"30 {code}", f"thirty {many}"))
 for temp in (0, 3, 15, 37, 40):
     SWEEP.append(("degrees", f"{temp}°C", f"{_say(temp)} degrees Celsius"))
     SWEEP.append(("degrees", f"{temp} °F", f"{_say(temp)} degrees Fahrenheit"))
 for n in (2, 3, 22, 23, 32, 43):
-    word = {2: "second", 3: "third", 22: "twenty-second", 23: "twenty-third", 32: "thirty-second",
-            43: "forty-third"}[n]
+    word = {
+        2: "second",
+        3: "third",
+        22: "twenty-second",
+        23: "twenty-third",
+        32: "thirty-second",
+        43: "forty-third",
+    }[n]
     SWEEP.append(("old ordinal", f"the {n}d of June", f"the {word} of June"))
-for s_, said in ((1, "one shilling"), (2, "two shillings"), (5, "five shillings"), (19, "nineteen shillings")):
+for s_, said in (
+    (1, "one shilling"),
+    (2, "two shillings"),
+    (5, "five shillings"),
+    (19, "nineteen shillings"),
+):
     SWEEP.append(("lsd", f"paid {s_}s. for it", f"paid {said} for it"))
 for p_, said in ((2, "twopence"), (4, "fourpence"), (9, "ninepence"), (11, "elevenpence")):
     SWEEP.append(("lsd", f"paid {p_}d. for it", f"paid {said} for it"))
@@ -331,8 +495,18 @@ CASES = HAND + SWEEP
 
 def test_the_table_is_broad():
     assert len(CASES) >= 400
-    assert {c for c, _, _ in CASES} >= {"time", "date", "money", "measure", "degrees", "lsd", "old ordinal",
-                                       "fraction", "notation", "abbreviation"}
+    assert {c for c, _, _ in CASES} >= {
+        "time",
+        "date",
+        "money",
+        "measure",
+        "degrees",
+        "lsd",
+        "old ordinal",
+        "fraction",
+        "notation",
+        "abbreviation",
+    }
 
 
 @pytest.mark.parametrize("category,text,expected", CASES, ids=[f"{c}:{t[:40]}" for c, t, _ in CASES])
@@ -350,10 +524,15 @@ def test_the_command_line_reads_them_too():
 
 
 def test_explain_names_the_rule_for_each_rewrite():
-    proc = run_cli("--normalize", "-", "--explain", input="At 8.45 p.m. he paid £5 10s. 6d. for 4 lbs. of tea.\n")
+    proc = run_cli(
+        "--normalize", "-", "--explain", input="At 8.45 p.m. he paid £5 10s. 6d. for 4 lbs. of tea.\n"
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "At eight forty-five PM he paid five pounds, ten shillings and sixpence for four pounds of tea." in out
+    assert (
+        "At eight forty-five PM he paid five pounds, ten shillings and sixpence for four pounds of tea."
+        in out
+    )
     assert "time" in out and "pre-decimal British money" in out and "measure" in out
     assert "8.45 p.m." in out and "£5 10s. 6d." in out
 
@@ -362,8 +541,11 @@ def test_the_readme_category_table_is_true():
     """Every example in the README's table of categories is read as the table says."""
     import re
     from pathlib import Path
+
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### What it reads, and how"):readme.index("Conventions, where a reading")]
+    section = readme[
+        readme.index("### What it reads, and how") : readme.index("Conventions, where a reading")
+    ]
     rows = [r for r in section.splitlines() if r.startswith("| ") and "`" in r]
     assert len(rows) >= 15
     for row in rows:

@@ -1,6 +1,7 @@
 """Readings where a narrator and the standard text-normalization suites agree: AM/PM and time zones written as
 initialisms, initialisms in capitals, web and e-mail addresses read out in full, a currency sign or hash
 named. Cases written for this project; `spell_initialisms` (for an engine that lowercases) tested alone."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,17 +29,42 @@ CASES = [
     ("letters", "NASA sent a probe.", "NASA sent a probe."),
     ("letters", "It was 300 BC or so.", "It was three hundred BC or so."),
     # --- electronic: the scheme, WWW, marks by name, digits one by one ---
-    ("electronic", "Visit https://www.bookshop.org/list today.",
-     "Visit HTTPS colon slash slash WWW dot bookshop dot org slash list today."),
-    ("electronic", "the page http://news.example.net/2024/report",
-     "the page HTTP colon slash slash news dot example dot net slash two zero two four slash report"),
+    (
+        "electronic",
+        "Visit https://www.bookshop.org/list today.",
+        "Visit HTTPS colon slash slash WWW dot bookshop dot org slash list today.",
+    ),
+    (
+        "electronic",
+        "the page http://news.example.net/2024/report",
+        "the page HTTP colon slash slash news dot example dot net slash two zero two four slash report",
+    ),
     ("electronic", "see www.library.org/room-7.", "see WWW dot library dot org slash room dash seven."),
-    ("electronic", "open file:///home/ann/notes.txt", "open file colon slash slash slash home slash ann slash notes dot txt"),
-    ("electronic", "a photo at ftp://pics.example.com/cat.jpg",
-     "a photo at FTP colon slash slash pics dot example dot com slash cat dot jpeg"),
-    ("electronic", "the model page example.com/tv-5000", "the model page example dot com slash tv dash five thousand"),
-    ("electronic", "write to b_smith99@post.co.uk.", "write to b underscore smith nine nine at post dot co dot uk."),
-    ("electronic", "the form at help@site.com/form-2", "the form at help at site dot com slash form dash two"),
+    (
+        "electronic",
+        "open file:///home/ann/notes.txt",
+        "open file colon slash slash slash home slash ann slash notes dot txt",
+    ),
+    (
+        "electronic",
+        "a photo at ftp://pics.example.com/cat.jpg",
+        "a photo at FTP colon slash slash pics dot example dot com slash cat dot jpeg",
+    ),
+    (
+        "electronic",
+        "the model page example.com/tv-5000",
+        "the model page example dot com slash tv dash five thousand",
+    ),
+    (
+        "electronic",
+        "write to b_smith99@post.co.uk.",
+        "write to b underscore smith nine nine at post dot co dot uk.",
+    ),
+    (
+        "electronic",
+        "the form at help@site.com/form-2",
+        "the form at help at site dot com slash form dash two",
+    ),
     ("electronic", "ask j-r.k@mail.org now", "ask j dash r dot k at mail dot org now"),
     ("electronic", "ask tom&jo@mail.org now", "ask tom and jo at mail dot org now"),
     # --- symbols: a sign or a hash named, not read as an amount ---
@@ -71,16 +97,19 @@ def test_standard_form(category, text, expected):
     assert normalize(text) == expected
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("at ten PM EST", "at ten P M E S T"),
-    ("the BBC and the FBI", "the B B C and the F B I"),
-    ("three hundred DVDs", "three hundred D V Ds"),
-    ("the USA, the CEO's desk", "the U S A, the C E O's desk"),
-    ("NASA and NATO", "NASA and NATO"),                     # words, not initialisms
-    ("I AM here, NEVER", "I AM here, NEVER"),                # "AM" after a capital: the verb
-    ("HMM, the US", "HMM, the US"),                          # an interjection; the pronoun-like US
-    ("no capitals at all", "no capitals at all"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("at ten PM EST", "at ten P M E S T"),
+        ("the BBC and the FBI", "the B B C and the F B I"),
+        ("three hundred DVDs", "three hundred D V Ds"),
+        ("the USA, the CEO's desk", "the U S A, the C E O's desk"),
+        ("NASA and NATO", "NASA and NATO"),  # words, not initialisms
+        ("I AM here, NEVER", "I AM here, NEVER"),  # "AM" after a capital: the verb
+        ("HMM, the US", "HMM, the US"),  # an interjection; the pronoun-like US
+        ("no capitals at all", "no capitals at all"),
+    ],
+)
 def test_spell_initialisms(text, expected):
     assert spell_initialisms(text) == expected
 
@@ -93,6 +122,7 @@ def test_spell_initialisms_after_normalize_lowercases_to_letters():
 
 def test_spell_initialisms_is_linear():
     import time
+
     small, big = "AB " * 10_000, "AB " * 40_000
     t0 = time.perf_counter()
     spell_initialisms(small)

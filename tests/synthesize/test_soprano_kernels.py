@@ -1,4 +1,5 @@
 """The LM's fused CPU kernels (`soprano/kernels.c`) against the same LM run in torch operations."""
+
 from __future__ import annotations
 
 import logging
@@ -20,33 +21,61 @@ def _kernels_or_skip():
 
 def _snr_db(ref: torch.Tensor, got: torch.Tensor) -> float:
     ref, got = ref.double(), got.double()
-    return float(10 * np.log10((ref ** 2).sum().item() / max(((ref - got) ** 2).sum().item(), 1e-300)))
+    return float(10 * np.log10((ref**2).sum().item() / max(((ref - got) ** 2).sum().item(), 1e-300)))
 
 
-def _random_lm(heads: int, kv_heads: int, head_dim: int, hidden: int = 64, mlp: int = 96, layers: int = 2,
-               vocab: int = 300, seed: int = 0, precision: str = "float32") -> QwenLM:
+def _random_lm(
+    heads: int,
+    kv_heads: int,
+    head_dim: int,
+    hidden: int = 64,
+    mlp: int = 96,
+    layers: int = 2,
+    vocab: int = 300,
+    seed: int = 0,
+    precision: str = "float32",
+) -> QwenLM:
     """A Qwen3 of any shape, random weights (q/k norm weights too, so the paired order matters)."""
     g = torch.Generator().manual_seed(seed)
-    shape = LMShape(vocab=vocab, hidden=hidden, mlp=mlp, layers=layers, heads=heads, kv_heads=kv_heads,
-                    head_dim=head_dim, rms_eps=1e-6, rope_theta=10000.0, eos_id=None, tie_embeddings=False)
+    shape = LMShape(
+        vocab=vocab,
+        hidden=hidden,
+        mlp=mlp,
+        layers=layers,
+        heads=heads,
+        kv_heads=kv_heads,
+        head_dim=head_dim,
+        rms_eps=1e-6,
+        rope_theta=10000.0,
+        eos_id=None,
+        tie_embeddings=False,
+    )
 
     def w(*size, scale=0.2):
         return torch.randn(*size, generator=g) * scale
 
-    t = {"model.embed_tokens.weight": w(vocab, hidden, scale=1.0), "lm_head.weight": w(vocab, hidden),
-         "model.norm.weight": 1 + w(hidden, scale=0.1)}
+    t = {
+        "model.embed_tokens.weight": w(vocab, hidden, scale=1.0),
+        "lm_head.weight": w(vocab, hidden),
+        "model.norm.weight": 1 + w(hidden, scale=0.1),
+    }
     for i in range(layers):
         p = f"model.layers.{i}."
-        t.update({p + "input_layernorm.weight": 1 + w(hidden, scale=0.1),
-                  p + "post_attention_layernorm.weight": 1 + w(hidden, scale=0.1),
-                  p + "self_attn.q_proj.weight": w(heads * head_dim, hidden),
-                  p + "self_attn.k_proj.weight": w(kv_heads * head_dim, hidden),
-                  p + "self_attn.v_proj.weight": w(kv_heads * head_dim, hidden),
-                  p + "self_attn.o_proj.weight": w(hidden, heads * head_dim),
-                  p + "self_attn.q_norm.weight": 1 + w(head_dim, scale=0.1),
-                  p + "self_attn.k_norm.weight": 1 + w(head_dim, scale=0.1),
-                  p + "mlp.gate_proj.weight": w(mlp, hidden), p + "mlp.up_proj.weight": w(mlp, hidden),
-                  p + "mlp.down_proj.weight": w(hidden, mlp)})
+        t.update(
+            {
+                p + "input_layernorm.weight": 1 + w(hidden, scale=0.1),
+                p + "post_attention_layernorm.weight": 1 + w(hidden, scale=0.1),
+                p + "self_attn.q_proj.weight": w(heads * head_dim, hidden),
+                p + "self_attn.k_proj.weight": w(kv_heads * head_dim, hidden),
+                p + "self_attn.v_proj.weight": w(kv_heads * head_dim, hidden),
+                p + "self_attn.o_proj.weight": w(hidden, heads * head_dim),
+                p + "self_attn.q_norm.weight": 1 + w(head_dim, scale=0.1),
+                p + "self_attn.k_norm.weight": 1 + w(head_dim, scale=0.1),
+                p + "mlp.gate_proj.weight": w(mlp, hidden),
+                p + "mlp.up_proj.weight": w(mlp, hidden),
+                p + "mlp.down_proj.weight": w(hidden, mlp),
+            }
+        )
     return QwenLM(shape, t, torch.device("cpu"), precision, max_positions=128)
 
 
@@ -68,7 +97,9 @@ def test_kernels_equal_the_torch_operations(heads, kv_heads, head_dim):
         ids[i, :n] = torch.randint(0, fast.shape.vocab, (n,), generator=g)
     slots = torch.tensor([4, 0, 2, 1, 5])
     caches = [lm.new_cache(7, 64) for lm in (fast, slow)]
-    (hf, lf), (hs, ls) = [lm.prefill(ids, torch.tensor(lens), slots, c) for lm, c in zip((fast, slow), caches, strict=True)]
+    (hf, lf), (hs, ls) = [
+        lm.prefill(ids, torch.tensor(lens), slots, c) for lm, c in zip((fast, slow), caches, strict=True)
+    ]
     assert _snr_db(hs, hf) > 110 and _snr_db(ls, lf) > 110
     for a, b in zip(*caches, strict=True):
         assert _snr_db(b, a) > 110
@@ -76,7 +107,9 @@ def test_kernels_equal_the_torch_operations(heads, kv_heads, head_dim):
     pos[slots] = torch.tensor(lens)
     tok = torch.randint(0, fast.shape.vocab, (7,), generator=g)
     for _ in range(6):
-        (hf, lf), (hs, ls) = [lm.step(tok, pos, c, int(pos.max()) + 1) for lm, c in zip((fast, slow), caches, strict=True)]
+        (hf, lf), (hs, ls) = [
+            lm.step(tok, pos, c, int(pos.max()) + 1) for lm, c in zip((fast, slow), caches, strict=True)
+        ]
         assert _snr_db(hs, hf) > 110 and _snr_db(ls, lf) > 110
         pos += 1
         tok = lf.argmax(-1)
@@ -92,7 +125,7 @@ def test_kernel_rows_are_independent_of_their_batch_and_threads(half):
     _kernels_or_skip()
     K = kernels.load()
     g = torch.Generator().manual_seed(2)
-    rows, heads, kvh, hd, P = 6, 4, 1, 64, 300      # enough work for the threaded path
+    rows, heads, kvh, hd, P = 6, 4, 1, 64, 300  # enough work for the threaded path
     kc, vc = torch.randn(rows, kvh, hd, P, generator=g), torch.randn(rows, kvh, P, hd, generator=g)
     if half:
         kc, vc = kc.half(), vc.half()
@@ -103,14 +136,36 @@ def test_kernel_rows_are_independent_of_their_batch_and_threads(half):
     def attention(sel: list[int], threads: int) -> torch.Tensor:
         q, sl, ps = qkv[sel].contiguous(), torch.tensor(sel), pos[sel].contiguous()
         out = torch.empty(len(sel), heads * hd)
-        K.attention(q.data_ptr(), q.stride(0), kc.data_ptr(), ks[0], ks[1], ks[2], vc.data_ptr(), vs[0], vs[1],
-                    vs[2], sl.data_ptr(), ps.data_ptr(), len(sel), heads, kvh, hd, hd ** -0.5, out.data_ptr(),
-                    heads * hd, threads, half)
+        K.attention(
+            q.data_ptr(),
+            q.stride(0),
+            kc.data_ptr(),
+            ks[0],
+            ks[1],
+            ks[2],
+            vc.data_ptr(),
+            vs[0],
+            vs[1],
+            vs[2],
+            sl.data_ptr(),
+            ps.data_ptr(),
+            len(sel),
+            heads,
+            kvh,
+            hd,
+            hd**-0.5,
+            out.data_ptr(),
+            heads * hd,
+            threads,
+            half,
+        )
         return out
 
     def silu_mul(x: torch.Tensor, threads: int) -> torch.Tensor:
         out = torch.empty(x.shape[0], x.shape[1] // 2)
-        K.silu_mul(x.data_ptr(), x.stride(0), out.data_ptr(), out.stride(0), x.shape[0], out.shape[1], threads)
+        K.silu_mul(
+            x.data_ptr(), x.stride(0), out.data_ptr(), out.stride(0), x.shape[0], out.shape[1], threads
+        )
         return out
 
     every = attention(list(range(rows)), 2)
@@ -118,9 +173,11 @@ def test_kernel_rows_are_independent_of_their_batch_and_threads(half):
         assert torch.equal(attention([r], 1)[0], every[r])
     # against torch: softmax(q k / sqrt(hd)) v over positions 0..pos, per query head
     for r in range(rows):
-        q = qkv[r, :heads * hd].view(heads, hd)
-        p = torch.softmax(q @ kc[r, 0, :, :pos[r] + 1].float() * hd ** -0.5, dim=-1)
-        assert torch.allclose(every[r].view(heads, hd), p @ vc[r, 0, :pos[r] + 1].float(), atol=1e-5, rtol=1e-5)
+        q = qkv[r, : heads * hd].view(heads, hd)
+        p = torch.softmax(q @ kc[r, 0, :, : pos[r] + 1].float() * hd**-0.5, dim=-1)
+        assert torch.allclose(
+            every[r].view(heads, hd), p @ vc[r, 0, : pos[r] + 1].float(), atol=1e-5, rtol=1e-5
+        )
     gu = torch.randn(300, 2 * 512, generator=g) * 4
     both = silu_mul(gu, 2)
     assert torch.equal(silu_mul(gu[7:8].contiguous(), 1)[0], both[7])
@@ -132,6 +189,7 @@ def test_float16_cache_under_16_bit_weights():
     """Under fp16w the cache is float16 (read through F16C): within about 65 dB of a float32 cache."""
     _kernels_or_skip()
     from pipeline.synthesize.soprano.precision import cpu_features
+
     if not cpu_features().int8_native:
         pytest.skip("fp16w needs FBGEMM")
     lm = _random_lm(4, 1, 32, hidden=128, mlp=256, precision="fp16w")
@@ -161,14 +219,16 @@ def test_without_the_kernels_the_lm_runs_in_torch(monkeypatch, tmp_path, caplog)
     assert _random_lm(4, 1, 16).kernels is None
     monkeypatch.setenv("RENDER_SOPRANO_KERNELS", "1")
     monkeypatch.setenv("RENDER_KERNEL_CACHE", str(tmp_path))
-    monkeypatch.setenv("CC", "false")                  # a "compiler" that always fails
+    monkeypatch.setenv("CC", "false")  # a "compiler" that always fails
     if kernels.cpu_features().flags >= {"avx2", "fma"}:
         with caplog.at_level(logging.WARNING):
             assert kernels.load() is None
         assert "did not build" in caplog.text
     assert list(tmp_path.iterdir()) == []
     lm = _random_lm(4, 1, 16)
-    h, logits = lm.prefill(torch.tensor([[5, 6, 7]]), torch.tensor([3]), torch.tensor([0]), lm.new_cache(1, 8))
+    h, logits = lm.prefill(
+        torch.tensor([[5, 6, 7]]), torch.tensor([3]), torch.tensor([0]), lm.new_cache(1, 8)
+    )
     assert torch.isfinite(h).all() and logits.shape == (1, lm.shape.vocab)
 
 
@@ -178,14 +238,17 @@ def test_decoder_mlp_kernels_equal_the_int8_linears(tmp_path):
     among others of other lengths is the same bit for bit; and GELU is exact to float32 over a wide range."""
     _kernels_or_skip()
     from pipeline.synthesize.soprano.precision import cpu_features
+
     if not cpu_features().int8_native:
         pytest.skip("int8 needs FBGEMM")
     import sys
 
     from pipeline.synthesize.soprano.decoder import VocosDecoder
     from tests.conftest import ROOT
+
     sys.path.insert(0, str(ROOT / "scripts"))
     from make_soprano_checkpoint import build
+
     ckpt = build(tmp_path / "tiny", "tiny", seed=3)
     fused = VocosDecoder.load(ckpt, torch.device("cpu"), "int8")
     plain = VocosDecoder.load(ckpt, torch.device("cpu"), "int8")
@@ -199,14 +262,32 @@ def test_decoder_mlp_kernels_equal_the_int8_linears(tmp_path):
     assert torch.equal(fused.decode([hidden[2]])[0], a[2])
     K = kernels.load()
     rows, cols = 16, 512
-    u = torch.linspace(-12, 12, cols)[None, :] * torch.linspace(0.05, 1, rows)[:, None] + torch.linspace(-3, 3, rows)[:, None]
+    u = (
+        torch.linspace(-12, 12, cols)[None, :] * torch.linspace(0.05, 1, rows)[:, None]
+        + torch.linspace(-3, 3, rows)[:, None]
+    )
     one, zero = torch.ones(rows), torch.zeros(rows)
     z, lo, r, nothing = torch.empty_like(u), torch.empty(rows), torch.empty(rows), torch.zeros(cols)
-    K.dequant_gelu_unit(u.data_ptr(), cols, one.data_ptr(), zero.data_ptr(), nothing.data_ptr(), nothing.data_ptr(),
-                        z.data_ptr(), cols, lo.data_ptr(), r.data_ptr(), rows, cols, 1)
+    K.dequant_gelu_unit(
+        u.data_ptr(),
+        cols,
+        one.data_ptr(),
+        zero.data_ptr(),
+        nothing.data_ptr(),
+        nothing.data_ptr(),
+        z.data_ptr(),
+        cols,
+        lo.data_ptr(),
+        r.data_ptr(),
+        rows,
+        cols,
+        1,
+    )
     assert torch.equal(z.amin(-1), torch.zeros(rows)) and torch.equal(z.amax(-1), torch.ones(rows))
     gelu = z.double() * r[:, None] + lo[:, None]
-    assert torch.allclose(gelu, torch.nn.functional.gelu(u.double()), atol=1e-6, rtol=5e-7)   # float32 rounding
+    assert torch.allclose(
+        gelu, torch.nn.functional.gelu(u.double()), atol=1e-6, rtol=5e-7
+    )  # float32 rounding
 
 
 def test_an_unwritable_cache_falls_back_to_a_private_temporary_folder(monkeypatch, tmp_path):
@@ -224,17 +305,30 @@ def test_fused_sampling_prefix_equals_torch(monkeypatch):
     samples from the same uniforms."""
     _kernels_or_skip()
     from pipeline.synthesize.soprano import sampling
+
     g = torch.Generator().manual_seed(6)
     n, vocab = 40, 3000
     logits = torch.randn(n, vocab, generator=g) * torch.linspace(0.2, 4, n)[:, None]
-    logits[3, :2990] = float("-inf")                   # fewer finite logits than k
+    logits[3, :2990] = float("-inf")  # fewer finite logits than k
     seen = torch.rand(n, vocab, generator=g) < 0.05
     u = sampling.uniforms(np.arange(n), np.arange(n))
     K = kernels.load()
     vals, idx = torch.empty(n, 50), torch.empty(n, 50, dtype=torch.int64)
     scratch = torch.empty(vocab)
-    K.penalized_topk(logits.data_ptr(), vocab, seen.data_ptr(), vocab, n, vocab, 1.2, 0.3, 50, vals.data_ptr(),
-                     idx.data_ptr(), scratch.data_ptr())
+    K.penalized_topk(
+        logits.data_ptr(),
+        vocab,
+        seen.data_ptr(),
+        vocab,
+        n,
+        vocab,
+        1.2,
+        0.3,
+        50,
+        vals.data_ptr(),
+        idx.data_ptr(),
+        scratch.data_ptr(),
+    )
     pen = torch.where(seen, torch.where(logits > 0, logits / 1.2, logits * 1.2), logits)
     want_vals, want_idx = torch.softmax(pen / 0.3, dim=-1).topk(50, dim=-1)
     assert torch.allclose(vals, want_vals, rtol=2e-6, atol=1e-30)

@@ -5,6 +5,7 @@ the torch loop would fill (`fill_job`) are plain functions, checked here on real
 installed, its own config classes must take those arguments. TurboMind itself (`TurboMindLM.generate` calling
 `lmdeploy.pipeline`) cannot run here: it needs CUDA and lmdeploy, and is tested by
 tests/synthesize/test_soprano_gpu.py (marked gpu) on a machine that has them."""
+
 from __future__ import annotations
 
 import sys
@@ -29,10 +30,10 @@ def test_each_job_asks_for_its_own_seed_cap_and_the_torch_loops_sampling():
     assert a["stop_token_ids"] == [3] and a["output_last_hidden_state"] == "generation"
     assert (a["do_sample"], a["temperature"], a["top_p"], a["top_k"]) == (True, 0.3, 0.95, 50)
     g = generation_settings(jobs[0], 3, greedy, vocab=8192)
-    assert g["do_sample"] is False and g["top_k"] == 8192 and g["temperature"] > 0     # TurboMind rejects 0
+    assert g["do_sample"] is False and g["top_k"] == 8192 and g["temperature"] > 0  # TurboMind rejects 0
     e = engine_settings(0.8, 512, 768, "bfloat16")
     assert e == {"cache_max_entry_count": 0.8, "max_batch_size": 512, "session_len": 768, "dtype": "bfloat16"}
-    assert engine_settings(0.8, 512, 768, "int8")["dtype"] == "auto"       # what TurboMind cannot take: its own
+    assert engine_settings(0.8, 512, 768, "int8")["dtype"] == "auto"  # what TurboMind cannot take: its own
 
 
 def test_a_response_fills_the_job_as_the_torch_loop_would():
@@ -43,25 +44,33 @@ def test_a_response_fills_the_job_as_the_torch_loop_would():
     assert stopped.hidden is not None and torch.equal(stopped.hidden, torch.arange(12.0).reshape(3, 4))
     fill_job(capped, [10, 11, 12, 13], torch.ones(4, 4, dtype=torch.float16), "length", stop_id=3)
     assert capped.tokens == [10, 11, 12, 13] and capped.finish_reason == "length"
-    assert capped.hidden is not None and capped.hidden.dtype == torch.float32 and capped.hidden.shape == (4, 4)
+    assert (
+        capped.hidden is not None and capped.hidden.dtype == torch.float32 and capped.hidden.shape == (4, 4)
+    )
     empty = Job([1], seed=3, cap=4)
     fill_job(empty, [3], torch.zeros(1, 4), "stop", stop_id=3)
     assert empty.tokens == [] and empty.hidden is not None and empty.hidden.shape == (0, 4)
 
 
 def test_the_installed_lmdeploys_configs_take_these_arguments():
-    lmdeploy = pytest.importorskip("lmdeploy", reason="lmdeploy is not installed here (the gpu extra, CUDA machines)")
+    lmdeploy = pytest.importorskip(
+        "lmdeploy", reason="lmdeploy is not installed here (the gpu extra, CUDA machines)"
+    )
     lmdeploy.TurbomindEngineConfig(**engine_settings(0.8, 64, 768, "bfloat16"))
-    lmdeploy.GenerationConfig(**generation_settings(Job([1, 2], seed=1, cap=8), 3, Sampling(0.3, 0.95, 1.2, 50), 8192))
+    lmdeploy.GenerationConfig(
+        **generation_settings(Job([1, 2], seed=1, cap=8), 3, Sampling(0.3, 0.95, 1.2, 50), 8192)
+    )
 
 
 def test_missing_lmdeploy_is_an_engine_error_with_the_install_command(monkeypatch, tmp_path):
     """Asked for the lmdeploy backend without lmdeploy: the engine error (exit 7), not an internal error."""
     from pipeline.errors import EngineError
     from pipeline.synthesize.soprano import engine as soprano_engine
+
     monkeypatch.setitem(sys.modules, "lmdeploy", None)
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2] / "scripts"))
     from make_soprano_checkpoint import build
+
     ckpt = build(tmp_path / "tiny", "tiny")
     monkeypatch.setattr(soprano_engine.torch.cuda, "is_available", lambda: True)
     with pytest.raises(EngineError, match=r"install with: pip install -e '\.\[gpu\]'") as e:
@@ -72,5 +81,6 @@ def test_missing_lmdeploy_is_an_engine_error_with_the_install_command(monkeypatc
 def test_missing_lmdeploy_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "lmdeploy", None)
     from pipeline.synthesize.soprano.lmdeploy_backend import TurboMindLM
+
     with pytest.raises(ImportError, match=r"pip install -e '\.\[gpu\]'"):
         TurboMindLM("/x", 0.8, 8, 768, "auto")

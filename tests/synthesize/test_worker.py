@@ -1,4 +1,5 @@
 """The worker around a real engine: failures isolated per segment, expectations per engine."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,8 +25,12 @@ def _segments(texts):
 
 
 def test_an_engine_failure_on_one_segment_does_not_stop_the_others():
-    texts = ["The first sentence is fine.", "This one says BOOM and breaks the engine.",
-             "The third sentence is fine as well.", "So is the fourth one, at some length."]
+    texts = [
+        "The first sentence is fine.",
+        "This one says BOOM and breaks the engine.",
+        "The third sentence is fine as well.",
+        "So is the fourth one, at some length.",
+    ]
     worker = Worker(BreaksOnBoom(), ValidateConfig(max_attempts=2), batch_size=4)
     out = worker.render(_segments(texts))
     assert [r.segment.text for r in out] == texts

@@ -1,5 +1,6 @@
 """Checks and re-renders on real hibari renders of the demo book: injected failures are detected,
 re-rendered with a new seed and recorded; --strict exits 4 on what still fails; --qc asr reports WER."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,8 @@ import numpy as np
 import pytest
 
 from pipeline.config import ValidateConfig, load_config
-from pipeline.records import EngineOutput
 from pipeline.plan import plan_book
+from pipeline.records import EngineOutput
 from pipeline.render import render_book
 from pipeline.synthesize.hibari_engine import HibariEngine
 from pipeline.validate import check_segment
@@ -24,7 +25,7 @@ class FaultyHibari(HibariEngine):
 
     def __init__(self, faults: dict[str, str]):
         super().__init__()
-        self.faults = faults          # normalized text -> "silent" | "long" | "nan"
+        self.faults = faults  # normalized text -> "silent" | "long" | "nan"
         self.seen: list[tuple[str, int, int]] = []
 
     def synthesize_batch(self, requests):
@@ -38,7 +39,7 @@ class FaultyHibari(HibariEngine):
                 out.audio = np.tile(out.audio, 4)
             elif kind == "nan":
                 out.audio = out.audio.copy()
-                out.audio[len(out.audio) // 3: len(out.audio) // 3 + 100] = np.nan
+                out.audio[len(out.audio) // 3 : len(out.audio) // 3 + 100] = np.nan
         return outs
 
 
@@ -111,7 +112,7 @@ def test_strict_exits_4_on_segments_still_failing(tmp_path, sample_epub):
     assert report["summary"]["still_failing"] == len(report["still_failing"]) > 0
     assert all("duration" in f["failed_checks"] and f["text"] and f["at"] for f in report["flagged"])
     proc = run_cli(*args, "--out", str(tmp_path / "b"), "--quiet")
-    assert proc.returncode == 0, proc.stderr        # without --strict the same run succeeds, and says so
+    assert proc.returncode == 0, proc.stderr  # without --strict the same run succeeds, and says so
     assert "still failing" in proc.stderr
 
 
@@ -134,14 +135,20 @@ class WrongWordsHibari(HibariEngine):
 
     def synthesize_batch(self, requests):
         from dataclasses import replace
-        swapped = [replace(r, text="Seven purple elephants are dancing on the frozen river tonight.")
-                   if r.attempt == 0 else r for r in requests]
+
+        swapped = [
+            replace(r, text="Seven purple elephants are dancing on the frozen river tonight.")
+            if r.attempt == 0
+            else r
+            for r in requests
+        ]
         return super().synthesize_batch(swapped)
 
 
 def test_qc_asr_rerenders_a_segment_that_says_the_wrong_words():
     from pipeline.records import Segment
     from pipeline.synthesize.worker import Worker
+
     text = "The lighthouse keeper climbed the stairs to the lantern room every evening."
     seg = Segment(1, 0, text, text)
     worker = Worker(WrongWordsHibari(), ValidateConfig(qc="asr"), batch_size=4)

@@ -33,7 +33,9 @@ from .package import ACTIVE_CLASS, SourceBuild, build_from_source, build_readalo
 log = logging.getLogger(__name__)
 
 
-def readalong_epub(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> tuple[bytes, dict[str, Any]]:
+def readalong_epub(
+    book: Book, records: list[ChapterRecord], out: Path, narrator: str
+) -> tuple[bytes, dict[str, Any]]:
     """The read-along book for `records` (the finished chapters, their MP3s in `out`), and how it was made:
     {"made_from": "source" | "text", "reason": why not the source, "epubcheck": "passed" | [problems] |
     "not run"}.
@@ -49,10 +51,16 @@ def readalong_epub(book: Book, records: list[ChapterRecord], out: Path, narrator
     if made.data is not None and not made.unmatched:
         source_problems = epubcheck_problems(made.data)
         if not source_problems:
-            return made.data, {"made_from": "source", "epubcheck": "passed" if source_problems == [] else "not run"}
+            return made.data, {
+                "made_from": "source",
+                "epubcheck": "passed" if source_problems == [] else "not run",
+            }
         info["reason"] = f"EPUBCheck faults the book made from the source: {source_problems[0]}"
-        log.warning("read-along book: %s (%d messages); trying pages generated from the text", info["reason"],
-                    len(source_problems))
+        log.warning(
+            "read-along book: %s (%d messages); trying pages generated from the text",
+            info["reason"],
+            len(source_problems),
+        )
     elif made.data is None:
         info["reason"] = made.reason
     else:
@@ -62,13 +70,27 @@ def readalong_epub(book: Book, records: list[ChapterRecord], out: Path, narrator
     data = build_readalong(book, records, out, narrator)
     problems = epubcheck_problems(data)
     if problems and source_problems and made.data is not None:
-        log.warning("read-along book: EPUBCheck faults the generated pages too (%s); the source's are kept",
-                    problems[0])
+        log.warning(
+            "read-along book: EPUBCheck faults the generated pages too (%s); the source's are kept",
+            problems[0],
+        )
         return made.data, {"made_from": "source", "epubcheck": source_problems}
     if problems:
-        log.warning("read-along book: EPUBCheck reports %d messages, the first: %s", len(problems), problems[0])
-    return data, {"made_from": "text", **info,
-                  "epubcheck": problems if problems else ("passed" if problems == [] else "not run")}
+        log.warning(
+            "read-along book: EPUBCheck reports %d messages, the first: %s", len(problems), problems[0]
+        )
+    return data, {
+        "made_from": "text",
+        **info,
+        "epubcheck": problems if problems else ("passed" if problems == [] else "not run"),
+    }
 
 
-__all__ = ["ACTIVE_CLASS", "SourceBuild", "build_from_source", "build_readalong", "epubcheck_problems", "readalong_epub"]
+__all__ = [
+    "ACTIVE_CLASS",
+    "SourceBuild",
+    "build_from_source",
+    "build_readalong",
+    "epubcheck_problems",
+    "readalong_epub",
+]

@@ -13,11 +13,12 @@ from typing import Any
 
 from ...records import Book, ChapterRecord
 
-Element = Any          # an lxml element: lxml ships no type stubs (lxml-stubs is a separate, partial package)
+Element = Any  # an lxml element: lxml ships no type stubs (lxml-stubs is a separate, partial package)
 
 
 class SourceUnusable(Exception):
     """The source cannot carry the read-along book; the message says why (a sentence)."""
+
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 OPF = "{http://www.idpf.org/2007/opf}"
@@ -32,12 +33,12 @@ class _Flat:
     def __init__(self, body):
         self.chars: list[str] = []
         self.where: list[tuple] = []
-        self.headings: list[tuple[int, int, Element]] = []     # (start, end, element) of each heading
-        self.first_at: dict = {}                               # element -> where its text starts
-        self.last_at: dict = {}                                # element -> where its text ends (before its tail)
+        self.headings: list[tuple[int, int, Element]] = []  # (start, end, element) of each heading
+        self.first_at: dict = {}  # element -> where its text starts
+        self.last_at: dict = {}  # element -> where its text ends (before its tail)
         self._space = True
         self._walk(body)
-        self.headings.sort(key=lambda h: (h[0], -h[1]))       # an hgroup before the h2 inside it
+        self.headings.sort(key=lambda h: (h[0], -h[1]))  # an hgroup before the h2 inside it
         self.text = "".join(self.chars)
         # letters and digits only (lower case), with their places in `text`: segments are found by these, so
         # the book's text and the ingested text may differ in punctuation, spacing and case (hgroup titles,
@@ -49,13 +50,16 @@ class _Flat:
         """(start, end) in `text` of the first place at or after `pos` that reads as `needle` (letters and
         digits compared, whole words only), widened to the punctuation attached to it (quotes, a full stop)."""
         import bisect
+
         key = "".join(_fold(ch) for ch in needle if ch.isalnum())
         if not key:
             return None
         k = self.alnum.find(key, bisect.bisect_left(self.alnum_at, pos))
         while k >= 0:
             a, b = self.alnum_at[k], self.alnum_at[k + len(key) - 1] + 1
-            whole = (a == 0 or not self.text[a - 1].isalnum()) and (b == len(self.text) or not self.text[b].isalnum())
+            whole = (a == 0 or not self.text[a - 1].isalnum()) and (
+                b == len(self.text) or not self.text[b].isalnum()
+            )
             if whole:
                 while a > pos and not self.text[a - 1].isspace() and not self.text[a - 1].isalnum():
                     a -= 1
@@ -88,13 +92,35 @@ class _Flat:
 
     def _walk(self, el) -> None:
         from ...ingest.xhtml import is_unread
+
         tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
         if not isinstance(el.tag, str) or tag in _SKIP or (el.getparent() is not None and is_unread(el)):
-            if el.getparent() is not None:                 # skipped (and comments): only the text after it
+            if el.getparent() is not None:  # skipped (and comments): only the text after it
                 self._add(el, "tail", el.tail)
             return
-        if tag in ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "blockquote", "section", "td",
-                   "hgroup", "header", "dt", "dd") and not self._space:
+        if (
+            tag
+            in (
+                "p",
+                "div",
+                "h1",
+                "h2",
+                "h3",
+                "h4",
+                "h5",
+                "h6",
+                "li",
+                "br",
+                "blockquote",
+                "section",
+                "td",
+                "hgroup",
+                "header",
+                "dt",
+                "dd",
+            )
+            and not self._space
+        ):
             self.chars.append(" ")
             self.where.append((el, "none", 0))
             self._space = True
@@ -129,10 +155,10 @@ def pieces_of(flat: _Flat, a: int, b: int) -> list[tuple[Element, str, int, int]
     while a < b:
         el, attr, off = flat.where[a]
         c = a
-        while c + 1 < b and flat.where[c + 1][:2] == (el, attr):     # one text node (collapsed spaces,
-            c += 1                                                        # word joiners left out of `text`)
+        while c + 1 < b and flat.where[c + 1][:2] == (el, attr):  # one text node (collapsed spaces,
+            c += 1  # word joiners left out of `text`)
         piece = (el.text if attr == "text" else el.tail if attr == "tail" else None) or ""
-        if attr in ("text", "tail") and piece[off:flat.where[c][2] + 1].strip():
+        if attr in ("text", "tail") and piece[off : flat.where[c][2] + 1].strip():
             out.append((el, attr, off, flat.where[c][2] + 1))
         a = c + 1
     return out
@@ -165,7 +191,7 @@ def wrap_range(flat: _Flat, a: int, b: int, sid: str) -> None:
     spot = _one_span_spot(flat, pieces, a, b)
     if spot is None:
         whole = _whole_element(flat, pieces, a, b)
-        if whole is not None:            # a title across an hgroup's h2 and p: the hgroup itself is the text
+        if whole is not None:  # a title across an hgroup's h2 and p: the hgroup itself is the text
             whole.set("id", sid)
         else:
             _wrap_pieces(pieces, sid)
@@ -177,18 +203,18 @@ def wrap_range(flat: _Flat, a: int, b: int, sid: str) -> None:
 
     head, rest = text_at(si), text_at(ei)
     span = common.makeelement(f"{{{XHTML_NS}}}span", {"id": sid})
-    if si == ei:                                       # both ends in one text node
+    if si == ei:  # both ends in one text node
         span.text, span.tail = head[so:eo], head[eo:]
         moved = []
     else:
-        moved = list(common)[si + 1: ei + 1]
+        moved = list(common)[si + 1 : ei + 1]
         span.text, span.tail = head[so:], rest[eo:]
     if si < 0:
         common.text = head[:so]
     else:
         common[si].tail = head[:so]
     for child in moved:
-        span.append(child)                             # moves it, with its tail
+        span.append(child)  # moves it, with its tail
     if moved:
         moved[-1].tail = rest[:eo]
     common.insert(si + 1, span)
@@ -198,9 +224,14 @@ def _whole_element(flat: _Flat, pieces, a: int, b: int):
     """The element, without an id of its own, whose words are exactly those of flat range [a, b) (the
     lowest one holding both ends), or None."""
     common = _common_owner(pieces)
-    if common is None or common.get("id") or _local(common) in ("body", "html") or common not in flat.first_at:
+    if (
+        common is None
+        or common.get("id")
+        or _local(common) in ("body", "html")
+        or common not in flat.first_at
+    ):
         return None
-    outside = flat.text[flat.first_at[common]:a] + flat.text[b:flat.last_at[common]]
+    outside = flat.text[flat.first_at[common] : a] + flat.text[b : flat.last_at[common]]
     return None if any(ch.isalnum() for ch in outside) else common
 
 
@@ -240,20 +271,20 @@ def _one_span_spot(flat: _Flat, pieces, a: int, b: int):
         start = (-1, off_s) if attr_s == "text" else (common.index(el_s), off_s)
     else:
         child = top_child(_owner(el_s, attr_s))
-        if any(ch.isalnum() for ch in flat.text[flat.first_at.get(child, a):a]):
-            return None                  # the child holds words before the range (punctuation may join it)
+        if any(ch.isalnum() for ch in flat.text[flat.first_at.get(child, a) : a]):
+            return None  # the child holds words before the range (punctuation may join it)
         k = common.index(child)
         start = (k - 1, len((common.text if k == 0 else common[k - 1].tail) or ""))
     if _owner(el_e, attr_e) is common:
         end = (-1, end_e) if attr_e == "text" else (common.index(el_e), end_e)
     else:
         child = top_child(_owner(el_e, attr_e))
-        if any(ch.isalnum() for ch in flat.text[b:flat.last_at.get(child, b)]):
+        if any(ch.isalnum() for ch in flat.text[b : flat.last_at.get(child, b)]):
             return None
         end = (common.index(child), 0)
     if end[0] < start[0] or (end[0] == start[0] and end[1] < start[1]):
         return None
-    for child in list(common)[start[0] + 1: end[0] + 1]:
+    for child in list(common)[start[0] + 1 : end[0] + 1]:
         if any(_local(d) in _BLOCKS for d in child.iter() if isinstance(d.tag, str)):
             return None
     return common, start, end
@@ -264,20 +295,70 @@ def _local(el) -> str:
 
 
 # where a span may not stand (only list items, rows... inside), and what a span may not hold
-_NO_SPAN_INSIDE = {"html", "head", "ul", "ol", "dl", "table", "tr", "tbody", "thead", "tfoot", "hgroup", "select"}
-_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote",
-           "section", "article", "aside", "header", "footer", "hgroup", "table", "tr", "td", "th", "tbody",
-           "thead", "tfoot", "figure", "figcaption", "pre", "nav", "main", "address", "details", "summary",
-           "body", "caption", "hr", "form", "fieldset"}
-
-
-
+_NO_SPAN_INSIDE = {
+    "html",
+    "head",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "tr",
+    "tbody",
+    "thead",
+    "tfoot",
+    "hgroup",
+    "select",
+}
+_BLOCKS = {
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "section",
+    "article",
+    "aside",
+    "header",
+    "footer",
+    "hgroup",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "tbody",
+    "thead",
+    "tfoot",
+    "figure",
+    "figcaption",
+    "pre",
+    "nav",
+    "main",
+    "address",
+    "details",
+    "summary",
+    "body",
+    "caption",
+    "hr",
+    "form",
+    "fieldset",
+}
 
 
 @dataclass(slots=True)
 class Source:
     """An EPUB 3 source, parsed: its package, and each content document of the spine (href relative to the
     package) with its tree and flattened text."""
+
     zin: zipfile.ZipFile
     opf: Element
     opf_path: str
@@ -290,6 +371,7 @@ class Source:
         """The zip member an item href names (hrefs are URLs: percent-escapes decoded)."""
         import posixpath
         from urllib.parse import unquote
+
         return posixpath.normpath(posixpath.join(self.base, unquote(href)))
 
     def index_of(self, path: str) -> int | None:
@@ -297,11 +379,16 @@ class Source:
         relative to the package, maybe escaped differently), or None."""
         import posixpath
         from urllib.parse import unquote
+
         want = posixpath.normpath(unquote(path))
         for i, href in enumerate(self.order):
             if posixpath.normpath(unquote(href)) == want:
                 return i
-        same = [i for i, href in enumerate(self.order) if posixpath.basename(unquote(href)) == posixpath.basename(want)]
+        same = [
+            i
+            for i, href in enumerate(self.order)
+            if posixpath.basename(unquote(href)) == posixpath.basename(want)
+        ]
         return same[0] if len(same) == 1 else None
 
 
@@ -317,13 +404,17 @@ def open_source(book: Book) -> Source:
     src = Path(book.source or "")
     if src.suffix.lower() != ".epub" or not src.is_file():
         raise SourceUnusable("the source is not an EPUB")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, recover=False,
-                             remove_blank_text=False)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, recover=False, remove_blank_text=False
+    )
     try:
         zin = zipfile.ZipFile(src)
         container = etree.fromstring(zin.read("META-INF/container.xml"), parser)
-        opf_path = next(el.get("full-path") for el in container.iter() if isinstance(el.tag, str)
-                        and el.tag.endswith("rootfile"))
+        opf_path = next(
+            el.get("full-path")
+            for el in container.iter()
+            if isinstance(el.tag, str) and el.tag.endswith("rootfile")
+        )
         opf = etree.fromstring(zin.read(opf_path), parser)
     except (KeyError, StopIteration, zipfile.BadZipFile, etree.XMLSyntaxError, OSError, TypeError):
         raise SourceUnusable("the source's package document cannot be read") from None
@@ -333,9 +424,16 @@ def open_source(book: Book) -> Source:
         raise SourceUnusable("the source's package document has no metadata or manifest")
     base = posixpath.dirname(opf_path)
     items = {it.get("id"): it for it in opf.iterfind(f"{OPF}manifest/{OPF}item")}
-    spine = [items[r.get("idref")] for r in opf.iterfind(f"{OPF}spine/{OPF}itemref") if r.get("idref") in items]
-    docs = [it for it in spine if it.get("media-type") == "application/xhtml+xml" and it.get("href")
-            and "nav" not in (it.get("properties") or "").split()]
+    spine = [
+        items[r.get("idref")] for r in opf.iterfind(f"{OPF}spine/{OPF}itemref") if r.get("idref") in items
+    ]
+    docs = [
+        it
+        for it in spine
+        if it.get("media-type") == "application/xhtml+xml"
+        and it.get("href")
+        and "nav" not in (it.get("properties") or "").split()
+    ]
     source = Source(zin, opf, opf_path, base, [], {}, {})
     for it in docs:
         href = it.get("href")
@@ -358,22 +456,24 @@ def open_source(book: Book) -> Source:
 
 @dataclass(slots=True)
 class Par:
-    pid: str              # its own id in the overlay
-    sid: str              # the id of the text it highlights
-    audio: str            # its audio file in the EPUB, relative to the package
-    begin: float          # seconds in that file
-    end: float = 0.0      # the next par's begin in the same file, or the file's end
+    pid: str  # its own id in the overlay
+    sid: str  # the id of the text it highlights
+    audio: str  # its audio file in the EPUB, relative to the package
+    begin: float  # seconds in that file
+    end: float = 0.0  # the next par's begin in the same file, or the file's end
 
 
 @dataclass(slots=True)
 class Placement:
-    pars: dict[str, list[Par]]                       # content document href -> its pars, in order
-    ranges: dict[str, list[tuple[int, int, str]]]     # href -> [(start, end, span id)] in its flat text
-    ids: dict[str, list[tuple[Element, str]]]          # href -> [(element, id)] ids given to headings
-    unmatched: dict[int, int]                         # chapter -> segments whose text the source lacks
+    pars: dict[str, list[Par]]  # content document href -> its pars, in order
+    ranges: dict[str, list[tuple[int, int, str]]]  # href -> [(start, end, span id)] in its flat text
+    ids: dict[str, list[tuple[Element, str]]]  # href -> [(element, id)] ids given to headings
+    unmatched: dict[int, int]  # chapter -> segments whose text the source lacks
 
 
-def place_segments(src: Source, book: Book, records: list[ChapterRecord], audio_end: dict[int, tuple[str, float]]) -> Placement:
+def place_segments(
+    src: Source, book: Book, records: list[ChapterRecord], audio_end: dict[int, tuple[str, float]]
+) -> Placement:
     """Find every rendered segment's text in the source's documents, in order, and plan a span for it.
 
     A chapter title the source writes differently (the TOC's wording) is given the chapter's heading
@@ -383,7 +483,7 @@ def place_segments(src: Source, book: Book, records: list[ChapterRecord], audio_
     order = src.order
     by_index = {c.index: c for c in book.chapters}
     place = Placement({h: [] for h in order}, {h: [] for h in order}, {h: [] for h in order}, {})
-    consumed: dict[str, int] = {}                 # how far each document's text is taken by earlier chapters
+    consumed: dict[str, int] = {}  # how far each document's text is taken by earlier chapters
     for rec in records:
         if rec.index not in audio_end:
             continue
@@ -392,7 +492,7 @@ def place_segments(src: Source, book: Book, records: list[ChapterRecord], audio_
         start_doc, _, fragment = (ch.source if ch and ch.source else "").partition("#")
         found_doc = src.index_of(start_doc) if start_doc else None
         di = found_doc if found_doc is not None else 0
-        window = 6 if found_doc is not None else len(order)       # unknown start: look everywhere after
+        window = 6 if found_doc is not None else len(order)  # unknown start: look everywhere after
         flat = src.flats[order[di]]
         pos = consumed.get(order[di], 0)
         if fragment:
@@ -423,7 +523,7 @@ def place_segments(src: Source, book: Book, records: list[ChapterRecord], audio_
                     par = Par(f"rdr-c{rec.index:03d}s{k:04d}p", sid, audio, 0.0)
                     place.pars[order[di]].append(par)
                     chapter_pars.append(par)
-                    continue         # pos stays: the heading's own words may be the next segment
+                    continue  # pos stays: the heading's own words may be the next segment
             if found is None:
                 unmatched += 1
                 continue
@@ -433,7 +533,7 @@ def place_segments(src: Source, book: Book, records: list[ChapterRecord], audio_
             pos = stop
             consumed[href] = stop
             if not pieces_of(flat, at, stop):
-                unmatched += 1                       # nothing wrappable
+                unmatched += 1  # nothing wrappable
                 continue
             place.ranges[href].append((at, stop, sid))
             par = Par(f"{sid}p", sid, audio, begin if chapter_pars else 0.0)

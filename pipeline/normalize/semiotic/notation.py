@@ -11,11 +11,28 @@ from .base import NUM, Rule, has, num_words
 
 _POWER = re.compile(r"(?<![\w.^])(?P<b>" + NUM + r")\^(?P<e>-?\d{1,4})(?![\w^])")
 _SCIENTIFIC = re.compile(r"(?<![\w.$£€¥])(?P<neg>-)?(?P<m>\d+(?:\.\d+)?)[eE](?P<e>[+-]?\d{1,3})(?![\w])")
-_EQUATION = re.compile(r"(?<![\w.=])(?P<a>" + NUM + r")\s?(?P<op>[-+\u2212\u00d7x*/\u00f7])\s?(?P<b>" + NUM
-                       + r")\s?=\s?(?P<c>-?" + NUM + r")(?![\w])")
-_OPS = {"-": "minus", "\u2212": "minus", "+": "plus", "\u00d7": "times", "x": "times", "*": "times", "/": "divided by",
-        "\u00f7": "divided by"}
-_ORDINAL_FRACTION = re.compile(r"(?<![\w./])(?P<a>\d{1,3})/(?P<b>\d{1,3})(?:st|nd|rd|th|ST|ND|RD|TH)[sS]?(?![\w])")
+_EQUATION = re.compile(
+    r"(?<![\w.=])(?P<a>"
+    + NUM
+    + r")\s?(?P<op>[-+\u2212\u00d7x*/\u00f7])\s?(?P<b>"
+    + NUM
+    + r")\s?=\s?(?P<c>-?"
+    + NUM
+    + r")(?![\w])"
+)
+_OPS = {
+    "-": "minus",
+    "\u2212": "minus",
+    "+": "plus",
+    "\u00d7": "times",
+    "x": "times",
+    "*": "times",
+    "/": "divided by",
+    "\u00f7": "divided by",
+}
+_ORDINAL_FRACTION = re.compile(
+    r"(?<![\w./])(?P<a>\d{1,3})/(?P<b>\d{1,3})(?:st|nd|rd|th|ST|ND|RD|TH)[sS]?(?![\w])"
+)
 
 
 def _ordinal_fraction(m: re.Match) -> str:
@@ -45,13 +62,15 @@ def _power(m: re.Match) -> str:
 
 
 def _scientific(m: re.Match) -> str:
-    return (("minus " if m.group("neg") else "") + f"{num_words(m.group('m'))} times ten to the power of "
-            f"{cardinal(int(m.group('e')))}")
+    return (
+        "minus " if m.group("neg") else ""
+    ) + f"{num_words(m.group('m'))} times ten to the power of {cardinal(int(m.group('e')))}"
 
 
 def _equation(m: re.Match) -> str:
-    return f"{num_words(m.group('a'))} {_OPS[m.group('op')]} {num_words(m.group('b'))} equals " + \
-        ("minus " + num_words(m.group("c")[1:]) if m.group("c").startswith("-") else num_words(m.group("c")))
+    return f"{num_words(m.group('a'))} {_OPS[m.group('op')]} {num_words(m.group('b'))} equals " + (
+        "minus " + num_words(m.group("c")[1:]) if m.group("c").startswith("-") else num_words(m.group("c"))
+    )
 
 
 def _plan(m: re.Match) -> str:
@@ -72,7 +91,9 @@ ORDINAL_FRACTION = Rule("fraction (1/4th)", _ORDINAL_FRACTION, _ordinal_fraction
 EQUATION = Rule("equation", _EQUATION, _equation, has("="))
 ALWAYS = Rule("24/7", _ALWAYS, lambda m: "twenty-four seven", has("24/7"))
 EVEN = Rule("50/50", _EVEN, lambda m: "fifty fifty", has("50/50"))
-DIMENSION = Rule("dimensions (12 x 14)", _DIMENSION, lambda m: num_words(m.group("a")) + " by ", has("x", "\u00d7"))
+DIMENSION = Rule(
+    "dimensions (12 x 14)", _DIMENSION, lambda m: num_words(m.group("a")) + " by ", has("x", "\u00d7")
+)
 POWER = Rule("power", _POWER, _power, has("^"))
 RATIO = Rule("ratio (3:1)", _RATIO, _ratio, has(":", "."))
 MULTIPLIER = Rule("multiplier (4.4x)", _TIMES_SUFFIX, lambda m: f"{num_words(m.group('num'))} x", has("x"))

@@ -16,8 +16,8 @@ def _old_ordinal(m: re.Match) -> str:
     n = int(m.group("n"))
     if n % 100 in (12, 13):
         return m.group(0)
-    before = m.string[max(0, m.start() - 12):m.start()]
-    after = m.string[m.end():m.end() + 10]
+    before = m.string[max(0, m.start() - 12) : m.start()]
+    after = m.string[m.end() : m.end() + 10]
     if _OLD_ORDINAL_BEFORE.search(before) or _OLD_ORDINAL_AFTER.match(after):
         return ordinal(n)
     return m.group(0)

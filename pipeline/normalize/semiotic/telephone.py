@@ -15,6 +15,10 @@ def _spaced_groups(m: re.Match[str]) -> str:
     return ", ".join(digits(g) for g in re.findall(r"\d+", m.group(0)))
 
 
-TELEPHONE = Rule("telephone (spaced groups)", _UK_PHONE, _spaced_groups,
-                 lambda text: " 0" in text or text.startswith("0") or "+" in text)
+TELEPHONE = Rule(
+    "telephone (spaced groups)",
+    _UK_PHONE,
+    _spaced_groups,
+    lambda text: " 0" in text or text.startswith("0") or "+" in text,
+)
 RULES = (TELEPHONE,)

@@ -3,6 +3,7 @@
 `weights` imports without torch (`find_weights` serves `--engine auto` and dry runs); `SopranoEngine`
 loads torch when first asked for.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 def __getattr__(name: str):
     if name == "SopranoEngine":
         from .engine import SopranoEngine
+
         return SopranoEngine
     raise AttributeError(name)
 

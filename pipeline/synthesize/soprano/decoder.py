@@ -6,6 +6,7 @@ in passes of at most 2048 rows, the MLP in blocks of 256 rows a thread, so activ
 row between two sequences is zeroed before every depthwise convolution, so each sequence's audio equals its
 audio decoded alone. The head (spectrum and ISTFT) runs per sequence in float32.
 """
+
 from __future__ import annotations
 
 import math
@@ -43,32 +44,44 @@ class VocosDecoder:
 
         if st["decoder.embed.weight"].shape[-1] != 1:
             raise ValueError("decoder.embed is not a 1x1 convolution")
-        embed_w = st["decoder.embed.weight"][:, :, 0]                      # (dim, in), 1x1 conv
+        embed_w = st["decoder.embed.weight"][:, :, 0]  # (dim, in), 1x1 conv
         self.embed = lin(embed_w, st["decoder.embed.bias"])
         self.dim, self.in_dim = embed_w.shape
-        self.inter = st["decoder.convnext.0.pwconv1.weight"].shape[0] if "decoder.convnext.0.pwconv1.weight" in st else 0
+        self.inter = (
+            st["decoder.convnext.0.pwconv1.weight"].shape[0]
+            if "decoder.convnext.0.pwconv1.weight" in st
+            else 0
+        )
         self.norm = (get("decoder.norm.weight"), get("decoder.norm.bias"))
-        self.blocks: list[dict[str, Any]] = []       # per block: its weights (tensors) and products (Linear)
+        self.blocks: list[dict[str, Any]] = []  # per block: its weights (tensors) and products (Linear)
         i = 0
         while f"decoder.convnext.{i}.dwconv.weight" in st:
             p = f"decoder.convnext.{i}."
             gamma = st[p + "gamma"].float() if p + "gamma" in st else torch.ones(self.dim, device=device)
-            dw = get(p + "dwconv.weight")[:, 0, :]                         # (dim, k)
+            dw = get(p + "dwconv.weight")[:, 0, :]  # (dim, k)
             if dw.shape[1] != 3:
                 raise ValueError("decoder depthwise kernel is not 3")
-            self.blocks.append({
-                "dw": [dw[:, j].contiguous() for j in range(3)], "dw_b": get(p + "dwconv.bias"),
-                "norm": (get(p + "norm.weight"), get(p + "norm.bias")),
-                "pw1": lin(st[p + "pwconv1.weight"], st[p + "pwconv1.bias"]),
-                # the layer scale folded into the second projection
-                "pw2": lin(st[p + "pwconv2.weight"].float() * gamma[:, None], st[p + "pwconv2.bias"].float() * gamma),
-            })
+            self.blocks.append(
+                {
+                    "dw": [dw[:, j].contiguous() for j in range(3)],
+                    "dw_b": get(p + "dwconv.bias"),
+                    "norm": (get(p + "norm.weight"), get(p + "norm.bias")),
+                    "pw1": lin(st[p + "pwconv1.weight"], st[p + "pwconv1.bias"]),
+                    # the layer scale folded into the second projection
+                    "pw2": lin(
+                        st[p + "pwconv2.weight"].float() * gamma[:, None],
+                        st[p + "pwconv2.bias"].float() * gamma,
+                    ),
+                }
+            )
             i += 1
         self.final_norm = (get("decoder.final_layer_norm.weight"), get("decoder.final_layer_norm.bias"))
         self.out_w = get("head.out.weight", torch.float32)
         self.out_b = get("head.out.bias", torch.float32)
         # the head's projection: float32, or under int8 float16 weights with float32 arithmetic (FBGEMM)
-        self.out = linear(self.out_w, self.out_b, "fp16w" if self.precision in ("int8", "fp16w") else "float32", device)
+        self.out = linear(
+            self.out_w, self.out_b, "fp16w" if self.precision in ("int8", "fp16w") else "float32", device
+        )
         self.n_fft = self.out_w.shape[0] - 2
         self.hop = D.SOPRANO_HOP
         self.upscale = D.SOPRANO_UPSCALE
@@ -81,13 +94,18 @@ class VocosDecoder:
         self.rows_per_block = 0 if cpu else 1 << 30
         # under int8 on the CPU, the fused kernels do what lies between the two pointwise products (undoing
         # the first product's row mapping, its bias, GELU, the mapping for the second; the residual add)
-        self.kernels = kernels.load() if cpu and self.precision == "int8" and self.dim % 8 == 0 \
-            and self.inter % 8 == 0 and self.blocks else None
+        self.kernels = (
+            kernels.load()
+            if cpu and self.precision == "int8" and self.dim % 8 == 0 and self.inter % 8 == 0 and self.blocks
+            else None
+        )
         if self.kernels is not None:
             for blk in self.blocks:
                 for name in ("pw1", "pw2"):
                     lin_ = blk[name]
-                    blk[name + "_bias"] = lin_.bias if lin_.bias is not None else torch.zeros(lin_.out_features)
+                    blk[name + "_bias"] = (
+                        lin_.bias if lin_.bias is not None else torch.zeros(lin_.out_features)
+                    )
 
     @classmethod
     def load(cls, path: Path, device: torch.device, dtype: torch.dtype | str) -> VocosDecoder:
@@ -100,8 +118,11 @@ class VocosDecoder:
 
     def flops_per_token(self) -> float:
         """Multiply-adds x 2 per token ( `upscale` frames) in the backbone and head, ISTFT excluded."""
-        per_frame = self.dim * self.in_dim + len(self.blocks) * (2 * self.dim * self.inter + 3 * self.dim) \
+        per_frame = (
+            self.dim * self.in_dim
+            + len(self.blocks) * (2 * self.dim * self.inter + 3 * self.dim)
             + self.out_w.numel()
+        )
         return 2.0 * self.upscale * per_frame
 
     def _upsample(self, h: torch.Tensor) -> torch.Tensor:
@@ -131,13 +152,13 @@ class VocosDecoder:
         up = torch.zeros((rows, hidden[0].shape[1]), device=self.device, dtype=torch.float32)
         for h, s0, f in zip(hidden, starts, frames, strict=True):
             # interpolate per sequence (its own end), in float32 as the reference does
-            up[s0:s0 + f] = self._upsample(h.to(self.device, torch.float32)[None])[0]
+            up[s0 : s0 + f] = self._upsample(h.to(self.device, torch.float32)[None])[0]
         x = self.embed(up.to(self.dtype))
         x = F.layer_norm(x, (self.dim,), *self.norm, eps=1e-6)
         seps = torch.tensor([s0 - 1 for s0 in starts] + [rows - 1], device=self.device)
         block = self.rows_per_block or _CPU_ROWS_PER_THREAD * torch.get_num_threads()
         for blk in self.blocks:
-            x.index_fill_(0, seps, 0.0)            # what lies beside each sequence reads as zero padding
+            x.index_fill_(0, seps, 0.0)  # what lies beside each sequence reads as zero padding
             p = F.pad(x, (0, 0, 1, 1))
             # three fused multiply-adds over the frames (not six passes of mul and add)
             y = torch.addcmul(blk["dw_b"], p[:-2], blk["dw"][0])
@@ -164,24 +185,56 @@ class VocosDecoder:
         pw1, pw2 = blk["pw1"], blk["pw2"]
         z1 = torch.empty_like(y)
         lo1, r1, lo2, r2 = torch.empty((4, rows))
-        K.row_unit(y.data_ptr(), y.stride(0), z1.data_ptr(), z1.stride(0), lo1.data_ptr(), r1.data_ptr(), rows,
-                   self.dim, threads)
+        K.row_unit(
+            y.data_ptr(),
+            y.stride(0),
+            z1.data_ptr(),
+            z1.stride(0),
+            lo1.data_ptr(),
+            r1.data_ptr(),
+            rows,
+            self.dim,
+            threads,
+        )
         u = torch.ops.quantized.linear_dynamic(z1, pw1.packed, True)
-        K.dequant_gelu_unit(u.data_ptr(), u.stride(0), r1.data_ptr(), lo1.data_ptr(), pw1.wsum.data_ptr(),
-                            blk["pw1_bias"].data_ptr(), u.data_ptr(), u.stride(0), lo2.data_ptr(), r2.data_ptr(),
-                            rows, self.inter, threads)
+        K.dequant_gelu_unit(
+            u.data_ptr(),
+            u.stride(0),
+            r1.data_ptr(),
+            lo1.data_ptr(),
+            pw1.wsum.data_ptr(),
+            blk["pw1_bias"].data_ptr(),
+            u.data_ptr(),
+            u.stride(0),
+            lo2.data_ptr(),
+            r2.data_ptr(),
+            rows,
+            self.inter,
+            threads,
+        )
         v = torch.ops.quantized.linear_dynamic(u, pw2.packed, True)
-        K.dequant_residual(v.data_ptr(), v.stride(0), r2.data_ptr(), lo2.data_ptr(), pw2.wsum.data_ptr(),
-                           blk["pw2_bias"].data_ptr(), x.data_ptr(), x.stride(0), rows, self.dim, threads)
+        K.dequant_residual(
+            v.data_ptr(),
+            v.stride(0),
+            r2.data_ptr(),
+            lo2.data_ptr(),
+            pw2.wsum.data_ptr(),
+            blk["pw2_bias"].data_ptr(),
+            x.data_ptr(),
+            x.stride(0),
+            rows,
+            self.dim,
+            threads,
+        )
 
     @torch.inference_mode()
     def head(self, feats: torch.Tensor) -> torch.Tensor:
         """Features (F, dim) of one sequence -> audio ((F-1) * hop,) float32 via the ISTFT (centered)."""
-        x = self.out(feats.float())                                         # (F, n_fft + 2)
+        x = self.out(feats.float())  # (F, n_fft + 2)
         logmag, phase = x.chunk(2, dim=-1)
         mag = torch.exp(torch.clamp(logmag, max=math.log(D.SOPRANO_MAX_MAGNITUDE)))
-        spec = torch.polar(mag, phase).T.contiguous()                      # (bins, F)
-        spec[0] = 0                                                        # DC and Nyquist bins off, as trained
+        spec = torch.polar(mag, phase).T.contiguous()  # (bins, F)
+        spec[0] = 0  # DC and Nyquist bins off, as trained
         spec[-1] = 0
         return torch.istft(spec, self.n_fft, self.hop, self.n_fft, self.window, center=True)
 
@@ -199,6 +252,6 @@ class VocosDecoder:
                 end += 1
             feats, starts, frames = self.backbone(hidden[start:end])
             for s0, f in zip(starts, frames, strict=True):
-                out.append(torch.zeros(0) if f <= 1 else self.head(feats[s0:s0 + f]).cpu())
+                out.append(torch.zeros(0) if f <= 1 else self.head(feats[s0 : s0 + f]).cpu())
             start = end
         return out

@@ -3,6 +3,7 @@
 The LM runs on the torch backend (CPU or CUDA, `generate.py`) or on lmdeploy/TurboMind (CUDA); the decoder
 always runs in torch. Each segment samples from its own seed, so its audio does not depend on its batch.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,19 +35,33 @@ from .sampling import repetition_score
 from .weights import WHERE, find_weights, read_config
 
 log = logging.getLogger(__name__)
-ENGINE_VERSION = "6"          # bump when a change here changes the audio (2: soprano-tts text preparation,
-                              # 3: int8 on CPUs without native bf16, 4: the mixed LM there, 5: fp16w LM there
-                              # and packed prompts, 6: the fused CPU kernels of the LM and the int8 decoder, float32 rounding)
+ENGINE_VERSION = "6"  # bump when a change here changes the audio (2: soprano-tts text preparation,
+# 3: int8 on CPUs without native bf16, 4: the mixed LM there, 5: fp16w LM there
+# and packed prompts, 6: the fused CPU kernels of the LM and the int8 decoder, float32 rounding)
 
 
 # What soprano-tts 0.2.0 does to text before tokenizing it (its utils/text_normalizer.clean_text, after
 # number and abbreviation expansion, which our own normalization does better): symbols to words, ':' to '.',
 # ';' to ',', lower case, only the characters its tokenizer was trained on, punctuation deduplicated.
-_SYMBOL_WORDS = [("@", " at "), ("&", " and "), ("%", " percent "), (":", "."), (";", ","),
-                 ("+", " plus "), ("\\", " backslash "), ("~", " about "), ("<=", " less than or equal to "),
-                 (">=", " greater than or equal to "), ("<", " less than "), (">", " greater than "),
-                 ("=", " equals "), ("/", " slash "), ("_", " "), ("*", " ")]
-MODEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz !$%&'*,-.0123456789?")   # after prepare: the training set
+_SYMBOL_WORDS = [
+    ("@", " at "),
+    ("&", " and "),
+    ("%", " percent "),
+    (":", "."),
+    (";", ","),
+    ("+", " plus "),
+    ("\\", " backslash "),
+    ("~", " about "),
+    ("<=", " less than or equal to "),
+    (">=", " greater than or equal to "),
+    ("<", " less than "),
+    (">", " greater than "),
+    ("=", " equals "),
+    ("/", " slash "),
+    ("_", " "),
+    ("*", " "),
+]
+MODEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz !$%&'*,-.0123456789?")  # after prepare: the training set
 _UNKNOWN = re.compile(r"[^a-z !$%&'*,\-.0-9?]")
 _SPACE_PUNCT = re.compile(r" ([.?!,])")
 _TRIPLE = re.compile(r"(\w)\1{2,}")
@@ -58,11 +73,13 @@ def model_text(text: str) -> str:
     characters outside its training set dropped, punctuation deduplicated, and a sentence end (a period) when
     the text has none; a piece cut at a comma keeps its comma. Initialisms in capitals ("PM", "BBC") are
     spelled as letters first, since lower case would make them words."""
-    text = unicodedata.normalize("NFKD", text.replace("\u2014", " - ")).encode("ascii", "ignore").decode("ascii")
+    text = (
+        unicodedata.normalize("NFKD", text.replace("\u2014", " - ")).encode("ascii", "ignore").decode("ascii")
+    )
     for sym, words in _SYMBOL_WORDS:
         if sym in text:
             text = text.replace(sym, words)
-    text = _UNKNOWN.sub("", spell_initialisms(text).lower())   # "PM" would be a word once lower-cased
+    text = _UNKNOWN.sub("", spell_initialisms(text).lower())  # "PM" would be a word once lower-cased
     text = _SPACE_PUNCT.sub(r"\1", re.sub(r"\s+", " ", text)).strip()
     text = re.sub(r"\.\.\.+", "\x00", text)
     text = re.sub(r",+", ",", text)
@@ -100,13 +117,24 @@ class EngineStats:
 class SopranoEngine(Engine):
     spec = SOPRANO
 
-    def __init__(self, path: Path, device: str = "auto", dtype: str = "auto", decoder_dtype: str = "auto",
-                 backend: str = D.SOPRANO_BACKEND, temperature: float = D.SOPRANO_TEMPERATURE,
-                 top_p: float = D.SOPRANO_TOP_P, repetition_penalty: float = D.SOPRANO_REPETITION_PENALTY,
-                 top_k: int = D.SOPRANO_TOP_K,
-                 max_new_tokens: int = D.SOPRANO_MAX_NEW_TOKENS, memory_fraction: float = D.SOPRANO_MEMORY_FRACTION,
-                 kv_cache_fraction: float = D.SOPRANO_KV_CACHE_FRACTION, lm_slots: int = 0, decoder_frames: int = 0,
-                 threads: int = 0):
+    def __init__(
+        self,
+        path: Path,
+        device: str = "auto",
+        dtype: str = "auto",
+        decoder_dtype: str = "auto",
+        backend: str = D.SOPRANO_BACKEND,
+        temperature: float = D.SOPRANO_TEMPERATURE,
+        top_p: float = D.SOPRANO_TOP_P,
+        repetition_penalty: float = D.SOPRANO_REPETITION_PENALTY,
+        top_k: int = D.SOPRANO_TOP_K,
+        max_new_tokens: int = D.SOPRANO_MAX_NEW_TOKENS,
+        memory_fraction: float = D.SOPRANO_MEMORY_FRACTION,
+        kv_cache_fraction: float = D.SOPRANO_KV_CACHE_FRACTION,
+        lm_slots: int = 0,
+        decoder_frames: int = 0,
+        threads: int = 0,
+    ):
         self.path = Path(path)
         if threads > 0:
             # torch's intra-op threads on the CPU (0: torch's default, one per core). On a machine shared
@@ -120,24 +148,31 @@ class SopranoEngine(Engine):
         # precisions: float32 | bfloat16 | float16 (CUDA) | int8 | fp16w (CPU, FBGEMM); auto from what the device
         # runs natively (precision.choose). lm_dtype/decoder_dtype: the torch dtype activations are held in.
         self.lm_precision = choose(dtype, self.device, "lm")
-        self.decoder_precision = choose(dtype if decoder_dtype == "auto" else decoder_dtype, self.device, "decoder")
-        self.lm_dtype, self.decoder_dtype = torch_dtype(self.lm_precision), torch_dtype(self.decoder_precision)
+        self.decoder_precision = choose(
+            dtype if decoder_dtype == "auto" else decoder_dtype, self.device, "decoder"
+        )
+        self.lm_dtype, self.decoder_dtype = (
+            torch_dtype(self.lm_precision),
+            torch_dtype(self.decoder_precision),
+        )
         if backend == "auto":
             backend = "torch"
             if self.device.type == "cuda":
                 try:
                     import lmdeploy  # only whether it is installed
+
                     backend = "lmdeploy"
                 except ImportError:
                     pass
         if backend == "lmdeploy" and self.device.type != "cuda":
             raise EngineError("the lmdeploy backend runs on CUDA only; use --config with backend = 'torch'")
         if backend == "lmdeploy":
-            try:                                   # before any weights load: the missing extra, exit 7
+            try:  # before any weights load: the missing extra, exit 7
                 import lmdeploy  # noqa: F401 - only whether it is installed, before any weights load
             except ImportError as e:
-                raise EngineError(f"the lmdeploy backend needs lmdeploy ({e}): install with: "
-                                  "pip install -e '.[gpu]'") from e
+                raise EngineError(
+                    f"the lmdeploy backend needs lmdeploy ({e}): install with: pip install -e '.[gpu]'"
+                ) from e
         self.backend = backend
         self.sampling = Sampling(temperature, top_p, repetition_penalty, top_k)
         self.max_new_tokens = min(max_new_tokens, D.SOPRANO_MAX_NEW_TOKENS)
@@ -145,35 +180,62 @@ class SopranoEngine(Engine):
         self.stats = EngineStats()
         try:
             from tokenizers import Tokenizer
+
             self.tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
             self.shape = LMShape.from_config(read_config(self.path))
             # TurboMind holds its own copy of the LM; the torch one is loaded only to run it here
-            self.lm = QwenLM.load(self.path, self.device, self.lm_precision,
-                                  max_positions=D.SOPRANO_MAX_NEW_TOKENS + 1024) if backend == "torch" else None
+            self.lm = (
+                QwenLM.load(
+                    self.path, self.device, self.lm_precision, max_positions=D.SOPRANO_MAX_NEW_TOKENS + 1024
+                )
+                if backend == "torch"
+                else None
+            )
             self.decoder = VocosDecoder.load(self.path, self.device, self.decoder_precision)
         except ImportError as e:
             # a missing extra is an engine error (exit 7) that says what to install, not an internal error
-            raise EngineError(f"the soprano engine needs torch, safetensors and tokenizers ({e}): "
-                              "install with: pip install -e '.[soprano]'") from e
+            raise EngineError(
+                f"the soprano engine needs torch, safetensors and tokenizers ({e}): "
+                "install with: pip install -e '.[soprano]'"
+            ) from e
         except (KeyError, ValueError, RuntimeError, OSError) as e:
-            raise EngineError(f"Soprano checkpoint at {self.path} could not be loaded "
-                              f"({e.__class__.__name__}: {str(e).splitlines()[0] if str(e) else ''}); {WHERE}") from e
+            raise EngineError(
+                f"Soprano checkpoint at {self.path} could not be loaded "
+                f"({e.__class__.__name__}: {str(e).splitlines()[0] if str(e) else ''}); {WHERE}"
+            ) from e
         stop = self.tokenizer.token_to_id("[STOP]")
         if stop is None:
             raise EngineError(f"Soprano tokenizer at {self.path} has no [STOP] token; {WHERE}")
         self.stop_id = stop
         if self.shape.eos_id is not None and self.shape.eos_id != stop:
-            log.warning("config.json eos_token_id %s is not [STOP] (%s); stopping at [STOP]", self.shape.eos_id, stop)
-        self.plan: BatchPlan = plan(self.shape, 256 + self.max_new_tokens, self.lm_dtype, self.decoder.dim, self.decoder.inter,
-                               self.decoder.n_fft, self.decoder_dtype, self.device, memory_fraction)
+            log.warning(
+                "config.json eos_token_id %s is not [STOP] (%s); stopping at [STOP]", self.shape.eos_id, stop
+            )
+        self.plan: BatchPlan = plan(
+            self.shape,
+            256 + self.max_new_tokens,
+            self.lm_dtype,
+            self.decoder.dim,
+            self.decoder.inter,
+            self.decoder.n_fft,
+            self.decoder_dtype,
+            self.device,
+            memory_fraction,
+        )
         self.lm_slots = lm_slots or self.plan.lm_slots
         self.decoder_frames = decoder_frames or self.plan.decoder_frames
         self._turbomind = None
         if backend == "lmdeploy":
             from .lmdeploy_backend import TurboMindLM
+
             try:
-                self._turbomind = TurboMindLM(self.path, kv_cache_fraction, self.lm_slots,
-                                              256 + self.max_new_tokens, dtype if dtype != "auto" else "auto")
+                self._turbomind = TurboMindLM(
+                    self.path,
+                    kv_cache_fraction,
+                    self.lm_slots,
+                    256 + self.max_new_tokens,
+                    dtype if dtype != "auto" else "auto",
+                )
             except ImportError as e:
                 raise EngineError(str(e)) from e
         self._identity: dict | None = None
@@ -186,10 +248,21 @@ class SopranoEngine(Engine):
         path = find_weights(cfg.model_path, download=True)
         if path is None:
             raise EngineError(f"Soprano weights not found; {WHERE}")
-        return cls(path, device=cfg.device, dtype=cfg.dtype, decoder_dtype=cfg.decoder_dtype, backend=cfg.backend,
-                   temperature=cfg.temperature, top_p=cfg.top_p, repetition_penalty=cfg.repetition_penalty, top_k=cfg.top_k,
-                   max_new_tokens=cfg.max_new_tokens, memory_fraction=cfg.memory_fraction,
-                   kv_cache_fraction=cfg.kv_cache_fraction, threads=cfg.threads)
+        return cls(
+            path,
+            device=cfg.device,
+            dtype=cfg.dtype,
+            decoder_dtype=cfg.decoder_dtype,
+            backend=cfg.backend,
+            temperature=cfg.temperature,
+            top_p=cfg.top_p,
+            repetition_penalty=cfg.repetition_penalty,
+            top_k=cfg.top_k,
+            max_new_tokens=cfg.max_new_tokens,
+            memory_fraction=cfg.memory_fraction,
+            kv_cache_fraction=cfg.kv_cache_fraction,
+            threads=cfg.threads,
+        )
 
     # --- the hook -------------------------------------------------------------------------------------
     def cap_tokens(self, req: SynthRequest) -> int:
@@ -223,8 +296,14 @@ class SopranoEngine(Engine):
             st.tokens += len(job.tokens)
             st.decoder_flops += len(job.tokens) * self.decoder.flops_per_token()
             st.audio_s += len(a) / self.sample_rate
-            outs.append(EngineOutput(audio=a.numpy().astype(np.float32, copy=False), finish_reason=job.finish_reason,
-                                     repetition=repetition_score(h), tokens=len(job.tokens)))
+            outs.append(
+                EngineOutput(
+                    audio=a.numpy().astype(np.float32, copy=False),
+                    finish_reason=job.finish_reason,
+                    repetition=repetition_score(h),
+                    tokens=len(job.tokens),
+                )
+            )
         return outs
 
     def _generate(self, jobs: list[Job], texts: list[str]) -> None:
@@ -248,7 +327,7 @@ class SopranoEngine(Engine):
                 slots = max(1, slots // 2)
                 log.warning("out of memory with %d LM slots; retrying with %d", slots * 2, slots)
                 self.lm_slots = slots
-                for j in jobs:          # per-sequence seeds: a rerun gives the same tokens
+                for j in jobs:  # per-sequence seeds: a rerun gives the same tokens
                     j.tokens, j.hidden, j.finish_reason = [], None, ""
                 if self.device.type == "cuda":
                     torch.cuda.empty_cache()
@@ -267,13 +346,19 @@ class SopranoEngine(Engine):
                 end += 1
             chunk = order[start:end]
             try:
-                audio = self.decoder.decode([hidden[i] if hidden[i].shape[0] else hidden[i].new_zeros(1, hidden[i].shape[1])
-                                             for i in chunk])
+                audio = self.decoder.decode(
+                    [
+                        hidden[i] if hidden[i].shape[0] else hidden[i].new_zeros(1, hidden[i].shape[1])
+                        for i in chunk
+                    ]
+                )
             except (RuntimeError, MemoryError) as e:
                 if not is_oom(e) or self.decoder_frames <= 4 * D.SOPRANO_MAX_NEW_TOKENS + 1:
                     raise
                 self.decoder_frames //= 2
-                log.warning("out of memory in the decoder; retrying with %d frames a batch", self.decoder_frames)
+                log.warning(
+                    "out of memory in the decoder; retrying with %d frames a batch", self.decoder_frames
+                )
                 continue
             for i, a in zip(chunk, audio, strict=True):
                 out[i] = a
@@ -291,25 +376,39 @@ class SopranoEngine(Engine):
                     for block in iter(lambda: f.read(1 << 20), b""):
                         h.update(block)
             self._identity = {
-                "engine": self.name, "engine_version": ENGINE_VERSION, "weights_sha256": h.hexdigest()[:16],
+                "engine": self.name,
+                "engine_version": ENGINE_VERSION,
+                "weights_sha256": h.hexdigest()[:16],
                 "config": json.loads((self.path / "config.json").read_text()),
-                "backend": self.backend, "device": self.device.type, "lm_dtype": self.lm_precision,
+                "backend": self.backend,
+                "device": self.device.type,
+                "lm_dtype": self.lm_precision,
                 "decoder_dtype": self.decoder_precision,
                 "lm_kernels": "fused" if self.lm is not None and self.lm.kernels is not None else "torch",
-                "decoder_kernels": "fused" if self.decoder is not None and self.decoder.kernels is not None else "torch",
+                "decoder_kernels": "fused"
+                if self.decoder is not None and self.decoder.kernels is not None
+                else "torch",
                 "temperature": self.sampling.temperature,
-                "top_p": self.sampling.top_p, "top_k": self.sampling.top_k,
+                "top_p": self.sampling.top_p,
+                "top_k": self.sampling.top_k,
                 "repetition_penalty": self.sampling.repetition_penalty,
-                "max_new_tokens": self.max_new_tokens, "sample_rate": self.sample_rate}
+                "max_new_tokens": self.max_new_tokens,
+                "sample_rate": self.sample_rate,
+            }
         return self._identity
 
     def describe(self) -> str:
         where = self.device.type if self.device.type != "cpu" else f"cpu {cpu_features().describe()}"
         fused = self.lm is not None and self.lm.kernels is not None
-        kern = "" if self.device.type != "cpu" else (", fused CPU kernels" if fused else
-                                                     ", torch operations (no fused CPU kernels here)")
-        return (f"soprano ({self.backend} on {where}, LM {self.lm_precision}, decoder {self.decoder_precision}"
-                f"{kern}, {self.lm_slots} LM slots, weights {self.path})")
+        kern = (
+            ""
+            if self.device.type != "cpu"
+            else (", fused CPU kernels" if fused else ", torch operations (no fused CPU kernels here)")
+        )
+        return (
+            f"soprano ({self.backend} on {where}, LM {self.lm_precision}, decoder {self.decoder_precision}"
+            f"{kern}, {self.lm_slots} LM slots, weights {self.path})"
+        )
 
     def close(self) -> None:
         if self._turbomind is not None:

@@ -8,6 +8,7 @@ The build goes to `$RENDER_KERNEL_CACHE` (else `$XDG_CACHE_HOME/render/kernels`,
 named by a hash of the source, the flags and the compiler, written to a temporary name and renamed, so
 parallel workers never load a half-written file.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -33,17 +34,83 @@ _I64, _F32P, _I64P = ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p
 _SIGNATURES = {
     "rms_norm": [_F32P, _I64, _F32P, _F32P, _I64, _I64, _I64, ctypes.c_float],
     "add_rms_norm": [_F32P, _F32P, _I64, _F32P, _F32P, _I64, _I64, _I64, ctypes.c_float],
-    "qk_rope_cache": [_F32P, _I64, _F32P, _F32P, _I64P, _I64P, _I64, _I64, _I64, _I64, ctypes.c_float,
-                      _F32P, _I64, _I64, _I64, _F32P, _I64, _I64, _I64, ctypes.c_int],
-    "attention": [_F32P, _I64, _F32P, _I64, _I64, _I64, _F32P, _I64, _I64, _I64, _I64P, _I64P, _I64, _I64, _I64,
-                  _I64, ctypes.c_float, _F32P, _I64, ctypes.c_int, ctypes.c_int],
+    "qk_rope_cache": [
+        _F32P,
+        _I64,
+        _F32P,
+        _F32P,
+        _I64P,
+        _I64P,
+        _I64,
+        _I64,
+        _I64,
+        _I64,
+        ctypes.c_float,
+        _F32P,
+        _I64,
+        _I64,
+        _I64,
+        _F32P,
+        _I64,
+        _I64,
+        _I64,
+        ctypes.c_int,
+    ],
+    "attention": [
+        _F32P,
+        _I64,
+        _F32P,
+        _I64,
+        _I64,
+        _I64,
+        _F32P,
+        _I64,
+        _I64,
+        _I64,
+        _I64P,
+        _I64P,
+        _I64,
+        _I64,
+        _I64,
+        _I64,
+        ctypes.c_float,
+        _F32P,
+        _I64,
+        ctypes.c_int,
+        ctypes.c_int,
+    ],
     "silu_mul": [_F32P, _I64, _F32P, _I64, _I64, _I64, ctypes.c_int],
     "row_unit": [_F32P, _I64, _F32P, _I64, _F32P, _F32P, _I64, _I64, ctypes.c_int],
-    "dequant_gelu_unit": [_F32P, _I64, _F32P, _F32P, _F32P, _F32P, _F32P, _I64, _F32P, _F32P, _I64, _I64,
-                          ctypes.c_int],
+    "dequant_gelu_unit": [
+        _F32P,
+        _I64,
+        _F32P,
+        _F32P,
+        _F32P,
+        _F32P,
+        _F32P,
+        _I64,
+        _F32P,
+        _F32P,
+        _I64,
+        _I64,
+        ctypes.c_int,
+    ],
     "dequant_residual": [_F32P, _I64, _F32P, _F32P, _F32P, _F32P, _F32P, _I64, _I64, _I64, ctypes.c_int],
-    "penalized_topk": [_F32P, _I64, _F32P, _I64, _I64, _I64, ctypes.c_float, ctypes.c_float, _I64, _F32P, _I64P,
-                       _F32P],
+    "penalized_topk": [
+        _F32P,
+        _I64,
+        _F32P,
+        _I64,
+        _I64,
+        _I64,
+        ctypes.c_float,
+        ctypes.c_float,
+        _I64,
+        _F32P,
+        _I64P,
+        _F32P,
+    ],
 }
 
 
@@ -68,11 +135,12 @@ def _build(cc: str, out: Path) -> bool:
         fd, tmp = tempfile.mkstemp(suffix=".so", dir=out.parent)
         os.close(fd)
         try:
-            r = subprocess.run([cc, *FLAGS, *extra, "-o", tmp, str(SOURCE)], capture_output=True, text=True,
-                               timeout=120)
+            r = subprocess.run(
+                [cc, *FLAGS, *extra, "-o", tmp, str(SOURCE)], capture_output=True, text=True, timeout=120
+            )
             if r.returncode == 0:
                 os.replace(tmp, out)
-                for old in out.parent.glob("soprano-*.so"):     # builds of earlier sources
+                for old in out.parent.glob("soprano-*.so"):  # builds of earlier sources
                     if old != out:
                         old.unlink(missing_ok=True)
                 return True
@@ -109,7 +177,9 @@ def load() -> ctypes.CDLL | None:
         path = folder / f"soprano-{key}.so"
         try:
             if not path.is_file() and not _build(cc, path):
-                log.warning("the Soprano CPU kernels did not build with %s; running those operations in torch", cc)
+                log.warning(
+                    "the Soprano CPU kernels did not build with %s; running those operations in torch", cc
+                )
                 return None
             lib = ctypes.CDLL(str(path))
             break
@@ -123,5 +193,5 @@ def load() -> ctypes.CDLL | None:
     for name, args in _SIGNATURES.items():
         fn = getattr(lib, name)
         fn.argtypes, fn.restype = args, None
-    torch.get_num_threads()        # torch's OpenMP runtime is loaded and initialized before the library runs
+    torch.get_num_threads()  # torch's OpenMP runtime is loaded and initialized before the library runs
     return lib

@@ -6,6 +6,7 @@ matrix each at load time. The forward passes are the two a batched decode loop n
 every slot at that slot's own position). Both return only the last-layer hidden state (after the final
 norm) and the logits of the last position.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,12 +45,19 @@ class LMShape:
         eos = cfg.get("eos_token_id")
         if isinstance(eos, list):
             eos = eos[0] if eos else None
-        return cls(vocab=int(cfg["vocab_size"]), hidden=int(cfg["hidden_size"]), mlp=int(cfg["intermediate_size"]),
-                   layers=int(cfg["num_hidden_layers"]), heads=int(cfg["num_attention_heads"]),
-                   kv_heads=int(cfg["num_key_value_heads"]),
-                   head_dim=int(cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]),
-                   rms_eps=float(cfg.get("rms_norm_eps", 1e-6)), rope_theta=theta, eos_id=eos,
-                   tie_embeddings=bool(cfg.get("tie_word_embeddings", False)))
+        return cls(
+            vocab=int(cfg["vocab_size"]),
+            hidden=int(cfg["hidden_size"]),
+            mlp=int(cfg["intermediate_size"]),
+            layers=int(cfg["num_hidden_layers"]),
+            heads=int(cfg["num_attention_heads"]),
+            kv_heads=int(cfg["num_key_value_heads"]),
+            head_dim=int(cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]),
+            rms_eps=float(cfg.get("rms_norm_eps", 1e-6)),
+            rope_theta=theta,
+            eos_id=eos,
+            tie_embeddings=bool(cfg.get("tie_word_embeddings", False)),
+        )
 
     @property
     def params(self) -> int:
@@ -85,8 +93,14 @@ class QwenLM:
     the products read float16 weights and compute in float32. On the CPU with float32 activations, what lies
     between the products runs in the fused kernels (`kernels.py`) where they build, else in torch."""
 
-    def __init__(self, shape: LMShape, tensors: dict[str, torch.Tensor], device: torch.device,
-                 dtype: torch.dtype | str, max_positions: int = 4096):
+    def __init__(
+        self,
+        shape: LMShape,
+        tensors: dict[str, torch.Tensor],
+        device: torch.device,
+        dtype: torch.dtype | str,
+        max_positions: int = 4096,
+    ):
         self.precision = dtype if isinstance(dtype, str) else str(dtype).split(".")[-1]
         self.shape, self.device, self.dtype = shape, device, torch_dtype(self.precision)
         s = shape
@@ -108,45 +122,72 @@ class QwenLM:
             return w.unflatten(0, (heads, hd))[:, pair].flatten(0, 1) if w.dim() == 2 else w[pair]
 
         self.embed = get("model.embed_tokens.weight")
-        head = "model.embed_tokens.weight" if s.tie_embeddings or "lm_head.weight" not in tensors else "lm_head.weight"
+        head = (
+            "model.embed_tokens.weight"
+            if s.tie_embeddings or "lm_head.weight" not in tensors
+            else "lm_head.weight"
+        )
         self.lm_head: Linear = lin(head)
         self.norm = get("model.norm.weight")
-        self.layers: list[dict[str, Any]] = []       # per layer: its norms (tensors) and products (Linear)
+        self.layers: list[dict[str, Any]] = []  # per layer: its norms (tensors) and products (Linear)
         for i in range(s.layers):
             p = f"model.layers.{i}."
-            qkv = torch.cat([paired(p + "self_attn.q_proj.weight", s.heads), paired(p + "self_attn.k_proj.weight", s.kv_heads),
-                             tensors[p + "self_attn.v_proj.weight"].float()])
+            qkv = torch.cat(
+                [
+                    paired(p + "self_attn.q_proj.weight", s.heads),
+                    paired(p + "self_attn.k_proj.weight", s.kv_heads),
+                    tensors[p + "self_attn.v_proj.weight"].float(),
+                ]
+            )
             # q_norm for the query heads and k_norm for the key heads, as one (heads + kv_heads, hd) weight
-            qk_norm = torch.cat([paired(p + "self_attn.q_norm.weight", 1).expand(s.heads, hd),
-                                 paired(p + "self_attn.k_norm.weight", 1).expand(s.kv_heads, hd)])
-            self.layers.append({
-                "in_norm": get(p + "input_layernorm.weight"),
-                "post_norm": get(p + "post_attention_layernorm.weight"),
-                "qkv": linear(qkv, None, self.precision, device),
-                "o": lin(p + "self_attn.o_proj.weight"),
-                "qk_norm": qk_norm.to(device=device, dtype=dtype).contiguous(),
-                "gate_up": lin(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
-                "down": lin(p + "mlp.down_proj.weight"),
-            })
+            qk_norm = torch.cat(
+                [
+                    paired(p + "self_attn.q_norm.weight", 1).expand(s.heads, hd),
+                    paired(p + "self_attn.k_norm.weight", 1).expand(s.kv_heads, hd),
+                ]
+            )
+            self.layers.append(
+                {
+                    "in_norm": get(p + "input_layernorm.weight"),
+                    "post_norm": get(p + "post_attention_layernorm.weight"),
+                    "qkv": linear(qkv, None, self.precision, device),
+                    "o": lin(p + "self_attn.o_proj.weight"),
+                    "qk_norm": qk_norm.to(device=device, dtype=dtype).contiguous(),
+                    "gate_up": lin(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
+                    "down": lin(p + "mlp.down_proj.weight"),
+                }
+            )
         inv = 1.0 / (s.rope_theta ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
         ang = torch.arange(max_positions, dtype=torch.float64)[:, None] * inv[None, :]
-        self.rot = torch.polar(torch.ones_like(ang), ang).to(device=device, dtype=torch.complex64)   # (P, hd/2)
-        self.scale = hd ** -0.5
+        self.rot = torch.polar(torch.ones_like(ang), ang).to(
+            device=device, dtype=torch.complex64
+        )  # (P, hd/2)
+        self.scale = hd**-0.5
         # the fused CPU kernels for what lies between the products (float32 activations), where they build
         self.kernels = None
-        if device.type == "cpu" and self.dtype == torch.float32 and s.hidden % 8 == 0 and hd % 8 == 0 \
-                and s.mlp % 8 == 0 and s.heads % s.kv_heads == 0:
+        if (
+            device.type == "cpu"
+            and self.dtype == torch.float32
+            and s.hidden % 8 == 0
+            and hd % 8 == 0
+            and s.mlp % 8 == 0
+            and s.heads % s.kv_heads == 0
+        ):
             self.kernels = kernels.load()
         # the KV cache: float16 under the 16- and 8-bit-weight precisions when the kernels run (they read it
         # through F16C: half the bytes a step's attention reads, about 70 dB from float32); else the
         # activations' dtype
-        self.kv_dtype = torch.float16 if self.kernels is not None and self.precision in ("fp16w", "int8") \
-            else self.dtype
-        self.rot_pairs = torch.view_as_real(self.rot).contiguous()                      # (P, hd/2, 2) cos, sin
+        self.kv_dtype = (
+            torch.float16 if self.kernels is not None and self.precision in ("fp16w", "int8") else self.dtype
+        )
+        self.rot_pairs = torch.view_as_real(self.rot).contiguous()  # (P, hd/2, 2) cos, sin
 
     @classmethod
-    def load(cls, path: Path, device: torch.device, dtype: torch.dtype | str, max_positions: int = 4096) -> QwenLM:
+    def load(
+        cls, path: Path, device: torch.device, dtype: torch.dtype | str, max_positions: int = 4096
+    ) -> QwenLM:
         from safetensors.torch import load_file
+
         shape = LMShape.from_config(read_config(path))
         return cls(shape, load_file(str(path / "model.safetensors")), device, dtype, max_positions)
 
@@ -155,11 +196,19 @@ class QwenLM:
         step's scores are one plain batched product q K (3x faster on the CPU than against K's transpose), and
         V (layers, slots, kv_heads, positions, head_dim)."""
         s = self.shape
-        return (torch.zeros((s.layers, slots, s.kv_heads, s.head_dim, positions), device=self.device, dtype=self.kv_dtype),
-                torch.zeros((s.layers, slots, s.kv_heads, positions, s.head_dim), device=self.device, dtype=self.kv_dtype))
+        return (
+            torch.zeros(
+                (s.layers, slots, s.kv_heads, s.head_dim, positions), device=self.device, dtype=self.kv_dtype
+            ),
+            torch.zeros(
+                (s.layers, slots, s.kv_heads, positions, s.head_dim), device=self.device, dtype=self.kv_dtype
+            ),
+        )
 
     @staticmethod
-    def move_rows(cache: tuple[torch.Tensor, torch.Tensor], dst: torch.Tensor, src: torch.Tensor, span: int) -> None:
+    def move_rows(
+        cache: tuple[torch.Tensor, torch.Tensor], dst: torch.Tensor, src: torch.Tensor, span: int
+    ) -> None:
         """Copy cache rows `src` into rows `dst`, positions 0..span-1 (what the rows have written)."""
         kc, vc = cache
         kc[:, dst, :, :, :span] = kc[:, src, :, :, :span]
@@ -179,7 +228,7 @@ class QwenLM:
         # q_norm and k_norm in one pass: the norm without weight, then each head's weight
         qk = F.rms_norm(qk.unflatten(-1, (s.heads + s.kv_heads, s.head_dim)), (s.head_dim,), None, s.rms_eps)
         qk = _rope(qk.mul_(layer["qk_norm"]), rot)
-        return qk[:, :s.heads], qk[:, s.heads:], v.unflatten(-1, (s.kv_heads, s.head_dim))
+        return qk[:, : s.heads], qk[:, s.heads :], v.unflatten(-1, (s.kv_heads, s.head_dim))
 
     def _mlp(self, layer: dict, h: torch.Tensor) -> torch.Tensor:
         gate, up = layer["gate_up"](_rms(h, layer["post_norm"], self.shape.rms_eps)).chunk(2, dim=-1)
@@ -189,8 +238,13 @@ class QwenLM:
         hidden = _rms(h, self.norm, self.shape.rms_eps)
         return hidden, self.lm_head(hidden).float()
 
-    def _prefill_layers(self, ids: torch.Tensor, lengths: list[int], slots: torch.Tensor,
-                        cache: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    def _prefill_layers(
+        self,
+        ids: torch.Tensor,
+        lengths: list[int],
+        slots: torch.Tensor,
+        cache: tuple[torch.Tensor, torch.Tensor],
+    ) -> torch.Tensor:
         """The layers over prompts packed end to end, `ids` (sum(lengths),), prompt i of `lengths[i]` tokens
         written into cache row `slots[i]` at positions 0..lengths[i]-1; (sum(lengths), hidden) after the final
         norm. Packed, not padded: the products cost the real tokens only, and attention runs per prompt."""
@@ -200,17 +254,17 @@ class QwenLM:
         starts = [0]
         for n in lengths:
             starts.append(starts[-1] + n)
-        pos = torch.cat([torch.arange(n, device=dev) for n in lengths])                   # (N,)
-        row = torch.repeat_interleave(slots, torch.tensor(lengths, device=dev))           # (N,) cache row per token
-        h = F.embedding(ids, self.embed)                                                  # (N, hidden)
+        pos = torch.cat([torch.arange(n, device=dev) for n in lengths])  # (N,)
+        row = torch.repeat_interleave(slots, torch.tensor(lengths, device=dev))  # (N,) cache row per token
+        h = F.embedding(ids, self.embed)  # (N, hidden)
         if self.kernels is not None:
             # each token attends to its own slot's positions 0..its position, which are all in the cache
             # once the layer's keys are written: the decode kernels run prefill causally as well
             return self._layers_native(h, row.to(torch.int64).contiguous(), pos.contiguous(), cache)
-        rot = self.rot[pos][:, None, :]                                                   # (N, 1, hd/2)
+        rot = self.rot[pos][:, None, :]  # (N, 1, hd/2)
         g = s.heads // s.kv_heads
         for li, layer in enumerate(self.layers):
-            q, k, v = self._qkv(layer, h, rot)                                            # (N, H|KV, hd)
+            q, k, v = self._qkv(layer, h, rot)  # (N, H|KV, hd)
             kc[li, row, :, :, pos] = k
             vc[li, row, :, pos] = v
             a = torch.empty_like(q)
@@ -220,15 +274,17 @@ class QwenLM:
                 qi = q[a0:a1].unflatten(1, (s.kv_heads, g)).permute(1, 2, 0, 3)
                 ki = k[a0:a1].transpose(0, 1)[:, None]
                 vi = v[a0:a1].transpose(0, 1)[:, None]
-                o = F.scaled_dot_product_attention(qi, ki.expand(-1, g, -1, -1), vi.expand(-1, g, -1, -1),
-                                                   is_causal=True, scale=self.scale)
+                o = F.scaled_dot_product_attention(
+                    qi, ki.expand(-1, g, -1, -1), vi.expand(-1, g, -1, -1), is_causal=True, scale=self.scale
+                )
                 a[a0:a1] = o.permute(2, 0, 1, 3).flatten(1, 2)
             h = h.add_(layer["o"](a.flatten(1)))
             h = h.add_(self._mlp(layer, h))
         return _rms(h, self.norm, s.rms_eps)
 
-    def _layers_native(self, h: torch.Tensor, slot: torch.Tensor, pos: torch.Tensor,
-                       cache: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    def _layers_native(
+        self, h: torch.Tensor, slot: torch.Tensor, pos: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor]
+    ) -> torch.Tensor:
         """Every layer through the fused kernels: rows `h` (R, hidden), float32, each at cache row `slot[r]` and
         position `pos[r]` (int64), attending to that row's positions 0..pos[r]. Returns the rows after the
         final norm. Per layer: four products in torch, four kernel calls between them."""
@@ -236,9 +292,14 @@ class QwenLM:
         assert K is not None
         R, H, hd, eps = h.shape[0], s.hidden, s.head_dim, s.rms_eps
         kc, vc = cache
-        if R and (int(pos.max()) >= min(kc.shape[-1], self.rot.shape[0]) or int(slot.max()) >= kc.shape[1]
-                  or int(pos.min()) < 0):
-            raise IndexError(f"position or cache row outside the cache ({kc.shape[1]} rows, {kc.shape[-1]} positions)")
+        if R and (
+            int(pos.max()) >= min(kc.shape[-1], self.rot.shape[0])
+            or int(slot.max()) >= kc.shape[1]
+            or int(pos.min()) < 0
+        ):
+            raise IndexError(
+                f"position or cache row outside the cache ({kc.shape[1]} rows, {kc.shape[-1]} positions)"
+            )
         threads = torch.get_num_threads()
         x = torch.empty_like(h)
         attn = torch.empty((R, s.heads * hd), dtype=torch.float32, device=h.device)
@@ -252,10 +313,51 @@ class QwenLM:
             kp, vp = kc.data_ptr() + es * li * ks[0], vc.data_ptr() + es * li * vs[0]
             qkv = layer["qkv"](x)
             qs = qkv.stride(0)
-            K.qk_rope_cache(qkv.data_ptr(), qs, layer["qk_norm"].data_ptr(), rp, sp, pp, R, s.heads, s.kv_heads, hd,
-                            eps, kp, ks[1], ks[2], ks[3], vp, vs[1], vs[2], vs[3], half)
-            K.attention(qkv.data_ptr(), qs, kp, ks[1], ks[2], ks[3], vp, vs[1], vs[2], vs[3], sp, pp, R, s.heads,
-                        s.kv_heads, hd, self.scale, ap, s.heads * hd, threads, half)
+            K.qk_rope_cache(
+                qkv.data_ptr(),
+                qs,
+                layer["qk_norm"].data_ptr(),
+                rp,
+                sp,
+                pp,
+                R,
+                s.heads,
+                s.kv_heads,
+                hd,
+                eps,
+                kp,
+                ks[1],
+                ks[2],
+                ks[3],
+                vp,
+                vs[1],
+                vs[2],
+                vs[3],
+                half,
+            )
+            K.attention(
+                qkv.data_ptr(),
+                qs,
+                kp,
+                ks[1],
+                ks[2],
+                ks[3],
+                vp,
+                vs[1],
+                vs[2],
+                vs[3],
+                sp,
+                pp,
+                R,
+                s.heads,
+                s.kv_heads,
+                hd,
+                self.scale,
+                ap,
+                s.heads * hd,
+                threads,
+                half,
+            )
             o = layer["o"](attn)
             K.add_rms_norm(hp, o.data_ptr(), o.stride(0), layer["post_norm"].data_ptr(), xp, H, R, H, eps)
             gu = layer["gate_up"](x)
@@ -266,15 +368,20 @@ class QwenLM:
         return x
 
     @torch.inference_mode()
-    def prefill(self, ids: torch.Tensor, lengths: torch.Tensor, slots: torch.Tensor,
-                cache: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    def prefill(
+        self,
+        ids: torch.Tensor,
+        lengths: torch.Tensor,
+        slots: torch.Tensor,
+        cache: tuple[torch.Tensor, torch.Tensor],
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Prompts `ids` (n, P), right-padded, real lengths `lengths` (n,), into cache `slots` (n,) at
         positions 0..P-1. Returns the last real position's hidden state (n, hidden) and logits (n, vocab) f32."""
         lens = [int(n) for n in lengths.tolist()]
         packed = torch.cat([ids[i, :n] for i, n in enumerate(lens)])
         h = self._prefill_layers(packed, lens, slots, cache)
         ends = torch.tensor(lens, device=h.device).cumsum(0) - 1
-        hidden = h[ends]                                                                  # (n, hidden)
+        hidden = h[ends]  # (n, hidden)
         return hidden, self.lm_head(hidden).float()
 
     @torch.inference_mode()
@@ -283,41 +390,49 @@ class QwenLM:
         sequence `ids`, shape (len(ids), hidden), in the LM's dtype. For parity checks and benchmarks."""
         t = torch.tensor(ids, dtype=torch.int64, device=self.device)
         cache = self.new_cache(1, len(ids))
-        return self._prefill_layers(t, [len(ids)], torch.zeros(1, dtype=torch.int64, device=self.device), cache)
+        return self._prefill_layers(
+            t, [len(ids)], torch.zeros(1, dtype=torch.int64, device=self.device), cache
+        )
 
     @torch.inference_mode()
-    def step(self, ids: torch.Tensor, positions: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor],
-             context: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def step(
+        self,
+        ids: torch.Tensor,
+        positions: torch.Tensor,
+        cache: tuple[torch.Tensor, torch.Tensor],
+        context: int,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """One token per slot: `ids` (S,) at `positions` (S,), slot i is cache row i. `context` >= every
         position + 1 bounds the attention. Returns hidden (S, hidden) and logits (S, vocab) float32."""
         s = self.shape
         S = ids.shape[0]
         kc, vc = cache
-        h = F.embedding(ids, self.embed)                                    # (S, hidden)
+        h = F.embedding(ids, self.embed)  # (S, hidden)
         if self.kernels is not None:
-            hidden = self._layers_native(h, torch.arange(S, device=h.device), positions.to(torch.int64).contiguous(),
-                                         cache)
+            hidden = self._layers_native(
+                h, torch.arange(S, device=h.device), positions.to(torch.int64).contiguous(), cache
+            )
             return hidden, self.lm_head(hidden).float()
-        rot = self.rot[positions][:, None, :]                               # (S, 1, hd/2)
+        rot = self.rot[positions][:, None, :]  # (S, 1, hd/2)
         rows = torch.arange(S, device=h.device)
         span = torch.arange(context, device=h.device)
         g = s.heads // s.kv_heads
         # additive mask: slot i sees positions 0..positions[i]; one (g, context) plane per slot and KV head
         mask = torch.zeros((S, s.kv_heads, 1, context), device=h.device, dtype=self.dtype)
         mask.masked_fill_((span[None, :] > positions[:, None])[:, None, None, :], float("-inf"))
-        mask = mask.flatten(0, 1)                                            # (S*KV, 1, C)
+        mask = mask.flatten(0, 1)  # (S*KV, 1, C)
         for li, layer in enumerate(self.layers):
-            q, k, v = self._qkv(layer, h, rot)                              # (S, H|KV, hd)
+            q, k, v = self._qkv(layer, h, rot)  # (S, H|KV, hd)
             kc[li, rows, :, :, positions] = k
             vc[li, rows, :, positions] = v
             # grouped-query attention as two batched products per (slot, KV head): the g query heads of a
             # group against its keys (hd, C) and values (C, hd), views into the cache
-            keys = kc[li, :S, :, :, :context].flatten(0, 1)                 # (S*KV, hd, C)
-            vals = vc[li, :S, :, :context].flatten(0, 1)                    # (S*KV, C, hd)
-            qg = q.unflatten(1, (s.kv_heads, g)).flatten(0, 1).contiguous() # (S*KV, g, hd)
-            scores = torch.baddbmm(mask, qg, keys, alpha=self.scale)        # (S*KV, g, C)
+            keys = kc[li, :S, :, :, :context].flatten(0, 1)  # (S*KV, hd, C)
+            vals = vc[li, :S, :, :context].flatten(0, 1)  # (S*KV, C, hd)
+            qg = q.unflatten(1, (s.kv_heads, g)).flatten(0, 1).contiguous()  # (S*KV, g, hd)
+            scores = torch.baddbmm(mask, qg, keys, alpha=self.scale)  # (S*KV, g, C)
             probs = torch.softmax(scores.float(), dim=-1).to(self.dtype)
-            a = torch.bmm(probs, vals)                                       # (S*KV, g, hd)
+            a = torch.bmm(probs, vals)  # (S*KV, g, hd)
             h = h.add_(layer["o"](a.reshape(S, -1)))
             h = h.add_(self._mlp(layer, h))
         return self._head(h)

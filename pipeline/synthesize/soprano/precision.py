@@ -13,6 +13,7 @@ The CPU's features come from /proc/cpuinfo, less what the process was told not t
 `ONEDNN_MAX_CPU_ISA`. A benchmark that caps them emulates an older CPU, and the engine then chooses as it
 would there: it never picks a dtype the CPU would only emulate.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,13 @@ import torch.nn.functional as F
 from ...errors import EngineError
 
 PRECISIONS = ("float32", "bfloat16", "float16", "int8", "fp16w")
-_TORCH = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16, "int8": torch.float32,
-          "fp16w": torch.float32}
+_TORCH = {
+    "float32": torch.float32,
+    "bfloat16": torch.bfloat16,
+    "float16": torch.float16,
+    "int8": torch.float32,
+    "fp16w": torch.float32,
+}
 _BELOW_AVX512 = ("sse41", "avx", "avx2", "avx2_vnni", "avx2_vnni_2", "default")
 _BELOW_BF16 = ("avx512_core", "avx512_core_vnni")
 
@@ -38,7 +44,7 @@ class CpuFeatures:
     """The x86 features this process may use (flags as /proc/cpuinfo spells them), and torch's level."""
 
     flags: frozenset[str]
-    capability: str                 # torch.backends.cpu.get_cpu_capability(): DEFAULT, AVX2, AVX512, ...
+    capability: str  # torch.backends.cpu.get_cpu_capability(): DEFAULT, AVX2, AVX512, ...
 
     @property
     def bf16_native(self) -> bool:
@@ -55,8 +61,12 @@ class CpuFeatures:
         """A short name for the widest vector ISA in use: AVX512-BF16, AVX512-VNNI, AVX512, AVX2 or SSE."""
         if self.flags & {"amx_bf16"}:
             return "AMX-BF16"
-        for flag, name in (("avx512_bf16", "AVX512-BF16"), ("avx512_vnni", "AVX512-VNNI"), ("avx512f", "AVX512"),
-                           ("avx2", "AVX2")):
+        for flag, name in (
+            ("avx512_bf16", "AVX512-BF16"),
+            ("avx512_vnni", "AVX512-VNNI"),
+            ("avx512f", "AVX512"),
+            ("avx2", "AVX2"),
+        ):
             if flag in self.flags:
                 return name
         return "SSE" if self.flags else "unknown"
@@ -68,8 +78,9 @@ class CpuFeatures:
 
 def _fbgemm_available() -> bool:
     try:
-        return "fbgemm" in torch.backends.quantized.supported_engines and \
-            hasattr(torch.ops.quantized, "linear_dynamic")
+        return "fbgemm" in torch.backends.quantized.supported_engines and hasattr(
+            torch.ops.quantized, "linear_dynamic"
+        )
     except (AttributeError, RuntimeError):
         return False
 
@@ -180,11 +191,13 @@ class _Int8Linear:
             warnings.simplefilter("ignore")
             try:
                 torch.backends.quantized.engine = "fbgemm"
-                q = torch.quantize_per_channel(w, scale, torch.zeros(w.shape[0], dtype=torch.long), 0, torch.qint8)
+                q = torch.quantize_per_channel(
+                    w, scale, torch.zeros(w.shape[0], dtype=torch.long), 0, torch.qint8
+                )
                 self.packed = torch.ops.quantized.linear_prepack(q, None)
             finally:
                 torch.backends.quantized.engine = previous
-        self.wsum = q.dequantize().sum(dim=1)                               # W 1, of the weights as quantized
+        self.wsum = q.dequantize().sum(dim=1)  # W 1, of the weights as quantized
         self.bias = None if bias is None else bias.detach().float().cpu()
         self.out_features = w.shape[0]
 

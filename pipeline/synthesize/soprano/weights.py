@@ -5,6 +5,7 @@ A checkpoint is a folder in the layout the published model uses (Hugging Face `e
 and `decoder.pth` (the Vocos decoder's torch state dict). `render --engine auto` and `--dry-run` call
 `find_weights` and must stay instant: it only reads the config and the safetensors header.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,15 +25,32 @@ OPTIONAL = ("tokenizer_config.json",)
 SPECIAL_TOKENS = ("[STOP]", "[TEXT]", "[START]")
 # safetensors names the loader needs (per layer, `{i}` is the layer index)
 LM_TENSORS = ("model.embed_tokens.weight", "model.norm.weight")
-LAYER_TENSORS = ("input_layernorm.weight", "post_attention_layernorm.weight",
-                 "self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight",
-                 "self_attn.o_proj.weight", "self_attn.q_norm.weight", "self_attn.k_norm.weight",
-                 "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight")
-CONFIG_KEYS = ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
-               "num_key_value_heads", "vocab_size")
+LAYER_TENSORS = (
+    "input_layernorm.weight",
+    "post_attention_layernorm.weight",
+    "self_attn.q_proj.weight",
+    "self_attn.k_proj.weight",
+    "self_attn.v_proj.weight",
+    "self_attn.o_proj.weight",
+    "self_attn.q_norm.weight",
+    "self_attn.k_norm.weight",
+    "mlp.gate_proj.weight",
+    "mlp.up_proj.weight",
+    "mlp.down_proj.weight",
+)
+CONFIG_KEYS = (
+    "hidden_size",
+    "intermediate_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "vocab_size",
+)
 
-WHERE = (f"put {', '.join(REQUIRED + OPTIONAL)} in a folder and pass --model-path DIR "
-         f"(or set SOPRANO_MODEL_PATH), or download {D.SOPRANO_REPO_ID} into the Hugging Face cache")
+WHERE = (
+    f"put {', '.join(REQUIRED + OPTIONAL)} in a folder and pass --model-path DIR "
+    f"(or set SOPRANO_MODEL_PATH), or download {D.SOPRANO_REPO_ID} into the Hugging Face cache"
+)
 
 
 def _bad(path: Path, why: str) -> EngineError:
@@ -82,8 +100,10 @@ def check_checkpoint(path: Path) -> Path:
         header = safetensors_header(path / "model.safetensors")
     except (OSError, ValueError) as e:
         raise _bad(path, f"model.safetensors is not a safetensors file ({e})") from e
-    names = [*LM_TENSORS, *(f"model.layers.{i}.{t}" for i in range(int(cfg["num_hidden_layers"]))
-                            for t in LAYER_TENSORS)]
+    names = [
+        *LM_TENSORS,
+        *(f"model.layers.{i}.{t}" for i in range(int(cfg["num_hidden_layers"])) for t in LAYER_TENSORS),
+    ]
     absent = [n for n in names if n not in header]
     if absent:
         raise _bad(path, f"model.safetensors lacks {len(absent)} tensors (first: {absent[0]})")
@@ -91,7 +111,9 @@ def check_checkpoint(path: Path) -> Path:
         raise _bad(path, "model.embed_tokens.weight does not match config.json")
     try:
         tok = json.loads((path / "tokenizer.json").read_text(encoding="utf-8"))
-        added = {t.get("content") for t in tok.get("added_tokens", [])} | set(tok.get("model", {}).get("vocab", {}))
+        added = {t.get("content") for t in tok.get("added_tokens", [])} | set(
+            tok.get("model", {}).get("vocab", {})
+        )
     except (OSError, ValueError, AttributeError) as e:
         raise _bad(path, f"tokenizer.json unreadable ({e.__class__.__name__})") from e
     lacking = [t for t in SPECIAL_TOKENS if t not in added]
@@ -134,8 +156,12 @@ def _download(repo_id: str) -> Path | None:
     try:
         return Path(snapshot_download(repo_id, allow_patterns=list(REQUIRED + OPTIONAL)))
     except Exception as e:  # noqa: BLE001 - no network, no such repo, gated: the caller says where to put them
-        log.warning("Soprano weights: download of %s failed (%s: %s)", repo_id, type(e).__name__,
-                    str(e).splitlines()[0][:160] if str(e) else "no detail")
+        log.warning(
+            "Soprano weights: download of %s failed (%s: %s)",
+            repo_id,
+            type(e).__name__,
+            str(e).splitlines()[0][:160] if str(e) else "no detail",
+        )
         return None
 
 
