@@ -8,16 +8,17 @@ OUT    ?= out
 CORPUS ?= ../shared/corpus
 BOOK   ?= ../shared/corpus/wodehouse-love-among-the-chickens.epub
 
-.PHONY: help install dev browser demo lint test test-slow test-all fuzz bench bench-quick bench-soprano parity bench-gpu corpus nightly clean
+.PHONY: help install dev browser demo lint test test-slow test-all fuzz bench bench-pdf bench-quick bench-soprano parity bench-gpu corpus nightly clean
 
 help:
 	@echo "make demo      install, build the sample EPUB, render it to out/sample/ (embedded engine)"
 	@echo "make lint      ruff (lint, format check) and mypy"
-	@echo "make test      install dev dependencies, run the test suite (book-length tests excluded)"
+	@echo "make test      install dev dependencies, make lint, run the test suite (book-length tests excluded)"
 	@echo "make test-slow the book-length tests"
 	@echo "make fuzz      the deep random fuzz campaign (FUZZ_MINUTES=20): ingest, normalize, segment, lexicon, config, cache"
 	@echo "make bench     end-to-end vs standalone parts on a corpus book (ratio, peak RSS)"
 	@echo "make bench-quick  the same on a 10-chapter slice (a few minutes)"
+	@echo "make bench-pdf reading a ~380-page typeset PDF on one core, beside the same books' EPUBs (target <= 10 s / 350 pages)"
 	@echo "make bench-soprano  the Soprano engine vs the soprano-tts 0.2.0 reference on CPU (ratio, precision SNRs)"
 	@echo "make parity    the Soprano LM and decoder against the soprano-tts 0.2.0 package itself (SNRs)"
 	@echo "make bench-gpu the Soprano engine on CUDA: torch and lmdeploy backends, a whole book (x-real-time, memory)"
@@ -63,7 +64,8 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check pipeline tests scripts
 	$(BIN)/mypy
 
-test: $(VENV)/.installed-dev browser
+# lint first: CI (.ci/run is make test) fails on a lint, format or type error before the tests run
+test: $(VENV)/.installed-dev browser lint
 	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider --durations=15
 
 test-slow: $(VENV)/.installed-dev
@@ -101,6 +103,10 @@ bench-gpu: $(VENV)/.installed-dev
 BENCH_CHAPTERS ?=
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py --book $(BOOK) $(if $(BENCH_CHAPTERS),--chapters $(BENCH_CHAPTERS),)
+
+# the corpus typeset once into bench/pdf/ (reportlab, a dev dependency), then read on one core
+bench-pdf: $(VENV)/.installed-dev
+	$(BIN)/python scripts/bench_pdf.py
 
 bench-quick: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py --book $(BOOK) --chapters 1-10

@@ -455,6 +455,63 @@ def kindle_bytes(data: bytes, cut: int, flip: int) -> None:
     _read_clean(_tmp(".mobi", bytes(raw)))
 
 
+_PDF_SEED: list[bytes] = []
+
+
+def _pdf_seed() -> bytes:
+    """A small typeset PDF (title page, outline, two chapters, running heads, a footnote), made once."""
+    if not _PDF_SEED:
+        from tests.pdfbooks import draw, prose
+
+        d = Path(tempfile.mkdtemp(prefix="render-fuzz-"))
+        body = prose(
+            [
+                "It was a dark and stormy night, and the rain fell in tor-",
+                "rents; the well-known house stood empty\u00ad",
+                "ly on the hill.",
+            ]
+        )
+        pages = [
+            [(120, 400, "The Seed", "Times-Bold", 24)],
+            [
+                (200, 610, "The Seed", "Times-Italic", 9),
+                (150, 580, "Chapter 1", "Times-Bold", 16),
+                *body,
+                (54, 40, "* A note at the foot.", "Times-Roman", 7),
+                (210, 20, "2", "Times-Roman", 9),
+            ],
+            [
+                (200, 610, "The Seed", "Times-Italic", 9),
+                (150, 580, "Chapter 2", "Times-Bold", 16),
+                *body,
+                (210, 20, "3", "Times-Roman", 9),
+            ],
+        ]
+        p = draw(
+            d / "seed.pdf",
+            pages,
+            outline=[("Chapter 1", 0, 1), ("Chapter 2", 0, 2)],
+            title="The Seed",
+            author="A. Fuzzer",
+        )
+        _PDF_SEED.append(p.read_bytes())
+        _cleanup(p)
+    return _PDF_SEED[0]
+
+
+def ingest_pdf(flips: list[tuple[int, int]], cut: int, insert: bytes) -> None:
+    """A real PDF with bytes changed, one piece inserted and its end maybe cut: read, or InputError; never a
+    crash, no control characters in what is read."""
+    data = bytearray(_pdf_seed())
+    for pos, value in flips:
+        data[pos % len(data)] = value
+    at = cut % (len(data) + 1)
+    data[at:at] = insert
+    if cut % 3 == 0:
+        del data[at + len(insert) :]
+    _read_clean(_tmp(".pdf", bytes(data)), titled=True)
+
+
 # name -> (target, strategies as keyword arguments)
 TARGETS = {
     "ingest-html": (
@@ -499,6 +556,27 @@ TARGETS = {
     "markdown": (
         markdown_book,
         {"pieces": st.lists(st.one_of(MD_PIECES, st.text(max_size=20)), max_size=40)},
+    ),
+    "ingest-pdf": (
+        ingest_pdf,
+        {
+            "flips": st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), max_size=8),
+            "cut": st.integers(0, 1 << 20),
+            "insert": st.sampled_from(
+                [
+                    b"",
+                    b"obj",
+                    b"endobj",
+                    b"stream",
+                    b"/Outlines 99 0 R",
+                    b"%%EOF",
+                    b"<<",
+                    b">>",
+                    b"/Encrypt",
+                    b"\x00" * 64,
+                ]
+            ),
+        },
     ),
     "cache-entry": (
         cache_entry,

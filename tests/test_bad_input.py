@@ -50,7 +50,7 @@ def _no_text(d: Path) -> Path:
 
 def _dir_without_books(d: Path) -> Path:
     (d / "shelf").mkdir()
-    (d / "shelf" / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (d / "shelf" / "notes.xyz").write_bytes(b"%PDF-1.4")
     return d / "shelf"
 
 

@@ -105,6 +105,14 @@ def test_fuzz_markdown(pieces):
 
 
 @CI
+@given(**strategies("ingest-pdf"))
+@example(flips=[], cut=3000, insert=b"")  # cut short at byte 3000 (3000 % 3 == 0)
+@example(flips=[], cut=10**6 + 1, insert=b"")  # the PDF as typeset
+def test_fuzz_ingest_pdf(flips, cut, insert):
+    TARGETS["ingest-pdf"][0](flips, cut, insert)
+
+
+@CI
 @given(**strategies("cache-entry"))
 @example(data=b"", cut=10_000, flip=300)  # whole, one byte flipped mid-file
 @example(data=b"", cut=0, flip=0)  # zero length

@@ -29,6 +29,7 @@ READERS: dict[str, str] = {
     ".mobi": "mobi:read_mobi",
     ".azw3": "mobi:read_mobi",
     ".azw": "mobi:read_mobi",
+    ".pdf": "pdf:read_pdf",
 }
 BOOK_SUFFIXES = tuple(READERS)
 _IMAGES = {

@@ -76,7 +76,8 @@ def test_help_and_dry_run_load_no_model(sample_epub):
     "make, expect",
     [
         (lambda d: d / "missing.epub", "no such file"),
-        (lambda d: (d / "book.pdf").write_bytes(b"%PDF") and d / "book.pdf", "unsupported file type"),
+        (lambda d: (d / "book.xyz").write_bytes(b"%PDF") and d / "book.xyz", "unsupported file type"),
+        (lambda d: (d / "book.pdf").write_bytes(b"%PDF-1.7\n") and d / "book.pdf", "truncated"),
         (lambda d: (d / "bad.epub").write_bytes(b"not a zip") and d / "bad.epub", "not a zip"),
     ],
 )

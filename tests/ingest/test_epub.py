@@ -290,8 +290,8 @@ def test_missing_and_unsupported_files(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         read_book(tmp_path / "nope.epub")
     with pytest.raises(InputError, match="unsupported file type"):
-        (tmp_path / "x.pdf").write_bytes(b"%PDF")
-        read_book(tmp_path / "x.pdf")
+        (tmp_path / "x.xyz").write_bytes(b"%PDF")
+        read_book(tmp_path / "x.xyz")
     with pytest.raises(InputError, match="no readable text"):
         read_book(
             build_epub(tmp_path / "empty.epub", {"c.xhtml": "<img src='a.png'/>"}, [("Cover", "c.xhtml")])
