@@ -22,7 +22,7 @@ from .errors import EXIT_INPUT, InputError, RenderError, UsageError
 from .executors import make_worker
 from .export.names import book_folder_name
 from .files import write_json
-from .ingest import BOOK_SUFFIXES
+from .ingest import BOOK_SUFFIXES, book_suffix
 from .plan import plan_book
 from .progress import ShelfProgress
 from .records import ShelfBook, ShelfSummary
@@ -67,7 +67,7 @@ def discover(paths: Sequence[str | Path]) -> list[Path]:
                 for f in sorted(p.rglob("*")):
                     if (
                         f.is_file()
-                        and f.suffix.lower() in BOOK_SUFFIXES
+                        and book_suffix(f) in BOOK_SUFFIXES
                         and not f.name.startswith(".")
                         and not NOT_BOOKS.match(f.name)
                     ):

@@ -345,6 +345,124 @@ def cache_entry(data: bytes, cut: int, flip: int) -> None:
         shutil.rmtree(d, ignore_errors=True)
 
 
+FB2_PIECES = st.sampled_from(
+    [
+        "<section>",
+        "</section>",
+        "<title>",
+        "</title>",
+        "<p>",
+        "</p>",
+        "<empty-line/>",
+        "<poem><stanza><v>",
+        "</v></stanza></poem>",
+        "<subtitle>",
+        "</subtitle>",
+        "<epigraph>",
+        "</epigraph>",
+        "<a l:href='#n1' type='note'>",
+        "</a>",
+        "<body name='notes'>",
+        "</body>",
+        "<body>",
+        "<section id='n1'>",
+        "<table><tr><td>",
+        "</td></tr></table>",
+        "&amp;",
+        "&#xD800;",
+        "<!DOCTYPE x [<!ENTITY e 'x'>]>",
+        "&e;",
+        "<binary id='c'>",
+        "</binary>",
+        "\x00",
+        "<",
+        ">",
+    ]
+)
+DOCX_PIECES = st.sampled_from(
+    [
+        "<w:p>",
+        "</w:p>",
+        "<w:r>",
+        "</w:r>",
+        "<w:t>",
+        "</w:t>",
+        "<w:pPr><w:pStyle w:val='Heading1'/></w:pPr>",
+        "<w:pPr><w:outlineLvl w:val='0'/></w:pPr>",
+        "<w:fldChar w:fldCharType='begin'/>",
+        "<w:fldChar w:fldCharType='separate'/>",
+        "<w:fldChar w:fldCharType='end'/>",
+        "<w:instrText> PAGE </w:instrText>",
+        "<w:br/>",
+        "<w:tab/>",
+        "<w:footnoteReference w:id='1'/>",
+        "<w:tbl><w:tr><w:tc>",
+        "</w:tc></w:tr></w:tbl>",
+        "<w:sdt><w:sdtContent>",
+        "</w:sdtContent></w:sdt>",
+        "<w:del>",
+        "</w:del>",
+        "&amp;",
+        "&#0;",
+        "\x00",
+        "<",
+        ">",
+    ]
+)
+_DOCX_TEMPLATE: dict[str, bytes] = {}
+
+
+def html_book(pieces: list[str]) -> None:
+    """A random one-file HTML book: read (every chapter titled), or InputError."""
+    raw = "".join(pieces).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    _read_clean(_tmp(".html", ("<html><body>" + raw).encode("utf-8")), titled=True)
+
+
+def fb2_book(pieces: list[str]) -> None:
+    """A random FictionBook: read, or InputError (malformed XML is refused, entities never expand)."""
+    raw = "".join(pieces).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    doc = (
+        "<?xml version='1.0'?><FictionBook xmlns='http://www.gribuser.ru/xml/fictionbook/2.0' "
+        "xmlns:l='http://www.w3.org/1999/xlink'><description><title-info><book-title>F</book-title>"
+        "</title-info></description><body>" + raw + "</body></FictionBook>"
+    )
+    _read_clean(_tmp(".fb2", doc.encode("utf-8")), titled=True)
+
+
+def docx_book(pieces: list[str]) -> None:
+    """Random WordprocessingML as the body of a real .docx: read, or InputError."""
+    import io
+    import zipfile
+
+    if not _DOCX_TEMPLATE:
+        import docx
+
+        buf = io.BytesIO()
+        docx.Document().save(buf)
+        with zipfile.ZipFile(buf) as z:
+            _DOCX_TEMPLATE.update({n: z.read(n) for n in z.namelist()})
+    raw = "".join(pieces).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    body = (
+        "<w:document xmlns:w='http://schemas.openxmlformats.org/wordprocessingml/2006/main'><w:body>"
+        + raw
+        + "</w:body></w:document>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in _DOCX_TEMPLATE.items():
+            z.writestr(name, body.encode("utf-8") if name == "word/document.xml" else data)
+    _read_clean(_tmp(".docx", out.getvalue()), titled=True)
+
+
+def kindle_bytes(data: bytes, cut: int, flip: int) -> None:
+    """The committed Kindle sample cut short, with a byte flipped, or random bytes: read, or InputError."""
+    sample = (Path(__file__).resolve().parent / "data" / "wodehouse-chapters-1-2.mobi").read_bytes()
+    raw = bytearray(data) if data else bytearray(sample[: cut % (len(sample) + 1)])
+    if raw and not data:
+        raw[flip % len(raw)] ^= 0xFF
+    _read_clean(_tmp(".mobi", bytes(raw)))
+
+
 _PDF_SEED: list[bytes] = []
 
 
@@ -404,6 +522,23 @@ def ingest_pdf(flips: list[tuple[int, int]], cut: int, insert: bytes) -> None:
 
 # name -> (target, strategies as keyword arguments)
 TARGETS = {
+    "ingest-html": (
+        html_book,
+        {"pieces": st.lists(st.one_of(XHTML_PIECES, st.text(max_size=20)), max_size=40)},
+    ),
+    "ingest-fb2": (fb2_book, {"pieces": st.lists(st.one_of(FB2_PIECES, st.text(max_size=20)), max_size=40)}),
+    "ingest-docx": (
+        docx_book,
+        {"pieces": st.lists(st.one_of(DOCX_PIECES, st.text(max_size=20)), max_size=40)},
+    ),
+    "ingest-kindle": (
+        kindle_bytes,
+        {
+            "data": st.one_of(st.just(b""), st.binary(max_size=2048)),
+            "cut": st.integers(0, 1 << 20),
+            "flip": st.integers(0, 1 << 20),
+        },
+    ),
     "ingest-epub-bytes": (ingest_epub_bytes, {"data": st.binary(max_size=4096)}),
     "ingest-xhtml": (
         ingest_xhtml,

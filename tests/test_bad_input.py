@@ -54,7 +54,61 @@ def _dir_without_books(d: Path) -> Path:
     return d / "shelf"
 
 
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01" + bytes(range(256)) * 8
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _docx_bomb(d: Path) -> Path:
+    """A .docx whose document part expands 1000-fold to 16 MB of zeros."""
+    path = d / "bomb.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w") as f:
+            for _ in range(16):
+                f.write(b"\x00" * 2**20)
+    return path
+
+
+def _kindle_with_drm(d: Path) -> Path:
+    data = bytearray((DATA / "wodehouse-chapters-1-2.mobi").read_bytes())
+    rec0 = int.from_bytes(data[78:82], "big")
+    data[rec0 + 12 : rec0 + 14] = (2).to_bytes(2, "big")  # PalmDOC header: encryption type 2 (Mobipocket)
+    (d / "drm.azw3").write_bytes(bytes(data))
+    return d / "drm.azw3"
+
+
+def _renamed_jpeg(suffix: str):
+    def make(d: Path) -> Path:
+        (d / f"photo{suffix}").write_bytes(JPEG)
+        return d / f"photo{suffix}"
+
+    return make
+
+
 CASES = [  # (name, make the input, extra args, exit code, words in the one stderr line)
+    ("DOCX zip bomb", _docx_bomb, [], 3, "zip bomb"),
+    (
+        "malformed FB2",
+        lambda d: (d / "m.fb2").write_text("<FictionBook><body><section><p>Open") and d / "m.fb2",
+        [],
+        3,
+        "malformed FictionBook",
+    ),
+    ("DRM-protected Kindle book", _kindle_with_drm, [], 3, "DRM"),
+    (
+        "truncated Kindle book",
+        lambda d: (
+            (d / "t.mobi").write_bytes((DATA / "wodehouse-chapters-1-2.mobi").read_bytes()[:2000])
+            and d / "t.mobi"
+        ),
+        [],
+        3,
+        "Kindle book",
+    ),
+    *[
+        (f"renamed JPEG as {s}", _renamed_jpeg(s), [], 3, "JPEG image")
+        for s in (".docx", ".fb2", ".mobi", ".html")
+    ],
     ("missing path", lambda d: d / "nope.epub", [], 3, "no such file"),
     ("folder with no books", _dir_without_books, [], 3, "no books found"),
     ("not a zip", lambda d: (d / "a.epub").write_text("plain text") and d / "a.epub", [], 3, "not a zip"),

@@ -36,6 +36,36 @@ def test_fuzz_ingest_xhtml(pieces):
 
 
 @CI
+@given(**strategies("ingest-html"))
+@example(pieces=["<h1>", "</h1>", "<p hidden>", "x"])
+def test_fuzz_ingest_html(pieces):
+    TARGETS["ingest-html"][0](pieces)
+
+
+@CI
+@given(**strategies("ingest-fb2"))
+@example(pieces=["<!DOCTYPE x [<!ENTITY e 'x'>]>", "&e;"])
+@example(pieces=["<section>", "<title>", "</title>", "</section>"])
+def test_fuzz_ingest_fb2(pieces):
+    TARGETS["ingest-fb2"][0](pieces)
+
+
+@CI
+@given(**strategies("ingest-docx"))
+@example(pieces=["<w:p>", "<w:r>", "<w:fldChar w:fldCharType='begin'/>", "</w:r>", "</w:p>"])
+def test_fuzz_ingest_docx(pieces):
+    TARGETS["ingest-docx"][0](pieces)
+
+
+@CI
+@given(**strategies("ingest-kindle"))
+@example(data=b"", cut=0, flip=0)
+@example(data=b"", cut=1 << 20, flip=0)  # the whole sample with its first byte flipped
+def test_fuzz_ingest_kindle(data, cut, flip):
+    TARGETS["ingest-kindle"][0](data, cut, flip)
+
+
+@CI
 @given(**strategies("ingest-text"))
 @example(pieces=["Chapter 1\n\n", "x" * 5000, "\x00", "rang"], encoding="utf-8")  # NUL past the first 4 KB
 @example(pieces=["\ufeff", "CHAPTER I", "\r\n"], encoding="utf-16")

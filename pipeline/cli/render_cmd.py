@@ -149,7 +149,8 @@ def render(
     books: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Books: .epub, .txt or .md files, folders (searched recursively) or globs. One file renders into "
+            help="Books: .epub, .txt, .md, .pdf, .docx, .html, .fb2, .mobi, .azw3 (others through Calibre) files, "
+            "folders (searched recursively) or globs. One file renders into "
             "--out; several, or a folder, render a shelf into --out/<author-title>/.",
             show_default=False,
             readable=False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -11,7 +12,57 @@ from ..errors import InputError
 from ..records import Book
 from .safety import ArchiveLimits
 
-BOOK_SUFFIXES = (".epub", ".txt", ".md", ".pdf")
+# suffix -> "module:function" of its reader in this package (":function" for one defined here), imported when a
+# book of that kind is read. Every reader is f(path: Path, *, include_front_matter, read_notes, limits) -> Book,
+# `limits` a `LimitsConfig`.
+READERS: dict[str, str] = {
+    ".epub": ":read_epub_book",
+    ".txt": ":read_text_book",
+    ".md": ":read_markdown_book",
+    ".markdown": ":read_markdown_book",
+    ".docx": "docx:read_docx",
+    ".html": "html:read_html",
+    ".htm": "html:read_html",
+    ".xhtml": "html:read_html",
+    ".fb2": "fb2:read_fb2",
+    ".fb2.zip": "fb2:read_fb2",
+    ".mobi": "mobi:read_mobi",
+    ".azw3": "mobi:read_mobi",
+    ".azw": "mobi:read_mobi",
+    ".pdf": "pdf:read_pdf",
+}
+BOOK_SUFFIXES = tuple(READERS)
+_IMAGES = {
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x89PNG": "a PNG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF",
+}
+
+
+def book_suffix(path: str | Path) -> str:
+    """The suffix that picks a reader: ".fb2.zip" for a zipped FictionBook, else the last suffix, lower-case."""
+    name = Path(path).name.lower()
+    return ".fb2.zip" if name.endswith(".fb2.zip") else Path(name).suffix
+
+
+def _not_its_kind(p: Path, suffix: str) -> str:
+    """Why a file is plainly not the kind its suffix says (an image renamed), or ""."""
+    if suffix in (".txt", ".md", ".markdown"):
+        return ""
+    with open(p, "rb") as f:
+        head = f.read(8)
+    kind = next((k for magic, k in _IMAGES.items() if head.startswith(magic)), "")
+    if kind and not (kind == "a PDF" and suffix == ".pdf"):
+        return f"{p}: the file is {kind}, not a {suffix} book; pass the book itself"
+    return ""
+
+
+def _reader(suffix: str):
+    import importlib
+
+    module, _, func = READERS[suffix].partition(":")
+    return getattr(importlib.import_module(f"{__name__}.{module}") if module else sys.modules[__name__], func)
 
 
 @contextlib.contextmanager
@@ -46,7 +97,8 @@ def time_budget(seconds: float, what: str):
 def read_book(
     path: str | Path, *, include_front_matter: bool = False, read_notes: bool = False, limits=None
 ) -> Book:
-    """Read an EPUB or a plain-text book. Raises InputError with a one-line reason on bad input.
+    """Read a book file by its suffix (`READERS`; other kinds through Calibre's ebook-convert where it is
+    installed, `ingest.convert`). Raises InputError with a one-line reason on bad input.
     `limits` is a `pipeline.config.LimitsConfig` (defaults when None)."""
     from ..config import LimitsConfig
 
@@ -55,44 +107,26 @@ def read_book(
     if not p.exists():
         raise InputError(f"{path}: no such file; check the path")
     if p.is_dir():
-        raise InputError(f"{path}: is a folder; pass a book file (.epub, .txt, .md)")
-    suffix = p.suffix.lower()
-    if suffix not in BOOK_SUFFIXES:
-        raise InputError(
-            f"{path}: unsupported file type '{p.suffix or '(none)'}'; render reads {', '.join(BOOK_SUFFIXES)}"
-        )
+        raise InputError(f"{path}: is a folder; pass a book file ({', '.join(BOOK_SUFFIXES)})")
+    suffix = book_suffix(p)
     with time_budget(limits.ingest_seconds, str(path)):
-        if suffix == ".pdf":
-            from .pdf import read_pdf
-
-            book = read_pdf(
-                str(p), include_front_matter=include_front_matter, read_notes=read_notes, limits=limits
-            )
-        elif suffix == ".epub":
-            from .epub import read_epub
-
-            book = read_epub(
-                str(p),
-                include_front_matter=include_front_matter,
-                read_notes=read_notes,
-                limits=ArchiveLimits.of(limits),
+        if suffix in READERS:
+            why = _not_its_kind(p, suffix)
+            if why:
+                raise InputError(why)
+            book = _reader(suffix)(
+                p, include_front_matter=include_front_matter, read_notes=read_notes, limits=limits
             )
         else:
-            if p.stat().st_size > limits.max_book_chars * 4:
-                raise InputError(
-                    f"{path}: {p.stat().st_size // 2**20} MB of text, over the limit "
-                    f"(limits.max_book_chars = {limits.max_book_chars:,})"
-                )
-            from .text import read_text, read_text_file
+            from .convert import read_converted
 
-            if suffix in (".md", ".markdown"):
-                from .markdown import read_markdown
-
-                book = read_markdown(
-                    read_text_file(p), p, include_front_matter=include_front_matter, read_notes=read_notes
-                )
-            else:
-                book = read_text(p, include_front_matter=include_front_matter, read_notes=read_notes)
+            book = read_converted(
+                p,
+                include_front_matter=include_front_matter,
+                read_notes=read_notes,
+                limits=limits,
+                readable=", ".join(BOOK_SUFFIXES),
+            )
     total = 0
     for ch in book.chapters:
         n = sum(len(para.text) for para in ch.paragraphs)
@@ -110,4 +144,40 @@ def read_book(
     return book
 
 
-__all__ = ["BOOK_SUFFIXES", "read_book", "time_budget"]
+def read_epub_book(p: Path, *, include_front_matter: bool, read_notes: bool, limits) -> Book:
+    from .epub import read_epub
+
+    return read_epub(
+        str(p),
+        include_front_matter=include_front_matter,
+        read_notes=read_notes,
+        limits=ArchiveLimits.of(limits),
+    )
+
+
+def _text_size(p: Path, limits) -> None:
+    if p.stat().st_size > limits.max_book_chars * 4:
+        raise InputError(
+            f"{p}: {p.stat().st_size // 2**20} MB of text, over the limit "
+            f"(limits.max_book_chars = {limits.max_book_chars:,})"
+        )
+
+
+def read_text_book(p: Path, *, include_front_matter: bool, read_notes: bool, limits) -> Book:
+    from .text import read_text
+
+    _text_size(p, limits)
+    return read_text(p, include_front_matter=include_front_matter, read_notes=read_notes)
+
+
+def read_markdown_book(p: Path, *, include_front_matter: bool, read_notes: bool, limits) -> Book:
+    from .markdown import read_markdown
+    from .text import read_text_file
+
+    _text_size(p, limits)
+    return read_markdown(
+        read_text_file(p), p, include_front_matter=include_front_matter, read_notes=read_notes
+    )
+
+
+__all__ = ["BOOK_SUFFIXES", "READERS", "book_suffix", "read_book", "time_budget"]

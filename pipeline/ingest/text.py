@@ -239,7 +239,7 @@ def decode_text(raw: bytes, name: str = "input") -> str:
         except UnicodeDecodeError:
             pass
     if b"\x00" in raw[:4096]:
-        raise InputError(f"{name}: looks like a binary file, not text; pass a .txt, .md or .epub book")
+        raise InputError(f"{name}: looks like a binary file, not text; pass a book in a format render reads")
     try:
         return _CONTROLS.sub(" ", raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -231,11 +231,14 @@ def _attach_notes(notes: list[Note], blocks: list[Block]) -> dict[int, list[Note
     return out
 
 
-def read_pdf(path: str, *, include_front_matter: bool = False, read_notes: bool = False, limits=None) -> Book:
+def read_pdf(
+    path: str | Path, *, include_front_matter: bool = False, read_notes: bool = False, limits=None
+) -> Book:
     """Read a PDF with a text layer into a Book. InputError with a one-line reason when it cannot be read."""
     from ...config import LimitsConfig
     from . import meta
 
+    path = str(path)
     limits = limits or LimitsConfig()
     data = _load(path, limits)
     pdf = _open(data, path)
