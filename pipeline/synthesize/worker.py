@@ -88,117 +88,155 @@ class Worker:
         todo: list[int] = []
         for i, seg in enumerate(segments):
             if not seg.normalized.strip(" .,;:!?\"'-"):
-                results[i] = done = RenderedSegment(
-                    seg,
-                    np.zeros(0, np.float32),
-                    self.engine.sample_rate,
-                    checks=[Check("empty", True, None, "nothing to say")],
-                )
-                self._done(done)
+                results[i] = done = self._empty(seg)
+            elif (hit := self._reuse(seg)) is not None:
+                results[i] = done = hit
+                self.stats.reused += 1
+            else:
+                todo.append(i)
                 continue
-            if self.cache is not None:
-                hit = self.cache.get(self.cache.key(seg.normalized, self._identity, seg.take_seed))
-                if (
-                    hit is not None
-                    and self._wants_asr(seg)
-                    and not any(c.get("name") == "asr" for c in hit[1].get("checks", []))
-                ):
-                    hit = None  # cached before --qc asr was asked for: render again to check it
-                checks = self._recheck(seg, hit) if hit is not None else []
-                if (
-                    hit is not None
-                    and all(c.get("passed") for c in hit[1].get("checks", []))
-                    and not all(c.passed for c in checks)
-                ):
-                    hit = None  # passed under the settings it was made with, not under these
-                if hit is not None:
-                    audio, meta = hit
-                    results[i] = done = RenderedSegment(
-                        seg,
-                        audio,
-                        self.engine.sample_rate,
-                        seed=meta.get("seed", 0),
-                        attempts=meta.get("attempts", 1),
-                        cached=True,
-                        checks=checks,
-                        finish_reason=meta.get("finish_reason", "stop"),
-                        repetition=meta.get("repetition"),
-                    )
-                    self.stats.reused += 1
-                    self._done(done)
-                    continue
-            todo.append(i)
+            self._done(done)
 
         attempt = 0
         best: dict[int, RenderedSegment] = {}
         while todo and attempt < self.vcfg.max_attempts:
-            again: list[int] = []
-            # similar lengths together: engines that pad a batch pad less
-            order = sorted(todo, key=lambda i: len(segments[i].normalized))
-            for start in range(0, len(order), self.batch_size):
-                chunk = order[start : start + self.batch_size]
-                reqs = [
-                    SynthRequest(
-                        segments[i].normalized,
-                        take_seed(segments[i].take_seed, segments[i].normalized, attempt),
-                        attempt,
-                        self._expected(segments[i]) * self.vcfg.duration_ratio_max,
-                    )
-                    for i in chunk
-                ]
-                outs = self._synthesize(reqs)
-                for i, req, out in zip(chunk, reqs, outs, strict=True):
-                    seg = segments[i]
-                    checks = check_segment(
-                        out, self.engine.sample_rate, self._expected(seg), self.vcfg, self.silence_db
-                    )
-                    audio = out.audio if np.isfinite(out.audio).all() else np.nan_to_num(out.audio)
-                    if all(c.passed for c in checks) and self._wants_asr(seg):
-                        checks.append(
-                            asr_check(
-                                audio,
-                                self.engine.sample_rate,
-                                plain_text(seg.normalized),
-                                self.vcfg.asr_wer_max,
-                            )
-                        )
-                    self.history.setdefault(seg.id, []).append(
-                        Attempt(
-                            attempt + 1,
-                            req.seed,
-                            [c.name for c in checks if not c.passed],
-                            "; ".join(c.detail for c in checks if not c.passed and c.detail),
-                        )
-                    )
-                    cand = RenderedSegment(
-                        seg,
-                        audio.astype(np.float32, copy=False),
-                        self.engine.sample_rate,
-                        seed=req.seed,
-                        attempts=attempt + 1,
-                        checks=checks,
-                        finish_reason=out.finish_reason,
-                        repetition=out.repetition,
-                    )
-                    prev = best.get(i)
-                    if prev is None or score(cand.checks) < score(prev.checks):
-                        best[i] = cand
-                    best[i].attempts = attempt + 1
-                    if attempt > 0:
-                        self.stats.retried += 1
-                    if cand.passed or attempt + 1 >= self.vcfg.max_attempts:
-                        self._finish(i, best[i], results)
-                    else:
-                        log.info(
-                            "segment %s failed %s; re-rendering (attempt %d)",
-                            seg.id,
-                            ", ".join(cand.failed_checks),
-                            attempt + 2,
-                        )
-                        again.append(i)
-            todo = again
+            todo = self._render_round(segments, todo, attempt, best, results)
             attempt += 1
         return [r for r in results if r is not None]
+
+    def _empty(self, seg: Segment) -> RenderedSegment:
+        """A segment with nothing to say (only punctuation or blanks): no audio, one passing check."""
+        return RenderedSegment(
+            seg,
+            np.zeros(0, np.float32),
+            self.engine.sample_rate,
+            checks=[Check("empty", True, None, "nothing to say")],
+        )
+
+    def _reuse(self, seg: Segment) -> RenderedSegment | None:
+        """The segment from the cache, or None when there is no cache, no entry, or the entry does not pass
+        under this run's settings."""
+        if self.cache is None:
+            return None
+        hit = self.cache.get(self.cache.key(seg.normalized, self._identity, seg.take_seed))
+        if (
+            hit is not None
+            and self._wants_asr(seg)
+            and not any(c.get("name") == "asr" for c in hit[1].get("checks", []))
+        ):
+            hit = None  # cached before --qc asr was asked for: render again to check it
+        checks = self._recheck(seg, hit) if hit is not None else []
+        if (
+            hit is not None
+            and all(c.get("passed") for c in hit[1].get("checks", []))
+            and not all(c.passed for c in checks)
+        ):
+            hit = None  # passed under the settings it was made with, not under these
+        if hit is None:
+            return None
+        audio, meta = hit
+        return RenderedSegment(
+            seg,
+            audio,
+            self.engine.sample_rate,
+            seed=meta.get("seed", 0),
+            attempts=meta.get("attempts", 1),
+            cached=True,
+            checks=checks,
+            finish_reason=meta.get("finish_reason", "stop"),
+            repetition=meta.get("repetition"),
+        )
+
+    def _render_round(
+        self,
+        segments: list[Segment],
+        todo: list[int],
+        attempt: int,
+        best: dict[int, RenderedSegment],
+        results: list[RenderedSegment | None],
+    ) -> list[int]:
+        """Attempt `attempt` (from 0) at the segments indexed by `todo`, in batches; returns the indices to
+        render again."""
+        again: list[int] = []
+        # similar lengths together: engines that pad a batch pad less
+        order = sorted(todo, key=lambda i: len(segments[i].normalized))
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            reqs = [self._request(segments[i], attempt) for i in chunk]
+            outs = self._synthesize(reqs)
+            for i, req, out in zip(chunk, reqs, outs, strict=True):
+                cand = self._candidate(segments[i], req, out, attempt)
+                if self._keep(i, cand, attempt, best, results):
+                    again.append(i)
+        return again
+
+    def _request(self, seg: Segment, attempt: int) -> SynthRequest:
+        return SynthRequest(
+            seg.normalized,
+            take_seed(seg.take_seed, seg.normalized, attempt),
+            attempt,
+            self._expected(seg) * self.vcfg.duration_ratio_max,
+        )
+
+    def _candidate(self, seg: Segment, req: SynthRequest, out: EngineOutput, attempt: int) -> RenderedSegment:
+        """One attempt's output, checked (ASR too when sampled and the cheap checks pass) and recorded in
+        `history`."""
+        checks = check_segment(out, self.engine.sample_rate, self._expected(seg), self.vcfg, self.silence_db)
+        audio = out.audio if np.isfinite(out.audio).all() else np.nan_to_num(out.audio)
+        if all(c.passed for c in checks) and self._wants_asr(seg):
+            checks.append(
+                asr_check(
+                    audio,
+                    self.engine.sample_rate,
+                    plain_text(seg.normalized),
+                    self.vcfg.asr_wer_max,
+                )
+            )
+        self.history.setdefault(seg.id, []).append(
+            Attempt(
+                attempt + 1,
+                req.seed,
+                [c.name for c in checks if not c.passed],
+                "; ".join(c.detail for c in checks if not c.passed and c.detail),
+            )
+        )
+        return RenderedSegment(
+            seg,
+            audio.astype(np.float32, copy=False),
+            self.engine.sample_rate,
+            seed=req.seed,
+            attempts=attempt + 1,
+            checks=checks,
+            finish_reason=out.finish_reason,
+            repetition=out.repetition,
+        )
+
+    def _keep(
+        self,
+        i: int,
+        cand: RenderedSegment,
+        attempt: int,
+        best: dict[int, RenderedSegment],
+        results: list[RenderedSegment | None],
+    ) -> bool:
+        """Keeps the better of `cand` and the best attempt so far at segment `i`; finishes the segment when
+        it passed or no attempts are left. Returns whether it is to be rendered again."""
+        prev = best.get(i)
+        if prev is None or score(cand.checks) < score(prev.checks):
+            best[i] = cand
+        best[i].attempts = attempt + 1
+        if attempt > 0:
+            self.stats.retried += 1
+        if cand.passed or attempt + 1 >= self.vcfg.max_attempts:
+            self._finish(i, best[i], results)
+            return False
+        log.info(
+            "segment %s failed %s; re-rendering (attempt %d)",
+            cand.segment.id,
+            ", ".join(cand.failed_checks),
+            attempt + 2,
+        )
+        return True
 
     def _synthesize(self, reqs: list[SynthRequest]) -> list[EngineOutput]:
         """The engine's batch call, isolating failures: a batch that raises is split in halves until the

@@ -15,6 +15,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -33,6 +34,9 @@ from .planner import BatchPlan, is_oom, plan
 from .precision import choose, cpu_features, torch_dtype
 from .sampling import repetition_score
 from .weights import WHERE, find_weights, read_config
+
+if TYPE_CHECKING:
+    from .lmdeploy_backend import TurboMindLM
 
 log = logging.getLogger(__name__)
 ENGINE_VERSION = "7"  # bump when a change here changes the audio (2: soprano-tts text preparation,
@@ -138,6 +142,38 @@ class SopranoEngine(Engine):
         threads: int = 0,
     ):
         self.path = Path(path)
+        self._use_device(device, threads)
+        self._choose_precisions(dtype, decoder_dtype)
+        self.backend = backend = self._choose_backend(backend)
+        self.sampling = Sampling(temperature, top_p, repetition_penalty, top_k)
+        self.max_new_tokens = min(max_new_tokens, D.SOPRANO_MAX_NEW_TOKENS)
+        self.memory_fraction, self.kv_cache_fraction = memory_fraction, kv_cache_fraction
+        self.stats = EngineStats()
+        self._load(backend)
+        self.stop_id = self._stop_token()
+        self.plan: BatchPlan = plan(
+            self.shape,
+            256 + self.max_new_tokens,
+            self.lm_dtype,
+            self.decoder.dim,
+            self.decoder.inter,
+            self.decoder.n_fft,
+            self.decoder_dtype,
+            self.device,
+            memory_fraction,
+        )
+        self.lm_slots = lm_slots or self.plan.lm_slots
+        self.decoder_frames = decoder_frames or self.plan.decoder_frames
+        self._turbomind = None
+        if backend == "lmdeploy":
+            self._turbomind = self._start_turbomind(kv_cache_fraction, dtype)
+        self._identity: dict | None = None
+        # benchmarks and tests: edits each step's logits before sampling (torch backend only), e.g. to force
+        # a sequence's length; None in production
+        self.logits_processor: LogitsProcessor | None = None
+
+    def _use_device(self, device: str, threads: int) -> None:
+        """Sets torch's CPU threads (when `threads` > 0) and `self.device` ('auto': CUDA when available)."""
         if threads > 0:
             # torch's intra-op threads on the CPU (0: torch's default, one per core). On a machine shared
             # with other work, fewer threads than cores avoids OpenMP barriers waiting on a preempted thread.
@@ -147,6 +183,9 @@ class SopranoEngine(Engine):
         self.device = torch.device(device)
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise EngineError(f"device '{device}' asked for but CUDA is not available; use --device cpu")
+
+    def _choose_precisions(self, dtype: str, decoder_dtype: str) -> None:
+        """Sets the LM's and the decoder's precision and the torch dtypes their activations are held in."""
         # precisions: float32 | bfloat16 | float16 (CUDA) | int8 | fp16w (CPU, FBGEMM); auto from what the device
         # runs natively (precision.choose). lm_dtype/decoder_dtype: the torch dtype activations are held in.
         self.lm_precision = choose(dtype, self.device, "lm")
@@ -157,6 +196,10 @@ class SopranoEngine(Engine):
             torch_dtype(self.lm_precision),
             torch_dtype(self.decoder_precision),
         )
+
+    def _choose_backend(self, backend: str) -> str:
+        """The LM's backend: 'torch' or 'lmdeploy' ('auto': lmdeploy on CUDA when it is installed). Raises
+        EngineError when lmdeploy is asked for off CUDA or is not installed, before any weights load."""
         if backend == "auto":
             backend = "torch"
             if self.device.type == "cuda":
@@ -175,11 +218,11 @@ class SopranoEngine(Engine):
                 raise EngineError(
                     f"the lmdeploy backend needs lmdeploy ({e}): install with: pip install -e '.[gpu]'"
                 ) from e
-        self.backend = backend
-        self.sampling = Sampling(temperature, top_p, repetition_penalty, top_k)
-        self.max_new_tokens = min(max_new_tokens, D.SOPRANO_MAX_NEW_TOKENS)
-        self.memory_fraction, self.kv_cache_fraction = memory_fraction, kv_cache_fraction
-        self.stats = EngineStats()
+        return backend
+
+    def _load(self, backend: str) -> None:
+        """Loads the tokenizer, the LM's shape, the torch LM (torch backend only) and the decoder; a missing
+        extra or a broken checkpoint is an EngineError that says what to do."""
         try:
             from tokenizers import Tokenizer
 
@@ -205,45 +248,32 @@ class SopranoEngine(Engine):
                 f"Soprano checkpoint at {self.path} could not be loaded "
                 f"({e.__class__.__name__}: {str(e).splitlines()[0] if str(e) else ''}); {WHERE}"
             ) from e
+
+    def _stop_token(self) -> int:
+        """The id of the tokenizer's [STOP] token, where generation stops."""
         stop = self.tokenizer.token_to_id("[STOP]")
         if stop is None:
             raise EngineError(f"Soprano tokenizer at {self.path} has no [STOP] token; {WHERE}")
-        self.stop_id = stop
         if self.shape.eos_id is not None and self.shape.eos_id != stop:
             log.warning(
                 "config.json eos_token_id %s is not [STOP] (%s); stopping at [STOP]", self.shape.eos_id, stop
             )
-        self.plan: BatchPlan = plan(
-            self.shape,
-            256 + self.max_new_tokens,
-            self.lm_dtype,
-            self.decoder.dim,
-            self.decoder.inter,
-            self.decoder.n_fft,
-            self.decoder_dtype,
-            self.device,
-            memory_fraction,
-        )
-        self.lm_slots = lm_slots or self.plan.lm_slots
-        self.decoder_frames = decoder_frames or self.plan.decoder_frames
-        self._turbomind = None
-        if backend == "lmdeploy":
-            from .lmdeploy_backend import TurboMindLM
+        return stop
 
-            try:
-                self._turbomind = TurboMindLM(
-                    self.path,
-                    kv_cache_fraction,
-                    self.lm_slots,
-                    256 + self.max_new_tokens,
-                    dtype if dtype != "auto" else "auto",
-                )
-            except ImportError as e:
-                raise EngineError(str(e)) from e
-        self._identity: dict | None = None
-        # benchmarks and tests: edits each step's logits before sampling (torch backend only), e.g. to force
-        # a sequence's length; None in production
-        self.logits_processor: LogitsProcessor | None = None
+    def _start_turbomind(self, kv_cache_fraction: float, dtype: str) -> TurboMindLM:
+        """The LM on lmdeploy's TurboMind, with room for `lm_slots` sequences."""
+        from .lmdeploy_backend import TurboMindLM
+
+        try:
+            return TurboMindLM(
+                self.path,
+                kv_cache_fraction,
+                self.lm_slots,
+                256 + self.max_new_tokens,
+                dtype if dtype != "auto" else "auto",
+            )
+        except ImportError as e:
+            raise EngineError(str(e)) from e
 
     @classmethod
     def from_config(cls, cfg: EngineConfig) -> SopranoEngine:
