@@ -31,7 +31,7 @@ from .lock import OutputLock
 from .narrator.takes import TakeStore, assemble_with_takes, render_with_firsts
 from .plan import parse_chapters, plan_book
 from .progress import RenderProgress
-from .records import BookInfo, BookOutputs, Chapter, ChapterRecord, Manifest, Plan, RunStats
+from .records import BookInfo, BookOutputs, Chapter, ChapterRecord, Manifest, Plan, RenderedSegment, RunStats
 from .report import build_report
 from .report_html import write_html
 from .serialize import to_json
@@ -191,6 +191,39 @@ def _render_with(
     comment = f"Rendered by render from {Path(path).name} with {worker.describe()}"
     exporter = BookExporter(book, out, cfg.output, comment, total_chapters, narrator=narrator_name(identity))
     exporter.on_step = _step_reporter(progress)
+    records = _render_chapters(worker, plan, out, cfg, progress, state, exporter, fingerprints, stats)
+    # whole-book outputs describe every finished chapter in the folder, whichever --chapters this run had:
+    # this run's chapters, and those an earlier run finished from the same text and settings
+    records.update(_finished_before(plan, state, out, identity, settings))
+    chapter_records = [records[i] for i in sorted(records)]
+    stats.chapters_missing = [c.index for c in book.chapters if c.index not in records]
+    outputs = exporter.finish(chapter_records)
+    _count_run(stats, before, worker.stats, chapter_records, time.perf_counter() - t0)
+    manifest = Manifest(
+        BookInfo.of(book, str(path)),
+        identity,
+        settings,
+        chapter_records,
+        **{f.name: getattr(outputs, f.name) for f in fields(BookOutputs)},
+        stats=stats,
+    )
+    _write_reports(manifest, worker, plan, out, cfg, takes)
+    return manifest
+
+
+def _render_chapters(
+    worker: SynthesisWorker,
+    plan: Plan,
+    out: Path,
+    cfg: Config,
+    progress: RenderProgress,
+    state: StateStore,
+    exporter: BookExporter,
+    fingerprints: dict[int, str],
+    stats: RunStats,
+) -> dict[int, ChapterRecord]:
+    """This run's chapters, by index: each reused from the resume state, or synthesized and then assembled
+    and encoded beside the next one's synthesis. Counts the chapters in `stats`."""
     records: dict[int, ChapterRecord] = {}
     # Synthesis runs here; assembling and encoding a finished chapter runs beside it (ffmpeg in its own
     # processes), at most EXPORTS_IN_FLIGHT chapters at a time so memory stays flat with book length.
@@ -213,23 +246,11 @@ def _render_with(
         try:
             for ch in plan.chapters:
                 fp = fingerprints[ch.index]
-                record = state.reusable(ch.index, fp, out)
-                if record is None and state.last_reason:
-                    log.warning("chapter %d: %s; making it again", ch.index, state.last_reason)
+                record = _reuse_chapter(ch, fp, plan, out, state, stats, progress)
                 if record is not None:
                     records[ch.index] = record
-                    stats.chapters_reused += 1
-                    stats.reused += len(plan.segments[ch.index])
-                    progress.chapter_reused(len(plan.segments[ch.index]))
                     continue
-                synth_before = worker.stats.rendered
-                doing("synth", f"synthesizing chapter {ch.index}")
-                rendered, firsts = render_with_firsts(worker, plan.segments[ch.index])  # firsts: of retakes
-                if worker.stats.rendered == synth_before:
-                    stats.chapters_reencoded += 1  # every segment from the cache: only encoded again
-                else:
-                    stats.chapters_rendered += 1
-                progress.chapter_synthesized()
+                rendered, firsts = _synthesize_chapter(worker, ch, plan, stats, progress)
                 while len(pending) >= EXPORTS_IN_FLIGHT:
                     settle_oldest()
                 doing("encode", f"encoding chapter {ch.index}")
@@ -247,28 +268,57 @@ def _render_with(
             progress.finished()
             doing("synth", None)
             doing("encode", "writing the whole-book files")
-    # whole-book outputs describe every finished chapter in the folder, whichever --chapters this run had:
-    # this run's chapters, and those an earlier run finished from the same text and settings
-    records.update(_finished_before(plan, state, out, identity, settings))
-    chapter_records = [records[i] for i in sorted(records)]
-    stats.chapters_missing = [c.index for c in book.chapters if c.index not in records]
-    outputs = exporter.finish(chapter_records)
-    _count_run(stats, before, worker.stats, chapter_records, time.perf_counter() - t0)
-    manifest = Manifest(
-        BookInfo.of(book, str(path)),
-        identity,
-        settings,
-        chapter_records,
-        **{f.name: getattr(outputs, f.name) for f in fields(BookOutputs)},
-        stats=stats,
-    )
+    return records
+
+
+def _reuse_chapter(
+    ch: Chapter,
+    fp: str,
+    plan: Plan,
+    out: Path,
+    state: StateStore,
+    stats: RunStats,
+    progress: RenderProgress,
+) -> ChapterRecord | None:
+    """The chapter's record when the resume state has it finished with fingerprint `fp` and its files intact
+    (counted as reused), or None (the reason logged) when it must be made again."""
+    record = state.reusable(ch.index, fp, out)
+    if record is None and state.last_reason:
+        log.warning("chapter %d: %s; making it again", ch.index, state.last_reason)
+    if record is not None:
+        stats.chapters_reused += 1
+        stats.reused += len(plan.segments[ch.index])
+        progress.chapter_reused(len(plan.segments[ch.index]))
+    return record
+
+
+def _synthesize_chapter(
+    worker: SynthesisWorker, ch: Chapter, plan: Plan, stats: RunStats, progress: RenderProgress
+) -> tuple[list[RenderedSegment], dict[int, RenderedSegment]]:
+    """The chapter's segments synthesized (or read from the cache): (rendered, firsts of retakes), as
+    `render_with_firsts` returns them; counted in `stats` as rendered or only encoded again."""
+    synth_before = worker.stats.rendered
+    doing("synth", f"synthesizing chapter {ch.index}")
+    rendered, firsts = render_with_firsts(worker, plan.segments[ch.index])  # firsts: of retakes
+    if worker.stats.rendered == synth_before:
+        stats.chapters_reencoded += 1  # every segment from the cache: only encoded again
+    else:
+        stats.chapters_rendered += 1
+    progress.chapter_synthesized()
+    return rendered, firsts
+
+
+def _write_reports(
+    manifest: Manifest, worker: SynthesisWorker, plan: Plan, out: Path, cfg: Config, takes: TakeStore
+) -> None:
+    """The checks' report built into the manifest, the takes recorded, then `report.json`, `manifest.json`
+    and `report.html` written."""
     report = build_report(manifest, worker.history, cfg.validate_.qc)
     manifest.checks = report.summary
     takes.record(manifest, plan.lexicons)  # the takes' history, the lexicons read (the narrator's pass)
     write_json(out / D.REPORT_NAME, to_json(report))
     write_json(out / D.MANIFEST_NAME, to_json(manifest))
     write_html(manifest, report, out)
-    return manifest
 
 
 def _settle(

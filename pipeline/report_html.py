@@ -156,24 +156,23 @@ def _clip(out: Path, ch_file: str, start: float, duration: float) -> str | None:
     return "data:audio/mpeg;base64," + base64.b64encode(proc.stdout).decode("ascii")
 
 
-def render_html(manifest: Manifest, report: Report, out: Path) -> str:
-    """The page, as a string."""
-    book = manifest.book
-    settings = manifest.settings.get("output", {})
-    chapters = manifest.chapters
-    st = manifest.stats
-    s = report.summary
-    engine = manifest.engine
-    by_index = {c.index: c for c in report.chapters}
+def _targets(settings: dict) -> tuple[bool, float, float]:
+    """(EBU R128 preset?, loudness target in LUFS or dB RMS, peak ceiling in dBFS) from the output settings."""
     ebu = settings.get("loudness") == "ebu"
     target = settings.get("target_lufs" if ebu else "target_rms_db", D.TARGET_RMS_DB)
     ceiling = settings.get("peak_db", D.PEAK_CEILING_DB)
+    return ebu, target, ceiling
 
-    title = book.title or "Untitled"
-    authors = ", ".join(book.authors) or "unknown author"
+
+def _summary(manifest: Manifest, report: Report, title: str, settings: dict) -> list[str]:
+    """The heading, the pass/fail pill, the summary cards, the run paragraph and any chapters missing."""
+    st = manifest.stats
+    s = report.summary
+    engine = manifest.engine
+    authors = ", ".join(manifest.book.authors) or "unknown author"
     failing = s.still_failing
     cards = [
-        ("chapters", str(len(chapters))),
+        ("chapters", str(len(manifest.chapters))),
         ("audio", short(st.audio_seconds)),
         ("segments", str(s.segments)),
         ("flagged", str(s.flagged)),
@@ -198,16 +197,25 @@ def render_html(manifest: Manifest, report: Report, out: Path) -> str:
         body.append(
             f'<p class="warn">Chapters not rendered yet: {_E(", ".join(map(str, st.chapters_missing)))}</p>'
         )
+    return body
 
-    body.append(
+
+def _loudness_section(chapters: list[ChapterRecord], settings: dict) -> str:
+    """The loudness plot with its legend."""
+    ebu, target, ceiling = _targets(settings)
+    return (
         f"<h2>Loudness</h2><div class='plot'>{_loudness_plot(chapters, settings)}</div>"
         f'<p class="meta">Dots: each chapter\'s loudness ({"LUFS" if ebu else "dB RMS"}), green inside '
         f"{target:g} ± 1; ticks: its peak (dBFS), red above {ceiling:g}.</p>"
     )
 
-    body.append(formats_table(manifest, target, ceiling, ebu))
+
+def _chapters_table(manifest: Manifest, report: Report, settings: dict) -> str:
+    """One row a chapter: duration, loudness and peak against the preset, segments, word error rate."""
+    ebu, target, ceiling = _targets(settings)
+    by_index = {c.index: c for c in report.chapters}
     rows = []
-    for ch in chapters:
+    for ch in manifest.chapters:
         level, peak, _unit = _level(ch, settings)
         rep = by_index.get(ch.index)
         lv = "none" if level is None else ("ok" if abs(level - target) <= 1.0 else "warn")
@@ -222,17 +230,20 @@ def render_html(manifest: Manifest, report: Report, out: Path) -> str:
             f"<td class='num'>{ch.segments}</td>"
             f"<td class='num'>{'–' if wer is None else f'{wer:.1%}'}</td></tr>"
         )
-    body.append(
+    return (
         f"<h2>Chapters</h2><table><tr><th>#</th><th>Title</th><th>Duration</th>"
         f"<th>Loudness ({'LUFS' if ebu else 'dB RMS'}, target {target:g})</th>"
         f"<th>Peak (dBFS, max {ceiling:g})</th><th>Segments</th><th>WER</th></tr>{''.join(rows)}</table>"
     )
 
+
+def _flagged_section(manifest: Manifest, report: Report, out: Path) -> list[str]:
+    """The flagged segments, each with its checks and, for the first MAX_CLIPS, a player to hear it."""
     flagged = report.flagged
-    body.append(f"<h2>Flagged segments ({len(flagged)})</h2>")
+    body = [f"<h2>Flagged segments ({len(flagged)})</h2>"]
     if not flagged:
         body.append('<p class="none">No segment was flagged by the checks: nothing was re-rendered.</p>')
-    seg_by_id = {seg.id: seg for ch in chapters for seg in ch.segment_list}
+    seg_by_id = {seg.id: seg for ch in manifest.chapters for seg in ch.segment_list}
     for n, f in enumerate(flagged):
         seg = seg_by_id.get(f.segment)
         status = (
@@ -252,6 +263,19 @@ def render_html(manifest: Manifest, report: Report, out: Path) -> str:
             f"{(' — ' + _E(f.detail)) if f.detail else ''} · attempts {f.attempts} · seed {f.seed}"
             f"</div>{player}</div>"
         )
+    return body
+
+
+def render_html(manifest: Manifest, report: Report, out: Path) -> str:
+    """The page, as a string."""
+    settings = manifest.settings.get("output", {})
+    ebu, target, ceiling = _targets(settings)
+    title = manifest.book.title or "Untitled"
+    body = _summary(manifest, report, title, settings)
+    body.append(_loudness_section(manifest.chapters, settings))
+    body.append(formats_table(manifest, target, ceiling, ebu))
+    body.append(_chapters_table(manifest, report, settings))
+    body.extend(_flagged_section(manifest, report, out))
     if manifest.takes:  # render --retake: each retaken segment, its takes, the chosen one to hear
         from .narrator.takes import takes_html
 
