@@ -145,6 +145,8 @@ def _preflight(cfg, voice_given: bool = False) -> None:
             ) from e
 
 
+# Over 80 lines only by its signature: every option is one Annotated parameter, typer's way of declaring them;
+# the body below the docstring is short and hands each mode to its own function.
 def render(
     books: Annotated[
         list[Path] | None,
@@ -303,7 +305,7 @@ def render(
         ),
     ] = False,
 ) -> None:
-    """Render a book (EPUB or plain text) to finished audio: one file per chapter plus a manifest.
+    """Render a book (EPUB, PDF, Word, HTML, FB2, Kindle or text) to finished audio: one file per chapter plus a manifest.
 
     Examples:
 

@@ -298,28 +298,11 @@ def read_text_file(path: Path) -> str:
     return decode_text(raw, str(path)).replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_text(
-    path: str | Path,
-    title: str | None = None,
-    *,
-    include_front_matter: bool = False,
-    read_notes: bool = False,
-) -> Book:
-    """A plain-text book (Markdown is `pipeline.ingest.markdown.read_markdown`)."""
-    p = Path(path)
-    text = read_text_file(p)
-    text, meta = strip_gutenberg(text)
-    text = _ILLUSTRATION.sub("", text)  # "[Illustration: ...]" placeholders of the printed pictures
-    text = _PAGE_MARK.sub(" ", text)  # page numbers of the printed book: "[Pg 12]", "{12}"
-    blocks, gaps = _blocks(text)
-    if not meta:
-        blocks, gaps, meta = _field_header(blocks, gaps)
-    heading = partial(_heading_of, markdown=False, marks=_run_headings(blocks))
-    blocks, gaps = _drop_notes_and_credits(blocks, gaps, heading)
-    blocks = _merge_subtitles(blocks, heading)
-    warnings: list[str] = []
-    blocks, front = _front_matter(blocks, heading)
-    found = _title_block(front)
+def _text_metadata(
+    meta: dict[str, str], found: dict[str, str], title: str | None, p: Path
+) -> tuple[str, list[str], str, str]:
+    """Title, authors, language and year of a text book: from its Gutenberg header or field lines (`meta`),
+    else its title block (`found`), else the file name."""
     book_title = smart_title(meta.get("title") or title or found.get("title") or "") or smart_title(
         re.sub(r"[-_.]+", " ", p.stem).strip()
     )
@@ -339,7 +322,12 @@ def read_text(
         year = re.search(r"\b(1[4-9]\d\d|20\d\d)\b", source)
         if year:
             break
+    return book_title, authors, language, year.group(1) if year else ""
 
+
+def _text_chapters(blocks: list[str], heading, p: Path) -> tuple[list[Chapter], list[Paragraph]]:
+    """The chapters the headings open (an empty heading becomes the part of the ones after it), and the
+    paragraphs before the first heading."""
     headings = [heading(b) for b in blocks]
     chapters: list[Chapter] = []
     current: Chapter | None = None
@@ -376,6 +364,32 @@ def read_text(
         para.section_break_before = scene_break
         scene_break = False
         target.append(para)
+    return chapters, preamble
+
+
+def read_text(
+    path: str | Path,
+    title: str | None = None,
+    *,
+    include_front_matter: bool = False,
+    read_notes: bool = False,
+) -> Book:
+    """A plain-text book (Markdown is `pipeline.ingest.markdown.read_markdown`)."""
+    p = Path(path)
+    text = read_text_file(p)
+    text, meta = strip_gutenberg(text)
+    text = _ILLUSTRATION.sub("", text)  # "[Illustration: ...]" placeholders of the printed pictures
+    text = _PAGE_MARK.sub(" ", text)  # page numbers of the printed book: "[Pg 12]", "{12}"
+    blocks, gaps = _blocks(text)
+    if not meta:
+        blocks, gaps, meta = _field_header(blocks, gaps)
+    heading = partial(_heading_of, markdown=False, marks=_run_headings(blocks))
+    blocks, gaps = _drop_notes_and_credits(blocks, gaps, heading)
+    blocks = _merge_subtitles(blocks, heading)
+    warnings: list[str] = []
+    blocks, front = _front_matter(blocks, heading)
+    book_title, authors, language, year = _text_metadata(meta, _title_block(front), title, p)
+    chapters, preamble = _text_chapters(blocks, heading, p)
     if include_front_matter and front:
         paras = [q for q in (_paragraph(b) for b in front if not _SCENE_BREAK.match(b.strip())) if q.text]
         preamble = paras + preamble
@@ -391,7 +405,7 @@ def read_text(
         chapters=chapters,
         source=str(path),
         language=language,
-        date=year.group(1) if year else "",
+        date=year,
         warnings=warnings,
     )
 

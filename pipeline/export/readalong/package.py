@@ -124,13 +124,43 @@ def book_time(records: list[ChapterRecord], out: Path) -> datetime:
     return datetime.fromtimestamp(int(max(times, default=315532800)), UTC)
 
 
+_Doc = tuple[str, str, str | None, float]  # (doc id, title, smil id or None, duration)
+_COVER_EXT = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/svg+xml": "svg",
+}
+
+
 def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrator: str) -> bytes:
     """The EPUB as bytes. `records`: the finished chapters (manifest records, with their MP3 in `out`)."""
 
     lang = book.language or "en"
-    by_index = {r.index: r for r in records}
-    docs: list[tuple[str, str, str | None, float]] = []  # (doc id, title, smil id or None, duration)
     files: dict[str, bytes] = {"OEBPS/style.css": _CSS.encode()}
+    docs, total = _chapter_docs(book, records, out, lang, files)
+    files["OEBPS/nav.xhtml"] = _nav(book, docs, lang)
+    cover_item = _cover_item(book, files)
+    meta = _opf_metadata(book, records, out, lang, docs, total, narrator)
+    spine = "\n".join(f'<itemref idref="{d}"/>' for d, _, _, _ in docs)
+    files["OEBPS/package.opf"] = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="uid" xml:lang="{_E(lang)}">\n'
+        '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/">\n' + "\n".join(meta) + "\n</metadata>\n"
+        "<manifest>\n" + "\n".join(_opf_items(docs)) + "\n" + cover_item + "</manifest>\n"
+        f"<spine>\n{spine}\n</spine>\n</package>\n"
+    ).encode()
+    return _zip_book(files, book_time(records, out))
+
+
+def _chapter_docs(
+    book: Book, records: list[ChapterRecord], out: Path, lang: str, files: dict[str, bytes]
+) -> tuple[list[_Doc], float]:
+    """Each chapter's page (with its audio and overlay when its MP3 is there) added to `files`; the docs and
+    the book's total overlaid duration in seconds."""
+    by_index = {r.index: r for r in records}
+    docs: list[_Doc] = []
     total = 0.0
     for ch in book.chapters:
         doc = f"c{ch.index:03d}"
@@ -148,33 +178,39 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
             body = _plain_body(ch)
             docs.append((doc, ch.display_title, None, 0.0))
         files[f"OEBPS/text/{doc}.xhtml"] = _xhtml(ch.display_title, body, lang).encode()
+    return docs, total
+
+
+def _nav(book: Book, docs: list[_Doc], lang: str) -> bytes:
+    """The navigation document: one entry a chapter."""
     nav = "\n".join(f'<li><a href="text/{d}.xhtml">{_E(t)}</a></li>' for d, t, _, _ in docs)
-    files["OEBPS/nav.xhtml"] = (
+    return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
         f'<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="{_E(lang)}" '
         f'lang="{_E(lang)}">\n<head><meta charset="utf-8"/><title>{_E(book.title or "Contents")}</title></head>\n'
         f'<body>\n<nav epub:type="toc" id="toc"><h1>Contents</h1>\n<ol>\n{nav}\n</ol>\n</nav>\n</body>\n</html>\n'
     ).encode()
-    cover_item = ""
-    if book.cover and book.cover_type in (
-        "image/jpeg",
-        "image/png",
-        "image/gif",
-        "image/webp",
-        "image/svg+xml",
-    ):
-        ext = {
-            "image/jpeg": "jpg",
-            "image/png": "png",
-            "image/gif": "gif",
-            "image/webp": "webp",
-            "image/svg+xml": "svg",
-        }[book.cover_type]
-        files[f"OEBPS/images/cover.{ext}"] = book.cover
-        cover_item = (
-            f'<item id="cover" href="images/cover.{ext}" media-type="{book.cover_type}" '
-            'properties="cover-image"/>\n'
-        )
+
+
+def _cover_item(book: Book, files: dict[str, bytes]) -> str:
+    """The cover image added to `files` when the book has one of a core media type; its manifest item or ""."""
+    if not (book.cover and book.cover_type in _COVER_EXT):
+        return ""
+    ext = _COVER_EXT[book.cover_type]
+    files[f"OEBPS/images/cover.{ext}"] = book.cover
+    return f'<item id="cover" href="images/cover.{ext}" media-type="{book.cover_type}" properties="cover-image"/>\n'
+
+
+def _opf_metadata(
+    book: Book,
+    records: list[ChapterRecord],
+    out: Path,
+    lang: str,
+    docs: list[_Doc],
+    total: float,
+    narrator: str,
+) -> list[str]:
+    """The package document's metadata lines: Dublin Core, the stable modified time, media durations."""
     ident = (
         book.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'render:{book.title}:{book.author}')}"
     )
@@ -197,6 +233,11 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
         ]
         meta.append(f'<meta property="media:narrator">{_E(narrator)}</meta>')
         meta.append(f'<meta property="media:active-class">{ACTIVE_CLASS}</meta>')
+    return meta
+
+
+def _opf_items(docs: list[_Doc]) -> list[str]:
+    """The manifest items: navigation, style, and each chapter's page, overlay and audio."""
     items = [
         '<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>',
         '<item id="css" href="style.css" media-type="text/css"/>',
@@ -207,14 +248,11 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
         if s:
             items.append(f'<item id="{s}" href="smil/{d}.smil" media-type="application/smil+xml"/>')
             items.append(f'<item id="{d}audio" href="audio/{d}.mp3" media-type="audio/mpeg"/>')
-    spine = "\n".join(f'<itemref idref="{d}"/>' for d, _, _, _ in docs)
-    files["OEBPS/package.opf"] = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="uid" xml:lang="{_E(lang)}">\n'
-        '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/">\n' + "\n".join(meta) + "\n</metadata>\n"
-        "<manifest>\n" + "\n".join(items) + "\n" + cover_item + "</manifest>\n"
-        f"<spine>\n{spine}\n</spine>\n</package>\n"
-    ).encode()
+    return items
+
+
+def _zip_book(files: dict[str, bytes], when: datetime) -> bytes:
+    """The EPUB container: mimetype first and stored, every member dated `when` so the bytes are stable."""
     container = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">\n'
@@ -222,7 +260,7 @@ def build_readalong(book: Book, records: list[ChapterRecord], out: Path, narrato
         "</rootfiles>\n</container>\n"
     )
     buf = io.BytesIO()
-    stamp = book_time(records, out).timetuple()[:6]
+    stamp = when.timetuple()[:6]
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr(
             zipfile.ZipInfo("mimetype", stamp), "application/epub+zip", compress_type=zipfile.ZIP_STORED
