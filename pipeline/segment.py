@@ -511,19 +511,7 @@ class Segmenter:
         while own_title + 1 < len(paras) and paras[own_title + 1].kind == ParagraphKind.TITLE:
             own_title += 1
         for pi, para in enumerate(paras):
-            nxt = paras[pi + 1] if pi + 1 < len(paras) else None
-            if para.kind == ParagraphKind.TITLE:
-                end_pause = Pause.TITLE
-            elif nxt is None:
-                end_pause = Pause.END
-            elif (
-                para.kind == ParagraphKind.HEADING
-                or nxt.section_break_before
-                or nxt.kind == ParagraphKind.HEADING
-            ):
-                end_pause = Pause.SECTION
-            else:
-                end_pause = Pause.PARAGRAPH
+            end_pause = _paragraph_pause(para, paras[pi + 1] if pi + 1 < len(paras) else None)
             text = para.text
             if not text.isascii():
                 for s in unsupported_scripts(text):
@@ -549,15 +537,7 @@ class Segmenter:
 
                 if para.kind == ParagraphKind.TITLE and pi == own_title:
                     normalized = self._said_title(chapter, text, normalized)
-                last = gi == len(groups) - 1
-                if last:
-                    pause = end_pause
-                elif group[-1].ends_line:
-                    pause = Pause.LINE
-                elif not group[-1].ends_sentence:
-                    pause = Pause.LINE  # a long sentence cut at a clause: a short breath
-                else:
-                    pause = Pause.SENTENCE
+                pause = end_pause if gi == len(groups) - 1 else _inner_pause(group[-1])
                 segments.append(
                     Segment(
                         chapter=chapter.index,
@@ -570,17 +550,43 @@ class Segmenter:
                         sentences=[text[p.start : p.end] for p in group],
                     )
                 )
-        notes: list[str] = []
-        if tally.hard_cuts:
-            notes.append(
-                f"chapter {chapter.index} ({chapter.title[:40]}): {tally.hard_cuts} cut(s) inside runs of "
-                "text with no spaces, too long to read as one piece"
-            )
-        if scripts:
-            notes.append(
-                f"chapter {chapter.index} ({chapter.title[:40]}): text in {', '.join(scripts)} script is "
-                "skipped (the English front end cannot read it)"
-            )
+        notes = _chapter_notes(chapter, tally.hard_cuts, list(scripts))
         for msg in notes:
             log.warning(msg)
         return SegmentedChapter(segments, notes)
+
+
+def _paragraph_pause(para: Paragraph, nxt: Paragraph | None) -> Pause:
+    """The pause after a paragraph's last segment, by what it is and what follows it."""
+    if para.kind == ParagraphKind.TITLE:
+        return Pause.TITLE
+    if nxt is None:
+        return Pause.END
+    if para.kind == ParagraphKind.HEADING or nxt.section_break_before or nxt.kind == ParagraphKind.HEADING:
+        return Pause.SECTION
+    return Pause.PARAGRAPH
+
+
+def _inner_pause(piece: _Piece) -> Pause:
+    """The pause after a segment inside its paragraph, by how its last piece ends."""
+    if piece.ends_line:
+        return Pause.LINE
+    if not piece.ends_sentence:
+        return Pause.LINE  # a long sentence cut at a clause: a short breath
+    return Pause.SENTENCE
+
+
+def _chapter_notes(chapter: Chapter, hard_cuts: int, scripts: list[str]) -> list[str]:
+    """What the reader should know about a chapter's text: hard cuts, scripts the front end skips."""
+    notes: list[str] = []
+    if hard_cuts:
+        notes.append(
+            f"chapter {chapter.index} ({chapter.title[:40]}): {hard_cuts} cut(s) inside runs of "
+            "text with no spaces, too long to read as one piece"
+        )
+    if scripts:
+        notes.append(
+            f"chapter {chapter.index} ({chapter.title[:40]}): text in {', '.join(scripts)} script is "
+            "skipped (the English front end cannot read it)"
+        )
+    return notes

@@ -124,3 +124,19 @@ def test_stages_take_dsp_from_pipeline_audio_not_from_each_other(stage):
         )
     )
     assert not edges & (sideways - {"pipeline.asr"} if stage == "validate" else sideways), edges & sideways
+
+
+def test_no_function_over_80_lines_without_a_comment_saying_why():
+    """The project's rule (docs/DEVELOPMENT.md): a function longer than 80 lines says why in a comment
+    ("Over 80 lines ...") just above it or inside it."""
+    long = []
+    for path in sorted(ROOT.rglob("*.py")):
+        text = path.read_text()
+        lines = text.splitlines()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                end = node.end_lineno or node.lineno
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                if end - node.lineno + 1 > 80 and "Over 80 lines" not in "\n".join(lines[first - 4 : end]):
+                    long.append(f"{path.relative_to(ROOT.parent)}:{node.lineno} {node.name}")
+    assert not long, f"over 80 lines with no comment saying why: {long}"

@@ -107,72 +107,24 @@ class QwenLM:
         # the fused CPU kernels for what lies between the products, where they build: the residual stream and
         # everything between the products in float32; under bfloat16 the products read and write bfloat16
         # (oneDNN, weights prepacked), converted inline by the kernels
-        self.kernels = None
-        if (
-            device.type == "cpu"
-            and self.precision in ("float32", "int8", "fp16w", "bfloat16")
-            and s.hidden % 8 == 0
-            and s.head_dim % 8 == 0
-            and s.mlp % 8 == 0
-            and s.heads % s.kv_heads == 0
-        ):
-            self.kernels = kernels.load()
+        self.kernels = self._fused_kernels(device, s, self.precision)
         self.product_dtype = self.dtype
         if self.kernels is not None:
             self.dtype = torch.float32
         dtype = self.dtype
-
-        def get(name: str) -> torch.Tensor:
-            return tensors[name].to(device=device, dtype=dtype).contiguous()
-
-        def lin(*names: str) -> Linear:
-            return linear(torch.cat([tensors[n].float() for n in names]), None, self.precision, device)
-
-        # q and k head dims reordered so each rotary pair (d, d + hd/2) sits side by side: rotary embedding
-        # is then one complex product. q.k is a sum over dims, so the order changes no score; v keeps its own.
-        hd = s.head_dim
-        pair = torch.stack([torch.arange(hd // 2), torch.arange(hd // 2) + hd // 2], dim=1).flatten()
-
-        def paired(name: str, heads: int) -> torch.Tensor:
-            w = tensors[name].float()
-            return w.unflatten(0, (heads, hd))[:, pair].flatten(0, 1) if w.dim() == 2 else w[pair]
-
-        self.embed = get("model.embed_tokens.weight")
+        self.embed = self._get(tensors, "model.embed_tokens.weight")
         head = (
             "model.embed_tokens.weight"
             if s.tie_embeddings or "lm_head.weight" not in tensors
             else "lm_head.weight"
         )
-        self.lm_head: Linear = lin(head)
-        self.norm = get("model.norm.weight")
-        self.layers: list[dict[str, Any]] = []  # per layer: its norms (tensors) and products (Linear)
-        for i in range(s.layers):
-            p = f"model.layers.{i}."
-            qkv = torch.cat(
-                [
-                    paired(p + "self_attn.q_proj.weight", s.heads),
-                    paired(p + "self_attn.k_proj.weight", s.kv_heads),
-                    tensors[p + "self_attn.v_proj.weight"].float(),
-                ]
-            )
-            # q_norm for the query heads and k_norm for the key heads, as one (heads + kv_heads, hd) weight
-            qk_norm = torch.cat(
-                [
-                    paired(p + "self_attn.q_norm.weight", 1).expand(s.heads, hd),
-                    paired(p + "self_attn.k_norm.weight", 1).expand(s.kv_heads, hd),
-                ]
-            )
-            self.layers.append(
-                {
-                    "in_norm": get(p + "input_layernorm.weight"),
-                    "post_norm": get(p + "post_attention_layernorm.weight"),
-                    "qkv": linear(qkv, None, self.precision, device),
-                    "o": lin(p + "self_attn.o_proj.weight"),
-                    "qk_norm": qk_norm.to(device=device, dtype=dtype).contiguous(),
-                    "gate_up": lin(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
-                    "down": lin(p + "mlp.down_proj.weight"),
-                }
-            )
+        self.lm_head: Linear = self._lin(tensors, head)
+        self.norm = self._get(tensors, "model.norm.weight")
+        # per layer: its norms (tensors) and products (Linear)
+        self.layers: list[dict[str, Any]] = [
+            self._layer(tensors, f"model.layers.{i}.") for i in range(s.layers)
+        ]
+        hd = s.head_dim
         inv = 1.0 / (s.rope_theta ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
         ang = torch.arange(max_positions, dtype=torch.float64)[:, None] * inv[None, :]
         self.rot = torch.polar(torch.ones_like(ang), ang).to(
@@ -185,9 +137,67 @@ class QwenLM:
         self.kv_dtype = (
             torch.float16
             if self.kernels is not None and self.precision in ("fp16w", "int8", "bfloat16")
-            else self.dtype
+            else dtype
         )
         self.rot_pairs = torch.view_as_real(self.rot).contiguous()  # (P, hd/2, 2) cos, sin
+
+    @staticmethod
+    def _fused_kernels(device: torch.device, s: LMShape, precision: str):
+        """The fused CPU kernels where this precision and shape can use them and they load, else None."""
+        if (
+            device.type == "cpu"
+            and precision in ("float32", "int8", "fp16w", "bfloat16")
+            and s.hidden % 8 == 0
+            and s.head_dim % 8 == 0
+            and s.mlp % 8 == 0
+            and s.heads % s.kv_heads == 0
+        ):
+            return kernels.load()
+        return None
+
+    def _get(self, tensors: dict[str, torch.Tensor], name: str) -> torch.Tensor:
+        """A norm or embedding weight in the activations' dtype, on the device."""
+        return tensors[name].to(device=self.device, dtype=self.dtype).contiguous()
+
+    def _lin(self, tensors: dict[str, torch.Tensor], *names: str) -> Linear:
+        """One product over the named weights stacked by rows, in this precision."""
+        return linear(torch.cat([tensors[n].float() for n in names]), None, self.precision, self.device)
+
+    def _layer(self, tensors: dict[str, torch.Tensor], p: str) -> dict[str, Any]:
+        """One decoder layer's norms and products (`p`: its weights' name prefix)."""
+        s = self.shape
+        # q and k head dims reordered so each rotary pair (d, d + hd/2) sits side by side: rotary embedding
+        # is then one complex product. q.k is a sum over dims, so the order changes no score; v keeps its own.
+        hd = s.head_dim
+        pair = torch.stack([torch.arange(hd // 2), torch.arange(hd // 2) + hd // 2], dim=1).flatten()
+
+        def paired(name: str, heads: int) -> torch.Tensor:
+            w = tensors[name].float()
+            return w.unflatten(0, (heads, hd))[:, pair].flatten(0, 1) if w.dim() == 2 else w[pair]
+
+        qkv = torch.cat(
+            [
+                paired(p + "self_attn.q_proj.weight", s.heads),
+                paired(p + "self_attn.k_proj.weight", s.kv_heads),
+                tensors[p + "self_attn.v_proj.weight"].float(),
+            ]
+        )
+        # q_norm for the query heads and k_norm for the key heads, as one (heads + kv_heads, hd) weight
+        qk_norm = torch.cat(
+            [
+                paired(p + "self_attn.q_norm.weight", 1).expand(s.heads, hd),
+                paired(p + "self_attn.k_norm.weight", 1).expand(s.kv_heads, hd),
+            ]
+        )
+        return {
+            "in_norm": self._get(tensors, p + "input_layernorm.weight"),
+            "post_norm": self._get(tensors, p + "post_attention_layernorm.weight"),
+            "qkv": linear(qkv, None, self.precision, self.device),
+            "o": self._lin(tensors, p + "self_attn.o_proj.weight"),
+            "qk_norm": qk_norm.to(device=self.device, dtype=self.dtype).contiguous(),
+            "gate_up": self._lin(tensors, p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"),
+            "down": self._lin(tensors, p + "mlp.down_proj.weight"),
+        }
 
     @classmethod
     def load(
