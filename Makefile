@@ -66,7 +66,7 @@ lint: $(VENV)/.installed-dev
 
 # lint first: CI (.ci/run is make test) fails on a lint, format or type error before the tests run
 test: $(VENV)/.installed-dev browser lint
-	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider --durations=15
+	$(BIN)/python -m pytest -m "not slow" -q -p no:cacheprovider --durations=25
 
 test-slow: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m slow -q -p no:cacheprovider

@@ -47,11 +47,15 @@ def book_suffix(path: str | Path) -> str:
 
 
 def _not_its_kind(p: Path, suffix: str) -> str:
-    """Why a file is plainly not the kind its suffix says (an image renamed), or ""."""
+    """Why a file is plainly not the kind its suffix says (an image renamed), or "". InputError when the
+    file cannot be read at all (no permission), as every reader says it."""
     if suffix in (".txt", ".md", ".markdown"):
         return ""
-    with open(p, "rb") as f:
-        head = f.read(8)
+    try:
+        with open(p, "rb") as f:
+            head = f.read(8)
+    except OSError as e:
+        raise InputError(f"{p}: cannot be read ({e.strerror or e})") from e
     kind = next((k for magic, k in _IMAGES.items() if head.startswith(magic)), "")
     if kind and not (kind == "a PDF" and suffix == ".pdf"):
         return f"{p}: the file is {kind}, not a {suffix} book; pass the book itself"
